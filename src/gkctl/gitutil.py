@@ -1,0 +1,131 @@
+"""The one place that runs git.
+
+Every call names its repository explicitly and strips inherited ``GIT_*`` variables, so
+gkctl behaves the same inside a git hook as in a shell (a pre-receive hook runs with
+GIT_DIR and GIT_QUARANTINE_PATH set; those we keep on request).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from gkctl.errors import InputError, RuleError
+from gkctl.i18n import t
+
+# Variables a server hook must keep so that objects in the push quarantine are visible.
+_HOOK_VARS = ("GIT_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH")
+
+
+class GitError(RuleError):
+    """A git command failed; the message holds git's own words."""
+
+
+def git_env(keep_hook_vars: bool = False, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or (keep_hook_vars and k in _HOOK_VARS)}
+    env["LC_ALL"] = "C.UTF-8"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def git_bytes(
+    root: Path | str,
+    *args: str,
+    input: bytes | None = None,
+    check: bool = True,
+    keep_hook_vars: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> bytes:
+    """Run ``git -C root args``; return stdout bytes. Raises ``GitError`` on failure."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), *args],
+        input=input,
+        capture_output=True,
+        env=git_env(keep_hook_vars, env),
+    )
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} exited {proc.returncode}"
+        raise GitError(t("git.failed", cmd=" ".join(args[:2]), detail=msg))
+    return proc.stdout
+
+
+def git(root: Path | str, *args: str, input: str | None = None, check: bool = True, **kw: object) -> str:
+    """Like ``git_bytes`` but text in and out (UTF-8)."""
+    out = git_bytes(root, *args, input=input.encode() if input is not None else None, check=check, **kw)  # type: ignore[arg-type]
+    return out.decode("utf-8", "replace")
+
+
+def find_root(start: Path | str | None = None) -> Path:
+    """The gkctl repository containing ``start`` (a folder with ``gkctl.yaml``), searching upward."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "gkctl.yaml").is_file():
+            return folder
+    raise InputError(t("repo.not_found", path=str(here)))
+
+
+def rev_parse(root: Path, rev: str) -> str:
+    out = git_bytes(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False)
+    sha = out.decode().strip()
+    if not sha:
+        raise InputError(t("git.bad_rev", rev=rev))
+    return sha
+
+
+def has_commits(root: Path) -> bool:
+    return bool(git_bytes(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip())
+
+
+def is_dirty(root: Path, paths: Iterable[str]) -> bool:
+    """Whether any of ``paths`` differs from HEAD (staged or not)."""
+    out = git(root, "status", "--porcelain", "--", *paths)
+    return bool(out.strip())
+
+
+def signing_configured(root: Path) -> bool:
+    return bool(git(root, "config", "--get", "user.signingkey", check=False).strip())
+
+
+def commit(
+    root: Path,
+    message: str,
+    paths: Iterable[str] = (),
+    sign: bool = True,
+    allow_empty: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Stage ``paths`` and make one commit, signed with git's own configuration.
+
+    On failure (signing refused, hook refused) the index is restored to HEAD for those
+    paths, so nothing half-done stays staged. Returns the new commit id.
+    """
+    paths = list(paths)
+    if paths:
+        git(root, "add", "--", *paths)
+    args = ["commit", "--quiet", "--no-verify", "-F", "-"]
+    if allow_empty:
+        args.append("--allow-empty")
+    args.append("-S" if sign else "--no-gpg-sign")
+    try:
+        git(root, *args, input=message, env=env)
+    except GitError:
+        if paths and has_commits(root):
+            git(root, "reset", "--quiet", "HEAD", "--", *paths, check=False)
+        elif paths:
+            git(root, "rm", "--cached", "--quiet", "-r", "--", *paths, check=False)
+        raise
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def show_blob(root: Path, rev_path: str) -> bytes:
+    """Contents of ``REV:path`` from the object store (never the working tree)."""
+    return git_bytes(root, "cat-file", "blob", rev_path)
+
+
+def blob_id_of_file(root: Path, relpath: str) -> str:
+    """The blob id the working-tree file would have (``git hash-object``)."""
+    return git(root, "hash-object", "--", relpath).strip()
