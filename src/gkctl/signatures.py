@@ -1,0 +1,228 @@
+"""Who signs: the configured signing key, key → person, and git's allowed-signers file.
+
+The signing key, not the commit author, says who acted (DESIGN §3). Keys are compared by
+type and base64 only (ssh) or by upper-case fingerprint (openpgp), so comments, options and
+``key::`` prefixes never decide identity.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from gkctl.errors import InputError, RuleError
+from gkctl.gitutil import git
+from gkctl.i18n import t
+
+if TYPE_CHECKING:  # the policy model is read through its public attributes only
+    from gkctl.policy import Person, Policy
+
+KeyFormat = Literal["ssh", "openpgp"]
+
+# The bureau's day ends at midnight Beijing time (no daylight saving), whatever the machine's zone.
+BEIJING = timezone(timedelta(hours=8))
+SSH_KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+_HEX_FPR = re.compile(r"^(?:0x)?([0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    format: KeyFormat
+    key: str  # normalised: "ssh-ed25519 AAAA…" or an upper-case openpgp fingerprint
+
+    @property
+    def public_key_or_fingerprint(self) -> str:
+        return self.key
+
+    def short(self) -> str:
+        """A few characters a person can recognise in a message."""
+        if self.format == "ssh":
+            kind, b64 = self.key.split(" ", 1)
+            return f"{kind} …{b64[-12:]}"
+        return self.key[-16:]
+
+
+def normalize_key(text: str) -> str | None:
+    """``type base64`` for an ssh key line (options/comment/``key::`` dropped), an upper-case
+    fingerprint for an openpgp one, or None when ``text`` is neither."""
+    text = text.strip()
+    if text.startswith("key::"):
+        text = text[5:].strip()
+    compact = text.replace(" ", "")
+    m = _HEX_FPR.match(compact)
+    if m:
+        return m.group(1).upper()
+    tokens = text.split()
+    for i, token in enumerate(tokens[:-1]):
+        if token in SSH_KEY_TYPES and _blob_type(tokens[i + 1]) == token:
+            return f"{token} {tokens[i + 1]}"
+    return None
+
+
+def _blob_type(b64: str) -> str | None:
+    """The key type named inside an ssh public key blob, or None when it is not one."""
+    try:
+        blob = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(blob) < 4:
+        return None
+    n = int.from_bytes(blob[:4], "big")
+    if n > len(blob) - 4:
+        return None
+    return blob[4 : 4 + n].decode("ascii", "replace")
+
+
+def key_format(normalised: str) -> KeyFormat:
+    return "ssh" if " " in normalised else "openpgp"
+
+
+# -- the configured key ---------------------------------------------------------------------
+
+
+def configured_key(root: Path) -> SigningKey:
+    """The key git will sign with in ``root`` (``gpg.format`` + ``user.signingkey``)."""
+    fmt = git(root, "config", "--get", "gpg.format", check=False).strip() or "openpgp"
+    value = git(root, "config", "--get", "user.signingkey", check=False).strip()
+    if fmt == "ssh":
+        if not value:
+            raise RuleError(t("sig.not_configured"))
+        return SigningKey("ssh", _ssh_public_key(root, value))
+    if fmt == "openpgp":
+        return SigningKey("openpgp", _gpg_fingerprint(root, value or _committer_email(root)))
+    raise RuleError(t("sig.unsupported_format", format=fmt))
+
+
+def _ssh_public_key(root: Path, value: str) -> str:
+    if value.startswith(("key::", "ssh-", "ecdsa-", "sk-")):
+        key = normalize_key(value)
+        if key is None:
+            raise InputError(t("sig.bad_key_literal", value=value[:60]))
+        return key
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = root / path
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(t("sig.key_unreadable", detail=exc.strerror or str(exc)), path=str(path)) from None
+    if "PRIVATE KEY" in text:
+        pub = path.with_name(path.name + ".pub")
+        if pub.is_file():
+            text = pub.read_text(encoding="utf-8", errors="replace")
+        else:
+            proc = subprocess.run(
+                ["ssh-keygen", "-y", "-P", "", "-f", str(path)], capture_output=True, stdin=subprocess.DEVNULL
+            )
+            if proc.returncode != 0:
+                raise InputError(t("sig.no_public_key"), path=str(path))
+            text = proc.stdout.decode("ascii", "replace")
+    key = normalize_key(text.splitlines()[0] if text.strip() else "")
+    if key is None:
+        raise InputError(t("sig.bad_key_file"), path=str(path), line=1)
+    return key
+
+
+def gpg_program(root: Path) -> str:
+    for name in ("gpg.openpgp.program", "gpg.program"):
+        value = git(root, "config", "--get", name, check=False).strip()
+        if value:
+            return value
+    return "gpg"
+
+
+def _committer_email(root: Path) -> str:
+    ident = git(root, "var", "GIT_COMMITTER_IDENT", check=False)
+    m = re.search(r"<([^>]*)>", ident)
+    if not m or not m.group(1):
+        raise RuleError(t("sig.not_configured"))
+    return m.group(1)
+
+
+def _gpg_fingerprint(root: Path, ident: str) -> str:
+    """The primary fingerprint gpg resolves ``ident`` (key id, fingerprint, e-mail) to."""
+    ident = ident.rstrip("!")
+    try:
+        proc = subprocess.run(
+            [gpg_program(root), "--batch", "--with-colons", "--list-secret-keys", "--", ident],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+        )
+    except OSError as exc:
+        raise RuleError(t("sig.gpg_missing", detail=str(exc))) from None
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("fpr:"):
+            return line.split(":")[9].upper()
+    raise RuleError(t("sig.gpg_no_key", key=ident))
+
+
+# -- key → person ---------------------------------------------------------------------------
+
+
+def person_for_key(policy: Policy, key: str) -> Person | None:
+    """The person listing ``key`` (any accepted spelling) in ``policy``, or None."""
+    wanted = normalize_key(key)
+    return None if wanted is None else policy.people.by_key(wanted)
+
+
+def valid_before(active_until: date) -> datetime:
+    """The last instant a key of someone active until ``active_until`` may sign (inclusive,
+    as ssh-keygen's ``valid-before`` is): 23:59:59 that day, Beijing time."""
+    return datetime.combine(active_until + timedelta(days=1), time(0), BEIJING) - timedelta(seconds=1)
+
+
+def active_at(person: Person, timestamp: int) -> bool:
+    """Whether ``person`` may sign at ``timestamp`` (seconds since the epoch, e.g. a committer date)."""
+    until = person.active_until
+    return until is None or timestamp <= int(valid_before(until).timestamp())
+
+
+def configured_person(root: Path, policy: Policy, today: date | None = None) -> Person:
+    """The person the configured key belongs to, refusing unknown keys and revoked people."""
+    key = configured_key(root)
+    person = person_for_key(policy, key.key)
+    if person is None:
+        raise RuleError(t("sig.unknown_key", key=key.short()))
+    today = today or datetime.now(BEIJING).date()
+    if person.active_until is not None and today > person.active_until:
+        raise RuleError(t("sig.inactive", person=person.id, name=person.name, until=person.active_until.isoformat()))
+    return person
+
+
+# -- allowed signers ------------------------------------------------------------------------
+
+
+def allowed_signers_lines(people: Iterable[Any]) -> list[str]:
+    """One allowed-signers line per ssh key of ``people`` (openpgp keys have no place there)."""
+    lines: list[str] = []
+    for person in people:
+        opts = 'namespaces="git"'
+        if person.active_until is not None:
+            stamp = valid_before(person.active_until).astimezone(UTC).strftime("%Y%m%d%H%M%SZ")
+            opts += f',valid-before="{stamp}"'
+        for raw in person.keys:
+            key = normalize_key(raw)
+            if key is not None and key_format(key) == "ssh":
+                lines.append(f"{person.id} {opts} {key}")
+    return lines
+
+
+def allowed_signers(policy: Policy) -> str:
+    """git's ``gpg.ssh.allowedSignersFile`` content for ``policy`` (principal = person id)."""
+    header = "# gkctl: allowed signers from policies/people.yaml (principal = person id)\n"
+    return header + "".join(line + "\n" for line in allowed_signers_lines(policy.people.people))
