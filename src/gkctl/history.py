@@ -1,0 +1,333 @@
+"""One pass over git history, parsed into ``CommitRecord``s and cached by commit id.
+
+Workflow state, verification and audit all read the same facts about every commit: its
+parents, message and trailers, signature, and which paths it changed to which blob. Asking
+git once per commit would cost tens of seconds on a real bureau's history, so this module
+asks three times in total (``rev-list``, ``cat-file --batch``, ``diff-tree --stdin``) and
+keeps what it learnt under ``.git/gkctl/`` keyed by commit id. Commit objects are
+immutable, so the cache can never be stale; it is never needed for correctness either (a
+damaged cache is ignored and rebuilt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gkctl.gitutil import git, git_bytes
+
+CACHE_NAME = "history-v1.marshal"
+_TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
+_SIG_HEADERS = (b"gpgsig", b"gpgsig-sha256")
+_ZERO = re.compile(r"^0+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One path a commit changed, relative to its first parent (``None`` blob = absent)."""
+
+    path: str
+    status: str  # A, M, D, T
+    old_blob: str | None
+    new_blob: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRecord:
+    """The facts gkctl reads from one commit.
+
+    ``raw`` is the commit object exactly as stored; ``signature`` and ``signed_payload``
+    are cut from it the way git does, so a verifier never needs git again.
+    """
+
+    id: str
+    tree: str
+    parents: tuple[str, ...]
+    author: str  # "Name <email>"
+    author_time: int
+    committer_time: int
+    committer_tz: str  # "+0800"
+    message: str
+    trailers: Mapping[str, tuple[str, ...]]
+    changes: tuple[Change, ...]
+    raw: bytes = field(repr=False)
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    def trailer(self, key: str) -> str | None:
+        """The last value of trailer ``key`` (case-insensitive key), or None."""
+        values = self.trailers.get(key.lower())
+        return values[-1] if values else None
+
+    def trailer_all(self, key: str) -> tuple[str, ...]:
+        return self.trailers.get(key.lower(), ())
+
+    @property
+    def step(self) -> str | None:
+        return self.trailer("Gkctl-Step")
+
+    @property
+    def signature(self) -> bytes | None:
+        """The armored signature from the ``gpgsig`` header, or None if unsigned."""
+        return split_signature(self.raw)[1]
+
+    @property
+    def signed_payload(self) -> bytes:
+        """The bytes the signature covers: the object without its signature header."""
+        return split_signature(self.raw)[0]
+
+    def changed(self, path: str) -> Change | None:
+        for change in self.changes:
+            if change.path == path:
+                return change
+        return None
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+
+def split_signature(raw: bytes) -> tuple[bytes, bytes | None]:
+    """Split a raw commit object into (payload without signature header, signature)."""
+    head, sep, body = raw.partition(b"\n\n")
+    kept: list[bytes] = []
+    sig: list[bytes] | None = None
+    in_sig = False
+    for line in head.split(b"\n"):
+        if in_sig and line.startswith(b" "):
+            sig.append(line[1:])  # type: ignore[union-attr]
+            continue
+        in_sig = False
+        name = line.split(b" ", 1)[0]
+        if name in _SIG_HEADERS and sig is None:
+            sig = [line[len(name) + 1 :]]
+            in_sig = True
+            continue
+        kept.append(line)
+    payload = b"\n".join(kept) + sep + body
+    return payload, (b"\n".join(sig) + b"\n" if sig is not None else None)
+
+
+def parse_trailers(message: str) -> dict[str, tuple[str, ...]]:
+    """Trailers of the message's last paragraph, keys lower-cased, values in order.
+
+    Like ``git interpret-trailers --parse`` for the messages gkctl writes: the last
+    paragraph counts only if every line is ``Key: value`` or a continuation line.
+    """
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", message.strip("\n")) if p.strip()]
+    if len(paragraphs) < 2:
+        return {}
+    result: dict[str, list[str]] = {}
+    last_key: str | None = None
+    for line in paragraphs[-1].split("\n"):
+        if line[:1] in (" ", "\t") and last_key is not None:
+            result[last_key][-1] += " " + line.strip()
+            continue
+        match = _TRAILER_RE.match(line)
+        if not match:
+            return {}
+        last_key = match.group(1).lower()
+        result.setdefault(last_key, []).append(match.group(2).strip())
+    return {k: tuple(v) for k, v in result.items()}
+
+
+def _person_time(value: bytes) -> tuple[str, int, str]:
+    # "Name <email> 1700000000 +0800"
+    text = value.decode("utf-8", "replace")
+    ident, _, rest = text.rpartition(">")
+    parts = rest.split()
+    when = int(parts[0]) if parts and parts[0].lstrip("-").isdigit() else 0
+    tz = parts[1] if len(parts) > 1 else "+0000"
+    return ident + ">", when, tz
+
+
+def parse_commit(sha: str, raw: bytes, changes: tuple[Change, ...] = ()) -> CommitRecord:
+    """A ``CommitRecord`` from a raw commit object (as ``git cat-file commit`` prints it)."""
+    head, _, body = raw.partition(b"\n\n")
+    tree = ""
+    parents: list[str] = []
+    author, atime = "", 0
+    ctime, ctz = 0, "+0000"
+    encoding = "utf-8"
+    for line in head.split(b"\n"):
+        if line.startswith(b" "):
+            continue
+        name, _, value = line.partition(b" ")
+        if name == b"tree":
+            tree = value.decode()
+        elif name == b"parent":
+            parents.append(value.decode())
+        elif name == b"author":
+            author, atime, _ = _person_time(value)
+        elif name == b"committer":
+            _, ctime, ctz = _person_time(value)
+        elif name == b"encoding":
+            encoding = value.decode("ascii", "replace")
+    try:
+        message = body.decode(encoding, "replace")
+    except LookupError:
+        message = body.decode("utf-8", "replace")
+    return CommitRecord(
+        id=sha,
+        tree=tree,
+        parents=tuple(parents),
+        author=author,
+        author_time=atime,
+        committer_time=ctime,
+        committer_tz=ctz,
+        message=message,
+        trailers=parse_trailers(message),
+        changes=changes,
+        raw=raw,
+    )
+
+
+def _parse_batch(out: bytes) -> dict[str, bytes]:
+    """Objects from ``git cat-file --batch`` output: {sha: raw}."""
+    objects: dict[str, bytes] = {}
+    pos = 0
+    size_total = len(out)
+    while pos < size_total:
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split()
+        pos = nl + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        objects[header[0].decode()] = out[pos : pos + size]
+        pos += size + 1  # object then LF
+    return objects
+
+
+def _parse_diff_tree(out: bytes) -> dict[str, list[tuple[str, str, str | None, str | None]]]:
+    """Changes from ``git diff-tree --stdin -r --raw -z`` output: {commit: [(path, status, old, new)]}."""
+    result: dict[str, list[tuple[str, str, str | None, str | None]]] = {}
+    fields = out.split(b"\0")
+    current: list[tuple[str, str, str | None, str | None]] | None = None
+    i = 0
+    while i < len(fields):
+        item = fields[i]
+        i += 1
+        if not item:
+            continue
+        if item.startswith(b":"):
+            meta = item[1:].split()
+            path = fields[i].decode("utf-8", "surrogateescape")
+            i += 1
+            old = meta[2].decode()
+            new = meta[3].decode()
+            status = meta[4].decode()[:1]
+            if current is not None:
+                current.append((path, status, None if _ZERO.match(old) else old, None if _ZERO.match(new) else new))
+        else:
+            current = result.setdefault(item.decode().strip(), [])
+    return result
+
+
+# -- the pass and its cache -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Every commit reachable from a revision, parents before children."""
+
+    head: str | None
+    commits: tuple[CommitRecord, ...]
+    by_id: Mapping[str, CommitRecord]
+
+    def __iter__(self) -> Iterator[CommitRecord]:
+        return iter(self.commits)
+
+    def __len__(self) -> int:
+        return len(self.commits)
+
+
+def git_dir(root: Path) -> Path:
+    out = git(root, "rev-parse", "--git-common-dir").strip()
+    path = Path(out)
+    return path if path.is_absolute() else (Path(root) / path)
+
+
+def _cache_path(root: Path) -> Path:
+    return git_dir(root) / "gkctl" / CACHE_NAME
+
+
+def _load_cache(path: Path) -> dict[str, tuple[bytes, tuple]]:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_cache(path: Path, data: dict[str, tuple[bytes, tuple]]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache we cannot write is merely slower next time
+
+
+def _cached_ok(entry: object, sha: str) -> bool:
+    """A cache entry is used only if its raw object hashes to its commit id."""
+    if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], bytes)):
+        return False
+    raw = entry[0]
+    algo = hashlib.sha1 if len(sha) == 40 else hashlib.sha256
+    return algo(b"commit %d\0" % len(raw) + raw).hexdigest() == sha
+
+
+def rev_list(root: Path, rev: str) -> list[str]:
+    """Commit ids reachable from ``rev``, parents before children (topological order)."""
+    out = git(root, "rev-list", "--topo-order", "--reverse", rev, "--")
+    return out.split()
+
+
+def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple]]:
+    """Raw objects and first-parent changes of ``ids``: two git processes whatever their number."""
+    if not ids:
+        return {}
+    raw = _parse_batch(git_bytes(root, "cat-file", "--batch", input=("\n".join(ids) + "\n").encode()))
+    lines = []
+    for sha in ids:
+        parents = [ln[7:].decode() for ln in raw[sha].partition(b"\n\n")[0].split(b"\n") if ln.startswith(b"parent ")]
+        lines.append(f"{sha} {parents[0]}" if len(parents) > 1 else sha)
+    diff_out = git_bytes(
+        root, "diff-tree", "--stdin", "-r", "--raw", "--no-renames", "-z", "--root",
+        input=("\n".join(lines) + "\n").encode(),
+    )
+    diffs = _parse_diff_tree(diff_out)
+    return {sha: (raw[sha], tuple(diffs.get(sha, ()))) for sha in ids if sha in raw}
+
+
+def load_history(root: Path, rev: str = "HEAD", use_cache: bool = True) -> History:
+    """All commits reachable from ``rev`` as ``CommitRecord``s (empty for an unborn branch)."""
+    root = Path(root)
+    head_out = git_bytes(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False).decode().strip()
+    if not head_out:
+        return History(None, (), {})
+    ids = rev_list(root, head_out)
+    cache_file = _cache_path(root)
+    cache = _load_cache(cache_file) if use_cache else {}
+    missing = [sha for sha in ids if not _cached_ok(cache.get(sha), sha)]
+    if missing:
+        cache.update(read_commits(root, missing))
+        if use_cache:
+            _save_cache(cache_file, cache)
+    records = []
+    for sha in ids:
+        raw, changes = cache[sha]
+        records.append(parse_commit(sha, raw, tuple(Change(*c) for c in changes)))
+    return History(head_out, tuple(records), {r.id: r for r in records})

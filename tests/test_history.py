@@ -1,0 +1,164 @@
+"""history.py: one pass over real git history, parsed right, cached by commit id."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gkctl import history
+from gkctl.history import load_history, parse_trailers, split_signature
+from sig_helpers import make_ssh_key, use_ssh_key
+from workflow_helpers import git_home, run_git, write  # noqa: F401  (fixture)
+
+STEP_MSG = """审稿通过：关于印发政务信息公开工作制度的通知
+
+意见：公开属性准确。
+
+Gkctl-Step: review
+Gkctl-Document: 2023-bgs-007
+Gkctl-Blob: 3b18e512dba79e4c8300dd08aeb37f8e728b8dad
+Gkctl-Verdict: approve
+Gkctl-Waive: GK301
+Gkctl-Waive: GK302
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, git_home: Path) -> Path:  # noqa: F811
+    root = tmp_path / "repo"
+    root.mkdir()
+    run_git(root, "init", "-q")
+    return root
+
+
+def test_trailers_are_parsed_multi_valued_and_case_insensitive() -> None:
+    tr = parse_trailers(STEP_MSG)
+    assert tr["gkctl-step"] == ("review",)
+    assert tr["gkctl-waive"] == ("GK301", "GK302")
+    assert parse_trailers("subject only\n") == {}
+    # a last paragraph with prose is not a trailer block
+    assert parse_trailers("subject\n\nGkctl-Step: review\nnot a trailer line\n") == {}
+
+
+def test_records_carry_parents_changes_and_trailers(repo: Path) -> None:
+    write(repo, "docs/a.md", "one\n")
+    run_git(repo, "add", "docs/a.md")
+    run_git(repo, "commit", "-qm", "first")
+    write(repo, "docs/a.md", "two\n")
+    write(repo, "docs/b.md", "b\n")
+    run_git(repo, "add", "docs")
+    run_git(repo, "commit", "-qm", "second")
+    run_git(repo, "rm", "-q", "docs/b.md")
+    run_git(repo, "commit", "-q", "--allow-empty", "-F", "-", input=STEP_MSG)
+
+    hist = load_history(repo)
+    assert len(hist) == 3
+    first, second, third = hist.commits
+    assert first.parents == () and second.parents == (first.id,) and third.parents == (second.id,)
+    assert [(c.path, c.status, c.old_blob) for c in first.changes] == [("docs/a.md", "A", None)]
+    blob_two = run_git(repo, "rev-parse", f"{second.id}:docs/a.md").strip()
+    change = second.changed("docs/a.md")
+    assert change is not None and change.status == "M" and change.new_blob == blob_two
+    assert change.old_blob == first.changed("docs/a.md").new_blob
+    assert third.changed("docs/b.md").new_blob is None
+    assert third.step == "review" and third.trailer("gkctl-document") == "2023-bgs-007"
+    assert third.trailer_all("Gkctl-Waive") == ("GK301", "GK302")
+    assert third.subject.startswith("审稿通过")
+    assert second.author == "Test <test@example.org>" and second.committer_time > 0
+
+
+def test_merge_changes_are_relative_to_first_parent(repo: Path) -> None:
+    write(repo, "a.txt", "a\n")
+    run_git(repo, "add", "a.txt")
+    run_git(repo, "commit", "-qm", "base")
+    run_git(repo, "checkout", "-qb", "side")
+    write(repo, "side.txt", "s\n")
+    run_git(repo, "add", "side.txt")
+    run_git(repo, "commit", "-qm", "side")
+    run_git(repo, "checkout", "-q", "main")
+    write(repo, "main.txt", "m\n")
+    run_git(repo, "add", "main.txt")
+    run_git(repo, "commit", "-qm", "main")
+    run_git(repo, "merge", "-q", "--no-edit", "side")
+
+    hist = load_history(repo)
+    merge = hist.commits[-1]
+    assert merge.is_merge
+    assert [c.path for c in merge.changes] == ["side.txt"]
+    # parents come before children
+    seen: set[str] = set()
+    for rec in hist:
+        assert all(p in seen for p in rec.parents)
+        seen.add(rec.id)
+
+
+def test_signature_and_payload_are_cut_like_git(repo: Path, tmp_path: Path) -> None:
+    key = make_ssh_key(tmp_path / "keys", "alice")
+    use_ssh_key(repo, key)
+    write(repo, "a.txt", "a\n")
+    run_git(repo, "add", "a.txt")
+    run_git(repo, "commit", "-q", "-S", "-m", "signed")
+    rec = load_history(repo).commits[0]
+    assert rec.signature is not None and rec.signature.startswith(b"-----BEGIN SSH SIGNATURE-----")
+    assert b"gpgsig" not in rec.signed_payload
+    # the payload is exactly what ssh-keygen verifies for git
+    sigfile = tmp_path / "sig"
+    sigfile.write_bytes(rec.signature)
+    allowed = tmp_path / "allowed"
+    allowed.write_text(f"alice {key.key}\n")
+    proc = subprocess.run(
+        ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "alice", "-n", "git", "-s", str(sigfile)],
+        input=rec.signed_payload, capture_output=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    payload, sig = split_signature(b"tree x\nauthor a\n\nmsg\n")
+    assert sig is None and payload == b"tree x\nauthor a\n\nmsg\n"
+
+
+def test_one_pass_and_cache(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(30):
+        write(repo, f"f{i}.txt", str(i))
+        run_git(repo, "add", ".")
+        run_git(repo, "commit", "-qm", f"c{i}")
+    calls: list[tuple[str, ...]] = []
+    real = history.git_bytes
+
+    def counting(root, *args, **kw):  # real git, only counted
+        calls.append(args)
+        return real(root, *args, **kw)
+
+    monkeypatch.setattr(history, "git_bytes", counting)
+    cold = load_history(repo)
+    assert len(cold) == 30
+    cold_calls = len(calls)
+    assert cold_calls <= 5, calls  # never one process per commit
+    assert (repo / ".git" / "gkctl" / history.CACHE_NAME).is_file()
+    calls.clear()
+    warm = load_history(repo)
+    assert [r.id for r in warm] == [r.id for r in cold]
+    assert [r.changes for r in warm] == [r.changes for r in cold]
+    assert not any(a[0] in ("cat-file", "diff-tree") for a in calls), calls
+
+
+def test_a_tampered_or_damaged_cache_is_not_trusted(repo: Path) -> None:
+    write(repo, "a.txt", "a\n")
+    run_git(repo, "add", "a.txt")
+    run_git(repo, "commit", "-qm", "honest message")
+    first = load_history(repo).commits[0]
+    cache = repo / ".git" / "gkctl" / history.CACHE_NAME
+    import marshal
+
+    data = marshal.loads(cache.read_bytes())
+    raw, changes = data[first.id]
+    data[first.id] = (raw.replace(b"honest", b"forged"), changes)
+    cache.write_bytes(marshal.dumps(data))
+    assert load_history(repo).commits[0].message.startswith("honest")
+    cache.write_bytes(b"\x00garbage")
+    assert load_history(repo).commits[0].message.startswith("honest")
+
+
+def test_unborn_branch_is_empty_history(repo: Path) -> None:
+    hist = load_history(repo)
+    assert hist.head is None and len(hist) == 0
