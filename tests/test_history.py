@@ -151,8 +151,8 @@ def test_a_tampered_or_damaged_cache_is_not_trusted(repo: Path) -> None:
     import marshal
 
     data = marshal.loads(cache.read_bytes())
-    raw, changes = data[first.id]
-    data[first.id] = (raw.replace(b"honest", b"forged"), changes)
+    raw, changes, fields = data[first.id]
+    data[first.id] = (raw.replace(b"honest", b"forged"), changes, fields)
     cache.write_bytes(marshal.dumps(data))
     assert load_history(repo).commits[0].message.startswith("honest")
     cache.write_bytes(b"\x00garbage")

@@ -280,9 +280,25 @@ def _save_cache(path: Path, data: dict[str, tuple[bytes, tuple]]) -> None:
         pass  # a cache we cannot write is merely slower next time
 
 
+def _fields(rec: CommitRecord) -> tuple:
+    return (rec.tree, rec.parents, rec.author, rec.author_time, rec.committer_time, rec.committer_tz,
+            rec.message, tuple(rec.trailers.items()))
+
+
+def _from_fields(sha: str, entry: tuple) -> CommitRecord:
+    raw, changes, (tree, parents, author, atime, ctime, ctz, message, trailers) = entry
+    return CommitRecord(sha, tree, parents, author, atime, ctime, ctz, message, dict(trailers),
+                        tuple(Change(*c) for c in changes), raw)
+
+
 def _cached_ok(entry: object, sha: str) -> bool:
-    """A cache entry is used only if its raw object hashes to its commit id."""
-    if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], bytes)):
+    """A cache entry is used only if well-formed and its raw object hashes to its commit id.
+
+    This catches damage, not an attacker: whoever can write ``.git/`` can rewrite refs too.
+    """
+    if not (isinstance(entry, tuple) and len(entry) in (2, 3) and isinstance(entry[0], bytes)):
+        return False
+    if len(entry) == 3 and not (isinstance(entry[2], tuple) and len(entry[2]) == 8):
         return False
     raw = entry[0]
     algo = hashlib.sha1 if len(sha) == 40 else hashlib.sha256
@@ -324,10 +340,17 @@ def load_history(root: Path, rev: str = "HEAD", use_cache: bool = True) -> Histo
     missing = [sha for sha in ids if not _cached_ok(cache.get(sha), sha)]
     if missing:
         cache.update(read_commits(root, missing))
-        if use_cache:
-            _save_cache(cache_file, cache)
     records = []
+    dirty = bool(missing)
     for sha in ids:
-        raw, changes = cache[sha]
-        records.append(parse_commit(sha, raw, tuple(Change(*c) for c in changes)))
+        entry = cache[sha]
+        if len(entry) == 2:  # fresh from git: parse once, keep the parsed form
+            rec = parse_commit(sha, entry[0], tuple(Change(*c) for c in entry[1]))
+            cache[sha] = (entry[0], entry[1], _fields(rec))
+            dirty = True
+        else:
+            rec = _from_fields(sha, entry)
+        records.append(rec)
+    if dirty and use_cache:
+        _save_cache(cache_file, cache)
     return History(head_out, tuple(records), {r.id: r for r in records})
