@@ -36,8 +36,15 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            line = node.start_mark.line + 1 + self.line_offset
+            raise InputError(t("yaml.bad_date", value=node.value), self.source, line) from None
 
-# Dates stay as the loader makes them (datetime.date); timestamps with a time too.
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 @dataclass

@@ -1,0 +1,87 @@
+"""What every command shares: the repository option, output format, findings and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from gkctl.findings import Finding
+from gkctl.i18n import t
+from gkctl.services.repository import Repository, open_repository
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+RepoOpt = Annotated[str | None, typer.Option("-C", "--repo", help="仓库目录（默认从当前目录向上查找）", show_default=False)]
+FormatOpt = Annotated[Format, typer.Option("--format", help="输出格式：text 或 json")]
+
+_global_repo: str | None = None
+
+
+def set_global_repo(repo: str | None) -> None:
+    global _global_repo
+    _global_repo = repo
+
+
+def repository(repo: str | None = None) -> Repository:
+    """The repository named by the command's ``-C`` or the global one, else found upward."""
+    return open_repository(repo if repo is not None else _global_repo)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    """Machine output: UTF-8 JSON, stable keys, ISO dates."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def print_findings(findings: Iterable[Finding]) -> None:
+    """Findings one per line as ``path:line: 错误[GK101] message`` (clickable in editors)."""
+    for f in findings:
+        where = f"{f.path}:{f.line}: " if f.path and f.line else (f"{f.path}: " if f.path else "")
+        label = t("cli.error") if f.is_error else t("cli.warning")
+        style = "red" if f.is_error else "yellow"
+        console.print(f"{where}[{style}]{label}[/{style}][{f.code}] {f.message}", soft_wrap=True, markup=True)
+
+
+def table(*headers: str, title: str | None = None) -> Table:
+    tb = Table(title=title, show_lines=False, header_style="bold")
+    for h in headers:
+        tb.add_column(h, overflow="fold")
+    return tb
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Any]:
+    """A progress bar on a terminal; nothing on a pipe. Yields ``advance(n=1)``."""
+    if not err_console.is_terminal or total < 2:
+        yield lambda n=1: None
+        return
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err_console, transient=True) as bar:  # fmt: skip
+        task = bar.add_task(label, total=total)
+        yield lambda n=1: bar.advance(task, n)

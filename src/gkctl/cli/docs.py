@@ -1,0 +1,153 @@
+"""Commands of the clerk: init, new, validate, list, show."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_findings, print_json, repository, table
+from gkctl.errors import InputError
+from gkctl.i18n import t
+from gkctl.services.init import init_repository
+from gkctl.services.new import NewDocument, create_document
+from gkctl.services.validate import validate
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="新仓库目录")],
+    org: Annotated[str, typer.Option("--org", help="机关名称，如 重庆市綦江区审计局")],
+    code: Annotated[str, typer.Option("--code", help="统一社会信用代码（18 位）")],
+    admin: Annotated[str, typer.Option("--admin", help="管理员人员编号，如 admin")],
+    admin_name: Annotated[str, typer.Option("--admin-name", help="管理员姓名")],
+    admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥（ssh 公钥行或 OpenPGP 指纹）")],
+    site_url: Annotated[str, typer.Option("--site-url", help="公开网站地址")] = "",
+) -> None:
+    """创建政务信息公开仓库（首个提交即信任根）。
+
+    示例：gkctl init qjsj --org 重庆市綦江区审计局 --code 11500000MB1B37366Q --admin admin
+    --admin-name 王主任 --admin-key "$(cat ~/.ssh/id_ed25519.pub)"
+    """
+    key = admin_key
+    if key.startswith("@"):
+        key = Path(key[1:]).read_text(encoding="utf-8").strip()
+    result = init_repository(directory, org=org, code=code, admin_id=admin, admin_name=admin_name, admin_key=key,
+                             site_url=site_url)  # fmt: skip
+    signed = t("cli.signed") if result.signed else t("cli.unsigned")
+    console.print(t("cli.init_done", path=str(result.root), commit=result.commit[:10], signed=signed))
+
+
+def _ask(value: str | None, option: str, prompt_key: str) -> str:
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return str(typer.prompt(t(prompt_key)))
+    raise InputError(t("cli.missing_option", option=option))
+
+
+def new(
+    title: Annotated[str | None, typer.Option("--title", help="标题")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="信息分类（见 policies/columns.yaml）")] = None,
+    attribute: Annotated[str | None, typer.Option("--attribute", help="公开属性")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="公文 或 非公文")] = "公文",
+    section: Annotated[str | None, typer.Option("--section", help="拟稿科室")] = None,
+    drafter: Annotated[str | None, typer.Option("--drafter", help="拟稿人编号")] = None,
+    formed: Annotated[str | None, typer.Option("--formed", help="成文日期 YYYY-MM-DD（默认今天）")] = None,
+    doc_number: Annotated[str, typer.Option("--doc-number", help="文号，如 綦审发〔2026〕3号")] = "",
+    basis: Annotated[list[str] | None, typer.Option("--basis", help="主动公开依据（可重复）")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="不予公开理由")] = "",
+    repo: RepoOpt = None,
+) -> None:
+    """新建文件：按模板写出 docs/<年>/<编号>.md，最后一行输出其路径。
+
+    示例：gkctl new --title 关于开展2026年度审计项目的通知 --category 工作信息 --attribute 主动公开
+    --basis 社会广泛知晓 --section 办公室 --drafter zhangsan --kind 非公文
+    """
+    r = repository(repo)
+    try:
+        formed_date = date.fromisoformat(formed) if formed else r.today
+    except ValueError:
+        raise InputError(t("policy.bad_date", key="--formed")) from None
+    spec = NewDocument(
+        title=_ask(title, "--title", "cli.prompt.title"),
+        category=_ask(category, "--category", "cli.prompt.category"),
+        attribute=_ask(attribute, "--attribute", "cli.prompt.attribute"),
+        kind=kind,
+        section=_ask(section, "--section", "cli.prompt.section"),
+        drafter=_ask(drafter, "--drafter", "cli.prompt.drafter"),
+        formed=formed_date,
+        doc_number=doc_number,
+        basis=tuple(basis or ()),
+        reason=reason,
+    )
+    print(create_document(r, spec))
+
+
+def validate_cmd(
+    paths: Annotated[list[str] | None, typer.Argument(help="要检查的文件或目录（默认全部）")] = None,
+    fmt: FormatOpt = Format.text,
+    strict: Annotated[bool, typer.Option("--strict", help="未知元数据项按错误处理")] = False,
+    repo: RepoOpt = None,
+) -> None:
+    """检查文件的公开属性、依据、密级、文号、日期、附件和保密扫描。
+
+    退出码：0 通过，1 有违反规则的错误，2 文件无法读取或参数错误。
+    示例：gkctl validate docs/2026 --format json
+    """
+    r = repository(repo)
+    result = validate(r, paths or None, strict=strict)
+    if fmt == Format.json:
+        print_json({"checked": result.checked, "errors": result.errors, "warnings": result.warnings,
+                    "findings": [f.as_dict() for f in result.findings]})  # fmt: skip
+    else:
+        print_findings(result.findings)
+        console.print(t("cli.validate_summary", checked=result.checked, errors=result.errors, warnings=result.warnings))
+    if result.unreadable:
+        raise typer.Exit(2)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+def list_cmd(
+    attribute: Annotated[str | None, typer.Option("--attribute", help="只列出此公开属性")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="只列出此分类")] = None,
+    fmt: FormatOpt = Format.text,
+    repo: RepoOpt = None,
+) -> None:
+    """列出文件。示例：gkctl list --attribute 主动公开 --format json"""
+    r = repository(repo)
+    docs, problems = r.documents()
+    chosen = [d for d in docs if (not attribute or d.attribute == attribute) and (not category or d.category == category)]
+    if fmt == Format.json:
+        print_json({"documents": [
+            {"id": d.id, "path": d.path, "title": d.title, "category": d.category, "attribute": d.attribute,
+             "formed": d.formed, "doc_number": d.get("doc_number") or None, "section": d.get("section")}
+            for d in chosen]})  # fmt: skip
+    else:
+        tb = table(t("cli.col.id"), t("cli.col.title"), t("cli.col.category"), t("cli.col.attribute"),
+                   t("cli.col.formed"), t("cli.col.path"))  # fmt: skip
+        for d in chosen:
+            tb.add_row(d.id, d.title, d.category, d.attribute, str(d.formed or ""), d.path)
+        console.print(tb if chosen else t("cli.no_documents"))
+    print_findings(problems)
+    if problems:
+        raise typer.Exit(2)
+
+
+def show(
+    document: Annotated[str, typer.Argument(help="文件编号或路径")],
+    repo: RepoOpt = None,
+) -> None:
+    """显示一个文件的元数据与正文。示例：gkctl show 2026-bgs-001"""
+    r = repository(repo)
+    doc = r.find_document(document)
+    tb = table("", "")
+    tb.show_header = False
+    for key, value in doc.meta.items():
+        tb.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+    tb.add_row(t("cli.col.path"), doc.path)
+    console.print(tb)
+    console.print(doc.body, markup=False)

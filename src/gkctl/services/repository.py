@@ -1,0 +1,65 @@
+"""Opening a gkctl repository: its root, its policy, its documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from gkctl.document import Document, document_paths, read_document
+from gkctl.errors import GkctlError, InputError
+from gkctl.findings import Finding, finding
+from gkctl.gitutil import find_root
+from gkctl.i18n import t
+from gkctl.policy import Policy, load_policy
+
+
+@dataclass
+class Repository:
+    root: Path
+    today: date = field(default_factory=date.today)
+
+    @cached_property
+    def policy(self) -> Policy:
+        return load_policy(self.root)
+
+    def documents(self, paths: list[str] | None = None) -> tuple[list[Document], list[Finding]]:
+        """Parse documents (all under docs/ by default); unreadable ones become GK100 findings."""
+        docs: list[Document] = []
+        problems: list[Finding] = []
+        for rel in paths if paths is not None else document_paths(self.root):
+            try:
+                docs.append(read_document(self.root, rel))
+            except GkctlError as exc:
+                problems.append(finding("GK100", "error", exc.path or rel, exc.line, error=exc.message))
+        return docs, problems
+
+    def find_document(self, ref: str) -> Document:
+        """A document by id or by path (relative to the repository or the current folder)."""
+        for candidate in (Path(ref), Path.cwd() / ref, self.root / ref):
+            if candidate.suffix == ".md" and candidate.is_file():
+                rel = candidate.resolve().relative_to(self.root.resolve()).as_posix()
+                return read_document(self.root, rel)
+        docs, _ = self.documents()
+        for doc in docs:
+            if doc.id == ref:
+                return doc
+        raise InputError(t("repo.no_document", ref=ref))
+
+    def relpath(self, path: str) -> str:
+        """Repo-relative posix path for a user-given path (cwd-relative or repo-relative)."""
+        for candidate in (Path.cwd() / path, self.root / path):
+            if candidate.exists():
+                try:
+                    return candidate.resolve().relative_to(self.root.resolve()).as_posix()
+                except ValueError:
+                    break
+        raise InputError(t("repo.no_such_path", path=path))
+
+
+def open_repository(repo: str | None = None) -> Repository:
+    """The repository at ``repo`` (``-C``) or found upward from the current folder."""
+    if repo is not None and not Path(repo).is_dir():
+        raise InputError(t("repo.no_such_dir", path=repo))
+    return Repository(find_root(repo))
