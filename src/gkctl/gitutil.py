@@ -1,8 +1,10 @@
 """The one place that runs git.
 
-Every call names its repository explicitly and strips inherited ``GIT_*`` variables, so
-gkctl behaves the same inside a git hook as in a shell (a pre-receive hook runs with
-GIT_DIR and GIT_QUARANTINE_PATH set; those we keep on request).
+Every call names its repository explicitly and strips the inherited variables that point
+git at another repository, index or work tree, so gkctl behaves the same inside a git hook
+as in a shell (a pre-receive hook runs with GIT_DIR and GIT_QUARANTINE_PATH set; those we
+keep on request). Identity, date and config variables (GIT_AUTHOR_*, GIT_CONFIG_GLOBAL …)
+pass through: they are the user's choice, not an accident of where gkctl runs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from gkctl.i18n import t
 
 # Variables a server hook must keep so that objects in the push quarantine are visible.
 _HOOK_VARS = ("GIT_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH")
+# Variables that redirect git to another repository, index or work tree.
+_LOCATION_VARS = (
+    *_HOOK_VARS, "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR", "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_LITERAL_PATHSPECS",
+)  # fmt: skip
 
 
 class GitError(RuleError):
@@ -24,7 +31,7 @@ class GitError(RuleError):
 
 
 def git_env(keep_hook_vars: bool = False, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or (keep_hook_vars and k in _HOOK_VARS)}
+    env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS or (keep_hook_vars and k in _HOOK_VARS)}
     env["LC_ALL"] = "C.UTF-8"
     env["GIT_TERMINAL_PROMPT"] = "0"
     if extra:
