@@ -1,0 +1,127 @@
+"""Putting one year's report together from gathered data: tables, figures, narrative, checks.
+
+Kept apart from the services so that a test can build a whole report from hand-made records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from gkctl.findings import Finding
+from gkctl.i18n import t
+from gkctl.report import checks
+from gkctl.report import tables as T
+from gkctl.report.compute import (
+    AppealLike,
+    ApplicationLike,
+    NormativeCounts,
+    Table3,
+    build_table2,
+    count_table3,
+    count_table4,
+)
+from gkctl.report.model import AnnualReport
+from gkctl.report.narrative import Narrative, fill
+
+FEE_SENTENCE = "本年度共收取信息处理费{amount}元（涉及{count}件申请）。"
+NO_FEE_SENTENCE = "本年度未收取信息处理费。"
+PENDING_TEXT = "（待填写）"
+FEE_PLACEHOLDER = "{收费金额}"
+
+CODE_NARRATIVE_MISSING = "GK710"
+CODE_LATE = "GK711"
+CODE_YEAR_OPEN = "GK712"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything a report needs, already gathered from the repository."""
+
+    year: int
+    organisation: str
+    narrative: Narrative
+    normative: NormativeCounts
+    published: int  # items published proactively in the year (all categories)
+    applications: Sequence[ApplicationLike]
+    appeals: Sequence[AppealLike]
+
+
+def yuan(amount: Decimal) -> str:
+    return format(amount.quantize(Decimal("0.01")).normalize(), "f") if amount else "0"
+
+
+def fees(applications: Iterable[ApplicationLike], year: int) -> tuple[Decimal, int]:
+    """信息处理费 charged in the year: applications replied in the year with a fee."""
+    total, count = Decimal(0), 0
+    for app in applications:
+        fee = Decimal(str(getattr(app, "fee", 0) or 0))
+        if app.replied is not None and app.replied.year == year and fee > 0:
+            total += fee
+            count += 1
+    return total, count
+
+
+def figures(data: ReportData, table3: Table3, table4: dict[str, dict[str, int]]) -> dict[str, int | str]:
+    """The numbers a narrative may quote, by placeholder name."""
+    fee_total, fee_count = fees(data.applications, data.year)
+    out: dict[str, int | str] = {
+        "年度": data.year,
+        "主动公开信息数": data.published,
+        "本年制发规范性文件数": data.normative.issued,
+        "本年废止规范性文件数": data.normative.repealed,
+        "现行有效规范性文件数": data.normative.in_force,
+        "本年新收申请数": table3[T.ROW_NEW][T.T3_TOTAL],
+        "上年结转申请数": table3[T.ROW_CARRIED_IN][T.T3_TOTAL],
+        "本年办结申请数": table3[T.ROW_TOTAL][T.T3_TOTAL],
+        "结转下年度申请数": table3[T.ROW_CARRIED_OUT][T.T3_TOTAL],
+    }
+    for result in T.RESULT_VALUES:
+        out[result + "数"] = sum(table3[i][T.T3_TOTAL] for i in T.RESULT_ROW_RANGE if T.TABLE3_ROWS[i].result == result)
+    out["行政复议数"] = table4[T.T4_REVIEW][T.T4_TOTAL]
+    out["行政诉讼数"] = table4[T.T4_DIRECT][T.T4_TOTAL] + table4[T.T4_AFTER_REVIEW][T.T4_TOTAL]
+    out["收费金额"] = yuan(fee_total)
+    out["收费申请数"] = fee_count
+    return out
+
+
+def deadline_findings(year: int, today: date, path: str) -> list[Finding]:
+    """条例 art. 49: a 部门 publishes last year's report by 31 January."""
+    if year >= today.year:
+        return [Finding(CODE_YEAR_OPEN, "warning", None, None, t("report.year_open", year=year))]
+    if year == today.year - 1 and today > date(today.year, 1, 31):
+        return [Finding(CODE_LATE, "warning", None, None,
+                        t("report.late", year=year, deadline=f"{today.year}年1月31日"))]
+    return []
+
+
+def assemble(data: ReportData, today: date) -> tuple[AnnualReport, list[Finding]]:
+    """The report and its findings (errors: failed identities; warnings: missing text, lateness)."""
+    table3 = count_table3(data.applications, data.year).rows
+    table4 = count_table4(data.appeals, data.year)
+    table2 = build_table2(data.normative, data.narrative.table2)
+    figs = figures(data, table3, table4)
+    found: list[Finding] = []
+    sections: dict[str, str] = {}
+    for heading in T.NARRATIVE_SECTIONS:
+        raw = data.narrative.sections.get(heading)
+        if raw is None or not raw.strip():
+            found.append(Finding(CODE_NARRATIVE_MISSING, "warning", data.narrative.path, None,
+                                 t("report.narrative_missing", heading=heading)))
+            raw = PENDING_TEXT
+        text = fill(raw, figs, data.narrative.path, data.narrative.section_lines.get(heading))
+        if heading == T.HEADINGS[5] and FEE_PLACEHOLDER not in raw:
+            count = figs["收费申请数"]
+            sentence = FEE_SENTENCE.format(amount=figs["收费金额"], count=count) if count else NO_FEE_SENTENCE
+            text = sentence if text == PENDING_TEXT else sentence + "\n\n" + text
+        sections[heading] = text
+    found += checks.check_table3(table3)
+    found += checks.check_table4(table4)
+    if data.narrative.previous_out is not None:
+        found += checks.check_cross_year(table3, data.narrative.previous_out, data.narrative.path)
+    found += deadline_findings(data.year, today, data.narrative.path)
+    title = data.narrative.title or f"{data.organisation}{data.year}年政府信息公开工作年度报告"
+    report = AnnualReport(data.year, data.organisation, title, sections, table2, table3, table4, figs)
+    return report, found

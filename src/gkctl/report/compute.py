@@ -1,0 +1,185 @@
+"""Counting the national tables from the registers, by the rules of DESIGN §2.
+
+Pure functions over plain records (anything with the named attributes), so the counting
+rules are tested with hand-made records and the services only gather data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from gkctl.errors import InputError
+from gkctl.i18n import t
+from gkctl.report import tables as T
+
+
+class ApplicationLike(Protocol):
+    id: str
+    received: date
+    replied: date | None
+    result: str | None
+    result_reason: str | None
+    applicant_type: str
+
+
+class AppealLike(Protocol):
+    type: str
+    route: str | None
+    filed: date
+    result: str | None
+    decided: date | None
+
+
+Table3 = list[dict[str, int]]  # 25 rows in official order, each {column: count} over T3_COLUMNS
+Table4 = dict[str, dict[str, int]]  # group (行政复议 / 未经复议直接起诉 / 复议后起诉) -> {column: count}
+
+
+@dataclass(frozen=True, slots=True)
+class Table2Row:
+    block: str
+    label: str
+    values: dict[str, int | Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class NormativeCounts:
+    issued: int = 0
+    repealed: int = 0
+    in_force: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where one application was counted in table 三 (for `report annual --explain` and tests)."""
+
+    app_id: str
+    rows: tuple[int, ...]
+    column: str
+
+
+@dataclass
+class Table3Result:
+    rows: Table3
+    placements: list[Placement] = field(default_factory=list)
+
+
+def empty_table3() -> Table3:
+    return [dict.fromkeys(T.T3_COLUMNS, 0) for _ in T.TABLE3_ROWS]
+
+
+def _where(app: Any) -> tuple[str | None, int | None]:
+    return getattr(app, "path", None), getattr(app, "line", None)
+
+
+def count_table3(applications: Iterable[ApplicationLike], year: int) -> Table3Result:
+    """Table 三 for ``year``: new, carried in, results replied in the year, carried out.
+
+    An application received in the year counts in 一; one received earlier and still open on
+    1 January counts in 二; one replied in the year counts in the row of its result; one not
+    replied by 31 December counts in 四. Rows （七）总计 and the 总计 column are sums.
+    """
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    table = empty_table3()
+    placements: list[Placement] = []
+    for app in applications:
+        if app.received > end:
+            continue
+        if app.replied is not None and app.replied < start:
+            continue
+        column = app.applicant_type
+        if column not in T.APPLICANT_TYPES:
+            path, line = _where(app)
+            raise InputError(t("report.bad_applicant_type", id=app.id, value=column), path, line)
+        rows: list[int] = [T.ROW_NEW if app.received >= start else T.ROW_CARRIED_IN]
+        if app.replied is not None and app.replied <= end:
+            index = T.result_row(app.result or "", app.result_reason)
+            if index is None:
+                path, line = _where(app)
+                raise InputError(
+                    t("report.bad_result", id=app.id, result=app.result or "", reason=app.result_reason or ""),
+                    path,
+                    line,
+                )
+            rows += [index, T.ROW_TOTAL]
+        else:
+            rows.append(T.ROW_CARRIED_OUT)
+        for index in rows:
+            table[index][column] += 1
+            table[index][T.T3_TOTAL] += 1
+        placements.append(Placement(app.id, tuple(rows), column))
+    return Table3Result(table, placements)
+
+
+def empty_table4() -> Table4:
+    return {group: dict.fromkeys(T.T4_GROUP_COLUMNS, 0) for group in T.T4_GROUPS}
+
+
+def count_table4(appeals: Iterable[AppealLike], year: int) -> Table4:
+    """Table 四: cases filed in ``year``, with the result known on 31 December (else 尚未审结)."""
+    end = date(year, 12, 31)
+    table = empty_table4()
+    for case in appeals:
+        if case.filed.year != year:
+            continue
+        group = T.T4_REVIEW if case.type == T.T4_REVIEW else (case.route or "")
+        if group not in table:
+            path, line = _where(case)
+            raise InputError(t("report.bad_appeal", id=getattr(case, "id", "?"), type=case.type,
+                               route=case.route or ""), path, line)
+        decided = case.result is not None and case.decided is not None and case.decided <= end
+        outcome = case.result if decided else T.T4_PENDING
+        if outcome not in T.T4_OUTCOMES:
+            path, line = _where(case)
+            raise InputError(t("report.bad_appeal_result", id=getattr(case, "id", "?"), value=outcome), path, line)
+        table[group][outcome] += 1
+        table[group][T.T4_TOTAL] += 1
+    return table
+
+
+def build_table2(normative: NormativeCounts, manual: Mapping[str, Mapping[str, int | Decimal]]) -> list[Table2Row]:
+    """Table 二 rows in official order; 行政规范性文件 from the documents, the rest from ``manual``."""
+    rows: list[Table2Row] = []
+    for block in T.TABLE2:
+        for label in block.rows:
+            if label == T.T2_NORMATIVE:
+                values: dict[str, int | Decimal] = {
+                    T.T2_ISSUED: normative.issued,
+                    T.T2_REPEALED: normative.repealed,
+                    T.T2_IN_FORCE: normative.in_force,
+                }
+            else:
+                given = manual.get(label, {})
+                values = {col: given.get(col, 0) for col in block.columns}
+            rows.append(Table2Row(block.caption, label, values))
+    return rows
+
+
+class PublicationLike(Protocol):
+    published_at: date
+    state: str
+    notice_date: date | None
+
+
+def count_normative(records: Iterable[PublicationLike], year: int) -> NormativeCounts:
+    """行政规范性文件 issued, repealed and in force for ``year`` from publication records.
+
+    A record's state is as of today, so a document repealed after 31 December still counts as
+    in force for the year; a withdrawn one stops being in force on its withdrawal date.
+    """
+    end = date(year, 12, 31)
+    issued = repealed = in_force = 0
+    for rec in records:
+        if rec.published_at > end:
+            continue
+        if rec.published_at.year == year:
+            issued += 1
+        ended = rec.state in ("repealed", "withdrawn") and (rec.notice_date is None or rec.notice_date <= end)
+        if rec.state == "repealed" and rec.notice_date is not None and rec.notice_date.year == year:
+            repealed += 1
+        if not ended:
+            in_force += 1
+    return NormativeCounts(issued, repealed, in_force)
