@@ -1,0 +1,131 @@
+"""Plain input dataclasses of the site, so rendering never touches git, policy or documents.
+
+``collect`` builds these from git objects at a revision; tests may build them directly.
+Every path that ends up in the output is derived here by ``safe_*`` helpers, so no id or
+attachment name can produce a path outside the output folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+VALID = "有效"
+REPEALED = "废止"
+WITHDRAWN = "撤回"
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteOrg:
+    name: str
+    code: str
+    site_title: str
+    site_url: str  # absolute base URL used by the feed, the sitemap and the manifest ('' = relative)
+    topic: str = "审计"  # 主题分类 shown when a category names none
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One node of the column tree; ``slug`` is the folder name under ``col/``."""
+
+    slug: str
+    name: str
+    parent: str | None = None  # slug of the parent column
+    intro: str = ""  # plain text shown above the list (e.g. how to apply, for 依申请公开)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteAttachment:
+    title: str
+    name: str  # output file name (already safe)
+    blob: str  # git blob id of the content
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SiteDocument:
+    doc_id: str
+    index_number: str  # 索引号
+    title: str
+    doc_number: str  # 发文字号 ('' when none)
+    category: str
+    column: str  # slug of the column it is listed in
+    genre: str  # 体裁分类
+    topic: str  # 主题分类
+    publisher: str  # 发布机构
+    validity: str  # 有效 | 废止 | 撤回
+    formed: date | None  # 成文日期
+    published_at: date  # 发布日期
+    body_html: str  # sanitised HTML ('' when withdrawn)
+    summary: str = ""  # 内容概述 for the catalogue
+    text: str = ""  # plain text of the body, for the search index
+    attachments: tuple[SiteAttachment, ...] = ()
+    notice: str = ""  # public withdrawal explanation or repeal notice
+    notice_date: date | None = None
+    normative: bool = False  # 规范性文件
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.validity == WITHDRAWN
+
+    @property
+    def repealed(self) -> bool:
+        return self.validity == REPEALED
+
+    @property
+    def slug(self) -> str:
+        return safe_slug(self.doc_id)
+
+    @property
+    def url(self) -> str:
+        """Page path relative to the site root."""
+        return f"doc/{self.published_at.year}/{self.slug}.html"
+
+    def attachment_url(self, att: SiteAttachment) -> str:
+        return f"files/{self.slug}/{att.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInput:
+    """Everything one build renders, fixed before anything is written."""
+
+    org: SiteOrg
+    columns: tuple[Column, ...]
+    documents: tuple[SiteDocument, ...]
+    build_time: datetime  # the REV's commit date: same REV, same bytes
+    rev: str = ""
+    base_url: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def safe_slug(value: str) -> str:
+    """``value`` when it is a plain ASCII file name, else a stable hash-derived name."""
+    if _SAFE_ID.fullmatch(value) and ".." not in value:
+        return value
+    return "d-" + hashlib.sha1(value.encode("utf-8")).hexdigest()[:12]
+
+
+_BAD_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|#%&{}$!'@+`=\s]")
+
+
+def safe_file_name(name: str, fallback: str) -> str:
+    """The last path component of ``name`` with anything a path or URL could abuse replaced.
+
+    Chinese letters stay (a 申请表.docx keeps its name); separators, control characters,
+    leading dots and reserved characters do not. ``fallback`` is used when nothing is left.
+    """
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    base = _BAD_NAME_CHARS.sub("_", base).lstrip(".")
+    if not base or base.strip("_.") == "":
+        return fallback
+    if len(base.encode("utf-8")) > 180:
+        _stem, dot, ext = base.rpartition(".")
+        keep = ext if dot and len(ext) <= 10 else ""
+        digest = hashlib.sha1(base.encode("utf-8")).hexdigest()[:10]
+        base = f"{fallback}-{digest}" + (f".{keep}" if keep else "")
+    return base

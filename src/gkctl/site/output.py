@@ -1,0 +1,165 @@
+"""Persistent staging trees and an atomic switch: a failed build leaves the old site as it was.
+
+``OUT`` is a symlink to one of two trees in ``.OUT.trees/`` beside it (``a``/``b``). A build
+updates the tree that is *not* live, in place: a file whose bytes are already right is not
+touched (creating files is what costs most), files no longer produced are removed, and only
+then is the symlink replaced in one ``rename``. A record per tree (``a.json``) of what each
+path was built from lets the next build skip rendering pages whose inputs did not change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gkctl.errors import InputError, RuleError
+from gkctl.i18n import t
+
+TREES = ("a", "b")
+
+
+@dataclass(frozen=True, slots=True)
+class WriteStats:
+    written: int
+    unchanged: int
+    removed: int
+    tree: Path
+
+
+def check_rel_path(rel: str) -> str:
+    """``rel`` if it is a plain relative path inside the output, else ``RuleError``."""
+    p = PurePosixPath(rel)
+    if (
+        not rel
+        or "\\" in rel
+        or "\x00" in rel
+        or p.is_absolute()
+        or any(part in ("", ".", "..") or part.startswith(".") for part in p.parts)
+        or str(p) != rel
+    ):
+        raise RuleError(t("site.unsafe_path", path=rel))
+    return rel
+
+
+class Staging:
+    """One build's view of the output: ``open`` → ``write``/``write_blob``/``reuse`` → ``commit``."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(os.path.abspath(out))
+        self.trees_dir = self.out.parent / f".{self.out.name}.trees"
+        self.tree: Path = self.trees_dir / TREES[0]
+        self._state_file: Path = self.trees_dir / f"{TREES[0]}.json"
+        self._old: dict[str, str] = {}
+        self._new: dict[str, str] = {}
+        self._written = 0
+        self._unchanged = 0
+        self._lock: int | None = None
+
+    # -- set up ---------------------------------------------------------------------------
+    def open(self) -> None:
+        if self.out.exists() and not self.out.is_symlink():
+            if not self.out.is_dir() or any(self.out.iterdir()):
+                raise InputError(t("site.out_not_ours", path=str(self.out)))
+            self.out.rmdir()
+        try:
+            self.trees_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                t("site.out_unwritable", path=str(self.trees_dir), detail=exc.strerror or str(exc))
+            ) from None
+        self._lock = os.open(self.trees_dir / "lock", os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            self._lock = None
+            raise InputError(t("site.busy", path=str(self.out))) from None
+        live = self.live_tree()
+        name = TREES[1] if live is not None and live.name == TREES[0] else TREES[0]
+        self.tree = self.trees_dir / name
+        self._state_file = self.trees_dir / f"{name}.json"
+        try:
+            self._old = json.loads(self._state_file.read_text(encoding="utf-8")).get("files", {})
+        except (OSError, ValueError, AttributeError):
+            self._old = {}
+        # Until this build commits, the record of this tree is unknown: drop it first.
+        with contextlib.suppress(FileNotFoundError):
+            self._state_file.unlink()
+        self.tree.mkdir(exist_ok=True)
+
+    def live_tree(self) -> Path | None:
+        if not self.out.is_symlink():
+            return None
+        target = Path(os.readlink(self.out))
+        return target if target.is_absolute() else (self.out.parent / target)
+
+    # -- writing --------------------------------------------------------------------------
+    def reuse(self, rel: str, key: str) -> bool:
+        """True (and the file is kept) when ``rel`` was last built from the same ``key``."""
+        if self._old.get(rel) == key and (self.tree / rel).is_file():
+            self._new[rel] = key
+            self._unchanged += 1
+            return True
+        return False
+
+    def write(self, rel: str, data: bytes, key: str = "") -> None:
+        """Write ``data`` to ``rel`` unless the file already holds exactly these bytes."""
+        check_rel_path(rel)
+        path = self.tree / rel
+        self._new[rel] = key
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                self._unchanged += 1
+                return
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except IsADirectoryError:
+            raise RuleError(t("site.unsafe_path", path=rel)) from None
+        tmp = path.with_name(path.name + ".gkctl-tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        self._written += 1
+
+    def write_blob(self, rel: str, blob: str, fetch: Callable[[str], bytes]) -> None:
+        """An attachment: skipped when this tree already holds that blob at ``rel``."""
+        check_rel_path(rel)
+        if self.reuse(rel, "blob:" + blob):
+            return
+        self.write(rel, fetch(blob), key="blob:" + blob)
+
+    # -- finish ---------------------------------------------------------------------------
+    def commit(self) -> WriteStats:
+        """Remove what this build did not produce, record the tree, switch the symlink."""
+        removed = self._prune()
+        self._state_file.write_text(json.dumps({"files": self._new}, ensure_ascii=False, sort_keys=True), "utf-8")
+        link_tmp = self.out.parent / f".{self.out.name}.link-tmp"
+        with contextlib.suppress(FileNotFoundError):
+            link_tmp.unlink()
+        os.symlink(os.path.relpath(self.tree, self.out.parent), link_tmp)
+        os.replace(link_tmp, self.out)
+        self.close()
+        return WriteStats(self._written, self._unchanged, removed, self.tree)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def _prune(self) -> int:
+        removed = 0
+        for folder, dirs, files in os.walk(self.tree, topdown=False):
+            base = Path(folder)
+            for name in files:
+                rel = (base / name).relative_to(self.tree).as_posix()
+                if rel not in self._new:
+                    (base / name).unlink()
+                    removed += 1
+            for name in dirs:
+                with contextlib.suppress(OSError):
+                    (base / name).rmdir()  # only succeeds when empty
+        return removed

@@ -1,0 +1,327 @@
+"""Pages of the site from a ``SiteInput``: jinja2 with autoescape everywhere, relative links.
+
+Every link is relative (``root`` is ``../`` per folder level), so the site opens from a
+folder, a USB stick or any path on the portal. Output is a function of the input only:
+lists are sorted, JSON keys are sorted, the one date shown is the REV's commit date.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import jinja2
+from markupsafe import Markup
+
+from gkctl.errors import RuleError
+from gkctl.i18n import t
+from gkctl.resources import data_dir
+from gkctl.site import search
+from gkctl.site.model import Column, SiteDocument, SiteInput, safe_slug
+from gkctl.site.output import Staging, check_rel_path
+
+PAGE_SIZE = 20
+HOME_ITEMS = 8
+FEED_ITEMS = 50
+
+Progress = Callable[[int, int], None]
+FetchMany = Callable[[list[str]], dict[str, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSet:
+    """The site templates and static files: the package's, overridden by the bureau's."""
+
+    files: dict[str, bytes]
+    digest: str
+
+
+def load_templates(overrides: dict[str, bytes] | None = None) -> TemplateSet:
+    """Package ``templates/site/`` merged with ``overrides`` (paths relative to that folder)."""
+    base = data_dir("templates") / "site"
+    files = {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+    for name, data in (overrides or {}).items():
+        files[check_rel_path(name)] = data
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return TemplateSet(files, h.hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnView:
+    slug: str
+    name: str
+    url: str
+    depth: int
+    count: int
+    intro: str
+    parent: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderStats:
+    pages: int
+    documents: int
+    withdrawn: int
+    attachments: int
+    rendered: int  # pages actually rendered (the others' inputs were unchanged)
+
+
+def _filesize(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} 字节"
+
+
+def _env(templates: TemplateSet) -> jinja2.Environment:
+    sources = {n: d.decode("utf-8") for n, d in templates.files.items() if not n.startswith("static/")}
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(sources),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["filesize"] = _filesize
+    return env
+
+
+def _root(rel: str) -> str:
+    return "../" * rel.count("/")
+
+
+class _Site:
+    """Derived views of one ``SiteInput`` (column tree, lists) shared by every page."""
+
+    def __init__(self, site: SiteInput) -> None:
+        self.site = site
+        self.columns: dict[str, Column] = {}
+        for col in site.columns:
+            if safe_slug(col.slug) != col.slug or col.slug in self.columns:
+                raise RuleError(t("site.bad_column", column=col.slug))
+            self.columns[col.slug] = col
+        for col in site.columns:
+            if col.parent is not None and col.parent not in self.columns:
+                raise RuleError(t("site.bad_column", column=col.parent))
+        self.children: dict[str | None, list[str]] = {}
+        for col in site.columns:
+            self.children.setdefault(col.parent, []).append(col.slug)
+        seen: set[str] = set()
+        for doc in site.documents:
+            if doc.slug in seen:
+                raise RuleError(t("site.duplicate_doc", doc=doc.doc_id))
+            seen.add(doc.slug)
+            if doc.column not in self.columns:
+                raise RuleError(t("site.unknown_column", doc=doc.doc_id, column=doc.column))
+        order = sorted(site.documents, key=lambda d: (d.published_at, d.index_number, d.doc_id), reverse=True)
+        self.listed = [d for d in order if not d.withdrawn]
+        self.withdrawn = [d for d in order if d.withdrawn]
+        self.subtree_docs: dict[str, list[SiteDocument]] = {slug: [] for slug in self.columns}
+        for doc in self.listed:
+            for slug in self.ancestry(doc.column):
+                self.subtree_docs[slug].append(doc)
+        self.views = {slug: self._view(slug) for slug in self.columns}
+        self.tree_order = list(self._walk(None))
+        self.top = [self.views[s] for s in self.children.get(None, [])]
+        base = site.base_url or site.org.site_url
+        self.base = base if not base or base.endswith("/") else base + "/"
+        nav = json.dumps(
+            [dataclasses.asdict(v) for v in self.views.values()] + [dataclasses.asdict(site.org), self.base],
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        self.nav_digest = hashlib.sha256(nav.encode()).hexdigest()
+
+    def ancestry(self, slug: str) -> list[str]:
+        out: list[str] = []
+        cur: str | None = slug
+        while cur is not None and cur not in out:
+            out.append(cur)
+            cur = self.columns[cur].parent
+        return out
+
+    def _walk(self, parent: str | None) -> Iterable[str]:
+        for slug in self.children.get(parent, []):
+            yield slug
+            yield from self._walk(slug)
+
+    def _view(self, slug: str) -> ColumnView:
+        col = self.columns[slug]
+        return ColumnView(
+            slug, col.name, f"col/{slug}/index.html", len(self.ancestry(slug)) - 1,
+            len(self.subtree_docs[slug]), col.intro, col.parent,
+        )  # fmt: skip
+
+    def crumbs(self, slug: str) -> list[dict[str, str]]:
+        return [{"name": self.views[s].name, "url": self.views[s].url} for s in reversed(self.ancestry(slug))]
+
+
+def render_site(
+    site: SiteInput,
+    templates: TemplateSet,
+    staging: Staging,
+    fetch_many: FetchMany,
+    progress: Progress | None = None,
+) -> RenderStats:
+    """Render every page of ``site`` into ``staging`` (which skips unchanged bytes)."""
+    s = _Site(site)
+    env = _env(templates)
+    common = {
+        "org": site.org,
+        "top_columns": s.top,
+        "build_date": site.build_time.date().isoformat(),
+    }
+    pages = 0
+    rendered = 0
+
+    def page(rel: str, template: str, key: str = "", **ctx: object) -> None:
+        nonlocal pages, rendered
+        pages += 1
+        if key and staging.reuse(rel, key):
+            return
+        ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", **ctx}
+        staging.write(rel, env.get_template(template).render(ctx).encode("utf-8"), key)
+        rendered += 1
+
+    total = len(site.documents)
+    page_salt = templates.digest + s.nav_digest
+    for done, doc in enumerate(s.listed + s.withdrawn, start=1):
+        fields = json.dumps(dataclasses.asdict(doc), ensure_ascii=False, sort_keys=True, default=str)
+        key = hashlib.sha256((page_salt + fields).encode()).hexdigest()
+        active = s.ancestry(doc.column)
+        if doc.withdrawn:
+            page(doc.url, "withdrawn.html", key, doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
+        else:
+            crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
+            page(doc.url, "document.html", key, doc=doc, body=Markup(doc.body_html), crumbs=crumbs,
+                 active_columns=active, page_kind="document")  # fmt: skip
+        if progress and (done % 50 == 0 or done == total):
+            progress(done, total)
+
+    attachments = _write_attachments(s.listed, staging, fetch_many)
+
+    blocks = [{"column": v, "docs": s.subtree_docs[v.slug][:HOME_ITEMS]} for v in s.top]
+    page("index.html", "home.html", blocks=blocks, page_kind="home")
+    for slug in s.tree_order:
+        _column_pages(s, slug, page)
+    rows = [{"doc": d, "columns": " ".join(s.ancestry(d.column))} for d in s.listed]
+    years = sorted({d.published_at.year for d in s.listed}, reverse=True)
+    all_columns = [s.views[slug] for slug in s.tree_order]
+    page("xxgkml/index.html", "catalogue.html", rows=rows, years=years, all_columns=all_columns,
+         page_kind="catalogue", crumbs=[{"name": "政府信息公开目录", "url": ""}])  # fmt: skip
+    page("search.html", "search.html", page_kind="search", crumbs=[{"name": "站内搜索", "url": ""}])
+    page("404.html", "404.html")
+    pages += _write_machine_files(s, env, staging)
+    for name, data in sorted(templates.files.items()):
+        if name.startswith("static/"):
+            staging.write(name, data)
+    for rel, data in search.build_index(_search_entries(s)).items():
+        staging.write(rel, data)
+    return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, rendered)
+
+
+def _column_pages(s: _Site, slug: str, page: Callable[..., None]) -> None:
+    view = s.views[slug]
+    docs = s.subtree_docs[slug]
+    count = max(1, -(-len(docs) // PAGE_SIZE))
+    children = [s.views[c] for c in s.children.get(slug, [])]
+    crumbs = s.crumbs(slug)
+    crumbs[-1] = {"name": view.name, "url": ""}
+    for n in range(1, count + 1):
+        rel = view.url if n == 1 else f"col/{slug}/page-{n}.html"
+        pager = {
+            "number": n,
+            "pages": count,
+            "docs": docs[(n - 1) * PAGE_SIZE : n * PAGE_SIZE],
+            "prev": (view.url if n == 2 else f"col/{slug}/page-{n - 1}.html") if n > 1 else "",
+            "next": f"col/{slug}/page-{n + 1}.html" if n < count else "",
+        }
+        page(rel, "column.html", column=view, children=children, pager=pager, crumbs=crumbs,
+             active_columns=s.ancestry(slug), page_kind="column")  # fmt: skip
+
+
+def _write_attachments(docs: list[SiteDocument], staging: Staging, fetch_many: FetchMany) -> int:
+    missing: list[tuple[str, str]] = []
+    count = 0
+    for doc in docs:
+        for att in doc.attachments:
+            count += 1
+            rel = check_rel_path(doc.attachment_url(att))
+            if not staging.reuse(rel, "blob:" + att.blob):
+                missing.append((rel, att.blob))
+    for start in range(0, len(missing), 200):
+        chunk = missing[start : start + 200]
+        data = fetch_many(sorted({b for _, b in chunk}))
+        for rel, blob in chunk:
+            staging.write(rel, data[blob], key="blob:" + blob)
+    return count
+
+
+def _stamp(d: date) -> str:
+    return f"{d.isoformat()}T00:00:00+08:00"
+
+
+def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) -> int:
+    site = s.site
+    feed_id = s.base + "feed.xml" if s.base else f"urn:gkctl:{site.org.code or 'site'}:feed"
+    entries = [
+        {
+            "doc": d,
+            "id": s.base + d.url if s.base else f"urn:gkctl:{site.org.code or 'site'}:{d.slug}",
+            "published": _stamp(d.published_at),
+            "updated": _stamp(d.notice_date if d.repealed and d.notice_date else d.published_at),
+        }
+        for d in s.listed[:FEED_ITEMS]
+    ]
+    updated = site.build_time.isoformat(timespec="seconds")
+    staging.write("feed.xml", env.get_template("feed.xml").render(
+        org=site.org, base=s.base, feed_id=feed_id, entries=entries, updated=updated).encode())  # fmt: skip
+    urls = [{"path": "index.html", "lastmod": ""}, {"path": "xxgkml/index.html", "lastmod": ""}]
+    urls += [{"path": s.views[slug].url, "lastmod": ""} for slug in s.tree_order]
+    urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed]
+    staging.write("sitemap.xml", env.get_template("sitemap.xml").render(base=s.base, urls=urls).encode())
+
+    items = []
+    for d in s.listed + s.withdrawn:
+        items.append({
+            "index_number": d.index_number,
+            "title": "" if d.withdrawn else d.title,
+            "column": "/".join(s.views[c].name for c in reversed(s.ancestry(d.column))),
+            "published": d.published_at.isoformat(),
+            "doc_number": "" if d.withdrawn else d.doc_number,
+            "validity": d.validity,
+            "page": d.url,
+            "attachments": [] if d.withdrawn else [d.attachment_url(a) for a in d.attachments],
+        })  # fmt: skip
+    items.sort(key=lambda i: (i["published"], i["index_number"]))
+    manifest = {"site": site.org.site_title, "org": site.org.name, "rev": site.rev, "generated": updated,
+                "base_url": s.base, "items": items}  # fmt: skip
+    staging.write("manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"])
+    for i in items:
+        w.writerow([i["index_number"], i["title"], i["column"], i["published"], i["doc_number"], i["validity"],
+                    i["page"], ";".join(i["attachments"])])  # fmt: skip
+    # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV correctly.
+    staging.write("manifest.csv", buf.getvalue().encode("utf-8-sig"))
+    return 4
+
+
+def _search_entries(s: _Site) -> Iterable[tuple[list[str], str]]:
+    for d in s.listed:
+        column = s.views[d.column].name
+        record = [d.url, d.title + ("（已废止）" if d.repealed else ""), column, d.published_at.isoformat(),
+                  d.index_number]  # fmt: skip
+        text = " ".join([d.title, d.doc_number, d.text, *(a.title for a in d.attachments)])
+        yield record, text
