@@ -10,18 +10,22 @@ from types import SimpleNamespace
 import pytest
 
 from gkctl.errors import InputError, RuleError
+from gkctl.history import load_history
 from gkctl.i18n import set_lang
 from gkctl.policy import People, Person
 from gkctl.signatures import (
+    SIG_CACHE,
     SigningKey,
     active_at,
     allowed_signers,
+    check_signatures,
     configured_key,
     configured_person,
     normalize_key,
     person_for_key,
 )
-from sig_helpers import GpgKey, SshKey, gpg_key, make_ssh_key, ssh_key, use_gpg_key, use_ssh_key
+from gkctl.sshsig import SigCheck
+from sig_helpers import GpgKey, SshKey, gpg_key, make_gpg_key, make_ssh_key, ssh_key, use_gpg_key, use_ssh_key
 
 __all__ = ["gpg_key", "ssh_key"]  # fixtures imported for pytest
 
@@ -141,3 +145,43 @@ def test_allowed_signers_is_accepted_by_git(repo: Path, ssh_key: SshKey, tmp_pat
         rc = subprocess.run(["git", "-C", str(repo), "verify-commit", "HEAD"], capture_output=True, env=env).returncode
         assert (rc == 0) is ok
         assert active_at(alice, int(stamp.split()[0])) is ok
+
+
+def _commit(repo: Path, message: str) -> None:
+    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a",
+           "GIT_COMMITTER_EMAIL": "a@x", "PATH": "/usr/bin:/bin", "HOME": str(repo.parent / "home")}
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-S", "-m", message], check=True, env=env)
+
+
+def test_openpgp_commits_go_through_gpg(repo: Path, gpg_key: GpgKey, tmp_path: Path) -> None:
+    use_gpg_key(repo, gpg_key)
+    _commit(repo, "signed with openpgp")
+    raw = subprocess.run(["git", "-C", str(repo), "cat-file", "commit", "HEAD"], capture_output=True).stdout
+    forged_raw = raw.replace(b"signed with openpgp", b"signed with 0penpgp")
+    forged = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
+                            input=forged_raw, capture_output=True, check=True).stdout.decode().strip()
+    history = {r.id: r for r in load_history(repo, "HEAD")} | {r.id: r for r in load_history(repo, forged)}
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    checks = check_signatures(repo, history.values())
+    assert checks[head] == SigCheck("good", gpg_key.fingerprint)
+    assert checks[forged].status == "bad"
+    # a verifier whose keyring lacks the key cannot check it, says so, and does not cache that
+    empty = make_gpg_key("Nobody", "nobody@example.org")
+    try:
+        subprocess.run(["git", "-C", str(repo), "config", "gpg.program", str(empty.program)], check=True)
+        fresh = check_signatures(repo, [history[head]], use_cache=False)[head]
+        assert (fresh.status, fresh.reason, fresh.detail) == ("unsupported", "sshsig.gpg_failed", "NO_PUBKEY")
+    finally:
+        empty.close()
+
+
+def test_signature_cache_is_used_and_never_needed(repo: Path, ssh_key: SshKey) -> None:
+    use_ssh_key(repo, ssh_key)
+    _commit(repo, "one")
+    records = list(load_history(repo, "HEAD"))
+    first = check_signatures(repo, records)
+    cache = repo / ".git" / "gkctl" / SIG_CACHE
+    assert cache.is_file()
+    assert check_signatures(repo, records) == first
+    cache.write_bytes(b"\x00garbage")
+    assert check_signatures(repo, records) == first == {records[0].id: SigCheck("good", ssh_key.key)}

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import marshal
+import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -19,9 +22,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gkctl.errors import InputError, RuleError
 from gkctl.gitutil import git
+from gkctl.history import git_dir
 from gkctl.i18n import t
+from gkctl.sshsig import SigCheck, split_signed_commit, verify_commit
 
 if TYPE_CHECKING:  # the policy model is read through its public attributes only
+    from gkctl.history import CommitRecord
     from gkctl.policy import Person, Policy
 
 KeyFormat = Literal["ssh", "openpgp"]
@@ -226,3 +232,88 @@ def allowed_signers(policy: Policy) -> str:
     """git's ``gpg.ssh.allowedSignersFile`` content for ``policy`` (principal = person id)."""
     header = "# gkctl: allowed signers from policies/people.yaml (principal = person id)\n"
     return header + "".join(line + "\n" for line in allowed_signers_lines(policy.people.people))
+
+
+# -- signature checks over many commits -------------------------------------------------------
+
+SIG_CACHE = "signatures-v1.marshal"
+
+
+def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: bool = True) -> dict[str, SigCheck]:
+    """The cryptographic verdict on each commit's signature, by commit id.
+
+    SSH signatures are checked in process; OpenPGP ones go to the gpg git would use, one
+    process per such commit. Verdicts are cached under ``.git/gkctl/`` by commit id (the id
+    hashes the whole signed object, so a verdict can never go stale); OpenPGP verdicts that
+    depend on the local keyring ("cannot check") are not cached.
+    """
+    path = git_dir(root) / "gkctl" / SIG_CACHE
+    cache = _load(path) if use_cache else {}
+    result: dict[str, SigCheck] = {}
+    fresh = 0
+    for rec in commits:
+        entry = cache.get(rec.id)
+        if isinstance(entry, tuple) and len(entry) == 4:
+            status, key, reason, detail = entry
+            result[rec.id] = SigCheck(status, key or None, reason, detail)
+            continue
+        check = verify_commit(rec.raw)
+        if check.status == "openpgp":
+            check = _gpg_verify(root, rec.raw)
+        result[rec.id] = check
+        if check.reason != "sshsig.gpg_failed":
+            cache[rec.id] = (check.status, check.key or "", check.reason, check.detail)
+            fresh += 1
+    if fresh and use_cache:
+        _save(path, cache)
+    return result
+
+
+def _load(path: Path) -> dict[str, tuple]:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save(path: Path, data: dict[str, tuple]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache we cannot write only costs time
+
+
+def _gpg_verify(root: Path, raw: bytes) -> SigCheck:
+    """Check an OpenPGP commit signature the way ``git verify-commit`` does (same program,
+    ``--status-fd`` output); the signer is the primary key's fingerprint."""
+    payload, signature = split_signed_commit(raw)
+    with tempfile.NamedTemporaryFile(prefix="gkctl-sig-", suffix=".asc") as sig:
+        sig.write(signature or b"")
+        sig.flush()
+        try:
+            proc = subprocess.run(
+                [gpg_program(root), "--batch", "--status-fd=1", "--keyid-format=long", "--verify", sig.name, "-"],
+                input=payload,
+                capture_output=True,
+            )
+        except OSError as exc:
+            return SigCheck("unsupported", None, "sshsig.gpg_failed", str(exc))
+    status: dict[str, list[str]] = {}
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("[GNUPG:] "):
+            word, *rest = line[9:].split()
+            status.setdefault(word, rest)
+    if "BADSIG" in status:
+        return SigCheck("bad", None, "sshsig.bad")
+    if "GOODSIG" in status and "VALIDSIG" in status:
+        fields = status["VALIDSIG"]
+        return SigCheck("good", (fields[9] if len(fields) > 9 else fields[0]).upper())
+    for word in ("EXPKEYSIG", "REVKEYSIG", "EXPSIG"):
+        if word in status:
+            return SigCheck("bad", None, "sshsig.gpg_failed", word)
+    detail = next((w for w in ("NO_PUBKEY", "ERRSIG", "NODATA") if w in status), f"exit {proc.returncode}")
+    return SigCheck("unsupported", None, "sshsig.gpg_failed", detail)
