@@ -1,0 +1,5 @@
+"""``python -m gkctl``."""
+
+from gkctl.cli.main import run
+
+run()
