@@ -30,7 +30,17 @@ class GitError(RuleError):
     """A git command failed; the message holds git's own words."""
 
 
+_in_server_hook = False
+
+
+def use_hook_environment(on: bool = True) -> None:
+    """Inside a server hook every git call must see the push quarantine (``hook pre-receive`` sets this)."""
+    global _in_server_hook
+    _in_server_hook = on
+
+
 def git_env(keep_hook_vars: bool = False, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    keep_hook_vars = keep_hook_vars or _in_server_hook
     env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS or (keep_hook_vars and k in _HOOK_VARS)}
     env["LC_ALL"] = "C.UTF-8"
     env["GIT_TERMINAL_PROMPT"] = "0"

@@ -11,6 +11,7 @@ import typer
 
 from gkctl import __version__
 from gkctl.cli import docs
+from gkctl.cli import site as site_cli
 from gkctl.cli.common import err_console, set_global_repo
 from gkctl.errors import GkctlError
 from gkctl.i18n import set_lang, t
@@ -52,6 +53,8 @@ app.command("list")(docs.list_cmd)
 app.command("show")(docs.show)
 
 # --- commands of the other areas register below --------------------------------------------
+app.command("build")(site_cli.build)
+app.command("serve")(site_cli.serve)
 
 
 def run(argv: list[str] | None = None) -> None:
