@@ -121,7 +121,7 @@ class _Site:
             if doc.slug in seen:
                 raise RuleError(t("site.duplicate_doc", doc=doc.doc_id))
             seen.add(doc.slug)
-            if doc.column not in self.columns:
+            if not doc.withdrawn and doc.column not in self.columns:
                 raise RuleError(t("site.unknown_column", doc=doc.doc_id, column=doc.column))
         order = sorted(site.documents, key=lambda d: (d.published_at, d.index_number, d.doc_id), reverse=True)
         self.listed = [d for d in order if not d.withdrawn]
@@ -198,13 +198,12 @@ def render_site(
     for done, doc in enumerate(s.listed + s.withdrawn, start=1):
         fields = json.dumps(dataclasses.asdict(doc), ensure_ascii=False, sort_keys=True, default=str)
         key = hashlib.sha256((page_salt + fields).encode()).hexdigest()
-        active = s.ancestry(doc.column)
         if doc.withdrawn:
             page(doc.url, "withdrawn.html", key, doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
         else:
             crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
             page(doc.url, "document.html", key, doc=doc, body=Markup(doc.body_html), crumbs=crumbs,
-                 active_columns=active, page_kind="document")  # fmt: skip
+                 active_columns=s.ancestry(doc.column), page_kind="document")  # fmt: skip
         if progress and (done % 50 == 0 or done == total):
             progress(done, total)
 
@@ -296,7 +295,7 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
         items.append({
             "index_number": d.index_number,
             "title": "" if d.withdrawn else d.title,
-            "column": "/".join(s.views[c].name for c in reversed(s.ancestry(d.column))),
+            "column": "" if d.withdrawn else "/".join(s.views[c].name for c in reversed(s.ancestry(d.column))),
             "published": d.published_at.isoformat(),
             "doc_number": "" if d.withdrawn else d.doc_number,
             "validity": d.validity,

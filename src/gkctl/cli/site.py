@@ -1,0 +1,87 @@
+"""``gkctl build`` and ``gkctl serve``: thin wrappers over ``services.build``."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gkctl.cli.common import RepoOpt, console, err_console, progress, repository
+from gkctl.errors import InputError
+from gkctl.i18n import t
+from gkctl.services.build import DEFAULT_OUT, build_site
+
+
+def build(
+    out: Annotated[str | None, typer.Option("--out", "-o", help="输出目录（默认为仓库下的 _site）")] = None,
+    rev: Annotated[str, typer.Option("--rev", help="按哪个版本生成（默认 HEAD）")] = "HEAD",
+    base_url: Annotated[str, typer.Option("--base-url", help="网站地址，用于订阅、网站地图和导出清单")] = "",
+    repo: RepoOpt = None,
+) -> None:
+    """从版本库生成公开网站（只含已审核发布的主动公开信息）。示例：gkctl build --out _site"""
+    r = repository(repo)
+    target = Path(out).resolve() if out else r.root / DEFAULT_OUT
+    with ExitStack() as stack:
+        bar: dict[str, Any] = {}
+
+        def report(done: int, total: int) -> None:
+            if not bar:
+                bar["advance"] = stack.enter_context(progress(total, t("site.progress")))
+                bar["done"] = 0
+            bar["advance"](done - bar["done"])
+            bar["done"] = done
+
+        result = build_site(r.root, target, rev=rev, base_url=base_url, progress=report)
+    for warning in result.warnings:
+        err_console.print(f"[yellow]{t('cli.warning')}[/yellow]：{warning}", markup=True, soft_wrap=True)
+    console.print(
+        t(
+            "site.built",
+            out=str(result.out),
+            rev=result.rev[:12],
+            docs=result.documents,
+            withdrawn=result.withdrawn,
+            pages=result.pages,
+            written=result.written,
+            unchanged=result.unchanged,
+            removed=result.removed,
+            seconds=f"{result.seconds:.2f}",
+        ),
+        soft_wrap=True,
+        markup=False,
+    )
+    console.print(t("site.open_hint", index=str(result.out / "index.html")), soft_wrap=True, markup=False)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # quiet: the user wants the page
+        return
+
+
+def serve(
+    port: Annotated[int, typer.Option("--port", "-p", help="本机端口")] = 8000,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="已生成的网站目录（默认为仓库下的 _site）")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """在本机预览已生成的网站。示例：gkctl serve --port 8000"""
+    target = Path(out).resolve() if out else repository(repo).root / DEFAULT_OUT
+    if not (target / "index.html").is_file():
+        raise InputError(t("site.not_built", out=str(target)))
+    # The folder is the symlink itself, so a build that swaps trees shows up on the next request.
+    handler = functools.partial(_Handler, directory=os.fspath(target))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise InputError(t("site.port_busy", port=port, detail=exc.strerror or str(exc))) from None
+    console.print(t("site.serving", out=str(target), port=server.server_address[1]), soft_wrap=True, markup=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,75 @@
+"""``gkctl build``: collect at REV, render into the staging tree, swap it in atomically.
+
+Nothing here prints: progress goes to an optional callback the CLI turns into a bar.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gkctl.gitutil import git
+from gkctl.site.collect import collect
+from gkctl.site.output import Staging
+from gkctl.site.render import render_site
+
+DEFAULT_OUT = "_site"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    out: Path
+    rev: str
+    documents: int
+    withdrawn: int
+    pages: int
+    rendered: int
+    written: int
+    unchanged: int
+    removed: int
+    seconds: float
+    warnings: tuple[str, ...]
+
+
+def cache_dir(root: Path) -> Path:
+    """``.git/gkctl/site`` of ``root`` (the common git dir, so worktrees share it)."""
+    common = Path(git(root, "rev-parse", "--git-common-dir").strip())
+    return (common if common.is_absolute() else root / common) / "gkctl" / "site"
+
+
+def build_site(
+    root: Path,
+    out: Path | None = None,
+    rev: str = "HEAD",
+    base_url: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildResult:
+    """Build the public site of ``root`` at ``rev`` into ``out`` (default ``root/_site``).
+
+    On any error the previously built site stays live and untouched.
+    """
+    started = time.perf_counter()
+    target = out if out is not None else root / DEFAULT_OUT
+    got = collect(root, rev, base_url=base_url, cache_dir=cache_dir(root))
+    staging = Staging(target)
+    staging.open()
+    try:
+        stats = render_site(got.site, got.templates, staging, got.fetch_many, progress)
+        written = staging.commit()
+    finally:
+        staging.close()
+    return BuildResult(
+        out=staging.out,
+        rev=got.site.rev,
+        documents=stats.documents,
+        withdrawn=stats.withdrawn,
+        pages=stats.pages,
+        rendered=stats.rendered,
+        written=written.written,
+        unchanged=written.unchanged,
+        removed=written.removed,
+        seconds=time.perf_counter() - started,
+        warnings=got.warnings,
+    )

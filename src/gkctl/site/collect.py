@@ -1,0 +1,253 @@
+"""Gather what one build renders, from git objects at REV only (never the working tree).
+
+Input is what ``publish`` recorded (``gkctl.workflow.publications``): for each published
+document the blob that was approved, the commit whose tree holds its attachments, and its
+state. A withdrawn document contributes only its 索引号 and public notice: its blob is never
+read. As a second line of defence a blob whose front matter is not 主动公开, or whose
+category has no column, is left out and reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gkctl.document import parse_document
+from gkctl.errors import RuleError
+from gkctl.gitutil import git, git_bytes, rev_parse
+from gkctl.i18n import t
+from gkctl.policy import Policy, load_policy_from_files, policy_paths
+from gkctl.site.cache import BodyCache, Rendered
+from gkctl.site.markdown import config_hash, plain_text, render_markdown, summary_of
+from gkctl.site.model import (
+    REPEALED,
+    VALID,
+    WITHDRAWN,
+    Column,
+    SiteAttachment,
+    SiteDocument,
+    SiteInput,
+    SiteOrg,
+    safe_file_name,
+)
+from gkctl.site.render import TemplateSet, load_templates
+
+PUBLIC = "主动公开"
+TEMPLATE_DIR = "templates/site/"
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    site: SiteInput
+    templates: TemplateSet
+    policy_digest: str
+    warnings: tuple[str, ...]
+    fetch_many: Callable[[list[str]], dict[str, bytes]]
+
+
+def cat_batch(root: Path, names: Iterable[str]) -> list[tuple[str, bytes] | None]:
+    """``git cat-file --batch`` for object names (ids or ``rev:path``): (oid, content) or None."""
+    names = list(names)
+    if not names:
+        return []
+    out = git_bytes(root, "cat-file", "--batch", input="".join(n + "\n" for n in names).encode("utf-8"))
+    results: list[tuple[str, bytes] | None] = []
+    pos = 0
+    for _ in names:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode("utf-8", "replace").split(" ")
+        pos = end + 1
+        if len(header) != 3 or header[1] not in ("blob", "tree", "commit", "tag"):
+            results.append(None)  # "<name> missing" / "ambiguous"
+            continue
+        size = int(header[2])
+        data = out[pos : pos + size]
+        pos += size + 1
+        results.append((header[0], data) if header[1] == "blob" else None)
+    return results
+
+
+def blob_sizes(root: Path, names: list[str]) -> list[tuple[str, int] | None]:
+    """``--batch-check`` for ``rev:path`` names: (blob id, size) or None when absent."""
+    if not names:
+        return []
+    out = git(root, "cat-file", "--batch-check", input="".join(n + "\n" for n in names))
+    results: list[tuple[str, int] | None] = []
+    for line in out.splitlines():
+        parts = line.split(" ")
+        results.append((parts[0], int(parts[2])) if len(parts) == 3 and parts[1] == "blob" else None)
+    return results
+
+
+def _tree_files(root: Path, commit: str, paths: list[str]) -> dict[str, str]:
+    """{path: blob id} at ``commit`` for files under ``paths``."""
+    out = git_bytes(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+    files: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode_type_oid = meta.decode().split(" ")
+        if mode_type_oid[1] == "blob":
+            files[path.decode("utf-8", "surrogateescape")] = mode_type_oid[2]
+    return files
+
+
+def _safe_repo_path(path: str) -> bool:
+    p = PurePosixPath(path)
+    return bool(path) and not p.is_absolute() and ".." not in p.parts and "\n" not in path and str(p) == path
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else ""
+
+
+def _render_blob(raw: bytes, path: str) -> Rendered:
+    doc = parse_document(raw, path)
+    html = render_markdown(doc.body)
+    text = plain_text(html)
+    meta = {
+        "title": doc.title,
+        "doc_number": str(doc.get("doc_number") or ""),
+        "category": doc.category,
+        "attribute": doc.attribute,
+        "formed": _iso(doc.formed),
+        "summary": str(doc.get("summary") or "") or summary_of(text),
+        "attachments": [[a.file, a.title] for a in doc.attachments],
+    }
+    return Rendered(html, text, json.dumps(meta, ensure_ascii=False, sort_keys=True))
+
+
+def collect(root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path | None = None) -> Collected:
+    """Everything the site shows at ``rev``, read from git objects; bodies via the cache."""
+    from gkctl import workflow  # the workflow module is the one authority on what is published
+
+    commit = rev_parse(root, rev)
+    build_time = datetime.fromisoformat(git(root, "show", "-s", "--format=%cI", commit).strip())
+    config = _tree_files(root, commit, [*policy_paths(), TEMPLATE_DIR.rstrip("/")])
+    blobs = dict(zip(config, cat_batch(root, [config[p] for p in config]), strict=True))
+    contents = {p: b[1] for p, b in blobs.items() if b is not None}
+    policy = load_policy_from_files({p: d for p, d in contents.items() if not p.startswith(TEMPLATE_DIR)})
+    overrides = {p[len(TEMPLATE_DIR) :]: d for p, d in contents.items() if p.startswith(TEMPLATE_DIR)}
+    templates = load_templates(overrides)
+    policy_digest = hashlib.sha256(
+        "".join(f"{p}\0{o}\n" for p, o in sorted(config.items()) if not p.startswith(TEMPLATE_DIR)).encode()
+    ).hexdigest()
+
+    records = workflow.publications(root, commit)
+    cache = BodyCache(cache_dir, config_hash())
+    try:
+        bodies = _bodies(root, [r for r in records if r.state != "withdrawn"], cache)
+    finally:
+        cache.close()
+    warnings: list[str] = []
+    documents: list[SiteDocument] = []
+    for rec in records:
+        doc = _site_document(root, rec, bodies.get(rec.blob), policy, warnings)
+        if doc is not None:
+            documents.append(doc)
+    site = SiteInput(
+        org=_org(policy),
+        columns=tuple(Column(c.id, c.name, c.parent) for c in policy.columns.columns.values()),
+        documents=tuple(documents),
+        build_time=build_time,
+        rev=commit,
+        base_url=base_url,
+    )
+
+    def fetch_many(ids: list[str]) -> dict[str, bytes]:
+        found = cat_batch(root, ids)
+        missing = [i for i, f in zip(ids, found, strict=True) if f is None]
+        if missing:
+            raise RuleError(t("site.missing_object", rev=commit[:12], what=missing[0]))
+        return {f[0]: f[1] for f in found if f is not None}
+
+    return Collected(site, templates, policy_digest, tuple(warnings), fetch_many)
+
+
+def _org(policy: Policy) -> SiteOrg:
+    org = policy.org
+    return SiteOrg(org.name, org.code, org.site_title, org.site_url)
+
+
+def _bodies(root: Path, records: list[Any], cache: BodyCache) -> dict[str, Rendered]:
+    wanted = sorted({r.blob for r in records})
+    found = cache.get_many(wanted)
+    missing = [b for b in wanted if b not in found]
+    paths = {r.blob: r.path for r in records}
+    fresh: dict[str, Rendered] = {}
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        for blob, got in zip(chunk, cat_batch(root, chunk), strict=True):
+            if got is None:
+                raise RuleError(t("site.missing_object", rev="", what=f"{paths[blob]} ({blob[:12]})"))
+            fresh[blob] = _render_blob(got[1], paths[blob])
+    cache.put_many(fresh)
+    return {**found, **fresh}
+
+
+def _site_document(
+    root: Path, rec: Any, body: Rendered | None, policy: Policy, warnings: list[str]
+) -> SiteDocument | None:
+    org = policy.org
+    if rec.state == "withdrawn":
+        return SiteDocument(
+            doc_id=rec.doc_id, index_number=rec.index_number, title="", doc_number="", category="", column="",
+            genre="", topic="", publisher=org.name, validity=WITHDRAWN, formed=None, published_at=rec.published_at,
+            body_html="", notice=rec.notice or "", notice_date=rec.notice_date,
+        )  # fmt: skip
+    if body is None:
+        return None
+    meta = json.loads(body.meta)
+    if meta.get("attribute") != PUBLIC:
+        warnings.append(t("site.skip_not_public", path=rec.path, attribute=meta.get("attribute") or "—"))
+        return None
+    category = policy.columns.category(meta.get("category", ""))
+    if category is None or category.column is None:
+        warnings.append(t("site.skip_no_column", path=rec.path, category=meta.get("category") or "—"))
+        return None
+    formed = meta.get("formed")
+    return SiteDocument(
+        doc_id=rec.doc_id,
+        index_number=rec.index_number,
+        title=meta.get("title") or rec.doc_id,
+        doc_number=meta.get("doc_number", ""),
+        category=category.name,
+        column=category.column,
+        genre=category.genre,
+        topic=category.topic,
+        publisher=org.name,
+        validity=REPEALED if rec.state == "repealed" else VALID,
+        formed=date.fromisoformat(formed) if formed else None,
+        published_at=rec.published_at,
+        body_html=body.html,
+        summary=meta.get("summary", ""),
+        text=body.text,
+        attachments=_attachments(root, rec, meta.get("attachments", [])),
+        notice=(rec.notice or "") if rec.state == "repealed" else "",
+        notice_date=rec.notice_date if rec.state == "repealed" else None,
+        normative=category.normative,
+    )
+
+
+def _attachments(root: Path, rec: Any, items: list[list[str]]) -> tuple[SiteAttachment, ...]:
+    for file, _ in items:
+        if not _safe_repo_path(file):
+            raise RuleError(t("site.bad_attachment", file=file), rec.path)
+    found = blob_sizes(root, [f"{rec.commit}:{file}" for file, _ in items])
+    out: list[SiteAttachment] = []
+    used: set[str] = set()
+    for i, ((file, title), got) in enumerate(zip(items, found, strict=True), start=1):
+        if got is None:
+            raise RuleError(t("site.missing_object", rev=rec.commit[:12], what=file), rec.path)
+        name = safe_file_name(file, f"attachment-{i}")
+        if name in used:
+            name = f"{i}-{name}"
+        used.add(name)
+        out.append(SiteAttachment(title or name, name, got[0], got[1]))
+    return tuple(out)
