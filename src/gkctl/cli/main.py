@@ -11,6 +11,7 @@ import typer
 
 from gkctl import __version__
 from gkctl.cli import docs
+from gkctl.cli import report as report_cli
 from gkctl.cli import site as site_cli
 from gkctl.cli.common import err_console, set_global_repo
 from gkctl.errors import GkctlError
@@ -53,6 +54,7 @@ app.command("list")(docs.list_cmd)
 app.command("show")(docs.show)
 
 # --- commands of the other areas register below --------------------------------------------
+app.add_typer(report_cli.report_app, name="report")
 app.command("build")(site_cli.build)
 app.command("serve")(site_cli.serve)
 

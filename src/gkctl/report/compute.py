@@ -71,8 +71,20 @@ def empty_table3() -> Table3:
     return [dict.fromkeys(T.T3_COLUMNS, 0) for _ in T.TABLE3_ROWS]
 
 
-def _where(app: Any) -> tuple[str | None, int | None]:
-    return getattr(app, "path", None), getattr(app, "line", None)
+def _where(record: Any, key: str = "result") -> tuple[str | None, int | None]:
+    """File and line of a register record, when it carries them (``line(key)`` as in the registers)."""
+    line = getattr(record, "line", None)
+    return getattr(record, "path", None), line(key) if callable(line) else line
+
+
+def _result_row(result: str, reason: str | None) -> int | None:
+    index = T.result_row(result, reason)
+    if index is None and reason:
+        # the register accepts a few spellings of a sub-item (numbers, other quotes, short aliases)
+        from gkctl.applications import resolve_subitem
+
+        index = T.result_row(result, resolve_subitem(result, reason))
+    return index
 
 
 def count_table3(applications: Iterable[ApplicationLike], year: int) -> Table3Result:
@@ -92,11 +104,11 @@ def count_table3(applications: Iterable[ApplicationLike], year: int) -> Table3Re
             continue
         column = app.applicant_type
         if column not in T.APPLICANT_TYPES:
-            path, line = _where(app)
+            path, line = _where(app, "applicant")
             raise InputError(t("report.bad_applicant_type", id=app.id, value=column), path, line)
         rows: list[int] = [T.ROW_NEW if app.received >= start else T.ROW_CARRIED_IN]
         if app.replied is not None and app.replied <= end:
-            index = T.result_row(app.result or "", app.result_reason)
+            index = _result_row(app.result or "", app.result_reason)
             if index is None:
                 path, line = _where(app)
                 raise InputError(
@@ -127,7 +139,7 @@ def count_table4(appeals: Iterable[AppealLike], year: int) -> Table4:
             continue
         group = T.T4_REVIEW if case.type == T.T4_REVIEW else (case.route or "")
         if group not in table:
-            path, line = _where(case)
+            path, line = _where(case, "type")
             raise InputError(t("report.bad_appeal", id=getattr(case, "id", "?"), type=case.type,
                                route=case.route or ""), path, line)
         decided = case.result is not None and case.decided is not None and case.decided <= end

@@ -1,0 +1,70 @@
+"""Commands of the office head and the inspector: report annual, assess, audit."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gkctl.cli.common import RepoOpt, console, err_console, repository
+from gkctl.findings import Finding
+from gkctl.i18n import t
+
+report_app = typer.Typer(help="政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）", no_args_is_help=True)
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+def _warn(findings: list[Finding]) -> None:
+    """Findings on stderr, so that the report on stdout stays clean for a pipe."""
+    for f in findings:
+        where = f"{f.path}: " if f.path else ""
+        label = t("cli.error") if f.is_error else t("cli.warning")
+        style = "red" if f.is_error else "yellow"
+        err_console.print(f"{where}[{style}]{label}[/{style}][{f.code}] {f.message}", soft_wrap=True, markup=True)
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    err_console.print(t("report.written", path=str(out)), markup=False)
+
+
+@report_app.command("annual")
+def annual(
+    year: Annotated[int | None, typer.Option("--year", help="报告年度（默认上一年）")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="输出格式：md、html 或 json")] = ReportFormat.md,
+    out: Annotated[Path | None, typer.Option("--out", help="写入文件（默认输出到标准输出）")] = None,
+    as_document: Annotated[bool, typer.Option("--as-document", help="写成“政府信息公开年报”类文件，走正常审核发布流程")] = False,
+    drafter: Annotated[str | None, typer.Option("--drafter", help="--as-document 时的拟稿人编号（默认签名密钥的主人）")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """生成政府信息公开工作年度报告：一至六部分，表二、表三、表四按 2021 年国家格式计算并校验。
+
+    示例：gkctl report annual --year 2025 --format html --out 年报2025.html
+    """
+    from gkctl.services.report import annual_report, render_report, write_as_document
+
+    r = repository(repo)
+    result = annual_report(r, year if year is not None else r.today.year - 1)
+    _warn(result.findings)
+    if not result.ok:
+        err_console.print(t("report.checks_failed", count=sum(f.is_error for f in result.findings)), markup=False)
+        raise typer.Exit(1)
+    if as_document:
+        rel = write_as_document(r, result.report, drafter)
+        err_console.print(t("report.written_document", path=rel), markup=False)
+        if out is None:
+            console.print(rel, markup=False)
+            return
+    _write(render_report(result.report, fmt.value), out)

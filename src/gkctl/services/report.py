@@ -1,0 +1,182 @@
+"""``gkctl report annual``: gather one year's data from the repository and build the report.
+
+The repository's state is read once: publications from the signed history (the workflow's
+public records), the registers of applications and appeals, and the clerk's narrative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gkctl.document import parse_document, read_document, render_document
+from gkctl.errors import GkctlError, InputError
+from gkctl.findings import Finding
+from gkctl.gitutil import git_bytes, has_commits
+from gkctl.i18n import t
+from gkctl.policy import Policy
+from gkctl.report import render
+from gkctl.report.assemble import ReportData, assemble
+from gkctl.report.compute import count_normative
+from gkctl.report.model import AnnualReport
+from gkctl.report.narrative import load_narrative
+from gkctl.services.repository import Repository
+
+REPORT_CATEGORY = "政府信息公开年报"
+REPORT_SECTION = "办公室"
+REPORT_BASIS = "法定公开"  # 条例 art. 49-50: the law requires the report to be published
+
+
+@dataclass(frozen=True)
+class AnnualResult:
+    report: AnnualReport
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.is_error for f in self.findings)
+
+
+def read_blobs(root: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
+    """Contents of many blobs in one ``git cat-file --batch`` process."""
+    ids = list(dict.fromkeys(blob_ids))
+    if not ids:
+        return {}
+    out = git_bytes(root, "cat-file", "--batch", input=("\n".join(ids) + "\n").encode())
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for sha in ids:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        blobs[sha] = out[pos : pos + size]
+        pos += size + 1
+    return blobs
+
+
+def _is_normative(policy: Policy, category: str) -> bool:
+    cat = policy.columns.category(category)
+    return bool(cat.normative) if cat is not None else category == "规范性文件"
+
+
+def publication_records(root: Path) -> list:
+    """The workflow's public records (empty before the first commit)."""
+    if not has_commits(root):
+        return []
+    from gkctl.workflow import publications
+
+    return list(publications(root, "HEAD"))
+
+
+def gather(repo: Repository, year: int) -> ReportData:
+    from gkctl.appeals import load_appeals
+    from gkctl.applications import load_applications
+
+    root, policy = repo.root, repo.policy
+    if year < 2000 or year > repo.today.year:
+        raise InputError(t("report.bad_year", year=year, max=repo.today.year))
+    records = publication_records(root)
+    blobs = read_blobs(root, (r.blob for r in records))
+    normative = []
+    for rec in records:
+        raw = blobs.get(rec.blob)
+        if raw is None:
+            continue
+        try:
+            category = parse_document(raw, rec.path).category
+        except GkctlError:
+            continue  # an approved blob that no longer parses is validate's business, not the report's
+        if _is_normative(policy, category):
+            normative.append(rec)
+    published = sum(1 for r in records if r.published_at.year == year and r.state != "withdrawn")
+    return ReportData(
+        year=year,
+        organisation=policy.org.name,
+        narrative=load_narrative(root, year),
+        normative=count_normative(normative, year),
+        published=published,
+        applications=load_applications(root),
+        appeals=load_appeals(root),
+    )
+
+
+def annual_report(repo: Repository, year: int) -> AnnualResult:
+    report, found = assemble(gather(repo, year), repo.today)
+    return AnnualResult(report, found)
+
+
+def render_report(report: AnnualReport, fmt: str) -> str:
+    if fmt == "html":
+        return render.render_html(report)
+    if fmt == "json":
+        import json
+
+        return json.dumps(render.to_json(report), ensure_ascii=False, indent=2) + "\n"
+    return render.render_markdown(report)
+
+
+def _existing_report_doc(repo: Repository, folder: str, title: str) -> str | None:
+    base = repo.root / folder
+    if not base.is_dir():
+        return None
+    for path in sorted(base.glob("*.md")):
+        rel = path.relative_to(repo.root).as_posix()
+        try:
+            doc = read_document(repo.root, rel)
+        except GkctlError:
+            continue
+        if doc.category == REPORT_CATEGORY and doc.title == title:
+            return rel
+    return None
+
+
+def write_as_document(repo: Repository, report: AnnualReport, drafter: str | None) -> str:
+    """Write the report as ``docs/<Y+1>/<id>.md`` (category 政府信息公开年报) for the normal chain.
+
+    Running it again rewrites the same file, which voids earlier approvals, as any edit does.
+    """
+    from gkctl.services.new import next_id
+
+    policy = repo.policy
+    if policy.columns.category(REPORT_CATEGORY) is None:
+        raise InputError(t("report.no_category", category=REPORT_CATEGORY), "policies/columns.yaml")
+    person_id = drafter
+    if person_id is None:
+        from gkctl.signatures import configured_person
+
+        try:
+            person_id = configured_person(repo.root, policy, repo.today).id
+        except GkctlError as exc:
+            raise InputError(t("report.need_drafter", reason=exc.message)) from None
+    elif policy.people.get(person_id) is None:
+        raise InputError(t("report.unknown_drafter", id=person_id), "policies/people.yaml")
+    published_year = report.year + 1
+    formed = repo.today
+    folder = f"docs/{published_year}"
+    rel = _existing_report_doc(repo, folder, report.title)
+    if rel is None:
+        doc_id = next_id(repo, published_year, REPORT_SECTION)
+        rel = f"{folder}/{doc_id}.md"
+    else:
+        doc_id = read_document(repo.root, rel).id
+    meta = {
+        "id": doc_id,
+        "title": report.title,
+        "kind": "非公文",
+        "category": REPORT_CATEGORY,
+        "section": REPORT_SECTION,
+        "drafter": person_id,
+        "formed": formed,
+        "attribute": "主动公开",
+        "basis": [REPORT_BASIS],
+        "secrecy": "非密",
+        "sensitive": False,
+    }
+    target = repo.root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_document(meta, render.render_markdown(report, with_title=False)), encoding="utf-8")
+    return rel
