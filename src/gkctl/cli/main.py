@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from gkctl import __version__
+from gkctl.cli import apply as apply_cli
 from gkctl.cli import docs
 from gkctl.cli import report as report_cli
 from gkctl.cli import site as site_cli
@@ -55,6 +56,8 @@ app.command("show")(docs.show)
 
 # --- commands of the other areas register below --------------------------------------------
 app.add_typer(report_cli.report_app, name="report")
+app.add_typer(apply_cli.apply_app, name="apply")
+app.add_typer(apply_cli.appeal_app, name="appeal")
 app.command("build")(site_cli.build)
 app.command("serve")(site_cli.serve)
 
