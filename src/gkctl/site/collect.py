@@ -107,7 +107,7 @@ def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else ""
 
 
-def _render_blob(raw: bytes, path: str) -> Rendered:
+def render_blob(raw: bytes, path: str) -> Rendered:
     doc = parse_document(raw, path)
     html = render_markdown(doc.body)
     text = plain_text(html)
@@ -186,7 +186,7 @@ def _bodies(root: Path, records: list[Any], cache: BodyCache) -> dict[str, Rende
         for blob, got in zip(chunk, cat_batch(root, chunk), strict=True):
             if got is None:
                 raise RuleError(t("site.missing_object", rev="", what=f"{paths[blob]} ({blob[:12]})"))
-            fresh[blob] = _render_blob(got[1], paths[blob])
+            fresh[blob] = render_blob(got[1], paths[blob])
     cache.put_many(fresh)
     return {**found, **fresh}
 

@@ -3,7 +3,8 @@
 The ``markdown`` package renders (tables, footnotes, heading ids that keep Chinese); nh3
 (Rust's ammonia) then keeps only an allow-list of tags, attributes and URL schemes, so a
 body can carry no script, no event handler, no ``javascript:`` link and no raw HTML beyond
-plain formatting. ``RENDERER_VERSION`` feeds the body cache key: change it when output changes.
+plain formatting. Images are dropped: the site copies only declared attachments, so an image
+would be a broken or an external (network) reference. ``RENDERER_VERSION`` feeds the body cache key: change it when output changes.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ RENDERER_VERSION = "1"
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div", "dl",
-    "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre",
+    "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "ol", "p", "pre",
     "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
     "ul",
 }  # fmt: skip
 _ATTRS = {
     "*": {"id", "title"},
     "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
     "td": {"colspan", "rowspan", "align"},
     "th": {"colspan", "rowspan", "align", "scope"},
     "ol": {"start"},
@@ -36,13 +36,6 @@ _ATTRS = {
 }
 _CLASSES = {"div": {"footnote"}, "a": {"footnote-ref", "footnote-backref"}, "sup": set(), "li": set()}
 _SCHEMES = {"http", "https", "mailto"}
-
-
-def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    # Images only from the site itself: an external image would be a network request.
-    if tag == "img" and attr == "src" and (":" in value or value.startswith("//")):
-        return None
-    return value
 
 
 @cache
@@ -85,7 +78,6 @@ def sanitise(raw_html: str) -> str:
         tags=_TAGS,
         clean_content_tags={"script", "style", "template", "noscript", "iframe", "object", "textarea"},
         attributes=_ATTRS,
-        attribute_filter=_attribute_filter,
         url_schemes=_SCHEMES,
         allowed_classes=_CLASSES,
         link_rel="noopener noreferrer",

@@ -19,7 +19,7 @@ from datetime import date
 import jinja2
 from markupsafe import Markup
 
-from gkctl.errors import RuleError
+from gkctl.errors import InputError, RuleError
 from gkctl.i18n import t
 from gkctl.resources import data_dir
 from gkctl.site import search
@@ -94,6 +94,18 @@ def _env(templates: TemplateSet) -> jinja2.Environment:
     )
     env.filters["filesize"] = _filesize
     return env
+
+
+def _render(env: jinja2.Environment, name: str, ctx: dict[str, object]) -> bytes:
+    """One template, its errors (a bureau's override may be wrong) as ``InputError`` with file:line."""
+    try:
+        return env.get_template(name).render(ctx).encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"templates/site/{exc.name or name}"
+        raise InputError(t("site.template_error", path=where, detail=exc.message), where, exc.lineno) from None
+    except jinja2.TemplateError as exc:
+        where = f"templates/site/{name}"
+        raise InputError(t("site.template_error", path=where, detail=str(exc)), where) from None
 
 
 def _root(rel: str) -> str:
@@ -190,7 +202,7 @@ def render_site(
         if key and staging.reuse(rel, key):
             return
         ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", **ctx}
-        staging.write(rel, env.get_template(template).render(ctx).encode("utf-8"), key)
+        staging.write(rel, _render(env, template, ctx), key)
         rendered += 1
 
     total = len(site.documents)
@@ -283,12 +295,12 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
         for d in s.listed[:FEED_ITEMS]
     ]
     updated = site.build_time.isoformat(timespec="seconds")
-    staging.write("feed.xml", env.get_template("feed.xml").render(
-        org=site.org, base=s.base, feed_id=feed_id, entries=entries, updated=updated).encode())  # fmt: skip
+    feed = {"org": site.org, "base": s.base, "feed_id": feed_id, "entries": entries, "updated": updated}
+    staging.write("feed.xml", _render(env, "feed.xml", feed))
     urls = [{"path": "index.html", "lastmod": ""}, {"path": "xxgkml/index.html", "lastmod": ""}]
     urls += [{"path": s.views[slug].url, "lastmod": ""} for slug in s.tree_order]
     urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed]
-    staging.write("sitemap.xml", env.get_template("sitemap.xml").render(base=s.base, urls=urls).encode())
+    staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}))
 
     items = []
     for d in s.listed + s.withdrawn:

@@ -1,0 +1,320 @@
+"""The site renderer, sanitiser and output machinery, on documents read from real git blobs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from gkctl.errors import InputError, RuleError
+from gkctl.site import search
+from gkctl.site.model import safe_file_name, safe_slug
+from gkctl.site.output import Staging, check_rel_path
+from gkctl.site.render import load_templates
+from site_helpers import all_files, build, doc_from_git, document_text, git_repo, site_input
+
+EVIL = """# 标题
+
+正文第一段。<script>alert('pwned-script')</script>
+
+[点我](javascript:alert('pwned-link')) 和 <a href="JaVaScRiPt:alert('pwned-a')">另一个</a>
+
+<img src="x.png" onerror="alert('pwned-img')">
+<div onclick="alert('pwned-div')" style="position:fixed">原始HTML</div>
+<iframe src="https://evil.example/"></iframe>
+<svg onload="alert('pwned-svg')"><circle r="5"/></svg>
+<style>body{display:none}</style>
+<form action="https://evil.example/"><input name="p"></form>
+
+| 项目 | 金额 |
+| --- | --- |
+| 审计 | 100 |
+
+脚注示例[^1]
+
+[^1]: 注释内容。
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, str]:
+    """A repository with several documents and an attachment, committed once."""
+    root = tmp_path / "content"
+    files: dict[str, str | bytes] = {
+        "docs/2026/guide.md": document_text("綦江区审计局政府信息公开指南", "# 指南\n\n本指南说明申请方式。",
+                                            category="政府信息公开指南"),
+        "docs/2026/evil.md": document_text("含有恶意代码的文件", EVIL),
+        "docs/2026/rule.md": document_text(
+            "关于印发审计工作规则的通知", "## 第一条\n\n为规范审计项目管理，制定本规则。", category="规范性文件",
+            doc_number="綦审发〔2026〕3号", attachments=[("attachments/2026/规则附表.pdf", "审计工作规则附表")],
+        ),
+        "docs/2026/gone.md": document_text("已撤回文件标题WITHDRAWNTITLE", "撤回正文WITHDRAWNBODY"),
+        "attachments/2026/规则附表.pdf": b"%PDF-1.4 fake attachment bytes\n",
+    }  # fmt: skip
+    for i in range(25):
+        files[f"docs/2026/audit-{i:02d}.md"] = document_text(
+            f"2026年第{i + 1}号审计结果公告", f"对区水务局开展预算执行审计，发现问题{i}项。"
+        )
+    commit = git_repo(root, files)
+    return root, commit
+
+
+def _docs(root: Path, commit: str) -> list:
+    docs = [
+        doc_from_git(root, commit, "docs/2026/guide.md", doc_id="2026-bgs-001", serial=1, column="zfxxgkzn",
+                     published=date(2026, 1, 5)),
+        doc_from_git(root, commit, "docs/2026/evil.md", doc_id="2026-bgs-002", serial=2, column="gzxx"),
+        doc_from_git(root, commit, "docs/2026/rule.md", doc_id="2026-bgs-003", serial=3, column="xzgfxwj",
+                     published=date(2026, 2, 1), validity="废止", notice="因上位法修订，本规则废止。",
+                     notice_date=date(2026, 9, 1)),
+        doc_from_git(root, commit, "docs/2026/gone.md", doc_id="2026-bgs-004", serial=4, column="sjxx",
+                     validity="撤回", notice="因内容有误，现予撤回。", notice_date=date(2026, 4, 1)),
+    ]  # fmt: skip
+    for i in range(25):
+        docs.append(doc_from_git(root, commit, f"docs/2026/audit-{i:02d}.md", doc_id=f"2026-sj-{i:03d}",
+                                 serial=10 + i, published=date(2025 + i % 2, 1 + i % 12, 1 + i)))  # fmt: skip
+    return docs
+
+
+@pytest.fixture
+def built(tmp_path: Path, corpus: tuple[Path, str]) -> tuple[Path, dict[str, bytes]]:
+    root, commit = corpus
+    out = tmp_path / "site"
+    build(site_input(_docs(root, commit)), out, root)
+    return out, all_files(out)
+
+
+def text_of(files: dict[str, bytes], rel: str) -> str:
+    return files[rel].decode("utf-8")
+
+
+def test_script_links_handlers_and_raw_html_are_not_active_in_any_page(built: tuple[Path, dict[str, bytes]]) -> None:
+    _, files = built
+    page = text_of(files, "doc/2026/2026-bgs-002.html")
+    assert "正文第一段" in page and "原始HTML" in page  # the harmless text survives
+    assert "<table>" in page and 'href="#fn:1"' in page  # tables and footnotes render
+    body = page[page.index('<section class="body"') : page.index("</section>", page.index('<section class="body"'))]
+    assert not re.search(r"<(form|input|div onclick|img[^>]*onerror)", body)
+    for rel, data in files.items():
+        if not rel.endswith((".html", ".xml", ".js", ".json", ".csv")) or rel.startswith("static/"):
+            continue
+        text = data.decode("utf-8-sig")
+        for payload in ("pwned-script", "pwned-img", "pwned-div", "pwned-svg", "pwned-a"):
+            assert payload not in text, (rel, payload)  # removed with the script / attribute that held it
+        assert not re.search(r"javascript:", text, re.I), rel
+        assert not re.search(r"<[^>]+\son[a-z]+\s*=", text, re.I), rel  # no event-handler attributes
+        assert "evil.example" not in text, rel
+        assert not re.search(r"<(iframe|svg|style|object|embed)\b", text, re.I), rel
+        for form in re.findall(r"<form\b[^>]*>", text):  # only the site's own search and filter forms
+            assert re.search(r'action="((\.\./)*search\.html|index\.html)"', form), (rel, form)
+        for tag in re.findall(r"<script\b[^>]*>", text, re.I):  # only our own scripts, from our own folders
+            assert re.fullmatch(r'<script src="(\.\./)*(static|search)/[a-z0-9]+\.js">', tag), (rel, tag)
+
+
+def test_document_page_has_the_chongqing_index_block(built: tuple[Path, dict[str, bytes]]) -> None:
+    _, files = built
+    page = text_of(files, "doc/2026/2026-bgs-003.html")
+    cells = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]*)</td>', page))
+    assert cells == {
+        "索引号": "11500000MB1B37366Q/2026-00003",
+        "发文字号": "綦审发〔2026〕3号",
+        "主题分类": "审计",
+        "体裁分类": "公告公示",
+        "发布机构": "重庆市綦江区审计局",
+        "有效性": "废止",
+        "成文日期": "2026-03-02",
+        "发布日期": "2026-02-01",
+    }
+    assert 'lang="zh-CN"' in page and '<main id="main"' in page and "已废止" in page
+    assert "因上位法修订，本规则废止。" in page and "本文件自 2026-09-01 起废止" in page
+    assert 'href="../../files/2026-bgs-003/规则附表.pdf">审计工作规则附表</a>' in page
+    assert files["files/2026-bgs-003/规则附表.pdf"] == b"%PDF-1.4 fake attachment bytes\n"
+    # headings in order: one h1 (the title), body headings demoted below it
+    assert page.count("<h1") == 1 and '<h3 id="第一条">第一条</h3>' in page
+
+
+def test_withdrawn_document_becomes_a_notice_and_is_listed_nowhere(built: tuple[Path, dict[str, bytes]]) -> None:
+    _, files = built
+    notice = text_of(files, "doc/2026/2026-bgs-004.html")
+    assert "信息已撤回" in notice and "因内容有误，现予撤回。" in notice and "11500000MB1B37366Q/2026-00004" in notice
+    for rel, data in files.items():
+        assert b"WITHDRAWN" not in data, rel
+    catalogue = text_of(files, "xxgkml/index.html")
+    assert "2026-bgs-004" not in catalogue and "2026-bgs-004" not in text_of(files, "sitemap.xml")
+    manifest = json.loads(files["manifest.json"])
+    gone = [i for i in manifest["items"] if i["page"] == "doc/2026/2026-bgs-004.html"]
+    assert gone == [{"attachments": [], "column": "", "doc_number": "", "index_number": "11500000MB1B37366Q/2026-00004",
+                     "page": "doc/2026/2026-bgs-004.html", "published": "2026-03-10", "title": "", "validity": "撤回"}]  # fmt: skip
+
+
+def test_repealed_normative_document_stays_listed_as_repealed(built: tuple[Path, dict[str, bytes]]) -> None:
+    _, files = built
+    column = text_of(files, "col/xzgfxwj/index.html")
+    assert "关于印发审计工作规则的通知" in column and "已废止" in column
+    assert "关于印发审计工作规则的通知" in text_of(files, "col/lzyj/index.html")  # parent columns list the subtree
+    assert "已废止" in text_of(files, "xxgkml/index.html")
+
+
+def test_column_pages_are_paginated_and_link_each_other(built: tuple[Path, dict[str, bytes]]) -> None:
+    _, files = built
+    first, second = text_of(files, "col/sjxx/index.html"), text_of(files, "col/sjxx/page-2.html")
+    assert "第 1 页 / 共 2 页" in first and 'href="../../col/sjxx/page-2.html" rel="next"' in first
+    assert 'href="../../col/sjxx/index.html" rel="prev"' in second
+    assert first.count('<li>\n    <a href="../../doc/') == 20
+    assert "col/sjxx/page-3.html" not in files
+    assert "公民、法人或者其他组织可以向本机关申请获取政府信息" in text_of(files, "col/ysqgk/index.html")
+
+
+def test_every_internal_link_resolves(built: tuple[Path, dict[str, bytes]]) -> None:
+    out, files = built
+    base = out.resolve()
+    checked = 0
+    for rel, data in files.items():
+        if not rel.endswith(".html"):
+            continue
+        for href in re.findall(r'(?:href|src)="([^"]+)"', data.decode()):
+            if href.startswith(("#", "http:", "https:", "mailto:")):
+                continue
+            target = (base / rel).parent / href.split("#")[0].split("?")[0]
+            assert target.resolve().is_file(), f"{rel} → {href}"
+            assert base in target.resolve().parents
+            checked += 1
+    assert checked > 500
+
+
+def test_catalogue_feed_sitemap_and_manifest(built: tuple[Path, dict[str, bytes]]) -> None:
+    _, files = built
+    catalogue = text_of(files, "xxgkml/index.html")
+    for label in ("索引号", "名称", "内容概述", "生成日期"):
+        assert f'<th scope="col">{label}</th>' in catalogue
+    assert '<option value="xzgfxwj">' in catalogue and '<option value="2025">2025年</option>' in catalogue
+    assert 'data-columns="xzgfxwj lzyj fdzdgknr" data-year="2026"' in catalogue
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.fromstring(files["feed.xml"])
+    assert feed.findtext("a:updated", namespaces=ns) == "2026-11-20T17:30:00+08:00"
+    entries = feed.findall("a:entry", ns)
+    assert len(entries) == 28 and entries[0].find("a:link", ns).get("href").startswith(
+        "https://sjj.example.gov.cn/doc/"
+    )
+    sitemap = ET.fromstring(files["sitemap.xml"])
+    locs = [u.findtext("{http://www.sitemaps.org/schemas/sitemap/0.9}loc") for u in sitemap]
+    assert "https://sjj.example.gov.cn/doc/2026/2026-bgs-003.html" in locs and len(locs) == 28 + 2 + 7
+    manifest = json.loads(files["manifest.json"])
+    rule = next(i for i in manifest["items"] if i["index_number"].endswith("2026-00003"))
+    assert rule == {"index_number": "11500000MB1B37366Q/2026-00003", "title": "关于印发审计工作规则的通知",
+                    "column": "法定主动公开内容/履职依据/行政规范性文件", "published": "2026-02-01",
+                    "doc_number": "綦审发〔2026〕3号", "validity": "废止", "page": "doc/2026/2026-bgs-003.html",
+                    "attachments": ["files/2026-bgs-003/规则附表.pdf"]}  # fmt: skip
+    rows = list(csv.reader(io.StringIO(files["manifest.csv"].decode("utf-8-sig"))))
+    assert rows[0] == ["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"]
+    assert len(rows) == 1 + 29
+
+
+def test_search_index_finds_a_chinese_word_in_bodies(built: tuple[Path, dict[str, bytes]]) -> None:
+    _, files = built
+    docs = json.loads(files["search/docs.js"].decode().removeprefix("window.GK_SEARCH_DOCS=").rstrip(";\n"))
+
+    def find(query: str) -> list[str]:
+        hits: set[int] | None = None
+        for tok in search.tokens(query):
+            shard = files[f"search/s{search.shard_of(tok, docs['shards']):04d}.js"].decode()
+            body = json.loads(shard[shard.index(",") + 1 : -3])
+            nums, acc = [], 0
+            for d in body.get(tok, []):
+                acc += d
+                nums.append(acc)
+            hits = set(nums) if hits is None else hits & set(nums)
+        return sorted(docs["docs"][n][0] for n in hits or ())
+
+    assert find("上位法") == []  # notices are not indexed text of the body
+    assert find("审计项目管理") == ["doc/2026/2026-bgs-003.html"]
+    assert find("申请方式") == ["doc/2026/2026-bgs-001.html"]
+    assert len(find("水务局")) == 25
+    assert find("撤回正文") == []
+
+
+def test_tokens_cut_chinese_into_pairs_and_keep_ascii_words() -> None:
+    assert search.tokens("审计结果") == {"审计", "计结", "结果"}
+    assert search.tokens("２０２６年 ABC，局") == {"2026", "年", "abc", "局"}
+
+
+def test_same_input_gives_byte_identical_output(tmp_path: Path, corpus: tuple[Path, str]) -> None:
+    root, commit = corpus
+    build(site_input(_docs(root, commit)), tmp_path / "one", root)
+    build(site_input(list(reversed(_docs(root, commit)))), tmp_path / "two", root)
+    one, two = all_files(tmp_path / "one"), all_files(tmp_path / "two")
+    assert one == two
+    assert b"2026-11-20" in one["index.html"]  # the build date is the REV's date, not today
+
+
+def test_failed_build_leaves_the_old_site_live_and_untouched(tmp_path: Path, corpus: tuple[Path, str]) -> None:
+    root, commit = corpus
+    out = tmp_path / "site"
+    docs = _docs(root, commit)
+    build(site_input(docs), out, root)
+    before, live = all_files(out), out.resolve()
+    broken = load_templates({"document.html": b"{% extends 'base.html' %}{% block main %}{{ doc.nope }}{% endblock %}"})
+    with pytest.raises(InputError, match="nope") as exc:
+        build(site_input(docs), out, root, templates=broken)
+    assert exc.value.path == "templates/site/document.html"
+    assert out.resolve() == live and all_files(out) == before
+    bad = [*docs[:3], docs[0].__class__(**{**{f: getattr(docs[0], f) for f in docs[0].__slots__}, "column": "zzz",
+                                             "doc_id": "x"})]  # fmt: skip
+    with pytest.raises(RuleError, match="zzz"):
+        build(site_input(bad), out, root)
+    assert out.resolve() == live and all_files(out) == before
+    build(site_input(docs[:5]), out, root)  # a good build still works afterwards, and swaps
+    assert out.resolve() != live and "doc/2026/2026-sj-010.html" not in all_files(out)
+
+
+def test_later_builds_rerender_only_what_changed(tmp_path: Path, corpus: tuple[Path, str]) -> None:
+    root, commit = corpus
+    out = tmp_path / "site"
+    docs = _docs(root, commit)
+    first = build(site_input(docs), out, root)
+    build(site_input(docs), out, root)  # the second tree is filled once
+    same = build(site_input(docs), out, root)
+    assert first.rendered > len(docs) and same.rendered == first.rendered - len(docs)  # no document page again
+    commit2 = git_repo(
+        root, {"docs/2026/audit-03.md": document_text("2026年第4号审计结果公告（更正）", "更正后的正文。")}
+    )
+    docs[7] = doc_from_git(root, commit2, "docs/2026/audit-03.md", doc_id="2026-sj-003", serial=13,
+                           published=docs[7].published_at)  # fmt: skip
+    changed = build(site_input(docs), out, root)
+    assert changed.rendered == same.rendered + 1
+    assert "更正后的正文" in (out / "doc" / f"{docs[7].published_at.year}" / "2026-sj-003.html").read_text()
+    changed_templates = load_templates(
+        {"_list.html": b"<ul>{% for d in docs %}<li>{{ d.title }}</li>{% endfor %}</ul>"}
+    )
+    staging_state = build(site_input(docs), out, root, templates=changed_templates)
+    assert staging_state.rendered == first.rendered  # a template change re-renders every page
+
+
+def test_unsafe_ids_and_attachment_names_stay_inside_the_output() -> None:
+    assert safe_slug("2026-bgs-001") == "2026-bgs-001"
+    for evil in ("../../etc/passwd", "/abs", "a/b", "..", ".hidden", "中文编号", "a\x00b", "x" * 200):
+        slug = safe_slug(evil)
+        assert re.fullmatch(r"d-[0-9a-f]{12}", slug), evil
+    assert safe_file_name("attachments/2026/申请表.docx", "f") == "申请表.docx"
+    assert safe_file_name("../../../etc/passwd", "f") == "passwd"
+    assert safe_file_name("..\\..\\win.ini", "f") == "win.ini"
+    assert safe_file_name("..", "f") == "f" and safe_file_name(".env", "f") == "env"
+    assert safe_file_name("a<script>.pdf", "f") == "a_script_.pdf"
+    for bad in ("../x", "/etc/x", "a/../b", "a//b", ".git/config", "a\\b", ""):
+        with pytest.raises(RuleError):
+            check_rel_path(bad)
+
+
+def test_a_folder_gkctl_did_not_build_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "www"
+    out.mkdir()
+    (out / "precious.html").write_text("keep me")
+    with pytest.raises(InputError, match="不是 gkctl 生成的站点"):
+        Staging(out).open()
+    assert (out / "precious.html").read_text() == "keep me"
