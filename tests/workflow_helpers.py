@@ -40,3 +40,56 @@ def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-11-26T09:00:00+08:00")
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-26T09:00:00+08:00")
     return home
+
+
+# -- a bureau with people and throwaway keys ------------------------------------------------
+
+PEOPLE = {
+    "clerk": ("张三", "办公室", ["drafter"]),
+    "reviewer": ("李四", "办公室", ["reviewer"]),
+    "signer": ("王局", "局领导", ["signer", "reviewer"]),
+    "office": ("赵办", "办公室", ["office"]),
+    "p1": ("校对一", "办公室", ["proofreader"]),
+    "p2": ("校对二", "办公室", ["proofreader"]),
+    "p3": ("校对三", "办公室", ["proofreader", "office"]),
+    "publisher": ("钱主任", "办公室", ["publisher"]),
+}
+
+
+class Bureau:
+    """A gkctl repository whose admin added the people above, each with a real ssh key."""
+
+    def __init__(self, root: Path, admin_key, keys_dir: Path) -> None:
+        from gkctl.services.people import add_person
+        from gkctl.services.repository import Repository
+        from sig_helpers import make_ssh_key, use_ssh_key
+
+        self.root = root
+        self.keys = {"admin": admin_key}
+        self._use = use_ssh_key
+        repo = Repository(root)
+        for pid, (name, section, roles) in PEOPLE.items():
+            key = make_ssh_key(keys_dir, pid)
+            self.keys[pid] = key
+            add_person(repo, pid, name, section, roles, key.line)
+
+    @property
+    def repo(self):
+        from gkctl.services.repository import Repository
+
+        return Repository(self.root)
+
+    def as_(self, pid: str) -> Bureau:
+        self._use(self.root, self.keys[pid])
+        return self
+
+    def commit_file(self, pid: str, rel: str, message: str = "拟稿") -> str:
+        self.as_(pid)
+        run_git(self.root, "add", rel)
+        run_git(self.root, "commit", "-q", "-S", "-m", message)
+        return run_git(self.root, "rev-parse", "HEAD").strip()
+
+    def state(self, rel: str):
+        from gkctl.workflow import analyse
+
+        return analyse(self.root).documents[rel]

@@ -1,0 +1,414 @@
+"""The state of every document, derived from signed commits and the policy of their parents.
+
+Nothing about a document's progress is stored in the document: review, sign-off, check,
+proofreading, publication, withdrawal and repeal are commits whose trailers name the step and
+the blob they act on, and whose *signing key* (never the author line) names the actor, looked
+up in ``policies/people.yaml`` as it stood — with admin authority — in the parent commit.
+
+The rules implemented here, all parameterised by ``policies/workflow.yaml``:
+
+* a policy change counts only when signed by an admin of the parent's effective policy;
+* a step counts only when well formed (signed by an active person holding the step's role,
+  empty except for ``correct``, blob equal to the document's blob in that very commit);
+* an approval binds to a blob: any later content change voids it, and so does a rejection;
+* the drafter and everyone who signed a change to the content may not approve it; pairs of
+  steps named under ``separation.distinct`` need different people; a step with ``count`` n
+  needs n approvals (by n distinct people when ``distinct``); steps count in chain order;
+* a 索引号 belongs to the first publication that used it (upstream side of a merge first);
+  a later publication reusing it counts for nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from gkctl.document import Document, parse_document
+from gkctl.errors import GkctlError
+from gkctl.history import CommitRecord, History, load_history
+from gkctl.policy import Person, Policy
+from gkctl.signatures import BEIJING, active_at
+from gkctl.workflow_trust import Trust, build_trust
+
+APPROVAL_STEPS = ("review", "sign", "check", "external", "proofread")
+PUBLIC_STEPS = ("publish", "withdraw", "repeal")
+DOC_STEPS = (*APPROVAL_STEPS, *PUBLIC_STEPS, "correct")
+STATES = ("draft", "in_review", "ready", "published", "withdrawn", "repealed")
+PUBLIC_ATTRIBUTE = "主动公开"
+CORRECTABLE_KEYS = ("attribute", "basis", "reason")
+
+
+@dataclass(frozen=True)
+class PublicationRecord:
+    doc_id: str
+    path: str  # repo path of the document when it was published
+    blob: str  # git blob id that was approved and published
+    index_number: str  # 索引号, never changes
+    published_at: date
+    commit: str  # the publish commit; attachments are read from its tree
+    state: str  # "published" | "withdrawn" | "repealed"
+    notice: str | None  # public withdrawal explanation or repeal notice
+    notice_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One step commit about a document, as judged."""
+
+    commit: str
+    step: str
+    verdict: str | None
+    person: str | None
+    name: str | None
+    time: int  # committer time, seconds
+    blob: str | None
+    message: str
+    problem: str | None  # message key: why it counts for nothing (None = well formed)
+    problem_detail: str = ""
+    trailers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def day(self) -> date:
+        return datetime.fromtimestamp(self.time, BEIJING).date()
+
+
+@dataclass(frozen=True, slots=True)
+class StepStatus:
+    name: str
+    label: str
+    role: str
+    needed: int
+    approvals: tuple[Event, ...]  # approvals that count for the current content
+    done: bool
+
+
+@dataclass(frozen=True)
+class DocState:
+    doc_id: str
+    path: str
+    blob: str
+    doc: Document | None  # None when the file at ``rev`` cannot be parsed
+    state: str
+    steps: tuple[StepStatus, ...]
+    events: tuple[Event, ...]  # every step commit about the document, oldest first
+    valid: dict[str, bool]  # commit id -> counts for the current content
+    publication: PublicationRecord | None
+    first_published: date | None
+    changes: tuple[tuple[str, str | None, int], ...]  # (commit, signer person id, time) of content changes
+
+    @property
+    def unpublished_changes(self) -> bool:
+        return self.publication is not None and self.publication.blob != self.blob
+
+
+@dataclass(frozen=True)
+class Analysis:
+    head: str | None
+    trust: Trust
+    documents: dict[str, DocState]  # path -> state
+    used_indexes: frozenset[str]  # every 索引号 ever written in a publish commit
+    problems: tuple[tuple[str, str, str], ...]  # (commit, message key, detail) of step/policy commits that count for nothing
+
+    def by_id(self, doc_id: str) -> DocState | None:
+        return next((s for s in self.documents.values() if s.doc_id == doc_id), None)
+
+
+# -- judging step commits ------------------------------------------------------------------
+
+
+def _judge(rec: CommitRecord, trust: Trust, blob_in_tree: str | None, path: str) -> Event:
+    step = rec.step or ""
+    body = rec.message.split("\n\n", 1)[1] if "\n\n" in rec.message else ""
+    opinion = body.split("\n\n")[0] if body and not body.startswith("Gkctl-") else ""
+    actor = trust.actor(rec)
+    person = actor.person
+    problem: str | None = actor.problem
+    detail = actor.detail
+    policy = trust.parent_policy(rec)
+    if problem is None and policy is not None:
+        rule = policy.workflow.steps.get("review" if step == "correct" else step)
+        if rule is None:
+            problem, detail = "workflow.bad.no_such_step", step
+        elif person is not None and rule.role not in person.roles:
+            problem, detail = "workflow.bad.role", rule.role
+    if problem is None and rec.is_merge:
+        problem = "workflow.bad.merge"
+    blob = rec.trailer("Gkctl-Blob")
+    if problem is None:
+        if step == "correct":
+            ok = [c.path for c in rec.changes] == [path] and rec.changes[0].new_blob == blob
+            if not ok:
+                problem = "workflow.bad.other_files"
+        elif rec.changes:
+            problem = "workflow.bad.other_files"
+    if problem is None and (blob is None or blob != blob_in_tree):
+        problem = "workflow.bad.blob"
+    verdict = rec.trailer("Gkctl-Verdict")
+    if problem is None and step in APPROVAL_STEPS and verdict not in ("approve", "reject"):
+        problem = "workflow.bad.verdict"
+    return Event(
+        rec.id, step, verdict, person.id if person else None, person.name if person else None,
+        rec.committer_time, blob, opinion, problem, detail, dict(rec.trailers),
+    )  # fmt: skip
+
+
+# -- the chain -----------------------------------------------------------------------------
+
+
+def _chain(
+    doc: Document, policy: Policy, events: list[tuple[int, Event]], blob: str, last_change: int,
+    authors: set[str], upto: int,
+) -> tuple[StepStatus, ...]:
+    """Which steps of ``doc``'s chain are approved for ``blob`` by events before ``upto``."""
+    wf = policy.workflow
+    rules = wf.steps_for(doc.category)
+    excluded = set(authors)
+    if wf.drafter_may_not_approve and doc.get("drafter"):
+        excluded.add(str(doc.get("drafter")))
+    start = last_change
+    for idx, ev in events:
+        if idx < upto and idx > start and ev.problem is None and ev.step in APPROVAL_STEPS \
+                and ev.verdict == "reject" and ev.blob == blob:
+            start = idx  # a rejection returns the document to draft
+    approvals: dict[str, list[Event]] = {r.name: [] for r in rules}
+    done: dict[str, bool] = {r.name: False for r in rules}
+    for idx, ev in events:
+        if not (start < idx < upto) or ev.problem is not None or ev.blob != blob:
+            continue
+        if ev.step not in approvals or ev.verdict != "approve" or ev.person in excluded:
+            continue
+        pos = next(i for i, r in enumerate(rules) if r.name == ev.step)
+        if not all(done[r.name] for r in rules[:pos]) or done[ev.step]:
+            continue  # out of order, or already complete
+        clash = any(
+            ev.person in {a.person for a in approvals.get(other, [])}
+            for a_step, b_step in wf.distinct_pairs
+            for mine, other in ((a_step, b_step), (b_step, a_step))
+            if mine == ev.step
+        )
+        rule = rules[pos]
+        if clash or (rule.distinct and ev.person in {a.person for a in approvals[ev.step]}):
+            continue
+        approvals[ev.step].append(ev)
+        done[ev.step] = len(approvals[ev.step]) >= rule.count
+    return tuple(
+        StepStatus(r.name, r.label, r.role, r.count, tuple(approvals[r.name]), done[r.name]) for r in rules
+    )
+
+
+# -- analysis --------------------------------------------------------------------------------
+
+
+def _doc_or_none(raw: bytes | None, path: str) -> Document | None:
+    if raw is None:
+        return None
+    try:
+        return parse_document(raw, path)
+    except GkctlError:
+        return None
+
+
+def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> Analysis:
+    """Every document's state at ``rev``: one pass over history plus a few batched reads."""
+    root = Path(root)
+    hist = history if history is not None else load_history(root, rev)
+    trust = build_trust(root, hist)
+    order, pos = trust.order, trust.pos
+
+    step_recs = [r for r in order if r.step in DOC_STEPS and r.trailer("Gkctl-Path")]
+    tree_blobs = trust.blobs_at([(r.id, r.trailer("Gkctl-Path") or "") for r in step_recs])
+    current = trust.tree_files(hist.head, "docs/") if hist.head else {}
+    # content changes per path (merges only when they create content no parent had)
+    seen_blobs: dict[str, set[str]] = {}
+    changes: dict[str, list[tuple[int, CommitRecord]]] = {}
+    for rec in order:
+        for ch in rec.changes:
+            if not ch.path.startswith("docs/") or ch.new_blob is None:
+                continue
+            known = seen_blobs.setdefault(ch.path, set())
+            if rec.is_merge and ch.new_blob in known:
+                continue
+            known.add(ch.new_blob)
+            changes.setdefault(ch.path, []).append((pos[rec.id], rec))
+
+    events: dict[str, list[tuple[int, Event]]] = {}
+    problems: list[tuple[str, str, str]] = list(trust.problems)
+    for rec in step_recs:
+        path = rec.trailer("Gkctl-Path") or ""
+        ev = _judge(rec, trust, tree_blobs.get((rec.id, path)), path)
+        events.setdefault(path, []).append((pos[rec.id], ev))
+        if ev.problem:
+            problems.append((rec.id, ev.problem, ev.problem_detail))
+
+    # every blob we will parse, in one read
+    pub_blobs = {ev.blob for evs in events.values() for _, ev in evs if ev.step == "publish" and ev.blob}
+    corrections = {ev.commit: trust.hist.by_id[ev.commit] for evs in events.values() for _, ev in evs
+                   if ev.step == "correct" and ev.problem is None}  # fmt: skip
+    trust.prefetch([*current.values(), *pub_blobs,
+                    *(c.old_blob or "" for rec in corrections.values() for c in rec.changes),
+                    *(c.new_blob or "" for rec in corrections.values() for c in rec.changes)])  # fmt: skip
+    for path, evs in events.items():
+        for i, (idx, ev) in enumerate(evs):
+            if ev.commit in corrections and not _correction_in_scope(trust, corrections[ev.commit], path):
+                evs[i] = (idx, replace(ev, problem="workflow.bad.correct_scope"))
+                problems.append((ev.commit, "workflow.bad.correct_scope", path))
+    used_indexes = frozenset(
+        ev.trailers.get("gkctl-index", ("",))[-1] for evs in events.values() for _, ev in evs if ev.step == "publish"
+    ) - {""}
+
+    index_owner: dict[str, str] = {}  # 索引号 -> path of the first valid publication using it
+    states: dict[str, DocState] = {}
+    for path in sorted(set(current) | {p for p in events if p in current}):
+        states[path] = _document_state(trust, path, current[path], events.get(path, []),
+                                       changes.get(path, []), index_owner, problems)
+    return Analysis(hist.head, trust, states, used_indexes, tuple(problems))
+
+
+def _document_state(
+    trust: Trust, path: str, blob: str, events: list[tuple[int, Event]],
+    changes: list[tuple[int, CommitRecord]], index_owner: dict[str, str], problems: list[tuple[str, str, str]],
+) -> DocState:
+    doc = _doc_or_none(trust.blob(blob), path)
+    head_policy = trust.head_policy
+    change_info = []
+    authors_by_idx: list[tuple[int, str | None, str | None]] = []
+    valid_corrections = {ev.commit for _, ev in events if ev.step == "correct" and ev.problem is None}
+    for idx, rec in changes:
+        who = trust.actor(rec).person
+        step = "correct" if rec.id in valid_corrections else None
+        authors_by_idx.append((idx, who.id if who else None, step))
+        change_info.append((rec.id, who.id if who else None, rec.committer_time))
+
+    def authors_upto(upto: int) -> set[str]:
+        # a reviewer's own attribute correction does not make them an author of the text
+        return {pid for idx, pid, step in authors_by_idx if idx < upto and pid and step != "correct"}
+
+    def last_change_before(upto: int) -> int:
+        return max((idx for idx, _ in changes if idx < upto), default=-1)
+
+    # publications, withdrawals, repeals in order
+    publication: PublicationRecord | None = None
+    first_published: date | None = None
+    index_number: str | None = None
+    doc_id = doc.id if doc else path.rsplit("/", 1)[-1].removesuffix(".md")
+    for idx, ev in events:
+        if ev.problem is not None or ev.step not in PUBLIC_STEPS:
+            continue
+        policy = trust.parent_policy_by_id(ev.commit)
+        if ev.step == "publish":
+            pub_doc = _doc_or_none(trust.blob(ev.blob or ""), path)
+            problem = None
+            if pub_doc is None or policy is None:
+                problem = "workflow.bad.unreadable"
+            elif pub_doc.attribute != PUBLIC_ATTRIBUTE:
+                problem = "workflow.bad.attribute"
+            else:
+                chain = _chain(pub_doc, policy, events, ev.blob or "", last_change_before(idx),
+                               authors_upto(idx), idx)
+                if not all(s.done for s in chain):
+                    problem = "workflow.bad.not_ready"
+            wanted = ev.trailers.get("gkctl-index", ("",))[-1]
+            if problem is None:
+                if index_number is None:
+                    owner = index_owner.get(wanted)
+                    if not wanted or (owner is not None and owner != path):
+                        problem = "workflow.bad.index_taken"
+                elif wanted != index_number:
+                    problem = "workflow.bad.index_changed"
+            if problem is not None:
+                problems.append((ev.commit, problem, wanted))
+                continue
+            if index_number is None:
+                index_number = wanted
+                index_owner[wanted] = path
+                first_published = _iso(ev.trailers.get("gkctl-published", ("",))[-1]) or ev.day
+            publication = PublicationRecord(
+                doc_id, path, ev.blob or "", index_number, first_published or ev.day, ev.commit,
+                "published", None, None,
+            )  # fmt: skip
+        elif publication is None:
+            problems.append((ev.commit, "workflow.bad.not_published", ""))
+        else:
+            category = policy.columns.category(doc.category) if (policy and doc) else None
+            if ev.step == "repeal" and not (category and category.normative):
+                problems.append((ev.commit, "workflow.bad.not_normative", doc.category if doc else ""))
+                continue
+            state = "withdrawn" if ev.step == "withdraw" else "repealed"
+            notice = ev.message or None
+            publication = PublicationRecord(
+                publication.doc_id, publication.path, publication.blob, publication.index_number,
+                publication.published_at, publication.commit, state, notice,
+                _iso(ev.trailers.get("gkctl-date", ("",))[-1]) or ev.day,
+            )  # fmt: skip
+
+    end = 1 << 62
+    steps: tuple[StepStatus, ...] = ()
+    if doc is not None and head_policy is not None:
+        steps = _chain(doc, head_policy, events, blob, last_change_before(end), authors_upto(end), end)
+    valid = {a.commit: True for s in steps for a in s.approvals}
+    if publication is not None and publication.state != "published":
+        state = publication.state
+    elif publication is not None:
+        state = "published"
+    elif steps and all(s.done for s in steps):
+        state = "ready"
+    elif any(s.approvals for s in steps):
+        state = "in_review"
+    else:
+        state = "draft"
+    return DocState(
+        doc_id, path, blob, doc, state, steps, tuple(ev for _, ev in events), valid, publication,
+        first_published, tuple(change_info),
+    )  # fmt: skip
+
+
+def _correction_in_scope(trust: Trust, rec: CommitRecord, path: str) -> bool:
+    """A ``correct`` commit may change only the disclosure keys, nothing else of the file."""
+    change = rec.changes[0]
+    old = _doc_or_none(trust.blob(change.old_blob or ""), path)
+    new = _doc_or_none(trust.blob(change.new_blob or ""), path)
+    if old is None or new is None or old.body != new.body:
+        return False
+    strip = lambda meta: {k: v for k, v in meta.items() if k not in CORRECTABLE_KEYS}  # noqa: E731
+    return strip(old.meta) == strip(new.meta)
+
+
+def _iso(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def publications(root: Path, rev: str = "HEAD") -> list[PublicationRecord]:
+    """Every document that was validly published, as of ``rev`` (site and report read this)."""
+    analysis = analyse(Path(root), rev)
+    return [s.publication for s in analysis.documents.values() if s.publication is not None]
+
+
+def next_index_number(policy: Policy, used: Iterable[str], year: int) -> str:
+    """The next 索引号 of ``year``: one past the highest serial ever written, never reused."""
+    pattern = policy.org.index_pattern
+    match = re.search(r"\{serial(?::[^}]*)?\}", pattern)
+    if match is None:  # a pattern without a serial cannot number anything twice
+        return policy.org.index_number(year, 1)
+    head = pattern[: match.start()].format(code=policy.org.code, year=year)
+    tail = pattern[match.end() :].format(code=policy.org.code, year=year)
+    shape = re.compile(re.escape(head) + r"(\d+)" + re.escape(tail) + "$")
+    serials = [int(m.group(1)) for u in used if (m := shape.match(u))]
+    return policy.org.index_number(year, max(serials, default=0) + 1)
+
+
+def may_act(person: Person, policy: Policy, step: str, when: int) -> str | None:
+    """Why ``person`` may not take ``step`` (a message key), or None."""
+    rule = policy.workflow.steps.get("review" if step == "correct" else step)
+    if rule is None:
+        return "workflow.bad.no_such_step"
+    if not active_at(person, when):
+        return "workflow.bad.inactive"
+    if rule.role not in person.roles:
+        return "workflow.bad.role"
+    return None

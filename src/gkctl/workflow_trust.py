@@ -1,0 +1,219 @@
+"""Who may do what, commit by commit: effective policy, signing key → person, batched object reads.
+
+The workflow never trusts the working tree or the author line. For every commit it knows
+the *effective* policy — the policy files as last changed by a commit that an admin of the
+policy before it signed — and the signing key, verified in process (SSH) or by git
+(OpenPGP), cached by commit id under ``.git/gkctl/``. A clerk who edits people.yaml to add
+their own key changes the file, not the effective policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gkctl.errors import GkctlError
+from gkctl.gitutil import git_bytes
+from gkctl.history import CommitRecord, History
+from gkctl.policy import Person, Policy, is_policy_path, load_policy_from_files
+from gkctl.signatures import active_at, check_signatures, normalize_key
+from gkctl.sshsig import SigCheck
+
+ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    key: str | None  # the verified signing key (normalised), None when unsigned or bad
+    person: Person | None
+    problem: str | None  # message key when the commit's signer may not act
+    detail: str = ""
+
+
+def dfs_order(hist: History) -> list[CommitRecord]:
+    """Parents before children; of a merge's parents, the later ones' lines come first.
+
+    ``gkctl sync`` (like ``git pull``) merges upstream as the second parent, so the upstream
+    side of every merge is judged first: a 索引号 already public upstream keeps its owner.
+    """
+    by_id = hist.by_id
+    if hist.head is None:
+        return []
+    order: list[CommitRecord] = []
+    visited: set[str] = set()
+    stack: list[tuple[str, bool]] = [(hist.head, False)]
+    while stack:
+        cid, expanded = stack.pop()
+        if expanded:
+            order.append(by_id[cid])
+            continue
+        if cid in visited:
+            continue
+        visited.add(cid)
+        stack.append((cid, True))
+        for parent in by_id[cid].parents:
+            if parent not in visited and parent in by_id:
+                stack.append((parent, False))
+    return order
+
+
+def _batch_blobs(root: Path, ids: list[str]) -> dict[str, bytes]:
+    out = git_bytes(root, "cat-file", "--batch", input=("\n".join(ids) + "\n").encode())
+    result: dict[str, bytes] = {}
+    pos = 0
+    for sha in ids:
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split()
+        pos = nl + 1
+        if len(header) == 3 and header[1] != b"missing":
+            size = int(header[2])
+            result[sha] = out[pos : pos + size]
+            pos += size + 1
+    return result
+
+
+class Trust:
+    """Effective policy and verified actor of every commit of one history."""
+
+    def __init__(self, root: Path, hist: History) -> None:
+        self.root = root
+        self.hist = hist
+        self.order = dfs_order(hist)
+        self.pos = {rec.id: i for i, rec in enumerate(self.order)}
+        self.problems: list[tuple[str, str, str]] = []
+        self._blobs: dict[str, bytes] = {}
+        self._policies: dict[tuple[tuple[str, str], ...], Policy | None] = {}
+        self._eff: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._actors: dict[str, Actor] = {}
+        self._checks: dict[str, SigCheck] = {}
+
+    # -- objects ------------------------------------------------------------------------
+    def prefetch(self, ids: list[str]) -> None:
+        wanted = sorted({i for i in ids if i and i not in self._blobs})
+        if wanted:
+            self._blobs.update(_batch_blobs(self.root, wanted))
+
+    def blob(self, sha: str) -> bytes | None:
+        if sha and sha not in self._blobs:
+            self.prefetch([sha])
+        return self._blobs.get(sha)
+
+    def blobs_at(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Blob id of each ``(commit, path)`` (absent paths are left out): one git process."""
+        if not pairs:
+            return {}
+        text = "".join(f"{c}:{p}\n" for c, p in pairs)
+        out = git_bytes(self.root, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text.encode())
+        result = {}
+        for pair, line in zip(pairs, out.decode("utf-8", "replace").splitlines(), strict=False):
+            parts = line.split()
+            if len(parts) == 2 and parts[1] == "blob":
+                result[pair] = parts[0]
+        return result
+
+    def tree_files(self, rev: str, prefix: str) -> dict[str, str]:
+        """``{path: blob}`` of the Markdown files under ``prefix`` in ``rev``'s tree."""
+        out = git_bytes(self.root, "ls-tree", "-r", "-z", "--full-tree", rev, "--", prefix)
+        files = {}
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition(b"\t")
+            parts = meta.split()
+            name = path.decode("utf-8", "surrogateescape")
+            if len(parts) == 3 and parts[1] == b"blob" and name.endswith(".md"):
+                files[name] = parts[2].decode()
+        return files
+
+    # -- signatures -----------------------------------------------------------------------
+    def check(self, recs: list[CommitRecord]) -> None:
+        """Verify the signatures of ``recs`` not checked yet (cached by commit id)."""
+        todo = [r for r in recs if r.id not in self._checks]
+        if todo:
+            self._checks.update(check_signatures(self.root, todo))
+
+    def signing_key(self, rec: CommitRecord) -> str | None:
+        """The key that made a good signature on ``rec``, normalised, or None."""
+        if rec.id not in self._checks:
+            self.check([rec])
+        verdict = self._checks[rec.id]
+        return normalize_key(verdict.key) if verdict.good and verdict.key else None
+
+    # -- policy -----------------------------------------------------------------------------
+    def _policy(self, eff: tuple[tuple[str, str], ...]) -> Policy | None:
+        if eff not in self._policies:
+            try:
+                files = {path: self.blob(blob) or b"" for path, blob in eff}
+                self._policies[eff] = load_policy_from_files(files)
+            except GkctlError:
+                self._policies[eff] = None
+        return self._policies[eff]
+
+    def parent_policy(self, rec: CommitRecord) -> Policy | None:
+        """The effective policy of ``rec``'s first parent (None for a root commit)."""
+        return self._policy(self._eff[rec.parents[0]]) if rec.parents and rec.parents[0] in self._eff else None
+
+    def parent_policy_by_id(self, sha: str) -> Policy | None:
+        return self.parent_policy(self.hist.by_id[sha])
+
+    @property
+    def head_policy(self) -> Policy | None:
+        return self._policy(self._eff[self.hist.head]) if self.hist.head in self._eff else None
+
+    def actor(self, rec: CommitRecord) -> Actor:
+        if rec.id in self._actors:
+            return self._actors[rec.id]
+        key = self.signing_key(rec)
+        policy = self.parent_policy(rec)
+        if key is None:
+            actor = Actor(None, None, "workflow.bad.unsigned")
+        elif policy is None:
+            actor = Actor(key, None, "workflow.bad.no_policy")
+        else:
+            person = policy.people.by_key(key)
+            if person is None:
+                actor = Actor(key, None, "workflow.bad.unknown_key", key[:40])
+            elif not active_at(person, rec.committer_time):
+                actor = Actor(key, person, "workflow.bad.inactive", person.id)
+            else:
+                actor = Actor(key, person, None)
+        self._actors[rec.id] = actor
+        return actor
+
+    def compute(self) -> None:
+        """Walk history once, deciding which policy changes an admin authorised."""
+        self.check([r for r in self.order
+                    if r.step or any(is_policy_path(c.path) or c.path.startswith("docs/") for c in r.changes)])
+        self.prefetch([c.new_blob for rec in self.order for c in rec.changes
+                       if c.new_blob and is_policy_path(c.path)])  # fmt: skip
+        for rec in self.order:
+            pc = [c for c in rec.changes if is_policy_path(c.path)]
+            if not rec.parents:
+                self._eff[rec.id] = tuple(sorted((c.path, c.new_blob) for c in pc if c.new_blob))
+                continue
+            base = self._eff.get(rec.parents[0], ())
+            if not pc:
+                self._eff[rec.id] = base
+                continue
+            actor = self.actor(rec)
+            authorised = actor.problem is None and actor.person is not None and ADMIN in actor.person.roles
+            current = dict(base)
+            rejected = False
+            for c in pc:
+                upstream = any(dict(self._eff.get(p, ())).get(c.path) == c.new_blob for p in rec.parents[1:])
+                if authorised or upstream:
+                    if c.new_blob is None:
+                        current.pop(c.path, None)
+                    else:
+                        current[c.path] = c.new_blob
+                else:
+                    rejected = True
+            if rejected:
+                self.problems.append((rec.id, "workflow.bad.policy_unauthorised", actor.person.id if actor.person else ""))
+            self._eff[rec.id] = tuple(sorted(current.items()))
+
+
+def build_trust(root: Path, hist: History) -> Trust:
+    trust = Trust(Path(root), hist)
+    trust.compute()
+    return trust

@@ -1,0 +1,141 @@
+"""The review chain end to end, with real ssh keys and real signed commits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docs_helpers import write_doc
+from gkctl.errors import RuleError
+from gkctl.services import steps
+from gkctl.workflow import analyse, publications
+from workflow_helpers import Bureau, run_git
+
+DOC = "docs/2026/2026-bgs-001.md"
+
+
+@pytest.fixture
+def bureau(repo: Path, admin_key, tmp_path: Path) -> Bureau:
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    write_doc(repo, DOC, drafter="clerk")
+    b.commit_file("clerk", DOC)
+    return b
+
+
+def full_chain(b: Bureau, ref: str = DOC) -> None:
+    steps.decide(b.as_("reviewer").repo, ref, "review", True, "公开属性准确")
+    steps.decide(b.as_("signer").repo, ref, "sign", True, "同意")
+    steps.decide(b.as_("office").repo, ref, "check", True, "复核无误，不涉密")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
+
+
+def test_full_chain_to_published(bureau: Bureau) -> None:
+    assert bureau.state(DOC).state == "draft"
+    steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "公开属性准确")
+    assert bureau.state(DOC).state == "in_review"
+    steps.decide(bureau.as_("signer").repo, DOC, "sign", True, "同意")
+    steps.decide(bureau.as_("office").repo, DOC, "check", True, "复核无误")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(bureau.as_(p).repo, DOC, "proofread", True, "校对无误")
+    st = bureau.state(DOC)
+    assert st.state == "ready", [(s.name, s.done) for s in st.steps]
+    [res] = steps.publish(bureau.as_("publisher").repo, [DOC])
+    assert res.index_number == "11500000MB1B37366Q/2026-00001"
+    st = bureau.state(DOC)
+    assert st.state == "published" and st.publication.index_number == res.index_number
+    [pub] = publications(bureau.root)
+    assert pub.doc_id == "2026-bgs-001" and pub.blob == st.blob and pub.state == "published"
+    assert pub.commit == res.commit
+    # every step is a signed commit with the contract's trailers
+    msg = run_git(bureau.root, "log", "-1", "--format=%B", res.commit)
+    assert "Gkctl-Step: publish" in msg and "Gkctl-Index: 11500000MB1B37366Q/2026-00001" in msg
+    assert f"Gkctl-Blob: {st.blob}" in msg
+
+
+def test_edit_after_sign_off_voids_approvals(bureau: Bureau) -> None:
+    full_chain(bureau)
+    assert bureau.state(DOC).state == "ready"
+    path = bureau.root / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    bureau.commit_file("clerk", DOC, "补充")
+    st = bureau.state(DOC)
+    assert st.state == "draft" and not any(s.approvals for s in st.steps)
+    with pytest.raises(RuleError):
+        steps.publish(bureau.as_("publisher").repo, [DOC])
+
+
+def test_rejection_returns_to_draft_and_re_review(bureau: Bureau) -> None:
+    steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "可以")
+    steps.decide(bureau.as_("signer").repo, DOC, "sign", False, "依据不足，退回")
+    st = bureau.state(DOC)
+    assert st.state == "draft"
+    steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "再审通过")
+    assert bureau.state(DOC).state == "in_review"
+
+
+def test_wrong_role_is_refused_before_committing(bureau: Bureau) -> None:
+    head = run_git(bureau.root, "rev-parse", "HEAD")
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("p1").repo, DOC, "review", True, "我来审")
+    assert "没有" in exc.value.message and "审稿" in exc.value.message
+    assert run_git(bureau.root, "rev-parse", "HEAD") == head
+
+
+def test_drafter_may_not_approve_own_document(bureau: Bureau) -> None:
+    write_doc(bureau.root, "docs/2026/2026-bgs-002.md", id="2026-bgs-002", drafter="reviewer")
+    bureau.commit_file("clerk", "docs/2026/2026-bgs-002.md")
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("reviewer").repo, "2026-bgs-002", "review", True, "自己审")
+    assert "拟稿人" in exc.value.message
+
+
+def test_author_of_content_may_not_approve(bureau: Bureau) -> None:
+    path = bureau.root / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "\n审稿人顺手改一句。\n", encoding="utf-8")
+    bureau.commit_file("reviewer", DOC, "改")
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "通过")
+    assert "签名提交过" in exc.value.message
+
+
+def test_reviewer_may_not_also_sign(bureau: Bureau) -> None:
+    steps.decide(bureau.as_("signer").repo, DOC, "review", True, "审稿")
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("signer").repo, DOC, "sign", True, "签发")
+    assert "签发人不得同时是审稿人" in exc.value.message
+
+
+def test_uncommitted_change_is_refused(bureau: Bureau) -> None:
+    (bureau.root / DOC).write_text((bureau.root / DOC).read_text(encoding="utf-8") + "x\n", encoding="utf-8")
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "通过")
+    assert "未提交" in exc.value.message
+
+
+def test_three_distinct_proofreaders(bureau: Bureau) -> None:
+    steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "ok")
+    steps.decide(bureau.as_("signer").repo, DOC, "sign", True, "ok")
+    steps.decide(bureau.as_("office").repo, DOC, "check", True, "ok")
+    steps.decide(bureau.as_("p1").repo, DOC, "proofread", True, "一校")
+    with pytest.raises(RuleError):
+        steps.decide(bureau.as_("p1").repo, DOC, "proofread", True, "二校")
+    steps.decide(bureau.as_("p2").repo, DOC, "proofread", True, "二校")
+    st = bureau.state(DOC)
+    proof = next(s for s in st.steps if s.name == "proofread")
+    assert [a.person for a in proof.approvals] == ["p1", "p2"] and not proof.done
+    assert st.state == "in_review"
+
+
+def test_sign_before_review_is_refused(bureau: Bureau) -> None:
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("signer").repo, DOC, "sign", True, "签发")
+    assert "审稿" in exc.value.message
+
+
+def test_analysis_reads_history_once(bureau: Bureau) -> None:
+    full_chain(bureau)
+    a = analyse(bureau.root)
+    assert a.documents[DOC].state == "ready"
+    assert not [p for p in a.problems if p[1] != "workflow.bad.policy_unauthorised"]
