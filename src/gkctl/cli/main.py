@@ -14,6 +14,7 @@ from gkctl.cli import apply as apply_cli
 from gkctl.cli import docs
 from gkctl.cli import report as report_cli
 from gkctl.cli import site as site_cli
+from gkctl.cli import verify as verify_cli
 from gkctl.cli.common import err_console, set_global_repo
 from gkctl.errors import GkctlError
 from gkctl.i18n import set_lang, t
@@ -60,6 +61,9 @@ app.add_typer(apply_cli.apply_app, name="apply")
 app.add_typer(apply_cli.appeal_app, name="appeal")
 app.command("build")(site_cli.build)
 app.command("serve")(site_cli.serve)
+app.command("verify")(verify_cli.verify_cmd)
+app.add_typer(verify_cli.hook_app, name="hook")
+app.add_typer(verify_cli.server_app, name="server")
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -1,0 +1,157 @@
+"""``gkctl verify``, ``gkctl hook install|pre-commit|pre-receive`` and ``gkctl server init`` (thin)."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gkctl.cli import common
+from gkctl.cli.common import RepoOpt, console, err_console, print_findings, print_json
+from gkctl.errors import InputError
+from gkctl.findings import has_errors
+from gkctl.gitutil import find_root, git_bytes, use_hook_environment
+from gkctl.i18n import t
+from gkctl.services import hooks as svc
+from gkctl.services.verify import VerifyResult, Violation, verify
+
+hook_app = typer.Typer(help="git 钩子：客户端提交前检查、中心仓库推送检查。", no_args_is_help=True, rich_markup_mode=None)
+server_app = typer.Typer(help="中心仓库（裸仓库）。", no_args_is_help=True, rich_markup_mode=None)
+
+
+class VerifyFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def _git_root(repo: str | None) -> Path:
+    """A gkctl work tree (found upward) or any git repository, bare ones included."""
+    chosen = repo if repo is not None else common._global_repo
+    start = Path(chosen) if chosen else Path.cwd()
+    if not start.is_dir():
+        raise InputError(t("repo.no_such_dir", path=str(start)))
+    try:
+        return find_root(start)
+    except InputError:
+        if git_bytes(start, "rev-parse", "--git-dir", check=False).strip():
+            return start.resolve()
+        raise
+
+
+def verify_cmd(
+    revrange: Annotated[str | None, typer.Argument(help="版本范围，如 origin/main..HEAD（默认：全部历史）")] = None,
+    root: Annotated[str | None, typer.Option("--root", help="信任根：历史的第一个提交（改写的历史会被发现）")] = None,
+    fmt: Annotated[VerifyFormat, typer.Option("--format", help="输出格式：text、json 或 github（CI 注释）")] = VerifyFormat.text,
+    repo: RepoOpt = None,
+) -> None:
+    """验证历史：签名、签名人及其角色、政策修改、审核链、索引号和文件内容。
+
+    退出码 0 通过，1 有问题，2 用法错误。示例：gkctl verify --root 3b18e512dba7 origin/main..HEAD
+    """
+    result = verify(_git_root(repo), revrange, root)
+    if fmt is VerifyFormat.json:
+        print_json(result.as_dict())
+    elif fmt is VerifyFormat.github:
+        for v in result.violations:
+            print(_github(v))
+        print(_summary(result))
+    else:
+        for v in result.violations:
+            console.print(_line(v), soft_wrap=True, markup=False)
+        style = "green" if result.ok else "red"
+        console.print(f"[{style}]{_summary(result)}[/{style}]", soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _summary(result: VerifyResult) -> str:
+    if result.head is None:
+        return t("verify.empty")
+    if result.ok:
+        return t("verify.ok", count=result.checked, root=(result.root or "-")[:10])
+    return t("verify.failed", count=result.checked, problems=len(result.violations))
+
+
+def _line(v: Violation) -> str:
+    where = f"{v.path}:{v.line}: " if v.path and v.line else (f"{v.path}: " if v.path else "")
+    doc = f"〔{v.document}〕" if v.document else ""
+    label = t("cli.error") if v.severity == "error" else t("cli.warning")
+    return f"{v.commit[:10]} {where}{label}[{v.code}]{doc} {v.message}"
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    """GitHub workflow-command escaping (properties also escape ':' and ',')."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def _github(v: Violation) -> str:
+    props = [f"title={_escape('gkctl ' + v.code, True)}"]
+    if v.path:
+        props.insert(0, f"file={_escape(v.path, True)}")
+        if v.line:
+            props.insert(1, f"line={v.line}")
+    doc = f"〔{v.document}〕" if v.document else ""
+    kind = "error" if v.severity == "error" else "warning"
+    return f"::{kind} {','.join(props)}::{_escape(f'{v.commit[:10]} {doc}{v.message}')}"
+
+
+# -- hooks ----------------------------------------------------------------------------------
+
+
+@hook_app.command("install")
+def hook_install(
+    force: Annotated[bool, typer.Option("--force", help="替换已有的非 gkctl 钩子")] = False,
+    repo: RepoOpt = None,
+) -> None:
+    """安装客户端 pre-commit 钩子：提交前检查暂存的文件。
+
+    示例：gkctl hook install
+    """
+    path = svc.install_pre_commit(_git_root(repo), force=force)
+    console.print(t("hook.installed", kind="pre-commit", path=str(path)))
+
+
+@hook_app.command("pre-commit", hidden=True)
+def hook_pre_commit(repo: RepoOpt = None) -> None:
+    """（由 git 调用）检查暂存的文件。"""
+    findings = svc.pre_commit(_git_root(repo))
+    if findings:
+        print_findings(findings)
+    if has_errors(findings):
+        err_console.print(t("hook.staged_failed", count=sum(1 for f in findings if f.is_error)))
+        raise typer.Exit(1)
+
+
+@hook_app.command("pre-receive")
+def hook_pre_receive(repo: RepoOpt = None) -> None:
+    """（由中心仓库的 git 调用）从标准输入读取“旧 新 引用”，拒绝会使 verify 失败的推送。
+
+    示例（手工试运行）：echo "$OLD $NEW refs/heads/main" | gkctl hook pre-receive -C central.git
+    """
+    use_hook_environment()
+    root = Path(repo).resolve() if repo else Path.cwd()
+    updates = svc.parse_updates(sys.stdin.read())
+    violations = svc.pre_receive(root, updates)
+    if violations:
+        err_console.print(t("hook.refused", count=len(violations)), soft_wrap=True, markup=False)
+        for v in violations:
+            err_console.print(_line(v), soft_wrap=True, markup=False)
+        raise typer.Exit(1)
+
+
+@server_app.command("init")
+def server_init(
+    path: Annotated[Path, typer.Argument(help="新的中心仓库目录（裸仓库）")],
+    root: Annotated[str | None, typer.Option("--root", help="预先固定信任根（40 位提交编号）；默认取首次推送的第一个提交")] = None,
+) -> None:
+    """创建中心裸仓库并安装 pre-receive 钩子。
+
+    示例：gkctl server init /srv/git/qjsj.git
+    """
+    created = svc.init_server(path, root)
+    console.print(t("server.created", path=str(created)), soft_wrap=True, markup=False)

@@ -1,0 +1,186 @@
+"""Git hooks: the clerk's pre-commit check and the central repository's pre-receive gate.
+
+The server hook is the same verifier as CI and auditors use (``services.verify``), run on
+the pushed commits while they are still in git's quarantine: a refused push leaves the
+central repository exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import stat
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import gkctl
+from gkctl.document import parse_document
+from gkctl.errors import GkctlError, InputError
+from gkctl.findings import Finding, finding
+from gkctl.gitutil import GitError, git, git_bytes
+from gkctl.i18n import t
+from gkctl.policy import CONFIG_FILE, is_policy_path, load_policy_from_files
+from gkctl.rules import Context, check_document
+from gkctl.services.verify import Violation, commits_between, verify_tip
+from gkctl.yamlio import load_yaml
+
+MARKER = "# installed by gkctl"
+ROOT_CONFIG = "gkctl.root"  # the trust anchor a central repository pins on its first push
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class RefUpdate:
+    old: str | None  # None: the ref is being created
+    new: str | None  # None: the ref is being deleted
+    ref: str
+
+
+# -- scripts --------------------------------------------------------------------------------
+
+
+def hook_script(subcommand: str) -> str:
+    """A hook that runs this very gkctl (same interpreter, same package) as ``gkctl hook …``."""
+    package_parent = str(Path(gkctl.__file__).resolve().parent.parent)
+    return (
+        "#!/bin/sh\n"
+        f"{MARKER} ({subcommand}); reinstall with gkctl if you move gkctl or its Python.\n"
+        f"PYTHONPATH={shlex.quote(package_parent)}${{PYTHONPATH:+:$PYTHONPATH}}\n"
+        "export PYTHONPATH\n"
+        f"exec {shlex.quote(sys.executable)} -m gkctl hook {subcommand}\n"
+    )
+
+
+def _write_hook(path: Path, subcommand: str, force: bool) -> Path:
+    if path.exists() and MARKER not in path.read_text(encoding="utf-8", errors="replace") and not force:
+        raise InputError(t("hook.exists"), str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(hook_script(subcommand), encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return path
+
+
+def install_pre_commit(root: Path, force: bool = False) -> Path:
+    """Install the clerk's pre-commit hook (validate staged documents) in ``root``."""
+    hooks = Path(git(root, "rev-parse", "--git-path", "hooks").strip())
+    return _write_hook(hooks if hooks.is_absolute() else root / hooks, "pre-commit", force)
+
+
+def init_server(path: Path, anchor: str | None = None) -> Path:
+    """Create a bare central repository at ``path`` with the pre-receive hook installed."""
+    path = Path(path).absolute()
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise InputError(t("server.exists"), str(path))
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "--quiet", "--bare", "--initial-branch=main")
+    if anchor:
+        if not _SHA.match(anchor):
+            raise InputError(t("server.bad_root", rev=anchor))
+        git(path, "config", ROOT_CONFIG, anchor)
+    _write_hook(path / "hooks" / "pre-receive", "pre-receive", force=True)
+    return path
+
+
+# -- pre-commit -----------------------------------------------------------------------------
+
+
+def pre_commit(root: Path, today: date | None = None) -> list[Finding]:
+    """Validation findings of the staged documents, read from the index (not the work tree)."""
+    staged = git_bytes(root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR").decode().split("\0")
+    docs = [p for p in staged if p.startswith("docs/") and p.endswith(".md")]
+    if not docs:
+        return []
+    entries = git_bytes(root, "ls-files", "-s", "-z").decode("utf-8", "surrogateescape").split("\0")
+    index = {e.split("\t", 1)[1]: e.split()[1] for e in entries if "\t" in e}
+    wanted = [p for p in index if is_policy_path(p)] + [p for p in docs if p in index]
+    blobs = _read_blobs(root, [index[p] for p in wanted])
+    try:
+        policy = load_policy_from_files({p: blobs[index[p]] for p in wanted if is_policy_path(p)})
+    except GkctlError as exc:
+        return [finding("GK100", "error", exc.path, exc.line, error=exc.message)]
+    ctx = Context(policy=policy, root=root, today=today or date.today())
+    out: list[Finding] = []
+    for path in docs:
+        try:
+            out += check_document(parse_document(blobs.get(index.get(path, ""), b""), path), ctx)
+        except GkctlError as exc:
+            out.append(finding("GK100", "error", exc.path or path, exc.line, error=exc.message))
+    return out
+
+
+def _read_blobs(root: Path, ids: list[str]) -> dict[str, bytes]:
+    from gkctl.workflow_trust import _batch_blobs  # one cat-file process for all of them
+
+    return _batch_blobs(root, sorted(set(ids))) if ids else {}
+
+
+# -- pre-receive ----------------------------------------------------------------------------
+
+
+def parse_updates(text: str) -> list[RefUpdate]:
+    """``old new ref`` lines as git feeds them to pre-receive."""
+    out: list[RefUpdate] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 3 or not (_SHA.match(parts[0]) and _SHA.match(parts[1])):
+            raise InputError(t("hook.bad_line", text=line[:80]), "<stdin>", n)
+        old, new, ref = parts
+        out.append(RefUpdate(None if set(old) == {"0"} else old, None if set(new) == {"0"} else new, ref))
+    return out
+
+
+def protected_branches(root: Path) -> tuple[str, ...]:
+    """Protected branches as the central repository's HEAD says (a push cannot unprotect itself)."""
+    raw = git_bytes(root, "cat-file", "blob", f"HEAD:{CONFIG_FILE}", check=False)
+    if raw:
+        try:
+            value = load_yaml(raw.decode("utf-8"), CONFIG_FILE).data.get("protected_branches")
+        except (GkctlError, UnicodeDecodeError, AttributeError):
+            value = None
+        if isinstance(value, list) and value:
+            return tuple(str(b) for b in value)
+    return ("main",)
+
+
+def pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[Violation]:
+    """Why the push must be refused (empty: accept). Pins the trust anchor on the first push."""
+    now = time.time() if now is None else now
+    protected = protected_branches(root)
+    anchor = git(root, "config", "--get", ROOT_CONFIG, check=False).strip() or None
+    existing = [line.split()[0] for line in git(root, "show-ref", check=False).splitlines() if line.strip()]
+    out: list[Violation] = []
+    roots: set[str] = set()
+    for upd in updates:
+        branch = upd.ref.removeprefix("refs/heads/") if upd.ref.startswith("refs/heads/") else None
+        is_protected = branch is not None and branch in protected
+        if upd.new is None:
+            if is_protected:
+                out.append(Violation(upd.old or "", "GK461", t("GK461", branch=branch)))
+            continue
+        if is_protected and upd.old is not None and not _is_ancestor(root, upd.old, upd.new):
+            out.append(Violation(upd.new, "GK460", t("GK460", branch=branch)))
+            continue
+        scope = commits_between(root, upd.new, existing)
+        if not scope:
+            continue
+        result = verify_tip(root, upd.new, scope, anchor, now)
+        out += result.violations
+        if result.root:
+            roots.add(result.root)
+    if not out and anchor is None and len(roots) == 1:
+        git(root, "config", ROOT_CONFIG, roots.pop())
+    return out
+
+
+def _is_ancestor(root: Path, old: str, new: str) -> bool:
+    """Whether ``new`` contains ``old`` (a fast-forward); anything git cannot answer is a no."""
+    try:
+        git_bytes(root, "merge-base", "--is-ancestor", old, new)
+    except GitError:
+        return False
+    return True
