@@ -15,6 +15,7 @@ from gkctl.cli import docs
 from gkctl.cli import report as report_cli
 from gkctl.cli import site as site_cli
 from gkctl.cli import verify as verify_cli
+from gkctl.cli import workflow as workflow_cli
 from gkctl.cli.common import err_console, set_global_repo
 from gkctl.errors import GkctlError
 from gkctl.i18n import set_lang, t
@@ -64,6 +65,10 @@ app.command("serve")(site_cli.serve)
 app.command("verify")(verify_cli.verify_cmd)
 app.add_typer(verify_cli.hook_app, name="hook")
 app.add_typer(verify_cli.server_app, name="server")
+for _name in ("review", "sign", "check", "external", "proofread", "publish", "withdraw", "repeal", "status", "log",
+              "whoami", "sync"):  # fmt: skip
+    app.command(_name)(getattr(workflow_cli, _name))
+app.add_typer(workflow_cli.people_app, name="people")
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -1,0 +1,291 @@
+"""Commands of the review chain: review, sign, check, external, proofread, publish, withdraw,
+repeal, status, log, whoami, sync, and ``people``. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_json, repository, table
+from gkctl.errors import InputError
+from gkctl.i18n import t
+from gkctl.services import people as people_svc
+from gkctl.services import steps
+from gkctl.services.status import log_data, status_data
+from gkctl.services.sync import sync as sync_svc
+
+DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径")]
+ApproveOpt = Annotated[bool, typer.Option("--approve", help="通过")]
+RejectOpt = Annotated[bool, typer.Option("--reject", help="退回（文件回到草稿）")]
+MessageOpt = Annotated[str, typer.Option("-m", "--message", help="意见（写入签名提交）")]
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(t("workflow.cli.bad_date", option=option, value=value)) from None
+
+
+def _verdict(approve: bool, reject: bool) -> bool:
+    if approve == reject:
+        raise InputError(t("cli.missing_option", option="--approve | --reject"))
+    return approve
+
+
+def _decided(step: str, doc: str, approve: bool, reject: bool, message: str, repo: str | None, **kw: object) -> None:
+    res = steps.decide(repository(repo), doc, step, _verdict(approve, reject), message, **kw)  # type: ignore[arg-type]
+    verdict = t("workflow.verdict.approve" if res.verdict == "approve" else "workflow.verdict.reject")
+    console.print(t("workflow.done.step", step=step, verdict=verdict, id=res.doc_id, commit=res.commit[:10]))
+
+
+def review(
+    doc: DocArg, approve: ApproveOpt = False, reject: RejectOpt = False, message: MessageOpt = "",
+    set_attribute: Annotated[str | None, typer.Option("--set-attribute", help="更正公开属性（制度第八条）")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="更正理由")] = "",
+    repo: RepoOpt = None,
+) -> None:
+    """审稿（审稿人）：通过或退回；可更正公开属性，审批绑定更正后的内容。
+
+    示例：gkctl review 2026-bgs-001 --approve -m "公开属性准确"
+          gkctl review 2026-bgs-001 --set-attribute 依申请公开 --reason "涉及个人信息" --approve -m "更正后同意"
+    """
+    if set_attribute is not None:
+        res = steps.correct_attribute(repository(repo), doc, set_attribute, reason or message)
+        console.print(t("workflow.done.correct", id=res.doc_id, commit=res.commit[:10]))
+        if not (approve or reject):
+            return
+    _decided("review", doc, approve, reject, message, repo)
+
+
+def sign(doc: DocArg, approve: ApproveOpt = False, reject: RejectOpt = False, message: MessageOpt = "",
+         repo: RepoOpt = None) -> None:  # fmt: skip
+    """签发（签发人，不得同时是审稿人）。示例：gkctl sign 2026-bgs-001 --approve -m 同意"""
+    _decided("sign", doc, approve, reject, message, repo)
+
+
+def check(
+    doc: DocArg, approve: ApproveOpt = False, reject: RejectOpt = False, message: MessageOpt = "",
+    waive: Annotated[list[str] | None, typer.Option("--waive", help="豁免的保密扫描代码（可重复），理由写在 -m")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """办公室复核与保密审查；扫描有发现时须 --waive 代码 并写明理由。
+
+    示例：gkctl check 2026-bgs-001 --approve -m "复核无误，不涉密"
+    """
+    _decided("check", doc, approve, reject, message, repo, waive=tuple(waive or ()))
+
+
+def external(
+    doc: DocArg, approve: ApproveOpt = False, reject: RejectOpt = False, message: MessageOpt = "",
+    reference: Annotated[str, typer.Option("--reference", help="区政府办公室审核文号/编号")] = "",
+    repo: RepoOpt = None,
+) -> None:
+    """记录区政府办公室对审计结果公告的审核（制度第十二条第二项）。
+
+    示例：gkctl external 2026-sjzx-003 --approve --reference "綦府办审〔2026〕8号" -m 审核通过
+    """
+    _decided("external", doc, approve, reject, message, repo, reference=reference)
+
+
+def proofread(doc: DocArg, approve: ApproveOpt = False, reject: RejectOpt = False, message: MessageOpt = "",
+              repo: RepoOpt = None) -> None:  # fmt: skip
+    """校对（三校，须三位不同的校对人）。示例：gkctl proofread 2026-bgs-001 --approve -m 校对无误"""
+    _decided("proofread", doc, approve, reject, message, repo)
+
+
+def publish(
+    docs: Annotated[list[str] | None, typer.Argument(help="要发布的文件")] = None,
+    ready: Annotated[bool, typer.Option("--ready", help="发布全部待发布的主动公开文件")] = False,
+    repo: RepoOpt = None,
+) -> None:
+    """发布（发布人）：分配索引号并记录发布日期。示例：gkctl publish --ready"""
+    if not docs and not ready:
+        raise InputError(t("cli.missing_option", option="DOC… | --ready"))
+    for res in steps.publish(repository(repo), list(docs or []), ready=ready):
+        console.print(t("workflow.done.publish", id=res.doc_id, index=res.index_number, commit=res.commit[:10]))
+
+
+def withdraw(
+    doc: DocArg,
+    reason: Annotated[str, typer.Option("--reason", help="撤回说明（公开显示）")] = "",
+    when: Annotated[str | None, typer.Option("--date", help="生效日期 YYYY-MM-DD（默认今天）")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """撤回已发布的文件，附公开说明。示例：gkctl withdraw 2026-bgs-001 --reason "内容有误，更正后重新发布" """
+    res = steps.end_publication(repository(repo), doc, "withdraw", reason, _date(when, "--date"))
+    console.print(t("workflow.done.end", step=t("workflow.state.withdrawn"), id=res.doc_id, commit=res.commit[:10]))
+
+
+def repeal(
+    doc: DocArg,
+    when: Annotated[str, typer.Option("--date", help="废止日期 YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option("--reason", help="废止说明（公开显示）")] = "",
+    repo: RepoOpt = None,
+) -> None:
+    """废止规范性文件（制度第十三条）。示例：gkctl repeal 2023-bgs-007 --date 2026-12-01 --reason 已被新制度替代"""
+    res = steps.end_publication(repository(repo), doc, "repeal", reason, _date(when, "--date"))
+    console.print(t("workflow.done.end", step=t("workflow.state.repealed"), id=res.doc_id, commit=res.commit[:10]))
+
+
+def _yes(flag: bool) -> str:
+    return t("workflow.status.yes") if flag else t("workflow.status.no")
+
+
+def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径（默认全部）")] = None,
+           fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:  # fmt: skip
+    """每份文件的状态、各步骤（谁、何时、结论、是否仍有效）、索引号与公开期限。
+
+    示例：gkctl status --format json
+    """
+    data = status_data(repository(repo), doc)
+    if fmt == Format.json:
+        print_json(data)
+        return
+    docs = data["documents"]
+    if not docs:
+        console.print(t("workflow.status.none"))
+        return
+    if doc is None:
+        tb = table(t("workflow.status.col.id"), t("workflow.status.col.title"), t("workflow.status.col.attribute"),
+                   t("workflow.status.col.state"), t("workflow.status.col.progress"), t("workflow.status.col.index"),
+                   t("workflow.status.col.due"), title=t("workflow.status.title"))  # fmt: skip
+        for d in docs:
+            progress = " ".join(f"{c['label']}{len(c['approvals'])}/{c['needed']}" for c in d["chain"])
+            due = d["due"].isoformat() if d["due"] else "-"
+            if d["overdue"]:
+                due += f" [red]{t('workflow.status.overdue')}[/red]"
+            state = d["state_label"] + ("*" if d["unpublished_changes"] else "")
+            tb.add_row(d["id"], d["title"], d["attribute"], state, progress, d["index_number"] or "-", due)
+        console.print(tb)
+        return
+    d = docs[0]
+    console.print(f"[bold]{d['title']}[/bold]  {d['id']}  {d['path']}")
+    console.print(f"{t('workflow.status.col.state')}：{d['state_label']}  {t('workflow.status.col.attribute')}："
+                  f"{d['attribute']}  {t('workflow.status.col.index')}：{d['index_number'] or '-'}")  # fmt: skip
+    if d["due"] or d["due_note"]:
+        due = d["due"].isoformat() if d["due"] else d["due_note"]
+        console.print(f"{t('workflow.status.col.due')}：{due}" + (f"  [red]{t('workflow.status.overdue')}[/red]" if d["overdue"] else ""))
+    if d["unpublished_changes"]:
+        console.print(f"[yellow]{t('workflow.status.unpublished_changes')}[/yellow]")
+    tb = table(t("workflow.status.col.step"), t("workflow.status.col.who"), t("workflow.status.col.when"),
+               t("workflow.status.col.verdict"), t("workflow.status.col.valid"))  # fmt: skip
+    for s in d["steps"]:
+        who = f"{s['name']}（{s['person']}）" if s["person"] else "-"
+        verdict = t(f"workflow.verdict.{s['verdict']}") if s["verdict"] in ("approve", "reject") else "-"
+        valid = _yes(s["valid"]) + (f"：{s['problem']}" if s["problem"] else "")
+        tb.add_row(s["label"], who, s["when"], verdict, valid)
+    console.print(tb)
+
+
+def log(doc: DocArg, fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:
+    """文件的历史时间线，每条附签名状态。示例：gkctl log 2026-bgs-001"""
+    data = log_data(repository(repo), doc)
+    if fmt == Format.json:
+        print_json(data)
+        return
+    tb = table(t("workflow.status.col.when"), t("workflow.status.col.step"), t("workflow.status.col.who"),
+               t("workflow.status.col.verdict"), "commit", title=t("workflow.log.title", id=data["id"]))  # fmt: skip
+    for e in data["entries"]:
+        who = f"{e['name']}（{e['person']}）" if e["person"] else "-"
+        sig = t("workflow.log.good") if not e["problem"] else f"[red]{e['problem']}[/red]"
+        verdict = t(f"workflow.verdict.{e['verdict']}") if e["verdict"] in ("approve", "reject") else ""
+        tb.add_row(e["when"], e["label"], f"{who}\n{sig}", verdict, e["commit"][:10])
+    console.print(tb)
+
+
+def whoami(repo: RepoOpt = None) -> None:
+    """配置的签名公钥对应的人员与角色。示例：gkctl whoami"""
+    from gkctl.services.steps import today_beijing
+
+    info = people_svc.whoami(repository(repo), today_beijing())
+    if info.person is None:
+        from gkctl.errors import RuleError
+
+        raise RuleError(t("sig.unknown_key", key=info.key))
+    p = info.person
+    console.print(t("workflow.whoami", name=p.name, person=p.id, section=p.section, roles="、".join(p.roles)))
+    if not info.active and p.active_until:
+        console.print(t("workflow.whoami.inactive", date=p.active_until.isoformat()))
+        raise typer.Exit(1)
+
+
+def sync(remote: Annotated[str | None, typer.Argument(help="远程仓库名（默认上游或 origin）")] = None,
+         repo: RepoOpt = None) -> None:  # fmt: skip
+    """同步：fetch、合并（绝不变基）、必要时重新编号，再推送。示例：gkctl sync"""
+    res = sync_svc(repository(repo), remote)
+    for doc_id, old, new in res.renumbered:
+        console.print(t("workflow.sync.renumbered", id=doc_id, old=old, new=new))
+    merged = t("workflow.sync.merged") if res.merged else t("workflow.sync.up_to_date")
+    console.print(t("workflow.sync.done", merged=merged, remote=res.remote))
+
+
+# -- people ---------------------------------------------------------------------------------
+
+people_app = typer.Typer(help="人员、角色与签名公钥（policies/people.yaml，须管理员签名）", no_args_is_help=True)
+
+
+@people_app.command("add")
+def people_add(
+    person: Annotated[str, typer.Argument(help="人员编号（小写字母、数字、-、_）")],
+    name: Annotated[str, typer.Option("--name", help="姓名")],
+    section: Annotated[str, typer.Option("--section", help="科室")],
+    role: Annotated[list[str], typer.Option("--role", help="角色（可重复）")],
+    key: Annotated[str, typer.Option("--key", help="ssh 公钥行、@公钥文件 或 OpenPGP 指纹")],
+    repo: RepoOpt = None,
+) -> None:
+    """新增人员（管理员）。示例：gkctl people add lisi --name 李四 --section 办公室 --role reviewer --key @lisi.pub"""
+    if key.startswith("@"):
+        key = Path(key[1:]).read_text(encoding="utf-8").strip()
+    sha = people_svc.add_person(repository(repo), person, name, section, role, key)
+    console.print(t("workflow.people.added", person=person, commit=sha[:10]))
+
+
+@people_app.command("list")
+def people_list(fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:
+    """列出生效的人员名单。示例：gkctl people list --format json"""
+    people = people_svc.list_people(repository(repo))
+    if fmt == Format.json:
+        print_json({"people": [{"id": p.id, "name": p.name, "section": p.section, "roles": list(p.roles),
+                                "keys": list(p.keys), "active_until": p.active_until} for p in people]})  # fmt: skip
+        return
+    tb = table(t("workflow.status.col.id"), t("workflow.status.col.who"), t("workflow.people.col.section"),
+               t("workflow.people.col.roles"), t("workflow.people.col.until"))  # fmt: skip
+    for p in people:
+        tb.add_row(p.id, p.name, p.section, "、".join(p.roles), p.active_until.isoformat() if p.active_until else "-")
+    console.print(tb)
+
+
+@people_app.command("revoke")
+def people_revoke(
+    person: Annotated[str, typer.Argument(help="人员编号")],
+    when: Annotated[str, typer.Option("--date", help="最后有效日期 YYYY-MM-DD")],
+    repo: RepoOpt = None,
+) -> None:
+    """停用人员的签名公钥（此日之后签名无效）。示例：gkctl people revoke lisi --date 2026-12-31"""
+    until = _date(when, "--date")
+    sha = people_svc.revoke_person(repository(repo), person, until)  # type: ignore[arg-type]
+    console.print(t("workflow.people.revoked", person=person, date=when, commit=sha[:10]))
+
+
+@people_app.command("export-allowed-signers")
+def people_export(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="写入文件（默认标准输出）")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """导出 git 的 allowed-signers 文件，供 git verify-commit / git log --show-signature 使用。
+
+    示例：gkctl people export-allowed-signers -o .git/allowed_signers
+          git config gpg.ssh.allowedSignersFile .git/allowed_signers
+    """
+    text, count = people_svc.export_allowed_signers(repository(repo))
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    console.print(t("workflow.people.exported", path=str(output), count=count))

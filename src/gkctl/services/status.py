@@ -1,0 +1,153 @@
+"""``gkctl status`` and ``gkctl log``: the workflow state as plain data (the CLI renders it).
+
+The keys of ``status_data`` are the JSON contract of ``gkctl status --format json``:
+``{"documents": [{"id", "path", "title", "attribute", "state", "steps", "index_number",
+"published_at", "due", "overdue", ...}]}``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from gkctl.errors import GkctlError, InputError
+from gkctl.i18n import t
+from gkctl.policy import Policy
+from gkctl.services.repository import Repository
+from gkctl.signatures import BEIJING
+from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse
+
+PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
+
+
+def _when(ts: int) -> str:
+    return datetime.fromtimestamp(ts, BEIJING).isoformat(timespec="seconds")
+
+
+def due_date(doc_state: DocState, policy: Policy | None) -> tuple[date | None, str | None]:
+    """The publication deadline of a 主动公开 document, or (None, why not)."""
+    doc = doc_state.doc
+    if doc is None or doc.attribute != PUBLIC_ATTRIBUTE or policy is None:
+        return None, None
+    if doc.formed is None:
+        return None, t("workflow.status.no_formed")
+    try:
+        return policy.calendar.add_workdays(doc.formed, PUBLICATION_WORKDAYS), None
+    except GkctlError:
+        return None, t("workflow.status.due_unknown", year=doc.formed.year)
+    except (KeyError, ValueError, NotImplementedError):
+        return None, t("workflow.status.due_unknown", year=doc.formed.year)
+
+
+def _label(policy: Policy | None, step: str) -> str:
+    rule = policy.workflow.steps.get("review" if step == "correct" else step) if policy else None
+    return rule.label if rule else step
+
+
+def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, Any]:
+    policy = analysis.trust.head_policy
+    invalid = {c for c, _, _ in analysis.problems}
+    problems = {c: (k, d) for c, k, d in analysis.problems}
+    pub = st.publication
+    events = []
+    for ev in st.events:
+        if ev.step in PUBLIC_STEPS or ev.step == "correct":
+            valid = ev.problem is None and ev.commit not in invalid
+        else:
+            valid = st.valid.get(ev.commit, False)
+        kind, detail = (ev.problem, ev.problem_detail) if ev.problem else problems.get(ev.commit, (None, ""))
+        events.append({
+            "step": ev.step, "label": _label(policy, ev.step), "person": ev.person, "name": ev.name,
+            "when": _when(ev.time), "verdict": ev.verdict, "valid": bool(valid), "commit": ev.commit,
+            "message": ev.message, "problem": t(kind, detail=detail) if kind else None,
+        })  # fmt: skip
+    due, due_note = due_date(st, policy)
+    published_at = pub.published_at if pub else None
+    overdue = bool(due and (published_at or today) > due)
+    doc = st.doc
+    return {
+        "id": st.doc_id,
+        "path": st.path,
+        "title": doc.title if doc else "",
+        "attribute": doc.attribute if doc else "",
+        "category": doc.category if doc else "",
+        "state": st.state,
+        "state_label": t(f"workflow.state.{st.state}"),
+        "blob": st.blob,
+        "steps": events,
+        "chain": [
+            {"step": s.name, "label": s.label, "role": s.role, "needed": s.needed, "done": s.done,
+             "approvals": [{"person": a.person, "name": a.name, "when": _when(a.time)} for a in s.approvals]}
+            for s in st.steps
+        ],
+        "index_number": pub.index_number if pub else None,
+        "published_at": published_at,
+        "publication_state": pub.state if pub else None,
+        "notice": pub.notice if pub and pub.state != "published" else None,
+        "notice_date": pub.notice_date if pub else None,
+        "unpublished_changes": st.unpublished_changes,
+        "formed": doc.formed if doc else None,
+        "due": due,
+        "due_note": due_note,
+        "overdue": overdue,
+    }
+
+
+def status_data(repo: Repository, ref: str | None = None, today: date | None = None) -> dict[str, Any]:
+    today = today or datetime.now(BEIJING).date()
+    analysis = analyse(repo.root)
+    states = list(analysis.documents.values())
+    if ref is not None:
+        wanted = _resolve(repo, analysis, ref)
+        states = [wanted]
+    return {"documents": [document_data(st, analysis, today) for st in states]}
+
+
+def _resolve(repo: Repository, analysis: Analysis, ref: str) -> DocState:
+    by_id = analysis.by_id(ref)
+    if by_id is not None:
+        return by_id
+    try:
+        path = repo.relpath(ref)
+    except InputError:
+        path = ref
+    if path in analysis.documents:
+        return analysis.documents[path]
+    raise InputError(t("repo.no_document", ref=ref))
+
+
+def log_data(repo: Repository, ref: str) -> dict[str, Any]:
+    """The document's history: content changes and steps, oldest first, each with its signer."""
+    analysis = analyse(repo.root)
+    st = _resolve(repo, analysis, ref)
+    trust = analysis.trust
+    policy = trust.head_policy
+    problems = {c: (k, d) for c, k, d in analysis.problems}
+    entries = []
+    for sha, _pid, _time in st.changes:
+        rec = trust.hist.by_id[sha]
+        actor = trust.actor(rec)
+        entries.append((trust.pos[sha], {
+            "commit": sha, "when": _when(rec.committer_time), "kind": "change", "step": rec.step,
+            "label": t("workflow.log.change") if rec.step != "correct" else _label(policy, "correct"),
+            "person": actor.person.id if actor.person else None,
+            "name": actor.person.name if actor.person else None,
+            "verdict": None, "subject": rec.subject,
+            "signature": "good" if actor.key else "bad",
+            "problem": t(actor.problem, detail=actor.detail) if actor.problem else None,
+        }))  # fmt: skip
+    seen = {sha for sha, _, _ in st.changes}
+    for ev in st.events:
+        if ev.commit in seen:
+            continue
+        rec = trust.hist.by_id[ev.commit]
+        actor = trust.actor(rec)
+        kind, detail = (ev.problem, ev.problem_detail) if ev.problem else problems.get(ev.commit, (None, ""))
+        entries.append((trust.pos[ev.commit], {
+            "commit": ev.commit, "when": _when(ev.time), "kind": "step", "step": ev.step,
+            "label": _label(policy, ev.step), "person": ev.person, "name": ev.name, "verdict": ev.verdict,
+            "subject": rec.subject, "signature": "good" if actor.key else "bad",
+            "problem": t(kind, detail=detail) if kind else None,
+        }))  # fmt: skip
+    entries.sort(key=lambda e: e[0])
+    return {"id": st.doc_id, "path": st.path, "entries": [e for _, e in entries]}
