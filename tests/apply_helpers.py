@@ -8,6 +8,8 @@ from pathlib import Path
 from gkctl.applications import parse_application, read_applications
 from gkctl.calendar import WorkCalendar
 from gkctl.gitutil import commit
+from gkctl.policy import load_policy
+from gkctl.signatures import allowed_signers
 from gkctl.yamlio import dump_yaml, load_yaml
 from sig_helpers import SshKey, make_ssh_key, use_ssh_key
 
@@ -73,5 +75,8 @@ def add_registrar(root: Path, admin_key: SshKey, folder: Path, roles: tuple[str,
     people_path.write_text(dump_yaml(data), encoding="utf-8")
     use_ssh_key(root, admin_key)
     commit(root, "人员：增加依申请公开登记人\n", ["policies/people.yaml"])
-    use_ssh_key(root, key)
+    # let plain git verify the signatures too (`%G?` = G), from the people file itself
+    allowed = folder / "allowed_signers"
+    allowed.write_text(allowed_signers(load_policy(root)), encoding="utf-8")
+    use_ssh_key(root, key, allowed_signers=allowed)
     return key

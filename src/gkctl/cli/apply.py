@@ -158,6 +158,8 @@ def apply_list(
         return
     tb = table(t("apply.col.id"), t("apply.col.received"), t("apply.col.channel"), t("apply.col.applicant_type"),
                t("apply.col.due"), t("apply.col.left"), t("apply.col.state"), t("apply.col.result"))  # fmt: skip
+    for index in (0, 1, 4):  # id and dates never wrap
+        tb.columns[index].no_wrap = True
     for row in rows:
         a = row.app
         due = row.deadline.due.isoformat() if row.deadline and row.deadline.due else "—"
