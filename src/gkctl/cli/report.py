@@ -68,3 +68,39 @@ def annual(
             console.print(rel, markup=False)
             return
     _write(render_report(result.report, fmt.value), out)
+
+
+class AuditFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def audit(
+    year: Annotated[int | None, typer.Option("--year", help="只审计该年度（默认上一年和今年；签名与审核链检查全部历史）")] = None,
+    fmt: Annotated[AuditFormat, typer.Option("--format", help="输出格式：text 或 json")] = AuditFormat.text,
+    repo: RepoOpt = None,
+) -> None:
+    """审计：按《政务信息公开工作制度》第二十二条、第十二条等列出问题；有错误时退出码为 1。
+
+    查：逾期公开、当年公开指南缺失或未附申请表、未经完整审核链发布、签名无效或缺失、签发后改动、
+    未经保密审查发布、依申请公开逾期、年报缺失或逾期、规范性文件废止未公示。
+
+    示例：gkctl audit --year 2025 --format json
+    """
+    from gkctl.audit import as_json
+    from gkctl.cli.common import print_findings, print_json
+    from gkctl.services.report import audit_findings
+
+    r = repository(repo)
+    years, found = audit_findings(r, year)
+    errors = sum(f.is_error for f in found)
+    if fmt == AuditFormat.json:
+        print_json({"years": list(years), "errors": errors, "warnings": len(found) - errors,
+                    "findings": as_json(found)})
+    else:
+        print_findings(found)
+        label = "、".join(map(str, years))
+        key = "audit.summary" if found else "audit.clean"
+        console.print(t(key, years=label, errors=errors, warnings=len(found) - errors), markup=False)
+    if errors:
+        raise typer.Exit(1)

@@ -180,3 +180,26 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_document(meta, render.render_markdown(report, with_title=False)), encoding="utf-8")
     return rel
+
+
+def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...], list[Finding]]:
+    """``gkctl audit``: the years looked at and the findings, each citing the seed article."""
+    from gkctl.applications import load_applications
+    from gkctl.audit import AuditInput, default_years, run_audit
+    from gkctl.workflow import analyse
+
+    if year is not None and (year < 2000 or year > repo.today.year):
+        raise InputError(t("report.bad_year", year=year, max=repo.today.year))
+    years = (year,) if year is not None else default_years(repo.today)
+    if not has_commits(repo.root):
+        raise InputError(t("audit.no_history"))
+    inp = AuditInput(
+        root=repo.root,
+        policy=repo.policy,
+        analysis=analyse(repo.root, "HEAD"),
+        applications=load_applications(repo.root),
+        today=repo.today,
+        years=years,
+        all_years=year is None,
+    )
+    return years, run_audit(inp)

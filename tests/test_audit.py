@@ -1,0 +1,146 @@
+"""`gkctl audit` on a real signed history: each finding cites the seed article it breaches."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from docs_helpers import write_doc
+from gkctl.services import steps
+from gkctl.services.report import audit_findings
+from gkctl.services.repository import Repository
+from workflow_helpers import Bureau, run_git
+
+DOC = "docs/2026/2026-bgs-001.md"  # 规范性文件 formed 2026-06-29: published on time
+LATE = "docs/2026/2026-bgs-002.md"  # formed 2026-03-02, published 2026-07-01: late
+GUIDE = "docs/2026/2026-bgs-003.md"  # the 2026 公开指南, published without the application form
+TODAY = date(2026, 11, 26)
+
+
+def _chain(b: Bureau, ref: str) -> None:
+    steps.decide(b.as_("reviewer").repo, ref, "review", True, "公开属性准确")
+    steps.decide(b.as_("signer").repo, ref, "sign", True, "同意")
+    steps.decide(b.as_("office").repo, ref, "check", True, "复核无误，不涉密")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
+
+
+def _publish(b: Bureau, ref: str, day: date, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(steps, "today_beijing", lambda: day)
+    steps.publish(b.as_("publisher").repo, [ref], fetch=False)
+
+
+def _trailer_commit(b: Bureau, pid: str, subject: str, trailers: dict[str, str]) -> str:
+    """A step commit made by hand (not through gkctl), as someone bypassing the tool would."""
+    b.as_(pid)
+    message = subject + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
+    run_git(b.root, "commit", "-q", "-S", "--allow-empty", "-F", "-", input=message)
+    return run_git(b.root, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def bureau(repo: Path, admin_key, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Bureau:
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    write_doc(repo, DOC, drafter="clerk")
+    b.commit_file("clerk", DOC)
+    _chain(b, DOC)
+    _publish(b, DOC, date(2026, 7, 1), monkeypatch)
+    write_doc(repo, LATE, id="2026-bgs-002", title="区审计局召开2026年审计工作会议", category="工作信息", kind="非公文",
+              doc_number=None, formed=date(2026, 3, 2), drafter="clerk")
+    b.commit_file("clerk", LATE)
+    _chain(b, LATE)
+    _publish(b, LATE, date(2026, 7, 1), monkeypatch)
+    write_doc(repo, GUIDE, id="2026-bgs-003", title="重庆市綦江区审计局政府信息公开指南（2026年）",
+              category="政府信息公开指南", kind="非公文", doc_number=None, formed=date(2026, 1, 5), drafter="clerk")
+    b.commit_file("clerk", GUIDE)
+    _chain(b, GUIDE)
+    _publish(b, GUIDE, date(2026, 1, 9), monkeypatch)
+    return b
+
+
+def _audit(root: Path, year: int | None = 2026):
+    return audit_findings(Repository(root, today=TODAY), year)[1]
+
+
+def _codes(found) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for f in found:
+        out.setdefault(f.code, []).append(f)
+    return out
+
+
+def test_findings_of_a_year_name_the_document_and_the_article(bureau: Bureau) -> None:
+    found = _codes(_audit(bureau.root))
+    [late] = found["GK801"]
+    assert late.path == LATE and late.severity == "error"
+    assert "2026-03-30" in late.message and "2026-07-01" in late.message  # due date, published date
+    assert "第十二条" in late.message and "第二十二条第（二）项" in late.message
+    [guide] = found["GK803"]
+    assert guide.path == GUIDE and "申请表" in guide.message
+    assert "GK802" not in found  # the 2026 guide exists
+    assert not {"GK804", "GK805", "GK806", "GK807", "GK811"} & set(found)
+
+
+def test_changes_after_sign_off_and_unsigned_content(bureau: Bureau) -> None:
+    path = bureau.root / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "\n发布后又改了一句。\n", encoding="utf-8")
+    bureau.commit_file("clerk", DOC, "改一句")
+    (bureau.root / LATE).write_text((bureau.root / LATE).read_text(encoding="utf-8") + "\n无签名修改。\n",
+                                    encoding="utf-8")
+    run_git(bureau.root, "commit", "-q", "--no-gpg-sign", "-am", "无签名修改")
+    found = _codes(_audit(bureau.root))
+    changed = {f.path for f in found["GK806"]}
+    assert changed == {DOC, LATE}
+    assert any("张三" in f.message or "clerk" in f.message for f in found["GK806"] if f.path == DOC)
+    [unsigned] = found["GK805"]
+    assert "无签名修改" in unsigned.message and "第二十二条第（八）项" in unsigned.message
+
+
+def test_hand_made_publication_without_chain_and_repeal_without_notice(bureau: Bureau) -> None:
+    draft = "docs/2026/2026-bgs-004.md"
+    write_doc(bureau.root, draft, id="2026-bgs-004", drafter="clerk")
+    bureau.commit_file("clerk", draft)
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{draft}").strip()
+    _trailer_commit(bureau, "publisher", "发布：未审先发", {
+        "Gkctl-Step": "publish", "Gkctl-Document": "2026-bgs-004", "Gkctl-Path": draft, "Gkctl-Blob": blob,
+        "Gkctl-Index": "11500000MB1B37366Q/2026-00099", "Gkctl-Published": "2026-08-01",
+    })  # fmt: skip
+    doc_blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
+    _trailer_commit(bureau, "publisher", "废止：制度", {
+        "Gkctl-Step": "repeal", "Gkctl-Document": "2026-bgs-001", "Gkctl-Path": DOC, "Gkctl-Blob": doc_blob,
+        "Gkctl-Date": "2026-08-10",
+    })  # fmt: skip
+    found = _codes(_audit(bureau.root))
+    [invalid] = found["GK804"]
+    assert invalid.path == draft and "第二十二条第（六）项" in invalid.message
+    [repeal] = found["GK811"]
+    assert repeal.path == DOC and "2026-08-10" in repeal.message and "第十三条" in repeal.message
+
+
+def test_overdue_application_and_missing_annual_report(bureau: Bureau) -> None:
+    app = bureau.root / "applications" / "2026" / "2026-001.yaml"
+    app.parent.mkdir(parents=True)
+    app.write_text("id: 2026-001\nreceived: 2026-09-01\nchannel: 网络\napplicant: {type: 自然人, name: 王五}\n"
+                   "request: 申请公开某审计报告\n", encoding="utf-8")
+    found = _codes(_audit(bureau.root))
+    [overdue] = found["GK808"]
+    assert overdue.path == "applications/2026/2026-001.yaml" and "至今未答复" in overdue.message
+    assert "第十五条第（三）项" in overdue.message
+    last_year = _codes(_audit(bureau.root, 2025))
+    assert next(f.message for f in last_year["GK809"]).startswith("2025 年政府信息公开工作年度报告没有发布")
+    assert "GK802" in last_year  # no 2025 guide either
+
+
+def test_cli_exit_code_and_json(bureau: Bureau, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    res = cli("audit", "--year", "2026", "--format", "json", cwd=bureau.root)
+    assert res.exit_code == 1, res.output
+    data = json.loads(res.stdout)
+    assert data["years"] == [2026] and data["errors"] >= 2
+    late = next(f for f in data["findings"] if f["code"] == "GK801")
+    assert set(late) == {"code", "severity", "path", "line", "message", "article"}
+    assert late["article"].startswith("制度第十二条")
+    text = cli("audit", "--year", "2026", cwd=bureau.root)
+    assert text.exit_code == 1 and "GK801" in text.stdout and "个错误" in text.stdout
