@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -133,7 +134,7 @@ def test_document_page_has_the_chongqing_index_block(built: tuple[Path, dict[str
     }
     assert 'lang="zh-CN"' in page and '<main id="main"' in page and "已废止" in page
     assert "因上位法修订，本规则废止。" in page and "本文件自 2026-09-01 起废止" in page
-    assert 'href="../../files/2026-bgs-003/规则附表.pdf">审计工作规则附表</a>' in page
+    assert 'href="../../files/2026-bgs-003/%E8%A7%84%E5%88%99%E9%99%84%E8%A1%A8.pdf">审计工作规则附表</a>' in page
     assert files["files/2026-bgs-003/规则附表.pdf"] == b"%PDF-1.4 fake attachment bytes\n"
     # headings in order: one h1 (the title), body headings demoted below it
     assert page.count("<h1") == 1 and '<h3 id="第一条">第一条</h3>' in page
@@ -181,7 +182,7 @@ def test_every_internal_link_resolves(built: tuple[Path, dict[str, bytes]]) -> N
         for href in re.findall(r'(?:href|src)="([^"]+)"', data.decode()):
             if href.startswith(("#", "http:", "https:", "mailto:")):
                 continue
-            target = (base / rel).parent / href.split("#")[0].split("?")[0]
+            target = (base / rel).parent / urllib.parse.unquote(href.split("#")[0].split("?")[0])
             assert target.resolve().is_file(), f"{rel} → {href}"
             assert base in target.resolve().parents
             checked += 1
