@@ -1,0 +1,232 @@
+"""Each refusal of the chain, corrections, withdraw/repeal, and what plain git says about it all."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from docs_helpers import write_doc
+from gkctl.errors import InputError, RuleError
+from gkctl.policy import load_policy
+from gkctl.services import people, steps
+from gkctl.workflow import analyse, publications
+from sig_helpers import make_gpg_key, make_ssh_key, use_gpg_key, use_ssh_key
+from workflow_helpers import Bureau, run_git
+
+DOC = "docs/2026/2026-bgs-001.md"
+
+
+@pytest.fixture
+def bureau(repo: Path, admin_key, tmp_path: Path) -> Bureau:
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    write_doc(repo, DOC, drafter="clerk")
+    b.commit_file("clerk", DOC)
+    return b
+
+
+def chain(b: Bureau, ref: str = DOC, upto: str = "proofread") -> None:
+    steps.decide(b.as_("reviewer").repo, ref, "review", True, "公开属性准确")
+    steps.decide(b.as_("signer").repo, ref, "sign", True, "同意")
+    steps.decide(b.as_("office").repo, ref, "check", True, "复核无误")
+    if upto == "check":
+        return
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
+
+
+def head(b: Bureau) -> str:
+    return run_git(b.root, "rev-parse", "HEAD").strip()
+
+
+def test_self_added_key_gets_nothing(bureau: Bureau, tmp_path: Path) -> None:
+    """A clerk who adds their own key as reviewer and approves: the approval counts for nothing."""
+    rogue = make_ssh_key(tmp_path / "rogue", "rogue")
+    people_file = bureau.root / "policies/people.yaml"
+    people_file.write_text(
+        people_file.read_text(encoding="utf-8")
+        + f"- id: rogue\n  name: 冒名\n  section: 办公室\n  roles: [reviewer]\n  keys: ['{rogue.line}']\n",
+        encoding="utf-8",
+    )
+    assert load_policy(bureau.root).people.get("rogue") is not None  # the file says so …
+    bureau.commit_file("clerk", "policies/people.yaml", "加人")
+    use_ssh_key(bureau.root, rogue)
+    with pytest.raises(RuleError):  # … but the command refuses: the key is unknown to the effective policy
+        steps.decide(bureau.repo, DOC, "review", True, "通过")
+    # even a hand-made step commit signed with that key counts for nothing
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
+    msg = f"审稿通过\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\nGkctl-Blob: {blob}\nGkctl-Verdict: approve\n"
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-F", "-", input=msg)
+    a = analyse(bureau.root)
+    st = a.documents[DOC]
+    assert st.state == "draft"
+    problems = {key for _, key, _ in a.problems}
+    assert {"workflow.bad.policy_unauthorised", "workflow.bad.unknown_key"} <= problems
+
+
+def test_revoked_key_is_refused_and_counts_for_nothing(bureau: Bureau) -> None:
+    people.revoke_person(bureau.as_("admin").repo, "reviewer", datetime.date(2026, 1, 31))
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "通过")
+    assert "reviewer" in exc.value.message
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
+            f"x\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+            f"Gkctl-Blob: {run_git(bureau.root, 'rev-parse', f'HEAD:{DOC}').strip()}\nGkctl-Verdict: approve")
+    a = analyse(bureau.root)
+    assert a.documents[DOC].state == "draft"
+    assert ("workflow.bad.inactive" in {k for _, k, _ in a.problems})
+
+
+def test_non_admin_cannot_change_people(bureau: Bureau, tmp_path: Path) -> None:
+    key = make_ssh_key(tmp_path / "x", "x")
+    before = head(bureau)
+    with pytest.raises(RuleError) as exc:
+        people.add_person(bureau.as_("clerk").repo, "x", "某某", "办公室", ["reviewer"], key.line)
+    assert "不是管理员" in exc.value.message
+    assert head(bureau) == before
+    assert run_git(bureau.root, "status", "--porcelain") == ""
+
+
+def test_unpublishable_attribute_is_refused(bureau: Bureau) -> None:
+    rel = "docs/2026/2026-bgs-002.md"
+    write_doc(bureau.root, rel, id="2026-bgs-002", drafter="clerk", attribute="依申请公开", basis=None, reason=None)
+    bureau.commit_file("clerk", rel)
+    chain(bureau, rel)
+    assert bureau.state(rel).state == "ready"
+    with pytest.raises(RuleError) as exc:
+        steps.publish(bureau.as_("publisher").repo, [rel])
+    assert "主动公开" in exc.value.message
+
+
+def test_secrecy_hit_needs_a_waiver(bureau: Bureau) -> None:
+    rel = "docs/2026/2026-bgs-003.md"
+    write_doc(bureau.root, rel, body="联系电话：13812345678。\n", id="2026-bgs-003", drafter="clerk")
+    bureau.commit_file("clerk", rel)
+    steps.decide(bureau.as_("reviewer").repo, rel, "review", True, "ok")
+    steps.decide(bureau.as_("signer").repo, rel, "sign", True, "ok")
+    before = head(bureau)
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("office").repo, rel, "check", True, "复核")
+    assert "GK153" in exc.value.message and exc.value.path == rel and exc.value.line
+    assert head(bureau) == before
+    res = steps.decide(bureau.repo, rel, "check", True, "系单位办公电话，同意公开", waive=("GK153",))
+    msg = run_git(bureau.root, "log", "-1", "--format=%B", res.commit)
+    assert "Gkctl-Waive: GK153" in msg and "系单位办公电话" in msg
+    assert any(s.name == "check" and s.done for s in bureau.state(rel).steps)
+
+
+def test_attribute_correction_binds_to_corrected_content(bureau: Bureau) -> None:
+    steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "初审")
+    res = steps.correct_attribute(bureau.as_("reviewer").repo, DOC, "依申请公开", "涉及第三方信息")
+    text = (bureau.root / DOC).read_text(encoding="utf-8")
+    assert "attribute: 依申请公开" in text
+    st = bureau.state(DOC)
+    assert st.state == "draft"  # the correction changed the content: earlier approvals are void
+    assert run_git(bureau.root, "status", "--porcelain") == ""
+    msg = run_git(bureau.root, "log", "-1", "--format=%B", res.commit)
+    assert "Gkctl-Step: correct" in msg and f"Gkctl-Blob: {st.blob}" in msg
+    # the reviewer's own correction does not make them an author: they may approve it
+    steps.decide(bureau.repo, DOC, "review", True, "更正后通过")
+    st = bureau.state(DOC)
+    assert st.state == "in_review" and st.steps[0].approvals[0].blob == st.blob
+
+
+def test_withdraw_and_repeal(bureau: Bureau) -> None:
+    chain(bureau)
+    [pub] = steps.publish(bureau.as_("publisher").repo, [DOC])
+    with pytest.raises(InputError):
+        steps.end_publication(bureau.repo, DOC, "withdraw", "  ")
+    steps.end_publication(bureau.repo, DOC, "withdraw", "内容有误，更正后重新发布")
+    [rec] = publications(bureau.root)
+    assert rec.state == "withdrawn" and rec.notice == "内容有误，更正后重新发布" and rec.index_number == pub.index_number
+    with pytest.raises(RuleError):
+        steps.end_publication(bureau.repo, DOC, "repeal", "已废止")  # not published any more
+
+    rel = "docs/2026/2026-bgs-004.md"
+    write_doc(bureau.root, rel, id="2026-bgs-004", drafter="clerk")  # 规范性文件
+    bureau.commit_file("clerk", rel)
+    chain(bureau, rel)
+    steps.publish(bureau.as_("publisher").repo, [rel])
+    steps.end_publication(bureau.repo, rel, "repeal", "已被新制度替代", datetime.date(2026, 12, 1))
+    recs = {r.doc_id: r for r in publications(bureau.root)}
+    assert recs["2026-bgs-004"].state == "repealed" and recs["2026-bgs-004"].notice_date == datetime.date(2026, 12, 1)
+    assert recs["2026-bgs-004"].index_number.endswith("2026-00002")  # never reused
+
+
+def test_repeal_only_for_normative(bureau: Bureau) -> None:
+    rel = "docs/2026/2026-bgs-005.md"
+    write_doc(bureau.root, rel, id="2026-bgs-005", drafter="clerk", category="工作信息", kind="非公文", doc_number=None)
+    bureau.commit_file("clerk", rel)
+    chain(bureau, rel)
+    steps.publish(bureau.as_("publisher").repo, [rel])
+    with pytest.raises(RuleError) as exc:
+        steps.end_publication(bureau.repo, rel, "repeal", "废止")
+    assert "规范性文件" in exc.value.message
+
+
+def test_external_step_for_audit_results(bureau: Bureau) -> None:
+    rel = "docs/2026/2026-sjzx-001.md"
+    write_doc(bureau.root, rel, id="2026-sjzx-001", drafter="clerk", category="审计结果公告", kind="非公文",
+              doc_number=None)
+    bureau.commit_file("clerk", rel)
+    chain(bureau, rel, upto="check")
+    with pytest.raises(RuleError):  # proofreading waits for the district office
+        steps.decide(bureau.as_("p1").repo, rel, "proofread", True, "校对")
+    with pytest.raises(InputError):
+        steps.decide(bureau.as_("office").repo, rel, "external", True, "区政府办公室审核通过")
+    res = steps.decide(bureau.as_("office").repo, rel, "external", True, "区政府办公室审核通过",
+                       reference="綦府办审〔2026〕8号")
+    assert "Gkctl-Reference: 綦府办审〔2026〕8号" in run_git(bureau.root, "log", "-1", "--format=%B", res.commit)
+    for p in ("p1", "p2", "p3"):
+        steps.decide(bureau.as_(p).repo, rel, "proofread", True, "校对无误")
+    assert bureau.state(rel).state == "ready"
+    with pytest.raises(RuleError):  # a 规范性文件 has no external step
+        steps.decide(bureau.as_("office").repo, DOC, "external", True, "x", reference="y")
+
+
+def test_failed_signing_leaves_no_commit_and_clean_index(bureau: Bureau, tmp_path: Path) -> None:
+    before = head(bureau)
+    bureau.as_("reviewer")
+    run_git(bureau.root, "config", "gpg.ssh.program", str(tmp_path / "no-such-ssh-keygen"))
+    with pytest.raises(RuleError):
+        steps.decide(bureau.repo, DOC, "review", True, "通过")
+    with pytest.raises(RuleError):
+        steps.correct_attribute(bureau.repo, DOC, "依申请公开", "更正")
+    assert head(bureau) == before
+    assert run_git(bureau.root, "status", "--porcelain") == ""
+
+
+def test_git_verify_commit_accepts_every_gkctl_commit(bureau: Bureau, tmp_path: Path) -> None:
+    chain(bureau)
+    steps.publish(bureau.as_("publisher").repo, [DOC])
+    text, count = people.export_allowed_signers(bureau.repo)
+    assert count == 9
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(text, encoding="utf-8")
+    run_git(bureau.root, "config", "gpg.ssh.allowedSignersFile", str(allowed))
+    commits = run_git(bureau.root, "rev-list", "HEAD").split()
+    assert len(commits) > 10
+    for sha in commits:
+        proc = subprocess.run(["git", "-C", str(bureau.root), "verify-commit", sha], capture_output=True, text=True)
+        assert proc.returncode == 0, (sha, proc.stderr)
+
+
+def test_openpgp_signer_goes_through_the_chain(bureau: Bureau) -> None:
+    key = make_gpg_key("校对四", "p4@example.org")
+    try:
+        people.add_person(bureau.as_("admin").repo, "p4", "校对四", "办公室", ["proofreader"], key.fingerprint)
+        steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "ok")
+        steps.decide(bureau.as_("signer").repo, DOC, "sign", True, "ok")
+        steps.decide(bureau.as_("office").repo, DOC, "check", True, "ok")
+        steps.decide(bureau.as_("p1").repo, DOC, "proofread", True, "ok")
+        steps.decide(bureau.as_("p2").repo, DOC, "proofread", True, "ok")
+        use_gpg_key(bureau.root, key)
+        steps.decide(bureau.repo, DOC, "proofread", True, "三校无误")
+        st = bureau.state(DOC)
+        proof = next(s for s in st.steps if s.name == "proofread")
+        assert [a.person for a in proof.approvals] == ["p1", "p2", "p4"]
+        assert st.state == "ready"
+    finally:
+        key.close()
