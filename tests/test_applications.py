@@ -332,3 +332,35 @@ def test_more_than_one_correction_notice_is_a_warning(tmp_path: Path) -> None:
         ]
     )
     assert ("GK519", "warning", 9) in _codes(tmp_path, text)
+
+
+# --------------------------------------------------------------------------- the example bureau
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "bureau"
+
+
+def test_the_example_register_is_clean_and_covers_the_whole_national_table() -> None:
+    import yaml
+
+    from gkctl.appeals import load_appeals
+    from gkctl.application_rules import check_register
+
+    people = [p["id"] for p in yaml.safe_load((EXAMPLE / "people.yaml").read_text(encoding="utf-8"))["people"]]
+    assert check_register(EXAMPLE, CAL, TODAY, people) == []
+    apps = load_applications(EXAMPLE)
+    replied_2025 = [a for a in apps if a.replied and a.replied.year == 2025]
+    assert {(a.result, a.result_reason) for a in replied_2025} == set(RESULT_ROWS)
+    assert {a.applicant_type for a in apps} == {
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+    }
+    carried_in = [a for a in apps if a.received.year == 2024 and a.replied and a.replied.year == 2025]
+    carried_out = [a for a in apps if a.received.year == 2025 and (a.replied is None or a.replied.year > 2025)]
+    assert len(carried_in) >= 2 and len(carried_out) >= 2
+    appeals = load_appeals(EXAMPLE)
+    assert {a.report_group for a in appeals} == {"行政复议", "未经复议直接起诉", "复议后起诉"}
+    assert {a.result_as_of(date(2025, 12, 31)) for a in appeals} == {"结果维持", "结果纠正", "其他结果", "尚未审结"}
