@@ -1,0 +1,98 @@
+"""Two clones publishing at once never end up with the same 索引号 after ``sync``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docs_helpers import write_doc
+from gkctl.errors import RuleError
+from gkctl.services import steps
+from gkctl.services.repository import Repository
+from gkctl.services.sync import sync
+from gkctl.workflow import analyse, publications
+from sig_helpers import use_ssh_key
+from workflow_helpers import Bureau, run_git
+
+DOC1 = "docs/2026/2026-bgs-001.md"
+DOC2 = "docs/2026/2026-bgs-002.md"
+
+
+def chain(b: Bureau, ref: str) -> None:
+    steps.decide(b.as_("reviewer").repo, ref, "review", True, "ok")
+    steps.decide(b.as_("signer").repo, ref, "sign", True, "ok")
+    steps.decide(b.as_("office").repo, ref, "check", True, "ok")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, ref, "proofread", True, "ok")
+
+
+@pytest.fixture
+def clones(repo: Path, admin_key, tmp_path: Path) -> tuple[Bureau, Path, Path]:
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    write_doc(repo, DOC1, drafter="clerk")
+    write_doc(repo, DOC2, id="2026-bgs-002", drafter="clerk", title="关于第二份文件的通知")
+    run_git(repo, "add", "docs")
+    b.commit_file("clerk", DOC1)
+    chain(b, DOC1)
+    chain(b, DOC2)
+    central = tmp_path / "central.git"
+    run_git(tmp_path, "clone", "-q", "--bare", str(repo), str(central))
+    run_git(repo, "remote", "add", "origin", str(central))
+    run_git(repo, "fetch", "-q", "origin")
+    run_git(repo, "branch", "-q", "--set-upstream-to=origin/main")
+    other = tmp_path / "other"
+    run_git(tmp_path, "clone", "-q", str(central), str(other))
+    return b, central, other
+
+
+def test_second_publisher_is_renumbered_before_pushing(clones) -> None:
+    b, central, other = clones
+    [first] = steps.publish(b.as_("publisher").repo, [DOC1])
+    use_ssh_key(other, b.keys["publisher"])
+    [second] = steps.publish(Repository(other), [DOC2])
+    assert first.index_number == second.index_number  # apart, both took 00001
+    assert sync(b.repo).pushed
+    result = sync(Repository(other))
+    assert result.merged and result.pushed
+    assert result.renumbered == [("2026-bgs-002", second.index_number, "11500000MB1B37366Q/2026-00002")]
+    numbers = {p.doc_id: p.index_number for p in publications(central)}
+    assert numbers == {"2026-bgs-001": "11500000MB1B37366Q/2026-00001", "2026-bgs-002": "11500000MB1B37366Q/2026-00002"}
+    # the clash commit stays in history (signatures intact, no rebase) and counts for nothing
+    problems = analyse(central).problems
+    assert [(sha, key) for sha, key, _ in problems if key == "workflow.bad.index_taken"] == [
+        (second.commit, "workflow.bad.index_taken")
+    ]
+    assert run_git(other, "rev-list", "--merges", "--count", "HEAD").strip() == "1"
+    # and the first clone sees the same after its own sync
+    sync(b.repo)
+    assert {p.doc_id: p.index_number for p in publications(b.root)} == numbers
+
+
+def test_publish_learns_numbers_already_pushed(clones) -> None:
+    b, _central, other = clones
+    steps.publish(b.as_("publisher").repo, [DOC1])
+    sync(b.repo)
+    use_ssh_key(other, b.keys["publisher"])
+    [res] = steps.publish(Repository(other), [DOC2])  # fetches first: no clash at all
+    assert res.index_number.endswith("2026-00002")
+    assert sync(Repository(other)).renumbered == []
+
+
+def test_renumbering_needs_a_publisher(clones) -> None:
+    b, central, other = clones
+    steps.publish(b.as_("publisher").repo, [DOC1])
+    use_ssh_key(other, b.keys["publisher"])
+    steps.publish(Repository(other), [DOC2])
+    sync(b.repo)
+    use_ssh_key(other, b.keys["clerk"])
+    before = run_git(central, "rev-parse", "main")
+    with pytest.raises(RuleError) as exc:
+        sync(Repository(other))
+    assert "重新编号" in exc.value.message
+    assert run_git(central, "rev-parse", "main") == before  # nothing pushed
+
+
+def test_sync_without_remote_is_refused(repo: Path) -> None:
+    with pytest.raises(RuleError):
+        sync(Repository(repo))
