@@ -155,11 +155,13 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
         tb = table(t("workflow.status.col.id"), t("workflow.status.col.title"), t("workflow.status.col.attribute"),
                    t("workflow.status.col.state"), t("workflow.status.col.progress"), t("workflow.status.col.index"),
                    t("workflow.status.col.due"), title=t("workflow.status.title"))  # fmt: skip
+        for i in (0, 5, 6):  # ids, 索引号 and dates stay whole; titles fold
+            tb.columns[i].no_wrap = True
         for d in docs:
-            progress = " ".join(f"{c['label']}{len(c['approvals'])}/{c['needed']}" for c in d["chain"])
+            progress = f"{sum(min(len(c['approvals']), c['needed']) for c in d['chain'])}/{sum(c['needed'] for c in d['chain'])}"
             due = d["due"].isoformat() if d["due"] else "-"
             if d["overdue"]:
-                due += f" [red]{t('workflow.status.overdue')}[/red]"
+                due += f"\n[red]{t('workflow.status.overdue')}[/red]"
             state = d["state_label"] + ("*" if d["unpublished_changes"] else "")
             tb.add_row(d["id"], d["title"], d["attribute"], state, progress, d["index_number"] or "-", due)
         console.print(tb)

@@ -1,0 +1,138 @@
+"""``gkctl status`` / ``log`` / ``whoami`` / ``people`` through the CLI, as a user sees them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from docs_helpers import write_doc
+from sig_helpers import make_ssh_key, use_ssh_key
+from workflow_helpers import Bureau, run_git
+
+DOC = "docs/2026/2026-bgs-001.md"
+
+
+@pytest.fixture
+def bureau(repo: Path, admin_key, tmp_path: Path) -> Bureau:
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    write_doc(repo, DOC, drafter="clerk")
+    b.commit_file("clerk", DOC)
+    return b
+
+
+def status_json(cli, root: Path, *args: str) -> dict:
+    res = cli("-C", str(root), "status", *args, "--format", "json")
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_whole_chain_through_the_cli(bureau: Bureau, cli) -> None:
+    root = str(bureau.root)
+    bureau.as_("reviewer")
+    assert cli("-C", root, "review", "2026-bgs-001", "--approve", "-m", "公开属性准确").exit_code == 0
+    bureau.as_("signer")
+    assert cli("-C", root, "sign", "2026-bgs-001", "--approve", "-m", "同意").exit_code == 0
+    bureau.as_("office")
+    assert cli("-C", root, "check", "2026-bgs-001", "--approve", "-m", "复核无误").exit_code == 0
+    for p in ("p1", "p2", "p3"):
+        bureau.as_(p)
+        assert cli("-C", root, "proofread", DOC, "--approve", "-m", "校对无误").exit_code == 0
+    bureau.as_("publisher")
+    res = cli("-C", root, "publish", "--ready")
+    assert res.exit_code == 0, res.output
+    assert "11500000MB1B37366Q/2026-00001" in res.stdout
+
+    data = status_json(cli, bureau.root)
+    [d] = data["documents"]
+    for key in ("id", "path", "title", "attribute", "state", "steps", "index_number", "published_at", "due", "overdue"):
+        assert key in d
+    assert d["id"] == "2026-bgs-001" and d["path"] == DOC and d["state"] == "published"
+    assert d["index_number"] == "11500000MB1B37366Q/2026-00001"
+    assert [s["step"] for s in d["steps"]] == ["review", "sign", "check", "proofread", "proofread", "proofread", "publish"]
+    review = d["steps"][0]
+    assert review["person"] == "reviewer" and review["name"] == "李四" and review["verdict"] == "approve"
+    assert review["valid"] is True and review["when"].startswith("20")
+    # formed 2026-06-29 (Mon) + 20 working days = 2026-07-27; published in November: overdue
+    assert d["due"] == "2026-07-27" and d["overdue"] is True
+    assert d["unpublished_changes"] is False
+
+    text = cli("-C", root, "status", DOC)
+    assert text.exit_code == 0 and "已发布" in text.stdout and "李四" in text.stdout
+    table = cli("-C", root, "status")
+    assert "2026-bgs-001" in table.stdout and "已逾期" in table.stdout
+
+    log = cli("-C", root, "log", "2026-bgs-001")
+    assert log.exit_code == 0 and "张三" in log.stdout and "签名有效" in log.stdout
+
+
+def test_edit_after_publication_shows_unpublished_changes_and_void_steps(bureau: Bureau, cli) -> None:
+    from gkctl.services import steps
+
+    for who, step in (("reviewer", "review"), ("signer", "sign"), ("office", "check"),
+                      ("p1", "proofread"), ("p2", "proofread"), ("p3", "proofread")):  # fmt: skip
+        steps.decide(bureau.as_(who).repo, DOC, step, True, "ok")
+    steps.publish(bureau.as_("publisher").repo, [DOC])
+    path = bureau.root / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "\n修改。\n", encoding="utf-8")
+    bureau.commit_file("clerk", DOC, "改")
+    [d] = status_json(cli, bureau.root)["documents"]
+    assert d["state"] == "published" and d["unpublished_changes"] is True
+    assert not any(s["valid"] for s in d["steps"] if s["step"] != "publish")
+    assert all(not c["done"] for c in d["chain"])
+
+
+def test_unknown_calendar_year_gives_no_due_date(bureau: Bureau, cli) -> None:
+    rel = "docs/2035/2035-bgs-001.md"
+    write_doc(bureau.root, rel, id="2035-bgs-001", drafter="clerk", formed="2035-03-01")
+    bureau.commit_file("clerk", rel)
+    [d] = status_json(cli, bureau.root, "2035-bgs-001")["documents"]
+    assert d["due"] is None and "2035" in d["due_note"] and d["overdue"] is False
+
+
+def test_refusal_exit_codes_and_messages(bureau: Bureau, cli) -> None:
+    bureau.as_("p1")
+    res = cli("-C", str(bureau.root), "review", DOC, "--approve", "-m", "x")
+    assert res.exit_code == 1 and "审稿" in res.stderr and "Traceback" not in res.output
+    res = cli("-C", str(bureau.root), "review", DOC, "-m", "x")  # neither --approve nor --reject
+    assert res.exit_code == 2
+    res = cli("-C", str(bureau.root), "repeal", DOC, "--date", "not-a-date", "--reason", "x")
+    assert res.exit_code == 2 and "not-a-date" in res.stderr
+    res = cli("-C", str(bureau.root), "status", "no-such-doc")
+    assert res.exit_code == 2
+
+
+def test_whoami_and_people_cli(bureau: Bureau, cli, tmp_path: Path) -> None:
+    root = str(bureau.root)
+    bureau.as_("signer")
+    res = cli("-C", root, "whoami")
+    assert res.exit_code == 0 and "王局" in res.stdout and "signer" in res.stdout
+    stranger = make_ssh_key(tmp_path / "s", "stranger")
+    use_ssh_key(bureau.root, stranger)
+    assert cli("-C", root, "whoami").exit_code == 1
+
+    bureau.as_("admin")
+    newkey = make_ssh_key(tmp_path / "n", "sunqi")
+    res = cli("-C", root, "people", "add", "sunqi", "--name", "孙七", "--section", "法规审理科",
+              "--role", "reviewer", "--role", "proofreader", "--key", f"@{newkey.public}")
+    assert res.exit_code == 0, res.output
+    listing = json.loads(cli("-C", root, "people", "list", "--format", "json").stdout)
+    sunqi = next(p for p in listing["people"] if p["id"] == "sunqi")
+    assert sunqi["roles"] == ["reviewer", "proofreader"]
+    res = cli("-C", root, "people", "add", "bad", "--name", "x", "--section", "x", "--role", "nope",
+              "--key", newkey.line)
+    assert res.exit_code == 2 and "nope" in res.stderr
+    res = cli("-C", root, "people", "revoke", "sunqi", "--date", "2026-01-01")
+    assert res.exit_code == 0
+    listing = json.loads(cli("-C", root, "people", "list", "--format", "json").stdout)
+    assert next(p for p in listing["people"] if p["id"] == "sunqi")["active_until"] == "2026-01-01"
+
+    out = tmp_path / "allowed_signers"
+    res = cli("-C", root, "people", "export-allowed-signers", "-o", str(out))
+    assert res.exit_code == 0
+    run_git(bureau.root, "config", "gpg.ssh.allowedSignersFile", str(out))
+    for sha in run_git(bureau.root, "rev-list", "HEAD").split():
+        proc = subprocess.run(["git", "-C", root, "verify-commit", sha], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
