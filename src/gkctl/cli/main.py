@@ -59,6 +59,7 @@ app.command("show")(docs.show)
 # --- commands of the other areas register below --------------------------------------------
 app.add_typer(report_cli.report_app, name="report")
 app.command("audit")(report_cli.audit)
+app.command("assess")(report_cli.assess)
 app.add_typer(apply_cli.apply_app, name="apply")
 app.add_typer(apply_cli.appeal_app, name="appeal")
 app.command("build")(site_cli.build)

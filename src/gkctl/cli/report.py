@@ -104,3 +104,25 @@ def audit(
         console.print(t(key, years=label, errors=errors, warnings=len(found) - errors), markup=False)
     if errors:
         raise typer.Exit(1)
+
+
+class AssessFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def assess(
+    year: Annotated[int | None, typer.Option("--year", help="考核年度（默认上一年）")] = None,
+    fmt: Annotated[AssessFormat, typer.Option("--format", help="输出格式：md 或 json")] = AssessFormat.md,
+    out: Annotated[Path | None, typer.Option("--out", help="写入文件（默认输出到标准输出）")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """年度考核：按科室统计拟稿、公开属性更正（准确）、20 个工作日内公开（及时）、退回、依申请公开按期办结，并起草考核意见。
+
+    示例：gkctl assess --year 2025 --out 考核2025.md
+    """
+    from gkctl.services.report import assessment, render_assessment
+
+    r = repository(repo)
+    result = assessment(r, year if year is not None else r.today.year - 1)
+    _write(render_assessment(result, fmt.value), out)

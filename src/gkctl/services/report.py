@@ -203,3 +203,29 @@ def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...],
         all_years=year is None,
     )
     return years, run_audit(inp)
+
+
+def assessment(repo: Repository, year: int):
+    """``gkctl assess``: the yearly assessment of the sections (seed art. 14-16)."""
+    from gkctl.applications import load_applications
+    from gkctl.assess import assess
+    from gkctl.workflow import analyse
+
+    if year < 2000 or year > repo.today.year:
+        raise InputError(t("report.bad_year", year=year, max=repo.today.year))
+    if not has_commits(repo.root):
+        raise InputError(t("audit.no_history"))
+    return assess(analyse(repo.root, "HEAD"), load_applications(repo.root), repo.policy, year, repo.today)
+
+
+def render_assessment(result, fmt: str) -> str:
+    import json
+
+    from gkctl.assess import opinion
+
+    if fmt == "json":
+        data = result.as_dict()
+        for entry, s in zip(data["sections"], result.sections, strict=True):
+            entry["opinion"] = opinion(s, result.year)
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return render._env().get_template("assess.md.j2").render(a=result, opinion=opinion)
