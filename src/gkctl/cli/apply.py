@@ -187,7 +187,7 @@ def apply_show(
     r = repository(repo)
     row = svc.show_application(r, app_id)
     if fmt == Format.json:
-        print_json(svc.application_dict(row))
+        print_json(svc.application_dict(row, svc.person_names(r)))
         return
     a = row.app
     tb = table("", "")
@@ -217,8 +217,9 @@ def apply_show(
     if row.error:
         console.print(f"[red]{row.error}[/red]", markup=True, soft_wrap=True)
     if row.deadline:
+        names = svc.person_names(r)
         for i, step in enumerate(row.deadline.steps, 1):
-            console.print(f"{i}. {svc.render_step(step)}", markup=False, soft_wrap=True)
+            console.print(f"{i}. {svc.render_step(step, names)}", markup=False, soft_wrap=True)
 
 
 @apply_app.command("fee")
@@ -299,6 +300,8 @@ def appeal_list(
         return
     tb = table(t("appeal.col.id"), t("appeal.col.type"), t("appeal.col.route"), t("appeal.col.filed"),
                t("appeal.col.application"), t("appeal.col.result"), t("appeal.col.decided"))  # fmt: skip
+    for index in (0, 3, 6):
+        tb.columns[index].no_wrap = True
     for a in appeals:
         tb.add_row(a.id, a.type, a.route or "", a.filed.isoformat(), a.application or "", a.result_as_of(r.today),
                    a.decided.isoformat() if a.decided else "")  # fmt: skip

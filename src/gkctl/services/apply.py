@@ -323,11 +323,13 @@ def fmt_day(d: date) -> str:
     return f"{d.isoformat()}（{names[d.weekday()]}）" if len(names) == 7 else d.isoformat()
 
 
-def render_step(step: Step) -> str:
-    """One line of the worked-out deadline, in the current language."""
+def render_step(step: Step, names: dict[str, str] | None = None) -> str:
+    """One line of the worked-out deadline, in the current language (``names``: person id -> name)."""
     params: dict[str, Any] = {}
     for key, value in step.params.items():
-        if isinstance(value, date):
+        if key == "approved_by" and names and value in names:
+            params[key] = f"{names[value]}（{value}）"
+        elif isinstance(value, date):
             params[key] = fmt_day(value)
         elif key == "spans":
             params[key] = "；".join(
@@ -340,11 +342,15 @@ def render_step(step: Step) -> str:
     return t(step.key, **params)
 
 
-def step_dicts(dl: Deadline) -> list[dict[str, Any]]:
-    return [{"key": s.key, "text": render_step(s)} for s in dl.steps]
+def person_names(repo: Repository) -> dict[str, str]:
+    return {p.id: p.name for p in repo.policy.people.people}
 
 
-def application_dict(row: Row) -> dict[str, Any]:
+def step_dicts(dl: Deadline, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    return [{"key": s.key, "text": render_step(s, names)} for s in dl.steps]
+
+
+def application_dict(row: Row, names: dict[str, str] | None = None) -> dict[str, Any]:
     out = row.as_dict()
     out["events"] = [
         {k: v for k, v in (("type", e.type), ("date", e.date), ("days", e.days), ("approved_by", e.approved_by),
@@ -352,7 +358,7 @@ def application_dict(row: Row) -> dict[str, Any]:
          if v is not None}
         for e in row.app.events
     ]  # fmt: skip
-    out["steps"] = step_dicts(row.deadline) if row.deadline else []
+    out["steps"] = step_dicts(row.deadline, names) if row.deadline else []
     return out
 
 
