@@ -12,7 +12,9 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +120,108 @@ def gpg_key() -> Iterator[GpgKey]:
         yield key
     finally:
         key.close()
+
+
+# -- a small honest bureau, for verification and hook tests ----------------------------------
+
+BUREAU_PEOPLE = (
+    ("zhang", "张三", ("drafter",)),
+    ("li", "李四", ("reviewer",)),
+    ("sun", "孙八", ("signer",)),
+    ("zhou", "周九", ("office",)),
+    ("p1", "校对一", ("proofreader",)),
+    ("p2", "校对二", ("proofreader",)),
+    ("p3", "校对三", ("proofreader",)),
+)
+BUREAU_STAMP = "2026-11-20T09:00:00+08:00"
+
+
+def bureau_env(home: Path, stamp: str = BUREAU_STAMP) -> dict[str, str]:
+    """Hermetic git for a bureau: its own HOME and global config, fixed dates, Chinese output."""
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / ".gitconfig"
+    if not cfg.exists():
+        cfg.write_text("[user]\n\tname = Clerk\n\temail = clerk@example.org\n[init]\n\tdefaultBranch = main\n")
+    return {"HOME": str(home), "GIT_CONFIG_GLOBAL": str(cfg), "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GKCTL_LANG": "zh"}  # fmt: skip
+
+
+@dataclass
+class Bureau:
+    """A work tree of a real gkctl repository: admin ``wang`` (admin + publisher), the people of
+    ``BUREAU_PEOPLE``, and a ``mallory`` key nobody registered. Call with ``bureau_env`` set."""
+
+    work: Path
+    keys: dict[str, SshKey]
+
+    @classmethod
+    def create(cls, base: Path) -> Bureau:
+        from gkctl.services.init import init_repository
+        from gkctl.services.people import add_person
+        from gkctl.services.repository import Repository
+
+        keys = {pid: make_ssh_key(base / "keys", pid) for pid in ("wang", *(p[0] for p in BUREAU_PEOPLE), "mallory")}
+        work = base / "work"
+        work.mkdir(parents=True)
+        _run("git", "init", "-q", str(work))
+        use_ssh_key(work, keys["wang"])
+        init_repository(work, org="重庆市綦江区审计局", code="11500000MB1B37366Q", admin_id="wang",
+                        admin_name="王主任", admin_key=keys["wang"].line)  # fmt: skip
+        admin = Repository(work)
+        for pid, name, roles in BUREAU_PEOPLE:
+            add_person(admin, pid, name, "办公室", list(roles), keys[pid].line)
+        _make_publisher(work, keys["wang"])
+        return cls(work, keys)
+
+    def copy(self, target: Path) -> Bureau:
+        shutil.copytree(self.work, target, symlinks=True)
+        return Bureau(target, self.keys)
+
+    def act(self, pid: str) -> Any:
+        from gkctl.services.repository import Repository
+
+        use_ssh_key(self.work, self.keys[pid])
+        return Repository(self.work, today=date(2026, 11, 20))
+
+    def draft(self, title: str) -> str:
+        from gkctl.gitutil import commit
+        from gkctl.services.new import NewDocument, create_document
+
+        spec = NewDocument(title=title, category="工作信息", attribute="主动公开", kind="非公文", section="办公室",
+                           drafter="zhang", formed=date(2026, 11, 16), basis=("社会广泛知晓",))  # fmt: skip
+        rel = create_document(self.act("zhang"), spec)
+        commit(self.work, f"拟稿：{title}", [rel])
+        return rel
+
+    def approve_all(self, rel: str) -> None:
+        from gkctl.services.steps import decide
+
+        for pid, step in (("li", "review"), ("sun", "sign"), ("zhou", "check"),
+                          ("p1", "proofread"), ("p2", "proofread"), ("p3", "proofread")):  # fmt: skip
+            decide(self.act(pid), rel, step, True, "同意")
+
+    def publish(self, rel: str) -> None:
+        from gkctl.services.steps import publish
+
+        publish(self.act("wang"), [rel], fetch=False)
+
+    def git(self, *args: str) -> str:
+        return _run("git", "-C", str(self.work), *args).stdout.decode()
+
+    def blob(self, rel: str) -> str:
+        return self.git("rev-parse", f"HEAD:{rel}").strip()
+
+
+def _make_publisher(work: Path, admin: SshKey) -> None:
+    """Give the admin the publisher role too (a signed admin commit, as gkctl people would)."""
+    import yaml
+
+    from gkctl.gitutil import commit
+    from gkctl.yamlio import dump_yaml
+
+    people = work / "policies" / "people.yaml"
+    data = yaml.safe_load(people.read_text(encoding="utf-8"))
+    data["people"][0]["roles"].append("publisher")
+    people.write_text(dump_yaml(data), encoding="utf-8")
+    use_ssh_key(work, admin)
+    commit(work, "人员：王主任兼任发布人\n\nGkctl-Step: people", ["policies/people.yaml"])

@@ -1,147 +1,191 @@
 """The central repository's gate, end to end: real keys, real signed commits, real ``git push``
 to a bare repository whose pre-receive hook is the one ``gkctl server init`` installs.
 
-One honest bureau is built per module; every attack starts from a copy of its clone, pushes,
-and must be refused with a Chinese reason on the pusher's screen, leaving the central
-repository's refs exactly as they were.
+One honest bureau is built and pushed per module; every attack starts from a copy of its
+clone, pushes, and must be refused with a Chinese reason on the pusher's screen, leaving the
+central repository's refs exactly as they were.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gkctl.gitutil import commit
 from gkctl.services.hooks import init_server
-from gkctl.services.init import init_repository
-from gkctl.services.new import NewDocument, create_document
-from gkctl.services.people import add_person
-from gkctl.services.repository import Repository
-from gkctl.services.steps import decide, publish
-from sig_helpers import SshKey, make_ssh_key, use_ssh_key
-
-STAMP = "2026-11-20T09:00:00+08:00"
-PEOPLE = (
-    ("zhang", "张三", ("drafter",)),
-    ("li", "李四", ("reviewer",)),
-    ("sun", "孙八", ("signer",)),
-    ("zhou", "周九", ("office",)),
-    ("p1", "校对一", ("proofreader",)),
-    ("p2", "校对二", ("proofreader",)),
-    ("p3", "校对三", ("proofreader",)),
-)
-
-
-def _env(home: Path, stamp: str = STAMP) -> dict[str, str]:
-    return {
-        "HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GKCTL_LANG": "zh",
-    }  # fmt: skip
+from gkctl.yamlio import dump_yaml
+from sig_helpers import Bureau, bureau_env, use_ssh_key
 
 
 @dataclass
-class Bureau:
+class Central:
+    path: Path
+    honest: Bureau
+    first_push: subprocess.CompletedProcess[str]
     base: Path
-    keys: dict[str, SshKey]
-    central: Path
-
-    def clone(self, name: str) -> Path:
-        target = self.base / name
-        shutil.copytree(self.base / "work", target, symlinks=True)
-        return target
-
-    def act(self, work: Path, pid: str) -> Repository:
-        use_ssh_key(work, self.keys[pid])
-        return Repository(work, today=date(2026, 11, 20))
-
-    def draft(self, work: Path, title: str) -> str:
-        repo = self.act(work, "zhang")
-        spec = NewDocument(title=title, category="工作信息", attribute="主动公开", kind="非公文", section="办公室",
-                           drafter="zhang", formed=date(2026, 11, 16), basis=("社会广泛知晓",))  # fmt: skip
-        rel = create_document(repo, spec)
-        commit(work, f"拟稿：{title}", [rel])
-        return rel
-
-    def approve_all(self, work: Path, rel: str) -> None:
-        for pid, step in (("li", "review"), ("sun", "sign"), ("zhou", "check"),
-                          ("p1", "proofread"), ("p2", "proofread"), ("p3", "proofread")):  # fmt: skip
-            decide(self.act(work, pid), rel, step, True, "同意")
-
-    def publish(self, work: Path, rel: str) -> None:
-        publish(self.act(work, "wang"), [rel], fetch=False)
-
-    def push(self, work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "-C", str(work), "push", "origin", *args], capture_output=True, text=True)
+    published: str  # repo path of the published document
 
     def refs(self) -> str:
-        return subprocess.run(["git", "-C", str(self.central), "show-ref"], capture_output=True, text=True).stdout
+        return subprocess.run(["git", "-C", str(self.path), "show-ref"], capture_output=True, text=True).stdout
+
+    def clone(self, name: str) -> Bureau:
+        return self.honest.copy(self.base / name)
+
+
+def _push(b: Bureau, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(b.work), "push", "origin", *(args or ("main",))],
+                          capture_output=True, text=True)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def bureau(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bureau]:
-    base = tmp_path_factory.mktemp("bureau")
-    home = base / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("[user]\n\tname = Clerk\n\temail = clerk@example.org\n"
-                                     "[init]\n\tdefaultBranch = main\n")  # fmt: skip
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
+    base = tmp_path_factory.mktemp("central")
     with pytest.MonkeyPatch.context() as mp:
-        for k, v in _env(home).items():
+        for k, v in bureau_env(base / "home").items():
             mp.setenv(k, v)
-        keys = {pid: make_ssh_key(base / "keys", pid) for pid in ("wang", *(p[0] for p in PEOPLE), "mallory")}
-        work = base / "work"
-        work.mkdir()
-        subprocess.run(["git", "init", "-q", str(work)], check=True)
-        use_ssh_key(work, keys["wang"])
-        init_repository(work, org="重庆市綦江区审计局", code="11500000MB1B37366Q", admin_id="wang",
-                        admin_name="王主任", admin_key=keys["wang"].line)  # fmt: skip
-        admin = Repository(work)
-        for pid, name, roles in PEOPLE:
-            add_person(admin, pid, name, "办公室", list(roles), keys[pid].line)
-        central = init_server(base / "central.git")
-        b = Bureau(base, keys, central)
-        subprocess.run(["git", "-C", str(work), "remote", "add", "origin", str(central)], check=True)
-        yield b
+        b = Bureau.create(base)
+        rel = b.draft("关于开展2026年度审计项目计划的通知")
+        b.approve_all(rel)
+        b.publish(rel)
+        server = init_server(base / "central.git")
+        b.git("remote", "add", "origin", str(server))
+        yield Central(server, b, _push(b), base, rel)
 
 
-def test_honest_chain_is_accepted(bureau: Bureau) -> None:
-    work = bureau.base / "work"
-    rel = bureau.draft(work, "关于开展2026年度审计项目计划的通知")
-    bureau.approve_all(work, rel)
-    proc = bureau.push(work, "main")
-    assert proc.returncode == 0, proc.stderr
-    assert "main" in bureau.refs()
-    pinned = subprocess.run(["git", "-C", str(bureau.central), "config", "gkctl.root"], capture_output=True, text=True)
-    first = subprocess.run(["git", "-C", str(work), "rev-list", "--max-parents=0", "HEAD"], capture_output=True,
-                           text=True).stdout.strip()  # fmt: skip
-    assert pinned.stdout.strip() == first
-
-
-def _refused(bureau: Bureau, work: Path, code: str, *push_args: str) -> str:
-    before = bureau.refs()
-    proc = bureau.push(work, *(push_args or ("main",)))
+def _refused(c: Central, b: Bureau, code: str, *push_args: str) -> str:
+    before = c.refs()
+    proc = _push(b, *push_args)
     assert proc.returncode != 0, proc.stderr
-    assert "gkctl 拒绝了这次推送" in proc.stderr and f"[{code}]" in proc.stderr, proc.stderr
-    assert bureau.refs() == before
+    assert "gkctl 拒绝了这次推送" in proc.stderr, proc.stderr
+    assert f"[{code}]" in proc.stderr, proc.stderr
+    assert c.refs() == before
     return proc.stderr
 
 
-def test_unsigned_commit_is_refused(bureau: Bureau) -> None:
-    work = bureau.clone("unsigned")
-    bureau.act(work, "zhang")
-    (work / "docs" / "note.md").write_text("x", encoding="utf-8")
-    commit(work, "随手改一下", ["docs/note.md"], sign=False)
-    out = _refused(bureau, work, "GK401")
-    assert "提交没有签名" in out
+def _step_message(subject: str, trailers: dict[str, str]) -> str:
+    return subject + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
 
 
-def test_unknown_key_is_refused(bureau: Bureau) -> None:
-    work = bureau.clone("unknown")
-    use_ssh_key(work, bureau.keys["mallory"])
-    commit(work, "来历不明的提交", [], allow_empty=True)
-    _refused(bureau, work, "GK403")
+def test_honest_chain_is_accepted_and_pins_the_root(central: Central) -> None:
+    assert central.first_push.returncode == 0, central.first_push.stderr
+    head = central.honest.git("rev-parse", "HEAD").strip()
+    assert f"{head} refs/heads/main" in central.refs()
+    pinned = subprocess.run(["git", "-C", str(central.path), "config", "gkctl.root"], capture_output=True, text=True)
+    assert pinned.stdout.strip() == central.honest.git("rev-list", "--max-parents=0", "HEAD").strip()
+
+
+def test_unsigned_commit_is_refused(central: Central) -> None:
+    b = central.clone("unsigned")
+    (b.work / "docs" / "2026" / "note.md").write_text("随手记", encoding="utf-8")
+    commit(b.work, "随手改一下", ["docs/2026/note.md"], sign=False)
+    assert "提交没有签名" in _refused(central, b, "GK401")
+
+
+def test_unknown_key_is_refused(central: Central) -> None:
+    b = central.clone("unknown")
+    use_ssh_key(b.work, b.keys["mallory"])
+    commit(b.work, "来历不明的提交", [], allow_empty=True)
+    assert "不属于" in _refused(central, b, "GK403")
+
+
+def test_clerk_adding_own_key_then_approving_is_refused(central: Central) -> None:
+    b = central.clone("selfadd")
+    rel = b.draft("关于2026年度内部审计工作安排的通知")
+    people = b.work / "policies" / "people.yaml"
+    data = yaml.safe_load(people.read_text(encoding="utf-8"))
+    data["people"].append({"id": "ghost", "name": "影子", "section": "办公室", "roles": ["reviewer"],
+                           "keys": [b.keys["mallory"].line]})  # fmt: skip
+    people.write_text(dump_yaml(data), encoding="utf-8")
+    b.act("zhang")
+    commit(b.work, "人员：增加审稿人\n\nGkctl-Step: people", ["policies/people.yaml"])
+    use_ssh_key(b.work, b.keys["mallory"])
+    doc_id = Path(rel).stem
+    commit(b.work, _step_message("审稿通过", {"Gkctl-Step": "review", "Gkctl-Document": doc_id, "Gkctl-Path": rel,
+                                           "Gkctl-Blob": b.blob(rel), "Gkctl-Verdict": "approve"}),
+           [], allow_empty=True)  # fmt: skip
+    out = _refused(central, b, "GK410")
+    assert "[GK403]" in out  # the self-added key is nobody in the effective policy
+
+
+def test_approval_by_the_wrong_role_is_refused(central: Central) -> None:
+    b = central.clone("wrongrole")
+    rel = b.draft("关于审计整改情况的说明")
+    b.act("p1")  # a proofreader approving the review step
+    commit(b.work, _step_message("审稿通过", {"Gkctl-Step": "review", "Gkctl-Document": Path(rel).stem,
+                                           "Gkctl-Path": rel, "Gkctl-Blob": b.blob(rel), "Gkctl-Verdict": "approve"}),
+           [], allow_empty=True)  # fmt: skip
+    assert "reviewer" in _refused(central, b, "GK441")
+
+
+def test_edit_after_sign_off_then_publish_is_refused(central: Central) -> None:
+    b = central.clone("editafter")
+    rel = central.published
+    path = b.work / rel
+    path.write_text(path.read_text(encoding="utf-8") + "\n签发后悄悄加的一句话。\n", encoding="utf-8")
+    b.act("zhang")
+    commit(b.work, "补充一句", [rel])
+    index = b.git("log", "-1", "--grep=Gkctl-Index", "--format=%(trailers:key=Gkctl-Index,valueonly)").strip()
+    assert index
+    b.act("wang")
+    commit(b.work, _step_message("发布", {"Gkctl-Step": "publish", "Gkctl-Document": Path(rel).stem, "Gkctl-Path": rel,
+                                        "Gkctl-Blob": b.blob(rel), "Gkctl-Index": index,
+                                        "Gkctl-Published": "2026-11-20"}),
+           [], allow_empty=True)  # fmt: skip
+    assert "审核链不完整" in _refused(central, b, "GK442")
+
+
+def test_forged_trailer_in_ordinary_commit_is_refused(central: Central) -> None:
+    b = central.clone("forged")
+    rel = b.draft("关于公开审计结果的说明")
+    path = b.work / rel
+    path.write_text(path.read_text(encoding="utf-8") + "\n改了正文。\n", encoding="utf-8")
+    b.act("zhang")
+    commit(b.work, "修改正文\n\nGkctl-Verdict: approve", [rel])
+    assert "Gkctl-Step" in _refused(central, b, "GK440")
+
+
+def test_forged_step_that_also_changes_files_is_refused(central: Central) -> None:
+    b = central.clone("forgedstep")
+    rel = b.draft("关于审计项目进展的通报")
+    path = b.work / rel
+    path.write_text(path.read_text(encoding="utf-8") + "\n审稿人顺手改了正文。\n", encoding="utf-8")
+    b.act("li")
+    blob = subprocess.run(["git", "-C", str(b.work), "hash-object", rel], capture_output=True, text=True).stdout.strip()
+    commit(b.work, _step_message("审稿通过", {"Gkctl-Step": "review", "Gkctl-Document": Path(rel).stem,
+                                           "Gkctl-Path": rel, "Gkctl-Blob": blob, "Gkctl-Verdict": "approve"}),
+           [rel])  # fmt: skip
+    _refused(central, b, "GK440")
+
+
+def test_force_push_rewriting_published_history_is_refused(central: Central) -> None:
+    b = central.clone("rewrite")
+    b.git("reset", "-q", "--hard", "HEAD~3")
+    b.act("zhang")
+    commit(b.work, "另起炉灶", [], allow_empty=True)
+    assert "非快进" in _refused(central, b, "GK460", "--force", "main")
+
+
+def test_deleting_the_protected_branch_is_refused(central: Central) -> None:
+    b = central.clone("delete")
+    _refused(central, b, "GK461", ":main")
+
+
+def test_committer_date_in_the_future_is_refused(central: Central) -> None:
+    b = central.clone("future")
+    b.act("zhang")
+    commit(b.work, "穿越", [], allow_empty=True, env={"GIT_COMMITTER_DATE": "2031-01-01T09:00:00+08:00"})
+    assert "在未来" in _refused(central, b, "GK420")
+
+
+def test_a_good_push_after_refusals_is_accepted(central: Central) -> None:
+    b = central.clone("later")
+    rel = b.draft("关于2027年度审计计划征求意见的通知")
+    b.approve_all(rel)
+    proc = _push(b)
+    assert proc.returncode == 0, proc.stderr
+    assert b.git("rev-parse", "HEAD").strip() in central.refs()

@@ -43,6 +43,7 @@ _WORKFLOW_CODES = {
     "workflow.bad.merge": "GK440",
     "workflow.bad.other_files": "GK440",
     "workflow.bad.verdict": "GK440",
+    "workflow.bad.correct_scope": "GK440",
     "workflow.bad.role": "GK441",
     "workflow.bad.not_ready": "GK442",
     "workflow.bad.blob": "GK443",
@@ -168,7 +169,8 @@ def verify_tip(
         else:
             actor = trust.actor(rec)
             if actor.problem is not None:
-                add(_actor_violation(rec, actor.problem, actor.detail, sig_detail.get(rec.id)))
+                detail = _short_key(actor.key) if actor.problem == "workflow.bad.unknown_key" else actor.detail
+                add(_actor_violation(rec, actor.problem, detail, sig_detail.get(rec.id)))
         if rec.committer_time > now + FUTURE_SKEW:
             when = datetime.fromtimestamp(rec.committer_time, BEIJING).strftime("%Y-%m-%d %H:%M")
             add(Violation(rec.id, "GK420", t("GK420", when=when)))
@@ -223,6 +225,14 @@ def _judge_root(rec: CommitRecord, trust: Trust) -> list[Violation]:
     if person is None or ADMIN not in person.roles:
         return [Violation(rec.id, "GK423", t("GK423"))]
     return []
+
+
+def _short_key(key: str | None) -> str:
+    """Enough of a key for a person to recognise it (ed25519 keys share their first 30 characters)."""
+    if not key:
+        return "-"
+    kind, _, b64 = key.partition(" ")
+    return f"{kind} …{b64[-16:]}" if b64 else key[-16:]
 
 
 def _actor_violation(rec: CommitRecord, problem: str, detail: str, sig: object) -> Violation:

@@ -1,0 +1,211 @@
+"""``gkctl verify`` as CI and auditors run it: exit codes, formats, ranges, the trust anchor,
+and agreement with ``git verify-commit`` on every commit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import Result
+from gkctl.gitutil import commit
+from gkctl.history import load_history
+from gkctl.services.people import add_person, revoke_person
+from gkctl.signatures import allowed_signers
+from gkctl.workflow_trust import build_trust
+from sig_helpers import Bureau, GpgKey, bureau_env, make_gpg_key, use_gpg_key, use_ssh_key
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bureau]:
+    base = tmp_path_factory.mktemp("verify")
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in bureau_env(base / "home").items():
+            mp.setenv(k, v)
+        b = Bureau.create(base)
+        rel = b.draft("关于开展2026年度审计项目计划的通知")
+        b.approve_all(rel)
+        b.publish(rel)
+        yield b
+
+
+@pytest.fixture
+def bureau(honest: Bureau, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Bureau:
+    for k, v in bureau_env(tmp_path / "home").items():
+        monkeypatch.setenv(k, v)
+    return honest.copy(tmp_path / "work")
+
+
+def _root(b: Bureau) -> str:
+    return b.git("rev-list", "--max-parents=0", "HEAD").strip()
+
+
+def test_honest_history_verifies(bureau: Bureau, cli: Cli) -> None:
+    res = cli("verify", "-C", str(bureau.work))
+    assert res.exit_code == 0, res.output
+    count = len(bureau.git("rev-list", "HEAD").split())
+    assert f"验证通过：{count} 个提交" in res.stdout
+
+
+def test_json_output_is_stable(bureau: Bureau, cli: Cli) -> None:
+    bureau.act("zhang")
+    commit(bureau.work, "没签名", [], allow_empty=True, sign=False)
+    res = cli("verify", "-C", str(bureau.work), "--format", "json")
+    assert res.exit_code == 1
+    data = json.loads(res.stdout)
+    assert set(data) == {"ok", "head", "root", "checked", "violations"}
+    assert data["ok"] is False and data["root"] == _root(bureau)
+    (v,) = data["violations"]
+    assert v["code"] == "GK401" and v["commit"] == bureau.git("rev-parse", "HEAD").strip()
+    assert set(v) == {"commit", "code", "message", "path", "line", "document", "severity"}
+
+
+def test_github_annotations(bureau: Bureau, cli: Cli) -> None:
+    rel = bureau.draft("关于审计工作的说明")
+    path = bureau.work / rel
+    path.write_text(path.read_text(encoding="utf-8").replace("attribute: 主动公开", "attribute: 随便公开"),
+                    encoding="utf-8")  # fmt: skip
+    bureau.act("zhang")
+    commit(bureau.work, "改坏了公开属性", [rel])
+    res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work), "--format", "github")
+    assert res.exit_code == 1
+    line = next(ln for ln in res.stdout.splitlines() if ln.startswith("::error "))
+    assert line.startswith(f"::error file={rel},line=")
+    assert ",title=gkctl GK1" in line and "随便公开" in line
+
+
+def test_range_checks_only_its_commits(bureau: Bureau, cli: Cli) -> None:
+    bureau.act("zhang")
+    commit(bureau.work, "没签名", [], allow_empty=True, sign=False)
+    bureau.act("zhang")
+    commit(bureau.work, "签了名", [], allow_empty=True)
+    res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work))
+    assert res.exit_code == 0 and "验证通过：1 个提交" in res.stdout
+    assert cli("verify", "HEAD~2..HEAD", "-C", str(bureau.work)).exit_code == 1
+
+
+def test_root_pins_the_trust_anchor(bureau: Bureau, cli: Cli) -> None:
+    assert cli("verify", "--root", _root(bureau), "-C", str(bureau.work)).exit_code == 0
+    res = cli("verify", "--root", "1" * 40, "-C", str(bureau.work))
+    assert res.exit_code == 1 and "[GK421]" in res.stdout and "历史已被改写" in res.stdout
+    bad = cli("verify", "--root", "no-such-commit", "-C", str(bureau.work))
+    assert bad.exit_code == 2 and "找不到 --root 指定的信任根提交" in bad.stderr
+
+
+def test_bad_range_is_a_usage_error(bureau: Bureau, cli: Cli) -> None:
+    res = cli("verify", "nosuchbranch..HEAD", "-C", str(bureau.work))
+    assert res.exit_code == 2 and "无法解析版本范围" in res.stderr
+
+
+def test_rewritten_root_is_caught(bureau: Bureau, cli: Cli, tmp_path: Path) -> None:
+    """Someone rebuilds history from scratch with their own admin: --root catches it, and an
+    unpinned verify still refuses a root that no admin of its own policy signed."""
+    original = _root(bureau)
+    fake = tmp_path / "fake"
+    subprocess.run(["git", "init", "-q", str(fake)], check=True)
+    subprocess.run(["git", "-C", str(fake), "commit", "-q", "--allow-empty", "-m", "假的开始"], check=True)
+    res = cli("verify", "--root", original, "-C", str(fake))
+    assert res.exit_code == 1 and "[GK421]" in res.stdout
+    res = cli("verify", "-C", str(fake))
+    assert res.exit_code == 1 and "[GK423]" in res.stdout
+
+
+def test_second_root_is_refused(bureau: Bureau, cli: Cli, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    subprocess.run(["git", "init", "-q", str(other)], check=True)
+    use_ssh_key(other, bureau.keys["mallory"])
+    (other / "readme.txt").write_text("另一段历史\n", encoding="utf-8")
+    subprocess.run(["git", "-C", str(other), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(other), "commit", "-q", "-S", "-m", "我的政策"], check=True)
+    bureau.git("fetch", "-q", str(other), "main:other")
+    bureau.act("zhang")
+    bureau.git("merge", "-q", "--allow-unrelated-histories", "-S", "-m", "合并", "other")
+    res = cli("verify", "-C", str(bureau.work))
+    assert res.exit_code == 1 and "[GK422]" in res.stdout
+
+
+def test_revoked_key_cannot_sign_after_active_until(bureau: Bureau, cli: Cli) -> None:
+    revoke_person(bureau.act("wang"), "zhang", date(2026, 11, 10))
+    bureau.act("zhang")
+    commit(bureau.work, "停用后的提交", [], allow_empty=True)  # committer date 2026-11-20
+    res = cli("verify", "-C", str(bureau.work))
+    assert res.exit_code == 1 and "[GK404]" in res.stdout and "zhang" in res.stdout
+
+
+def test_tampered_commit_has_a_bad_signature(bureau: Bureau, cli: Cli) -> None:
+    bureau.act("zhang")
+    commit(bureau.work, "原文", [], allow_empty=True)
+    raw = subprocess.run(["git", "-C", str(bureau.work), "cat-file", "commit", "HEAD"], capture_output=True).stdout
+    forged = subprocess.run(["git", "-C", str(bureau.work), "hash-object", "-t", "commit", "-w", "--stdin"],
+                            input=raw.replace("原文".encode(), "改文".encode()), capture_output=True,
+                            check=True).stdout.decode().strip()  # fmt: skip
+    bureau.git("update-ref", "refs/heads/main", forged)
+    res = cli("verify", "-C", str(bureau.work))
+    assert res.exit_code == 1 and "[GK402]" in res.stdout and "篡改" in res.stdout
+
+
+def test_auditor_verifies_a_bare_clone(bureau: Bureau, cli: Cli, tmp_path: Path) -> None:
+    bare = tmp_path / "audit.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(bureau.work), str(bare)], check=True)
+    res = cli("verify", "--root", _root(bureau), "-C", str(bare))
+    assert res.exit_code == 0, res.output
+
+
+def test_agrees_with_git_verify_commit(bureau: Bureau, tmp_path: Path) -> None:
+    """Every commit: git verify-commit (allowed signers exported from the policy) accepts it
+    exactly when gkctl finds a good signature by a registered, active key."""
+    bureau.act("zhang")
+    commit(bureau.work, "没签名", [], allow_empty=True, sign=False)
+    use_ssh_key(bureau.work, bureau.keys["mallory"])
+    commit(bureau.work, "陌生人", [], allow_empty=True)
+    hist = load_history(bureau.work)
+    trust = build_trust(bureau.work, hist)
+    policy = trust.head_policy
+    assert policy is not None
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(allowed_signers(policy), encoding="utf-8")
+    bureau.git("config", "gpg.ssh.allowedSignersFile", str(signers))
+    trust.check(list(hist))
+    verdicts = []
+    for rec in hist:
+        key = trust.signing_key(rec)
+        person = policy.people.by_key(key) if key else None
+        ours = person is not None
+        theirs = subprocess.run(["git", "-C", str(bureau.work), "verify-commit", rec.id],
+                                capture_output=True).returncode == 0  # fmt: skip
+        assert ours == theirs, rec.subject
+        verdicts.append(ours)
+    assert verdicts.count(False) == 2 and len(verdicts) > 10
+
+
+@pytest.fixture
+def gpg(tmp_path: Path) -> Iterator[GpgKey]:
+    key = make_gpg_key("赵六", "zhaoliu@example.org")
+    try:
+        yield key
+    finally:
+        key.close()
+
+
+def test_openpgp_signer_is_verified_through_gpg(bureau: Bureau, cli: Cli, gpg: GpgKey) -> None:
+    add_person(bureau.act("wang"), "zhaoliu", "赵六", "办公室", ["drafter"], gpg.fingerprint)
+    use_gpg_key(bureau.work, gpg)
+    commit(bureau.work, "用 OpenPGP 签名的提交", [], allow_empty=True)
+    res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work))
+    assert res.exit_code == 0, res.output
+    # a verifier whose keyring lacks the key (and has no cached verdict) cannot check it: fails closed
+    shutil.rmtree(bureau.work / ".git" / "gkctl")
+    empty = make_gpg_key("空", "empty@example.org")
+    try:
+        bureau.git("config", "gpg.program", str(empty.program))
+        res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work))
+        assert res.exit_code == 1 and "[GK405]" in res.stdout and "NO_PUBKEY" in res.stdout
+    finally:
+        empty.close()
