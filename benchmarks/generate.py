@@ -157,6 +157,7 @@ def generate(docs: int, out: Path, seed: int, apps: int, sample: int = 8, quiet:
     """Build the repository at ``out`` (must not exist); returns timings and counts."""
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, file=sys.stderr))
     t0 = time.perf_counter()
+    out = out.resolve()
     if out.exists():
         raise SystemExit(f"{out} exists; remove it or choose another --out")
     out.mkdir(parents=True)

@@ -28,15 +28,15 @@ LABELS = {"review": "审稿", "sign": "签发", "check": "办公室复核与保�
           "proofread": "校对", "publish": "发布", "withdraw": "撤回", "repeal": "废止"}  # fmt: skip
 # (category, kind, weight, attribute weights 主动/依申请/不予)
 MIX = (
-    ("工作信息", "非公文", 33, (100, 0, 0)),
-    ("会议", "非公文", 8, (40, 10, 50)),
+    ("工作信息", "非公文", 12, (100, 0, 0)),
+    ("会议", "非公文", 8, (25, 10, 65)),
     ("领导活动", "非公文", 5, (100, 0, 0)),
     ("审计结果公告", "公文", 9, (100, 0, 0)),
     ("审计查出问题整改情况", "公文", 4, (100, 0, 0)),
     ("规范性文件", "公文", 3, (100, 0, 0)),
     ("本机关政策文件", "公文", 6, (80, 20, 0)),
     ("其他文件", "公文", 14, (25, 45, 30)),
-    ("内部事务", "公文", 15, (0, 25, 75)),
+    ("内部事务", "公文", 38, (0, 25, 75)),
     ("预算决算", "公文", 2, (100, 0, 0)),
     ("机构职能", "非公文", 1, (100, 0, 0)),
 )
@@ -209,7 +209,7 @@ class _Builder:
         def step(step: str, who: str, verdict: str | None = "approve", extra: list | None = None, body: str = "") -> bool:
             nonlocal t
             t += gap()
-            opinion = body or f"意见：{rng.choice(ct.OPINIONS[:6])}"
+            opinion = body or f"意见：{rng.choice(ct.OPINIONS[step])}"
             msg = _step_message(step, title, doc_id, path, blob, extra or [], opinion, verdict)
             return self.add(Commit(t, who, msg))
 
@@ -222,9 +222,9 @@ class _Builder:
             if not self.add(Commit(t, drafter["id"], f"修改：{title}\n\n按审稿意见修改。\n", [(path, data)])):
                 return
         public = attribute == "主动公开"
-        chain = ["review", "sign", "check"] + (["external"] if category in EXTERNAL else [])
-        if public:
-            chain += ["proofread"] * 3
+        chain = ["review", "sign"]  # a decision not to publish is reviewed and signed off
+        if public:  # what goes on the site is also checked, cleared and proofread three times
+            chain += ["check"] + (["external"] if category in EXTERNAL else []) + ["proofread"] * 3
         stall = rng.random() < 0.05
         cut = rng.randrange(len(chain)) if stall else len(chain)
         signer = rng.choice(self.signers)
