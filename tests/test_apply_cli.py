@@ -178,3 +178,21 @@ def test_appeals_new_decide_list(desk: Path, cli: Callable) -> None:
     assert [(a["id"], a["state"]) for a in items] == [("2025-F01", "结果维持"), ("2025-S01", "尚未审结")]
     log = git(desk, "log", "-1", "--format=%G?%n%B")
     assert log.startswith("G\n") and "Gkctl-Step: appeal" in log and "Gkctl-Appeal: 2025-F01" in log
+
+
+def test_validate_checks_the_register_and_appeals(desk: Path, cli: Callable) -> None:
+    _new(cli, desk, received="2025-03-03")
+    path = desk / "applications/2025/2025-001.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "result: 无法提供\nresult_reason: 重复申请\nreplied: 2025-03-20\n",
+        encoding="utf-8",
+    )
+    (desk / "appeals/2025").mkdir(parents=True)
+    (desk / "appeals/2025/2025-F01.yaml").write_text(
+        "id: 2025-F01\ntype: 行政复议\nfiled: 2025-05-06\napplication: 2025-077\n", encoding="utf-8"
+    )
+    r = cli("-C", str(desk), "validate", "--format", "json")
+    assert r.exit_code == 1, r.output
+    found = {(f["code"], f["path"], f["line"]) for f in json.loads(r.stdout)["findings"]}
+    assert ("GK507", "applications/2025/2025-001.yaml", 8) in found
+    assert ("GK536", "appeals/2025/2025-F01.yaml", 4) in found
