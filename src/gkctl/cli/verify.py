@@ -123,7 +123,7 @@ def hook_pre_commit(repo: RepoOpt = None) -> None:
     if findings:
         print_findings(findings)
     if has_errors(findings):
-        err_console.print(t("hook.staged_failed", count=sum(1 for f in findings if f.is_error)))
+        err_console.print(t("hook.staged_failed", count=sum(1 for f in findings if f.is_error)), soft_wrap=True)
         raise typer.Exit(1)
 
 

@@ -66,7 +66,7 @@ def _write_hook(path: Path, subcommand: str, force: bool) -> Path:
 def install_pre_commit(root: Path, force: bool = False) -> Path:
     """Install the clerk's pre-commit hook (validate staged documents) in ``root``."""
     hooks = Path(git(root, "rev-parse", "--git-path", "hooks").strip())
-    return _write_hook(hooks if hooks.is_absolute() else root / hooks, "pre-commit", force)
+    return _write_hook((hooks if hooks.is_absolute() else root / hooks) / "pre-commit", "pre-commit", force)
 
 
 def init_server(path: Path, anchor: str | None = None) -> Path:
