@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from gkctl.document import parse_document
@@ -22,6 +22,7 @@ from gkctl.errors import RuleError
 from gkctl.gitutil import git, git_bytes, rev_parse
 from gkctl.i18n import t
 from gkctl.policy import Policy, load_policy_from_files, policy_paths
+from gkctl.rules import safe_repo_path
 from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.markdown import config_hash, plain_text, render_markdown, summary_of
 from gkctl.site.model import (
@@ -96,11 +97,6 @@ def _tree_files(root: Path, commit: str, paths: list[str]) -> dict[str, str]:
         if mode_type_oid[1] == "blob":
             files[path.decode("utf-8", "surrogateescape")] = mode_type_oid[2]
     return files
-
-
-def _safe_repo_path(path: str) -> bool:
-    p = PurePosixPath(path)
-    return bool(path) and not p.is_absolute() and ".." not in p.parts and "\n" not in path and str(p) == path
 
 
 def _iso(value: Any) -> str:
@@ -236,10 +232,13 @@ def _site_document(
 
 
 def _attachments(root: Path, rec: Any, items: list[list[str]]) -> tuple[SiteAttachment, ...]:
+    files = []
     for file, _ in items:
-        if not _safe_repo_path(file):
+        norm = safe_repo_path(file)
+        if norm is None or "\n" in norm:
             raise RuleError(t("site.bad_attachment", file=file), rec.path)
-    found = blob_sizes(root, [f"{rec.commit}:{file}" for file, _ in items])
+        files.append(norm)
+    found = blob_sizes(root, [f"{rec.commit}:{file}" for file in files])
     out: list[SiteAttachment] = []
     used: set[str] = set()
     for i, ((file, title), got) in enumerate(zip(items, found, strict=True), start=1):

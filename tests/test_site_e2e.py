@@ -1,0 +1,156 @@
+"""End to end: the real publish chain, then ``gkctl build``; nothing non-public reaches any byte.
+
+Unique markers are planted in the titles, bodies and attachments of documents that are
+依申请公开, 不予公开, unapproved, withdrawn, or edited after publication (in the working tree
+and in a later unapproved commit). The build must contain none of them, anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from docs_helpers import write_doc
+from gkctl.services import steps
+from workflow_helpers import Bureau, run_git
+
+MARKERS = {
+    "ysq": "mkysq",  # 依申请公开
+    "bygk": "mkbygk",  # 不予公开
+    "draft": "mkdraft",  # never approved
+    "gone": "mkgone",  # published, then withdrawn
+    "editwt": "mkeditwt",  # edit after publication, working tree only
+    "editcm": "mkeditcm",  # edit after publication, committed but not approved
+}
+
+
+def _doc(b: Bureau, name: str, marker: str, **meta: object) -> str:
+    """A document with ``marker`` in its title, body and attachment, committed by the clerk."""
+    rel, att = f"docs/2026/{name}.md", f"attachments/2026/{name}.txt"
+    (b.root / att).parent.mkdir(parents=True, exist_ok=True)
+    (b.root / att).write_text(f"附件内容 {marker}attachment\n", encoding="utf-8")
+    write_doc(
+        b.root, rel, body=f"# 正文\n\n本文件正文 {marker}body 。\n", id=f"2026-{name}", drafter="clerk",
+        title=f"关于{name}事项的通知 {marker}title", attachments=[{"file": att, "title": f"附件{marker}atttitle"}],
+        **meta,
+    )  # fmt: skip
+    b.as_("clerk")
+    run_git(b.root, "add", rel, att)
+    run_git(b.root, "commit", "-q", "-S", "-m", f"拟稿 {name}")
+    return rel
+
+
+def _approve(b: Bureau, rel: str) -> None:
+    steps.decide(b.as_("reviewer").repo, rel, "review", True, "公开属性准确")
+    steps.decide(b.as_("signer").repo, rel, "sign", True, "同意")
+    steps.decide(b.as_("office").repo, rel, "check", True, "复核无误")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, rel, "proofread", True, "校对无误")
+
+
+@pytest.fixture
+def bureau_site(repo: Path, admin_key, tmp_path: Path, cli) -> tuple[Bureau, Path]:
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    public = _doc(b, "pub", "okpublic")
+    _approve(b, public)
+    ysq = _doc(b, "ysq", MARKERS["ysq"], attribute="依申请公开", basis=None)
+    _approve(b, ysq)  # fully approved, but never 主动公开: publishing it is refused
+    _doc(b, "bygk", MARKERS["bygk"], attribute="不予公开", basis=None, reason="内部事务信息")
+    draft = _doc(b, "draft", MARKERS["draft"])
+    steps.decide(b.as_("reviewer").repo, draft, "review", True, "初审通过")  # one approval is not enough
+    gone = _doc(b, "gone", MARKERS["gone"])
+    _approve(b, gone)
+    edited = _doc(b, "edited", "okoriginal")
+    _approve(b, edited)
+    steps.publish(b.as_("publisher").repo, [public, gone, edited])
+    steps.end_publication(b.as_("publisher").repo, gone, "withdraw", "内容有误，予以撤回")
+    # after publication: a committed, unapproved edit of the body and the attachment …
+    text = (b.root / edited).read_text(encoding="utf-8").replace("okoriginalbody", MARKERS["editcm"] + "body")
+    (b.root / edited).write_text(text.replace("okoriginaltitle", MARKERS["editcm"] + "title"), encoding="utf-8")
+    (b.root / "attachments/2026/edited.txt").write_text(f"改过的附件 {MARKERS['editcm']}attachment\n", encoding="utf-8")
+    b.as_("clerk")
+    run_git(b.root, "commit", "-q", "-S", "-am", "发布后修改（未审核）")
+    # … and a further edit left in the working tree
+    (b.root / edited).write_text(text.replace(MARKERS["editcm"], MARKERS["editwt"]), encoding="utf-8")
+    (b.root / "attachments/2026/pub.txt").write_text(f"工作区 {MARKERS['editwt']}attachment\n", encoding="utf-8")
+    out = tmp_path / "public-site"
+    result = cli("-C", str(b.root), "build", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "站点已生成" in result.stdout
+    history = run_git(b.root, "log", "-p", "--all")  # the markers really are in the repository
+    assert all(m in history for k, m in MARKERS.items() if k != "editwt")
+    assert MARKERS["editwt"] in (b.root / edited).read_text(encoding="utf-8")
+    return b, out
+
+
+def _all_bytes(out: Path) -> dict[str, bytes]:
+    base = out.resolve()
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in base.rglob("*") if p.is_file()}
+
+
+def test_nothing_non_public_reaches_any_byte_of_the_site(bureau_site: tuple[Bureau, Path]) -> None:
+    _, out = bureau_site
+    files = _all_bytes(out)
+    assert len(files) > 20
+    for rel, data in files.items():
+        low = data.lower()
+        for what, marker in MARKERS.items():
+            assert marker.encode() not in low, f"{what} marker leaked into {rel}"
+    # the public documents are there, with the approved content and the attachment as published
+    pages = {rel: data.decode() for rel, data in files.items() if rel.startswith("doc/")}
+    pub = next(text for text in pages.values() if "okpublicbody" in text)
+    assert "okpublictitle" in pub and "okpublicatttitle" in pub
+    assert any(b"okpublicattachment" in data for rel, data in files.items() if rel.startswith("files/"))
+    edited = next(text for text in pages.values() if "okoriginalbody" in text)
+    assert "okoriginaltitle" in edited
+    assert any(b"okoriginalattachment" in data for rel, data in files.items() if rel.startswith("files/"))
+
+
+def test_withdrawn_page_is_the_public_notice(bureau_site: tuple[Bureau, Path]) -> None:
+    _, out = bureau_site
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    states = sorted((i["validity"], i["title"]) for i in manifest["items"])
+    assert [s for s, _ in states] == ["撤回", "有效", "有效"]
+    gone = next(i for i in manifest["items"] if i["validity"] == "撤回")
+    notice = (out / gone["page"]).read_text(encoding="utf-8")
+    assert "信息已撤回" in notice and "内容有误，予以撤回" in notice and gone["index_number"] in notice
+    assert gone["attachments"] == [] and not (out / "files" / "2026-gone").exists()
+
+
+def test_build_is_deterministic_and_renders_from_git_not_the_working_tree(
+    bureau_site: tuple[Bureau, Path], tmp_path: Path, cli
+) -> None:
+    b, out = bureau_site
+    before = _all_bytes(out)
+    again = tmp_path / "again"
+    assert cli("-C", str(b.root), "build", "--out", str(again)).exit_code == 0
+    assert _all_bytes(again) == before
+    # the same revision from a fresh clone (no working-tree edits, cold cache) gives the same bytes
+    clone = tmp_path / "clone"
+    run_git(tmp_path, "clone", "-q", str(b.root), str(clone))
+    third = tmp_path / "third"
+    assert cli("-C", str(clone), "build", "--out", str(third)).exit_code == 0
+    assert _all_bytes(third) == before
+    index = (out / "index.html").read_text(encoding="utf-8")
+    commit_day = run_git(b.root, "show", "-s", "--format=%cs", "HEAD").strip()
+    assert f"本站内容生成于 {commit_day}" in index
+
+
+def test_build_of_an_older_revision_and_bad_input(bureau_site: tuple[Bureau, Path], tmp_path: Path, cli) -> None:
+    b, _ = bureau_site
+    first = run_git(b.root, "rev-list", "--max-parents=0", "HEAD").strip()
+    old = tmp_path / "old"
+    result = cli("-C", str(b.root), "build", "--rev", first, "--out", str(old))
+    assert result.exit_code == 0, result.output
+    assert (old / "index.html").is_file() and not (old / "doc").exists()  # nothing was published yet
+    bad = cli("-C", str(b.root), "build", "--rev", "no-such-rev", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 2 and "no-such-rev" in bad.output and "Traceback" not in bad.output
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "keep.txt").write_text("x")
+    refused = cli("-C", str(b.root), "build", "--out", str(taken))
+    assert refused.exit_code == 2 and "不是 gkctl 生成的站点" in refused.output
+    assert re.fullmatch(r"x", (taken / "keep.txt").read_text())
