@@ -210,7 +210,7 @@ def apply_show(
         ev = table(t("apply.col.date"), t("apply.col.event"), t("apply.col.detail"))
         for e in a.events:
             detail = "；".join(str(x) for x in (e.party, e.days and t("apply.days", days=e.days), e.approved_by,
-                                                 e.until and e.until.isoformat(), e.amount, e.note) if x)  # fmt: skip
+                                                 e.until and e.until.isoformat(), e.amount and f"{e.amount:g}", e.note) if x)  # fmt: skip
             ev.add_row(svc.fmt_day(e.date), e.type, detail)
         console.print(ev)
     console.print(t("apply.steps_title"), style="bold")

@@ -320,7 +320,9 @@ def show_application(repo: Repository, app_id: str) -> Row:
 
 def fmt_day(d: date) -> str:
     names = t("calendar.weekdays").split(",")
-    return f"{d.isoformat()}（{names[d.weekday()]}）" if len(names) == 7 else d.isoformat()
+    if len(names) != 7:
+        return d.isoformat()
+    return t("calendar.day", date=d.isoformat(), weekday=names[d.weekday()])
 
 
 def render_step(step: Step, names: dict[str, str] | None = None) -> str:
