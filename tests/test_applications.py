@@ -364,3 +364,20 @@ def test_the_example_register_is_clean_and_covers_the_whole_national_table() -> 
     appeals = load_appeals(EXAMPLE)
     assert {a.report_group for a in appeals} == {"行政复议", "未经复议直接起诉", "复议后起诉"}
     assert {a.result_as_of(date(2025, 12, 31)) for a in appeals} == {"结果维持", "结果纠正", "其他结果", "尚未审结"}
+
+
+def test_an_expired_supplement_period_is_pointed_out(tmp_path: Path) -> None:
+    app = _open(tmp_path, events=["{type: 补正告知, date: 2025-03-06, until: 2025-03-20}"])
+    keys = [s.key for s in app.deadline(CAL, date(2025, 3, 24)).steps]
+    assert "deadline.correction_expired" in keys
+    assert "deadline.correction_expired" not in [s.key for s in app.deadline(CAL, date(2025, 3, 20)).steps]
+
+
+def test_count_start_day_setting_changes_the_deadline_and_says_so(tmp_path: Path) -> None:
+    from gkctl.calendar import WorkCalendar
+
+    app = _open(tmp_path, id="2026-002", received="2026-02-28")
+    cal = WorkCalendar.from_policy_dict({"count_start_day": True})
+    # Sat 02-28 (调休 working day) counted =1; 03-02..06 =2..6; … 03-23..26 =17..20
+    assert app.due(cal) == date(2026, 3, 26)
+    assert "含当日" in render_step(app.deadline(cal).steps[1])

@@ -113,6 +113,8 @@ def compute_deadline(app: Application, cal: WorkCalendar, today: date | None = N
         else:
             waiting = "supplement"
             steps.append(Step("deadline.waiting_supplement", {}))
+            if notice.until is not None and today is not None and today > notice.until and app.replied is None:
+                steps.append(Step("deadline.correction_expired", {"date": notice.until}))
 
     pauses = tuple(p for p in pauses_of(app.events) if p.begin >= start)
     extensions = app.events_of("延期")
@@ -127,7 +129,8 @@ def compute_deadline(app: Application, cal: WorkCalendar, today: date | None = N
     makeup: list[DayInfo] = []
     if waiting != "supplement":
         base_due = cal.add_workdays(start, REPLY_DAYS)
-        steps.append(Step("deadline.base", {"start": start, "days": REPLY_DAYS, "due": base_due}))
+        key = "deadline.base_counted" if cal.count_start_day else "deadline.base"
+        steps.append(Step(key, {"start": start, "days": REPLY_DAYS, "due": base_due}))
     if waiting is None:
         paused_days = _paused_days(pauses)
         counted = 0
