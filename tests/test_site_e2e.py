@@ -154,3 +154,13 @@ def test_build_of_an_older_revision_and_bad_input(bureau_site: tuple[Bureau, Pat
     refused = cli("-C", str(b.root), "build", "--out", str(taken))
     assert refused.exit_code == 2 and "不是 gkctl 生成的站点" in refused.output
     assert re.fullmatch(r"x", (taken / "keep.txt").read_text())
+
+
+def test_default_output_is_ignored_by_git_and_serve_needs_a_build(bureau_site: tuple[Bureau, Path], cli) -> None:
+    b, _ = bureau_site
+    assert cli("-C", str(b.root), "serve", "--port", "0").exit_code == 2  # nothing built at _site yet
+    status_before = run_git(b.root, "status", "--porcelain")
+    result = cli("-C", str(b.root), "build")
+    assert result.exit_code == 0, result.output
+    assert (b.root / "_site" / "index.html").is_file() and (b.root / "_site").is_symlink()
+    assert run_git(b.root, "status", "--porcelain") == status_before  # the site and its trees are ignored

@@ -21,7 +21,7 @@ DEFAULT_SECTIONS = (
     {"name": "经济责任审计科", "code": "jzk"},
     {"name": "审计中心", "code": "sjzx"},
 )
-GITIGNORE = "# gkctl: build output and local caches\n/_site/\n/_site.*\n*.tmp\n.DS_Store\n"
+GITIGNORE = "# gkctl: build output and local caches\n/_site\n/_site.*\n*.tmp\n.DS_Store\n"
 
 
 @dataclass(frozen=True)

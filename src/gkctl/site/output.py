@@ -1,6 +1,6 @@
 """Persistent staging trees and an atomic switch: a failed build leaves the old site as it was.
 
-``OUT`` is a symlink to one of two trees in ``.OUT.trees/`` beside it (``a``/``b``). A build
+``OUT`` is a symlink to one of two trees in ``OUT.trees/`` beside it (``a``/``b``). A build
 updates the tree that is *not* live, in place: a file whose bytes are already right is not
 touched (creating files is what costs most), files no longer produced are removed, and only
 then is the symlink replaced in one ``rename``. A record per tree (``a.json``) of what each
@@ -51,7 +51,7 @@ class Staging:
 
     def __init__(self, out: Path) -> None:
         self.out = Path(os.path.abspath(out))
-        self.trees_dir = self.out.parent / f".{self.out.name}.trees"
+        self.trees_dir = self.out.parent / f"{self.out.name}.trees"
         self.tree: Path = self.trees_dir / TREES[0]
         self._state_file: Path = self.trees_dir / f"{TREES[0]}.json"
         self._old: dict[str, str] = {}
@@ -137,7 +137,7 @@ class Staging:
         """Remove what this build did not produce, record the tree, switch the symlink."""
         removed = self._prune()
         self._state_file.write_text(json.dumps({"files": self._new}, ensure_ascii=False, sort_keys=True), "utf-8")
-        link_tmp = self.out.parent / f".{self.out.name}.link-tmp"
+        link_tmp = self.out.parent / f"{self.out.name}.link-tmp"
         with contextlib.suppress(FileNotFoundError):
             link_tmp.unlink()
         os.symlink(os.path.relpath(self.tree, self.out.parent), link_tmp)
