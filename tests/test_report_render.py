@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date as d
 from decimal import Decimal
 
@@ -131,3 +132,12 @@ def test_late_report_warns_with_article_49() -> None:
     assert all(f.severity == "warning" for f in late)
     _, older = assemble(ReportData(2023, "局", NARRATIVE, NormativeCounts(), 0, [], []), today=d(2026, 2, 1))
     assert older == []
+
+
+def test_help_lists_every_placeholder() -> None:
+    from gkctl.cli.report import annual
+
+    report, _ = _report()
+    assert annual.__doc__ is not None
+    listed = set(re.findall(r"\{([^{}]+)\}", annual.__doc__))
+    assert set(report.figures) == listed
