@@ -141,3 +141,12 @@ def test_help_lists_every_placeholder() -> None:
     assert annual.__doc__ is not None
     listed = set(re.findall(r"\{([^{}]+)\}", annual.__doc__))
     assert set(report.figures) == listed
+
+
+def test_document_body_keeps_merged_cells_through_the_site_renderer() -> None:
+    from gkctl.site.markdown import render_markdown as site_render
+
+    report, _ = _report()
+    body = render.render_markdown(report, with_title=False)
+    assert not body.startswith("# ")
+    assert html_tables(site_render(body)) == html_tables(render.render_html(report))
