@@ -209,3 +209,14 @@ def test_openpgp_signer_is_verified_through_gpg(bureau: Bureau, cli: Cli, gpg: G
         assert res.exit_code == 1 and "[GK405]" in res.stdout and "NO_PUBKEY" in res.stdout
     finally:
         empty.close()
+
+
+def test_admin_breaking_the_policy_is_reported_with_file_and_line(bureau: Bureau, cli: Cli) -> None:
+    people = bureau.work / "policies" / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8") + "people: []\n", encoding="utf-8")  # duplicate key
+    bureau.act("wang")
+    commit(bureau.work, "人员：误操作", ["policies/people.yaml"])
+    res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work))
+    assert res.exit_code == 1
+    line = next(ln for ln in res.stdout.splitlines() if "[GK411]" in ln)
+    assert "policies/people.yaml:" in line and "重复的键" in line

@@ -211,8 +211,7 @@ def _anchor(root: Path, anchor: str) -> str:
 
 def _policy_at(trust: Trust, rec: CommitRecord) -> Policy | None:
     """The effective policy after ``rec`` (what its own tree's rules are, once authorised)."""
-    eff = trust._eff.get(rec.id)  # Trust keeps the per-commit effective policy; read, never rebuilt
-    return trust._policy(eff) if eff is not None else None
+    return trust.policy_of(rec.id)
 
 
 def _judge_root(rec: CommitRecord, trust: Trust) -> list[Violation]:
