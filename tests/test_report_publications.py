@@ -54,3 +54,33 @@ def test_table2_normative_row_from_the_history(bureau: Bureau, cli) -> None:
     assert data["figures"]["主动公开信息数"] == 4  # 2025-bgs-001..004
     last = json.loads(cli("report", "annual", "--year", "2024", "--format", "json", cwd=bureau.root).stdout)
     assert last["table2"][1]["values"] == {"本年制发件数": 1, "本年废止件数": 0, "现行有效件数": 1}
+
+
+def _app(root: Path, app_id: str, received: str, replied: str) -> None:
+    path = root / "applications" / received[:4] / f"{app_id}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"id: {app_id}\nreceived: {received}\nchannel: 网络\napplicant: {{type: 自然人, name: 王五}}\n"
+                    f"request: 申请公开\nresult: 予以公开\nreplied: {replied}\n", encoding="utf-8")
+
+
+def test_this_years_carry_in_is_checked_against_last_years_published_report(
+    repo: Path, admin_key, tmp_path: Path, cli
+) -> None:
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    _app(repo, "2024-001", "2024-12-20", "2025-01-06")  # open at the end of 2024: carried into 2025
+    res = cli("report", "annual", "--year", "2024", "--as-document", "--drafter", "clerk", cwd=repo)
+    assert res.exit_code == 0, res.output
+    rel = res.stdout.strip()
+    b.commit_file("clerk", rel, "2024年年报")
+    for step, who in (("review", "reviewer"), ("sign", "signer"), ("check", "office")):
+        steps.decide(b.as_(who).repo, rel, step, True, "同意")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, rel, "proofread", True, "校对无误")
+    steps.publish(b.as_("publisher").repo, [rel], fetch=False)
+    assert cli("report", "annual", "--year", "2025", cwd=repo).exit_code == 0
+    # an application back-dated into 2024 after the 2024 report was published
+    _app(repo, "2024-002", "2024-11-28", "2025-02-10")
+    res = cli("report", "annual", "--year", "2025", cwd=repo)
+    assert res.exit_code == 1
+    assert "GK705" in res.stderr and rel in res.stderr
+    assert "本年“上年结转”为 2，而上年年报“结转下年度继续办理”为 1" in res.stderr

@@ -150,3 +150,13 @@ def test_document_body_keeps_merged_cells_through_the_site_renderer() -> None:
     body = render.render_markdown(report, with_title=False)
     assert not body.startswith("# ")
     assert html_tables(site_render(body)) == html_tables(render.render_html(report))
+
+
+def test_carried_out_reads_back_from_a_rendered_report() -> None:
+    from gkctl.report.readback import carried_out
+
+    report, _ = _report()
+    expected = dict(report.table3[24])
+    assert carried_out(render.render_markdown(report)) == expected
+    assert carried_out(render.render_html(report)) == expected
+    assert carried_out("<p>没有表格</p>") is None

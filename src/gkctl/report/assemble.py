@@ -120,7 +120,8 @@ def assemble(data: ReportData, today: date) -> tuple[AnnualReport, list[Finding]
     found += checks.check_table3(table3)
     found += checks.check_table4(table4)
     if data.narrative.previous_out is not None:
-        found += checks.check_cross_year(table3, data.narrative.previous_out, data.narrative.path)
+        source = data.narrative.previous_source or data.narrative.path
+        found += checks.check_cross_year(table3, data.narrative.previous_out, source)
     found += deadline_findings(data.year, today, data.narrative.path)
     title = data.narrative.title or f"{data.organisation}{data.year}年政府信息公开工作年度报告"
     report = AnnualReport(data.year, data.organisation, title, sections, table2, table3, table4, figs)

@@ -33,6 +33,7 @@ class Narrative:
     table2: dict[str, dict[str, int | Decimal]] = field(default_factory=dict)
     previous_out: dict[str, int] | None = None  # last year's 四、结转下年度继续办理, per column
     exists: bool = True
+    previous_source: str | None = None  # where previous_out comes from, when not this file
 
 
 def narrative_path(year: int) -> str:

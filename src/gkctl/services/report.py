@@ -7,7 +7,7 @@ public records), the registers of applications and appeals, and the clerk's narr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gkctl.document import parse_document, read_document, render_document
@@ -20,7 +20,8 @@ from gkctl.report import render
 from gkctl.report.assemble import ReportData, assemble
 from gkctl.report.compute import count_normative
 from gkctl.report.model import AnnualReport
-from gkctl.report.narrative import load_narrative
+from gkctl.report.narrative import Narrative, load_narrative
+from gkctl.report.readback import carried_out
 from gkctl.services.repository import Repository
 
 REPORT_CATEGORY = "政府信息公开年报"
@@ -93,15 +94,38 @@ def gather(repo: Repository, year: int) -> ReportData:
         if _is_normative(policy, category):
             normative.append(rec)
     published = sum(1 for r in records if r.published_at.year == year and r.state != "withdrawn")
+    narrative = load_narrative(root, year)
+    if narrative.previous_out is None:
+        narrative = _previous_from_published(narrative, records, blobs, policy.org.name, year)
     return ReportData(
         year=year,
         organisation=policy.org.name,
-        narrative=load_narrative(root, year),
+        narrative=narrative,
         normative=count_normative(normative, year),
         published=published,
         applications=load_applications(root),
         appeals=load_appeals(root),
     )
+
+
+def _previous_from_published(narrative: Narrative, records: list, blobs: dict[str, bytes], org: str,
+                             year: int) -> Narrative:
+    """Last year's published report (a 政府信息公开年报 document) as the source of the cross-year check."""
+    title = f"{org}{year - 1}年政府信息公开工作年度报告"
+    for rec in records:
+        raw = blobs.get(rec.blob)
+        if raw is None or rec.state == "withdrawn":
+            continue
+        try:
+            doc = parse_document(raw, rec.path)
+        except GkctlError:
+            continue
+        if doc.category != REPORT_CATEGORY or doc.title != title:
+            continue
+        found = carried_out(doc.body)
+        if found is not None:
+            return replace(narrative, previous_out=found, previous_source=rec.path)
+    return narrative
 
 
 def annual_report(repo: Repository, year: int) -> AnnualResult:
