@@ -12,6 +12,7 @@ from docs_helpers import write_doc
 from gkctl.services import steps
 from gkctl.services.report import audit_findings
 from gkctl.services.repository import Repository
+from report_helpers import built_once, clone
 from workflow_helpers import Bureau, run_git
 
 DOC = "docs/2026/2026-bgs-001.md"  # 规范性文件 formed 2026-06-29: published on time
@@ -41,23 +42,51 @@ def _trailer_commit(b: Bureau, pid: str, subject: str, trailers: dict[str, str])
     return run_git(b.root, "rev-parse", "HEAD").strip()
 
 
-@pytest.fixture
-def bureau(repo: Path, admin_key, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Bureau:
-    b = Bureau(repo, admin_key, tmp_path / "people-keys")
-    write_doc(repo, DOC, drafter="clerk")
+def _build(root: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from conftest import CODE, ORG
+    from gkctl.services.init import init_repository
+    from sig_helpers import make_ssh_key, use_ssh_key
+
+    root.mkdir()
+    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True)
+    admin = make_ssh_key(keys, "admin")
+    use_ssh_key(root, admin)
+    init_repository(root, org=ORG, code=CODE, admin_id="admin", admin_name="王主任", admin_key=admin.line)
+    b = Bureau(root, admin, keys / "people")
+    write_doc(root, DOC, drafter="clerk")
     b.commit_file("clerk", DOC)
     _chain(b, DOC)
     _publish(b, DOC, date(2026, 7, 1), monkeypatch)
-    write_doc(repo, LATE, id="2026-bgs-002", title="区审计局召开2026年审计工作会议", category="工作信息", kind="非公文",
+    write_doc(root, LATE, id="2026-bgs-002", title="区审计局召开2026年审计工作会议", category="工作信息", kind="非公文",
               doc_number=None, formed=date(2026, 3, 2), drafter="clerk")
     b.commit_file("clerk", LATE)
     _chain(b, LATE)
     _publish(b, LATE, date(2026, 7, 1), monkeypatch)
-    write_doc(repo, GUIDE, id="2026-bgs-003", title="重庆市綦江区审计局政府信息公开指南（2026年）",
+    write_doc(root, GUIDE, id="2026-bgs-003", title="重庆市綦江区审计局政府信息公开指南（2026年）",
               category="政府信息公开指南", kind="非公文", doc_number=None, formed=date(2026, 1, 5), drafter="clerk")
     b.commit_file("clerk", GUIDE)
     _chain(b, GUIDE)
     _publish(b, GUIDE, date(2026, 1, 9), monkeypatch)
+    (root.parent / "keys.json").write_text(json.dumps({k: [str(v.private), v.line] for k, v in b.keys.items()}))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_once(_build, tmp_path_factory, "audit")
+
+
+@pytest.fixture
+def bureau(built: Path, tmp_path: Path) -> Bureau:
+    """A private copy of the module's bureau: three documents through the chain, one late, one a guide."""
+    from sig_helpers import SshKey, use_ssh_key
+
+    b = Bureau.__new__(Bureau)
+    b.root = clone(built, tmp_path / "bureau")
+    keys = json.loads((built.parent / "keys.json").read_text())
+    b.keys = {k: SshKey(Path(p), Path(p + ".pub"), line) for k, (p, line) in keys.items()}
+    b._use = use_ssh_key
     return b
 
 
@@ -132,6 +161,23 @@ def test_overdue_application_and_missing_annual_report(bureau: Bureau) -> None:
     last_year = _codes(_audit(bureau.root, 2025))
     assert next(f.message for f in last_year["GK809"]).startswith("2025 年政府信息公开工作年度报告没有发布")
     assert "GK802" in last_year  # no 2025 guide either
+
+
+def test_guide_title_must_name_the_year(bureau: Bureau, monkeypatch: pytest.MonkeyPatch) -> None:
+    untitled = "docs/2026/2026-bgs-005.md"
+    write_doc(bureau.root, untitled, id="2026-bgs-005", title="重庆市綦江区审计局政府信息公开指南",
+              category="政府信息公开指南", kind="非公文", doc_number=None, formed=date(2026, 2, 2), drafter="clerk",
+              attachments=[{"file": "attachments/2026/申请表.pdf", "title": "政府信息公开申请表"}])
+    (bureau.root / "attachments" / "2026").mkdir(parents=True)
+    (bureau.root / "attachments" / "2026" / "申请表.pdf").write_bytes(b"%PDF-1.4\n")
+    run_git(bureau.root, "add", "attachments")
+    bureau.commit_file("clerk", untitled)
+    _chain(bureau, untitled)
+    _publish(bureau, untitled, date(2026, 2, 10), monkeypatch)
+    found = _codes(_audit(bureau.root))
+    [warning] = found["GK814"]
+    assert warning.path == untitled and warning.severity == "warning" and "注明年份" in warning.message
+    assert [f.path for f in found["GK803"]] == [GUIDE]  # this one has the form
 
 
 def test_cli_exit_code_and_json(bureau: Bureau, cli, monkeypatch: pytest.MonkeyPatch) -> None:

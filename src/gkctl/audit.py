@@ -46,6 +46,7 @@ RULES: dict[str, tuple[str, str]] = {
     "GK811": ("audit.repeal_without_notice", "制度第十三条、第二十二条第（五）项"),
     "GK812": ("audit.step_void", "制度第二十二条第（八）项"),
     "GK813": ("audit.secrecy_waived", "制度第七条、第九条"),
+    "GK814": ("audit.guide_without_year", "制度第十二条第（一）项"),
 }
 
 
@@ -131,6 +132,8 @@ def guides(inp: AuditInput) -> list[Finding]:
             out.append(_f("GK802", "error", None, None, year=year))
             continue
         for state, _pub, doc in mine:
+            if str(year) not in doc.title:
+                out.append(_f("GK814", "warning", state.path, doc.line_of("title"), id=doc.id, year=year))
             if not any(FORM_WORD in a.title or FORM_WORD in Path(a.file).name for a in doc.attachments):
                 out.append(_f("GK803", "error", state.path, doc.line_of("attachments"), id=doc.id, year=year))
     return out
