@@ -190,3 +190,23 @@ def test_cli_exit_code_and_json(bureau: Bureau, cli, monkeypatch: pytest.MonkeyP
     assert late["article"].startswith("制度第十二条")
     text = cli("audit", "--year", "2026", cwd=bureau.root)
     assert text.exit_code == 1 and "GK801" in text.stdout and "个错误" in text.stdout
+
+
+def test_publication_without_secrecy_review(bureau: Bureau, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An admin drops the office check from the chain; what is published after that lacks 保密审查."""
+    wf = bureau.root / "policies" / "workflow.yaml"
+    wf.write_text(wf.read_text(encoding="utf-8").replace("default: [review, sign, check, proofread]",
+                                                         "default: [review, sign, proofread]"), encoding="utf-8")
+    bureau.commit_file("admin", "policies/workflow.yaml", "精简流程")
+    rel = "docs/2026/2026-bgs-006.md"
+    write_doc(bureau.root, rel, id="2026-bgs-006", category="工作信息", kind="非公文", doc_number=None,
+              formed=date(2026, 8, 3), drafter="clerk")
+    bureau.commit_file("clerk", rel)
+    steps.decide(bureau.as_("reviewer").repo, rel, "review", True, "公开属性准确")
+    steps.decide(bureau.as_("signer").repo, rel, "sign", True, "同意")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(bureau.as_(p).repo, rel, "proofread", True, "校对无误")
+    _publish(bureau, rel, date(2026, 8, 10), monkeypatch)
+    found = _codes(_audit(bureau.root))
+    [unchecked] = found["GK807"]
+    assert unchecked.path == rel and unchecked.severity == "error" and "第二十二条第（九）项" in unchecked.message
