@@ -25,7 +25,7 @@ def build(
 ) -> None:
     """从版本库生成公开网站（只含已审核发布的主动公开信息）。示例：gkctl build --out _site"""
     r = repository(repo)
-    target = Path(out).resolve() if out else r.root / DEFAULT_OUT
+    target = Path(os.path.abspath(out)) if out else r.root / DEFAULT_OUT
     with ExitStack() as stack:
         bar: dict[str, Any] = {}
 
@@ -69,7 +69,7 @@ def serve(
     repo: RepoOpt = None,
 ) -> None:
     """在本机预览已生成的网站。示例：gkctl serve --port 8000"""
-    target = Path(out).resolve() if out else repository(repo).root / DEFAULT_OUT
+    target = Path(os.path.abspath(out)) if out else repository(repo).root / DEFAULT_OUT
     if not (target / "index.html").is_file():
         raise InputError(t("site.not_built", out=str(target)))
     # The folder is the symlink itself, so a build that swaps trees shows up on the next request.

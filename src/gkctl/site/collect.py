@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -39,6 +41,7 @@ from gkctl.site.model import (
 from gkctl.site.render import TemplateSet, load_templates
 
 PUBLIC = "主动公开"
+PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
 TEMPLATE_DIR = "templates/site/"
 
 
@@ -177,14 +180,29 @@ def _bodies(root: Path, records: list[Any], cache: BodyCache) -> dict[str, Rende
     missing = [b for b in wanted if b not in found]
     paths = {r.blob: r.path for r in records}
     fresh: dict[str, Rendered] = {}
-    for start in range(0, len(missing), 500):
-        chunk = missing[start : start + 500]
+    for start in range(0, len(missing), 2000):
+        chunk = missing[start : start + 2000]
+        items = []
         for blob, got in zip(chunk, cat_batch(root, chunk), strict=True):
             if got is None:
                 raise RuleError(t("site.missing_object", rev="", what=f"{paths[blob]} ({blob[:12]})"))
-            fresh[blob] = render_blob(got[1], paths[blob])
+            items.append((blob, got[1], paths[blob]))
+        fresh.update(_render_all(items))
     cache.put_many(fresh)
     return {**found, **fresh}
+
+
+def _render_one(item: tuple[str, bytes, str]) -> tuple[str, Rendered]:
+    return item[0], render_blob(item[1], item[2])
+
+
+def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
+    """Markdown is the dominant cost of a cold build: spread it over the cores when it pays."""
+    workers = min(4, os.cpu_count() or 1)
+    if workers < 2 or len(items) < PARALLEL_FROM:
+        return dict(map(_render_one, items))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(_render_one, items, chunksize=32))
 
 
 def _site_document(
