@@ -210,3 +210,16 @@ def test_publication_without_secrecy_review(bureau: Bureau, monkeypatch: pytest.
     found = _codes(_audit(bureau.root))
     [unchecked] = found["GK807"]
     assert unchecked.path == rel and unchecked.severity == "error" and "第二十二条第（九）项" in unchecked.message
+
+
+def test_tampered_commit_has_a_bad_signature(bureau: Bureau) -> None:
+    """A signed commit whose message was altered afterwards keeps its signature, which no longer verifies."""
+    raw = run_git(bureau.root, "cat-file", "commit", "HEAD")
+    assert "gpgsig" in raw
+    forged = raw.replace("发布：", "发布（改）：", 1)
+    assert forged != raw
+    sha = run_git(bureau.root, "hash-object", "-t", "commit", "-w", "--stdin", input=forged).strip()
+    run_git(bureau.root, "update-ref", "refs/heads/main", sha)
+    found = _codes(_audit(bureau.root))
+    [bad] = [f for f in found["GK805"] if f.message.startswith(f"提交 {sha[:10]}")]
+    assert "签名无效" in bad.message and bad.severity == "error"
