@@ -93,7 +93,7 @@ def deadline_findings(year: int, today: date, path: str) -> list[Finding]:
         return [Finding(CODE_YEAR_OPEN, "warning", None, None, t("report.year_open", year=year))]
     if year == today.year - 1 and today > date(today.year, 1, 31):
         return [Finding(CODE_LATE, "warning", None, None,
-                        t("report.late", year=year, deadline=f"{today.year}年1月31日"))]
+                        t("report.late", year=year, next=today.year))]
     return []
 
 
