@@ -55,8 +55,8 @@ def load_narrative(root: Path, year: int) -> Narrative:
     return parse_narrative(load_yaml(text, rel), rel)
 
 
-def _fail(loaded: Loaded, rel: str, key: str, *keypath: str | int, **params: Any) -> InputError:
-    return InputError(t(key, **params), rel, loaded.line(*keypath))
+def _fail(loaded: Loaded, rel: str, msgid: str, *keypath: str | int, **params: Any) -> InputError:
+    return InputError(t(msgid, **params), rel, loaded.line(*keypath))
 
 
 def _count(loaded: Loaded, rel: str, value: Any, keypath: tuple[str | int, ...], decimal: bool = False) -> int | Decimal:
@@ -109,12 +109,12 @@ def parse_narrative(loaded: Loaded, rel: str) -> Narrative:
             continue
         if not isinstance(value, dict):
             raise _fail(loaded, rel, "report.narrative_row_columns", "table2", label,
-                        key=label, known="、".join(block.columns))
+                        key=label, bad=value, known="、".join(block.columns))
         values: dict[str, int | Decimal] = {}
         for col, cell in value.items():
             if col not in block.columns:
                 raise _fail(loaded, rel, "report.narrative_row_columns", "table2", label, col,
-                            key=label, known="、".join(block.columns))
+                            key=label, bad=col, known="、".join(block.columns))
             values[col] = _count(loaded, rel, cell, ("table2", label, col))
         table2[label] = values
     previous_out = _previous(loaded, rel, data.get("previous_year"))
@@ -137,7 +137,7 @@ def _previous(loaded: Loaded, rel: str, raw: Any) -> dict[str, int] | None:
     for col, value in row.items():
         if col not in T.T3_COLUMNS:
             raise _fail(loaded, rel, "report.narrative_row_columns", "previous_year", name, col,
-                        key=short, known="、".join(T.T3_COLUMNS))
+                        key=short, bad=col, known="、".join(T.T3_COLUMNS))
         out[col] = int(_count(loaded, rel, value, ("previous_year", name, col)))
     return out
 
