@@ -75,7 +75,8 @@ class CommitRecord:
 
     @property
     def step(self) -> str | None:
-        return self.trailer("Gkctl-Step")
+        values = self.trailers.get("gkctl-step")
+        return values[-1] if values else None
 
     @property
     def signature(self) -> bytes | None:

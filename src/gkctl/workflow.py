@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from gkctl.document import Document, parse_document
@@ -114,6 +115,14 @@ class Analysis:
 
     def by_id(self, doc_id: str) -> DocState | None:
         return next((s for s in self.documents.values() if s.doc_id == doc_id), None)
+
+    @cached_property
+    def problem_of(self) -> dict[str, tuple[str, str]]:
+        """Commit id -> (message key, detail) of the first reason it counts for nothing."""
+        out: dict[str, tuple[str, str]] = {}
+        for commit, key, detail in self.problems:
+            out.setdefault(commit, (key, detail))
+        return out
 
 
 # -- judging step commits ------------------------------------------------------------------
@@ -219,7 +228,6 @@ def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> An
     order, pos = trust.order, trust.pos
 
     step_recs = [r for r in order if r.step in DOC_STEPS and r.trailer("Gkctl-Path")]
-    tree_blobs = trust.blobs_at([(r.id, r.trailer("Gkctl-Path") or "") for r in step_recs])
     current = trust.tree_files(hist.head, "docs/") if hist.head else {}
     # content changes per path (merges only when they create content no parent had)
     seen_blobs: dict[str, set[str]] = {}
@@ -238,18 +246,18 @@ def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> An
     problems: list[tuple[str, str, str]] = list(trust.problems)
     for rec in step_recs:
         path = rec.trailer("Gkctl-Path") or ""
-        ev = _judge(rec, trust, tree_blobs.get((rec.id, path)), path)
+        ev = _judge(rec, trust, trust.blob_at(rec.id, path), path)
         events.setdefault(path, []).append((pos[rec.id], ev))
         if ev.problem:
             problems.append((rec.id, ev.problem, ev.problem_detail))
 
     # every blob we will parse, in one read
-    pub_blobs = {ev.blob for evs in events.values() for _, ev in evs if ev.step == "publish" and ev.blob}
     corrections = {ev.commit: trust.hist.by_id[ev.commit] for evs in events.values() for _, ev in evs
                    if ev.step == "correct" and ev.problem is None}  # fmt: skip
-    trust.prefetch([*current.values(), *pub_blobs,
-                    *(c.old_blob or "" for rec in corrections.values() for c in rec.changes),
-                    *(c.new_blob or "" for rec in corrections.values() for c in rec.changes)])  # fmt: skip
+    pub_paths = [(ev.blob, p) for p, evs in events.items() for _, ev in evs if ev.step == "publish" and ev.blob]
+    trust.documents([*((b, p) for p, b in current.items()), *pub_paths,
+                     *((c.old_blob or "", c.path) for rec in corrections.values() for c in rec.changes),
+                     *((c.new_blob or "", c.path) for rec in corrections.values() for c in rec.changes)])  # fmt: skip
     for path, evs in events.items():
         for i, (idx, ev) in enumerate(evs):
             if ev.commit in corrections and not _correction_in_scope(trust, corrections[ev.commit], path):
@@ -264,6 +272,7 @@ def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> An
     for path in sorted(set(current) | {p for p in events if p in current}):
         states[path] = _document_state(trust, path, current[path], events.get(path, []),
                                        changes.get(path, []), index_owner, problems)
+    trust.save()
     return Analysis(hist.head, trust, states, used_indexes, tuple(problems))
 
 
@@ -271,7 +280,7 @@ def _document_state(
     trust: Trust, path: str, blob: str, events: list[tuple[int, Event]],
     changes: list[tuple[int, CommitRecord]], index_owner: dict[str, str], problems: list[tuple[str, str, str]],
 ) -> DocState:
-    doc = _doc_or_none(trust.blob(blob), path)
+    doc = trust.document(blob, path)
     head_policy = trust.head_policy
     change_info = []
     authors_by_idx: list[tuple[int, str | None, str | None]] = []
@@ -299,7 +308,7 @@ def _document_state(
             continue
         policy = trust.parent_policy_by_id(ev.commit)
         if ev.step == "publish":
-            pub_doc = _doc_or_none(trust.blob(ev.blob or ""), path)
+            pub_doc = trust.document(ev.blob, path)
             problem = None
             if pub_doc is None or policy is None:
                 problem = "workflow.bad.unreadable"
@@ -368,8 +377,8 @@ def _document_state(
 def _correction_in_scope(trust: Trust, rec: CommitRecord, path: str) -> bool:
     """A ``correct`` commit may change only the disclosure keys, nothing else of the file."""
     change = rec.changes[0]
-    old = _doc_or_none(trust.blob(change.old_blob or ""), path)
-    new = _doc_or_none(trust.blob(change.new_blob or ""), path)
+    old = trust.document(change.old_blob, path)
+    new = trust.document(change.new_blob, path)
     if old is None or new is None or old.body != new.body:
         return False
     strip = lambda meta: {k: v for k, v in meta.items() if k not in CORRECTABLE_KEYS}  # noqa: E731

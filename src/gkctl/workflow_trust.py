@@ -9,17 +9,21 @@ their own key changes the file, not the effective policy.
 
 from __future__ import annotations
 
+import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
+from gkctl.document import Document, parse_document
 from gkctl.errors import GkctlError
 from gkctl.gitutil import git_bytes
-from gkctl.history import CommitRecord, History
+from gkctl.history import CommitRecord, History, git_dir
 from gkctl.policy import Person, Policy, is_policy_path, load_policy_from_files
 from gkctl.signatures import active_at, check_signatures, normalize_key
 from gkctl.sshsig import SigCheck
 
 ADMIN = "admin"
+DOC_CACHE = "documents-v1.pickle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,11 @@ class Trust:
         self._eff: dict[str, tuple[tuple[str, str], ...]] = {}
         self._actors: dict[str, Actor] = {}
         self._checks: dict[str, SigCheck] = {}
+        self._policy_of: dict[str, Policy | None] = {}
+        self._blob_at: dict[tuple[str, str], str | None] = {}
+        self._docs: dict[str, Document | None] | None = None
+        self._docs_dirty = False
+        self._docs_file = git_dir(root) / "gkctl" / DOC_CACHE
 
     # -- objects ------------------------------------------------------------------------
     def prefetch(self, ids: list[str]) -> None:
@@ -110,6 +119,82 @@ class Trust:
             if len(parts) == 2 and parts[1] == "blob":
                 result[pair] = parts[0]
         return result
+
+    def blob_at(self, sha: str, path: str) -> str | None:
+        """Blob of ``path`` in commit ``sha``'s tree, from recorded first-parent changes (no git).
+
+        A tree is its first parent's tree plus the commit's first-parent diff, so the answer is
+        the nearest first-parent ancestor that changed ``path``.
+        """
+        by_id = self.hist.by_id
+        walked: list[str] = []
+        found: str | None = None
+        current: str | None = sha
+        while current is not None:
+            key = (current, path)
+            if key in self._blob_at:
+                found = self._blob_at[key]
+                break
+            rec = by_id.get(current)
+            if rec is None:
+                break
+            walked.append(current)
+            change = rec.changed(path)
+            if change is not None:
+                found = change.new_blob
+                break
+            current = rec.parents[0] if rec.parents else None
+        for cid in walked:
+            self._blob_at[(cid, path)] = found
+        return found
+
+    def documents(self, pairs: list[tuple[str, str]]) -> None:
+        """Parse the documents ``(blob, path)`` not yet known (cached by blob id and path)."""
+        if self._docs is None:
+            self._docs = self._load_docs()
+        todo = [(b, p) for b, p in pairs if b and f"{b}:{p}" not in self._docs]
+        if not todo:
+            return
+        self.prefetch([b for b, _ in todo])
+        for blob, path in todo:
+            raw = self._blobs.get(blob)
+            doc: Document | None = None
+            if raw is not None:
+                try:
+                    doc = parse_document(raw, path)
+                except GkctlError:
+                    doc = None
+            self._docs[f"{blob}:{path}"] = doc
+        self._docs_dirty = True
+
+    def document(self, blob: str | None, path: str) -> Document | None:
+        """The parsed document of ``blob`` at ``path``, or None when absent or unparseable."""
+        if not blob:
+            return None
+        self.documents([(blob, path)])
+        return self._docs.get(f"{blob}:{path}") if self._docs is not None else None
+
+    def _load_docs(self) -> dict[str, Document | None]:
+        try:
+            with open(self._docs_file, "rb") as fh:
+                data = pickle.load(fh)  # our own cache inside .git: as trusted as the hooks beside it
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save(self) -> None:
+        """Keep parsed documents for next time (a cache we cannot write only costs time)."""
+        if not self._docs_dirty or self._docs is None:
+            return
+        try:
+            self._docs_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._docs_file.with_suffix(f".tmp{os.getpid()}")
+            with open(tmp, "wb") as fh:
+                pickle.dump(self._docs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self._docs_file)
+            self._docs_dirty = False
+        except OSError:
+            pass
 
     def tree_files(self, rev: str, prefix: str) -> dict[str, str]:
         """``{path: blob}`` of the Markdown files under ``prefix`` in ``rev``'s tree."""
@@ -149,9 +234,16 @@ class Trust:
                 self._policies[eff] = None
         return self._policies[eff]
 
+    def policy_of(self, sha: str) -> Policy | None:
+        """The effective policy of commit ``sha`` (after it)."""
+        if sha not in self._policy_of:
+            eff = self._eff.get(sha)
+            self._policy_of[sha] = self._policy(eff) if eff is not None else None
+        return self._policy_of[sha]
+
     def parent_policy(self, rec: CommitRecord) -> Policy | None:
         """The effective policy of ``rec``'s first parent (None for a root commit)."""
-        return self._policy(self._eff[rec.parents[0]]) if rec.parents and rec.parents[0] in self._eff else None
+        return self.policy_of(rec.parents[0]) if rec.parents else None
 
     def parent_policy_by_id(self, sha: str) -> Policy | None:
         return self.parent_policy(self.hist.by_id[sha])

@@ -159,7 +159,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
             tb.columns[i].no_wrap = True
         for d in docs:
             progress = f"{sum(min(len(c['approvals']), c['needed']) for c in d['chain'])}/{sum(c['needed'] for c in d['chain'])}"
-            due = d["due"].isoformat() if d["due"] else "-"
+            due = d["due"] or "-"
             if d["overdue"]:
                 due += f"\n[red]{t('workflow.status.overdue')}[/red]"
             state = d["state_label"] + ("*" if d["unpublished_changes"] else "")
@@ -171,7 +171,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     console.print(f"{t('workflow.status.col.state')}：{d['state_label']}  {t('workflow.status.col.attribute')}："
                   f"{d['attribute']}  {t('workflow.status.col.index')}：{d['index_number'] or '-'}")  # fmt: skip
     if d["due"] or d["due_note"]:
-        due = d["due"].isoformat() if d["due"] else d["due_note"]
+        due = d["due"] or d["due_note"]
         console.print(f"{t('workflow.status.col.due')}：{due}" + (f"  [red]{t('workflow.status.overdue')}[/red]" if d["overdue"] else ""))
     if d["unpublished_changes"]:
         console.print(f"[yellow]{t('workflow.status.unpublished_changes')}[/yellow]")

@@ -7,16 +7,23 @@ The keys of ``status_data`` are the JSON contract of ``gkctl status --format jso
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from gkctl.errors import GkctlError, InputError
-from gkctl.i18n import t
+from gkctl.gitutil import git
+from gkctl.history import git_dir
+from gkctl.i18n import current_lang, t
 from gkctl.policy import Policy
 from gkctl.services.repository import Repository
 from gkctl.signatures import BEIJING
 from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse
 
+STATUS_CACHE = "status-v1.json"
+STATUS_CACHE_VERSION = 1
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
 
@@ -46,13 +53,12 @@ def _label(policy: Policy | None, step: str) -> str:
 
 def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, Any]:
     policy = analysis.trust.head_policy
-    invalid = {c for c, _, _ in analysis.problems}
-    problems = {c: (k, d) for c, k, d in analysis.problems}
+    problems = analysis.problem_of
     pub = st.publication
     events = []
     for ev in st.events:
         if ev.step in PUBLIC_STEPS or ev.step == "correct":
-            valid = ev.problem is None and ev.commit not in invalid
+            valid = ev.problem is None and ev.commit not in problems
         else:
             valid = st.valid.get(ev.commit, False)
         kind, detail = (ev.problem, ev.problem_detail) if ev.problem else problems.get(ev.commit, (None, ""))
@@ -93,14 +99,65 @@ def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, An
     }
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
 def status_data(repo: Repository, ref: str | None = None, today: date | None = None) -> dict[str, Any]:
+    """Every document's status (dates as ISO strings), cached by HEAD, day and language."""
     today = today or datetime.now(BEIJING).date()
-    analysis = analyse(repo.root)
-    states = list(analysis.documents.values())
+    head = git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+    key = {"v": STATUS_CACHE_VERSION, "head": head, "today": today.isoformat(), "lang": current_lang()}
+    cache_file = git_dir(repo.root) / "gkctl" / STATUS_CACHE
+    docs = _read_cache(cache_file, key) if head else None
+    if docs is None:
+        analysis = analyse(repo.root)
+        docs = [_jsonable(document_data(st, analysis, today)) for st in analysis.documents.values()]
+        if head:
+            _write_cache(cache_file, key, docs)
     if ref is not None:
-        wanted = _resolve(repo, analysis, ref)
-        states = [wanted]
-    return {"documents": [document_data(st, analysis, today) for st in states]}
+        docs = [_pick(repo, docs, ref)]
+    return {"documents": docs}
+
+
+def _read_cache(path: Path, key: dict[str, Any]) -> list[dict[str, Any]] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("documents"), list):
+        return None
+    return data["documents"]
+
+
+def _write_cache(path: Path, key: dict[str, Any], docs: list[dict[str, Any]]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps({"key": key, "documents": docs}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # only slower next time
+
+
+def _pick(repo: Repository, docs: list[dict[str, Any]], ref: str) -> dict[str, Any]:
+    for d in docs:
+        if d["id"] == ref or d["path"] == ref:
+            return d
+    try:
+        path = repo.relpath(ref)
+    except InputError:
+        path = ref
+    for d in docs:
+        if d["path"] == path:
+            return d
+    raise InputError(t("repo.no_document", ref=ref))
 
 
 def _resolve(repo: Repository, analysis: Analysis, ref: str) -> DocState:
@@ -122,7 +179,7 @@ def log_data(repo: Repository, ref: str) -> dict[str, Any]:
     st = _resolve(repo, analysis, ref)
     trust = analysis.trust
     policy = trust.head_policy
-    problems = {c: (k, d) for c, k, d in analysis.problems}
+    problems = analysis.problem_of
     entries = []
     for sha, _pid, _time in st.changes:
         rec = trust.hist.by_id[sha]
