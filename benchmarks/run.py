@@ -37,6 +37,7 @@ class Sample:
     seconds: float
     peak_mb: float
     error: str | None = None
+    cpu: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 @dataclass
@@ -60,7 +61,8 @@ class Result:
         if not self.samples:
             return f"skipped ({self.note})" if self.note else "skipped"
         ok = [s.seconds for s in self.samples]
-        return f"{statistics.median(ok):.2f} s ({min(ok):.2f}–{max(ok):.2f})"
+        cpu = statistics.median(s.cpu for s in self.samples)
+        return f"{statistics.median(ok):.2f} s ({min(ok):.2f}–{max(ok):.2f}); cpu {cpu:.2f} s"
 
     def peak(self) -> str:
         if self.error or not self.samples:
@@ -92,7 +94,7 @@ def measure(cmd: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,), env: di
         lines = [ln.strip() for ln in err_path.read_text(errors="replace").splitlines() if ln.strip()]
         first = next((ln for ln in lines if "Error" in ln or "错误" in ln or "No such" in ln), lines[0] if lines else "")
         return Sample(seconds, peak, f"exit {code}: {first}")
-    return Sample(seconds, peak)
+    return Sample(seconds, peak, cpu=usage.ru_utime + usage.ru_stime)
 
 
 def run_case(name: str, cmd: list[str], cwd: Path, repeat: int, before=None, ok_codes=(0,), env=None,
@@ -244,6 +246,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
         glog.note = f"measured on {limit} commits, scaled ×{commits / limit:.1f}"
         for s in glog.samples:
             s.seconds *= commits / limit
+            s.cpu *= commits / limit
     rows.append((f"`gkctl verify` all {commits} commits, cold", vcold, "`git log --format=%G?` (allowed signers set)", glog))
     rows.append(("`gkctl verify` warm (cache by commit id)", vwarm, "", None))
 
@@ -335,7 +338,7 @@ def ratio(a: Result | None, b: Result | None) -> str:
 
 
 def table(rows: list[tuple]) -> str:
-    lines = ["| case | gkctl: median (min–max) | peak | baseline | baseline: median (min–max) | peak | gkctl vs baseline |",
+    lines = ["| case | gkctl: wall median (min–max); cpu | peak | baseline | baseline: wall median (min–max); cpu | peak | gkctl vs baseline |",
              "| --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
     for case, res, bname, bres in rows:
         cell = res.cell() if res else ""
