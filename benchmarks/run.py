@@ -360,13 +360,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load0 = os.getloadavg()[0]
     rows, info = run_all(args.docs, args.apps, args.seed, args.repeat, args.gitlog_limit)
+    load = f"load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     text = table(rows)
     print(text)
     if args.out:
         cmd = " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
         args.out.write_text(
-            f"# gkctl benchmark results\n\nRun {started} on {machine()}.\n\n"
+            f"# gkctl benchmark results\n\nRun {started} on {machine()}; {load} (wall times stretch when "
+            f"other work shares the cores; cpu = user + system seconds of the command and its children).\n\n"
             f"Corpus: `benchmarks/generate.py --docs {args.docs} --apps {args.apps} --seed {args.seed}` — "
             f"{info['commits']} signed commits, {args.docs} documents ({info.get('published_md', '?')} published), "
             f"{args.apps} applications; generated in {info['generate_s']} s.\n\n{text}\n\n"
