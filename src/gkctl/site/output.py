@@ -107,6 +107,16 @@ class Staging:
             return True
         return False
 
+    def reuse_folder(self, prefix: str, key: str) -> bool:
+        """True (all kept) when every file last built under ``prefix`` came from ``key``."""
+        old = [rel for rel in self._old if rel.startswith(prefix)]
+        if not old or any(self._old[rel] != key or not (self.tree / rel).is_file() for rel in old):
+            return False
+        for rel in old:
+            self._new[rel] = key
+        self._unchanged += len(old)
+        return True
+
     def write(self, rel: str, data: bytes, key: str = "") -> None:
         """Write ``data`` to ``rel`` unless the file already holds exactly these bytes."""
         check_rel_path(rel)

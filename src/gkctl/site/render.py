@@ -236,8 +236,13 @@ def render_site(
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
-    for rel, data in search.build_index(_search_entries(s)).items():
-        staging.write(rel, data)
+    entries = list(_search_entries(s))
+    search_key = hashlib.sha256(
+        (templates.digest + json.dumps(entries, ensure_ascii=False)).encode("utf-8", "surrogatepass")
+    ).hexdigest()
+    if not staging.reuse_folder("search/", search_key):  # the index is rebuilt only when a text changed
+        for rel, data in search.build_index(entries).items():
+            staging.write(rel, data, key=search_key)
     return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, rendered)
 
 
@@ -330,6 +335,7 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
 
 
 def _search_entries(s: _Site) -> Iterable[tuple[list[str], str]]:
+    """Per listed document: its result record and the text to index (title, 文号, body, attachments)."""
     for d in s.listed:
         column = s.views[d.column].name
         record = [d.url, d.title + ("（已废止）" if d.repealed else ""), column, d.published_at.isoformat(),

@@ -3,9 +3,13 @@
 (function () {
   "use strict";
   var RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2ffff}]+|[a-z0-9]+/gu;
+  function wide(text) {  /* full-width digits and letters count as ASCII, as in search.py */
+    return text.replace(/[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g, function (c) {
+      return String.fromCharCode(c.charCodeAt(0) - 0xfee0); });
+  }
   function isCjk(ch) { return !/^[a-z0-9]/.test(ch); }
   function tokens(text) {
-    var out = [], seen = {}, runs = text.normalize("NFKC").toLowerCase().match(RUN) || [];
+    var out = [], seen = {}, runs = wide(text).toLowerCase().match(RUN) || [];
     function add(t) { if (!seen[t]) { seen[t] = 1; out.push(t); } }
     runs.forEach(function (run) {
       var chars = Array.from(run);
@@ -42,7 +46,7 @@
     list.textContent = "";
     var q = query.trim();
     if (!q) { status.textContent = "请输入要搜索的词语。"; return; }
-    var norm = q.normalize("NFKC").toLowerCase();
+    var norm = wide(q).toLowerCase();
     var toks = tokens(q).filter(function (t) { return t !== null; });
     var need = {};
     toks.forEach(function (t) { need[shardOf(t, index.shards)] = 1; });
@@ -52,7 +56,7 @@
       var hits;
       if (!toks.length) {
         hits = index.docs.map(function (_, i) { return i; }).filter(function (i) {
-          return index.docs[i][1].normalize("NFKC").toLowerCase().indexOf(norm) >= 0; });
+          return wide(index.docs[i][1]).toLowerCase().indexOf(norm) >= 0; });
       } else {
         hits = postings(toks[0], index.shards);
         for (var k = 1; k < toks.length; k++) {
