@@ -49,7 +49,9 @@ def corpus(tmp_path: Path) -> tuple[Path, str]:
     root = tmp_path / "content"
     files: dict[str, str | bytes] = {
         "docs/2026/guide.md": document_text("綦江区审计局政府信息公开指南", "# 指南\n\n本指南说明申请方式。",
-                                            category="政府信息公开指南"),
+                                            category="政府信息公开指南",
+                                            attachments=[("attachments/2026/申请表.docx", "政府信息公开申请表")]),
+        "attachments/2026/申请表.docx": b"PK fake docx",
         "docs/2026/evil.md": document_text("含有恶意代码的文件", EVIL),
         "docs/2026/rule.md": document_text(
             "关于印发审计工作规则的通知", "## 第一条\n\n为规范审计项目管理，制定本规则。", category="规范性文件",
@@ -169,7 +171,11 @@ def test_column_pages_are_paginated_and_link_each_other(built: tuple[Path, dict[
     assert 'href="../../col/sjxx/index.html" rel="prev"' in second
     assert first.count('<li>\n    <a href="../../doc/') == 20
     assert "col/sjxx/page-3.html" not in files
-    assert "公民、法人或者其他组织可以向本机关申请获取政府信息" in text_of(files, "col/ysqgk/index.html")
+    apply = text_of(files, "col/ysqgk/index.html")
+    assert "公民、法人或者其他组织可以向本机关申请获取政府信息" in apply  # the column's own intro
+    assert "20 个工作日内予以答复" in apply
+    form = 'href="../../files/2026-bgs-001/%E7%94%B3%E8%AF%B7%E8%A1%A8.docx">政府信息公开申请表</a>'
+    assert form in apply and files["files/2026-bgs-001/申请表.docx"] == b"PK fake docx"
 
 
 def test_every_internal_link_resolves(built: tuple[Path, dict[str, bytes]]) -> None:

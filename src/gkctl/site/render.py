@@ -29,6 +29,7 @@ from gkctl.site.output import Staging, check_rel_path
 PAGE_SIZE = 20
 HOME_ITEMS = 8
 FEED_ITEMS = 50
+APPLICATION_FORM_WORD = "申请表"  # an attachment so named is offered on the 依申请公开 page
 
 Progress = Callable[[int, int], None]
 FetchMany = Callable[[list[str]], dict[str, bytes]]
@@ -223,8 +224,15 @@ def render_site(
 
     blocks = [{"column": v, "docs": s.subtree_docs[v.slug][:HOME_ITEMS]} for v in s.top]
     page("index.html", "home.html", blocks=blocks, page_kind="home")
+    forms = [
+        {"doc": d, "attachment": a}
+        for d in s.listed
+        if not d.repealed
+        for a in d.attachments
+        if APPLICATION_FORM_WORD in a.title + a.name
+    ][:3]
     for slug in s.tree_order:
-        _column_pages(s, slug, page)
+        _column_pages(s, slug, page, forms)
     rows = [{"doc": d, "columns": " ".join(s.ancestry(d.column))} for d in s.listed]
     years = sorted({d.published_at.year for d in s.listed}, reverse=True)
     all_columns = [s.views[slug] for slug in s.tree_order]
@@ -246,7 +254,7 @@ def render_site(
     return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, rendered)
 
 
-def _column_pages(s: _Site, slug: str, page: Callable[..., None]) -> None:
+def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]]) -> None:
     view = s.views[slug]
     docs = s.subtree_docs[slug]
     count = max(1, -(-len(docs) // PAGE_SIZE))
@@ -262,7 +270,7 @@ def _column_pages(s: _Site, slug: str, page: Callable[..., None]) -> None:
             "prev": (view.url if n == 2 else f"col/{slug}/page-{n - 1}.html") if n > 1 else "",
             "next": f"col/{slug}/page-{n + 1}.html" if n < count else "",
         }
-        page(rel, "column.html", column=view, children=children, pager=pager, crumbs=crumbs,
+        page(rel, "column.html", column=view, children=children, pager=pager, crumbs=crumbs, forms=forms,
              active_columns=s.ancestry(slug), page_kind="column")  # fmt: skip
 
 
