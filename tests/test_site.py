@@ -15,6 +15,7 @@ import pytest
 
 from gkctl.errors import InputError, RuleError
 from gkctl.site import search
+from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.model import safe_file_name, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 from gkctl.site.render import load_templates
@@ -325,3 +326,15 @@ def test_a_folder_gkctl_did_not_build_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="不是 gkctl 生成的站点"):
         Staging(out).open()
     assert (out / "precious.html").read_text() == "keep me"
+
+
+def test_body_cache_round_trips_and_a_broken_cache_is_ignored(tmp_path: Path) -> None:
+    cache = BodyCache(tmp_path / "c", "r1")
+    cache.put_many({"b1": Rendered("<p>一</p>", "一", "{}")})
+    cache.close()
+    assert BodyCache(tmp_path / "c", "r1").get_many(["b1", "b2"]) == {"b1": Rendered("<p>一</p>", "一", "{}")}
+    assert BodyCache(tmp_path / "c", "r2").get_many(["b1"]) == {}  # another renderer version: a miss
+    (tmp_path / "c" / "bodies.sqlite").write_bytes(b"this is not a database" * 100)
+    broken = BodyCache(tmp_path / "c", "r1")
+    assert broken.get_many(["b1"]) == {}
+    broken.put_many({"b1": Rendered("x", "x")})  # never raises: the cache is not needed for correctness

@@ -157,6 +157,7 @@ def collect(root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path |
         build_time=build_time,
         rev=commit,
         base_url=base_url,
+        policy_digest=policy_digest,
     )
 
     def fetch_many(ids: list[str]) -> dict[str, bytes]:

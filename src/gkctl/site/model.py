@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 VALID = "有效"
@@ -100,7 +100,7 @@ class SiteInput:
     build_time: datetime  # the REV's commit date: same REV, same bytes
     rev: str = ""
     base_url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    policy_digest: str = ""  # hash of the policy files at REV: part of every page's cache key
 
 
 def safe_slug(value: str) -> str:

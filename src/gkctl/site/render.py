@@ -207,7 +207,7 @@ def render_site(
         rendered += 1
 
     total = len(site.documents)
-    page_salt = templates.digest + s.nav_digest
+    page_salt = templates.digest + s.nav_digest + site.policy_digest
     for done, doc in enumerate(s.listed + s.withdrawn, start=1):
         fields = json.dumps(dataclasses.asdict(doc), ensure_ascii=False, sort_keys=True, default=str)
         key = hashlib.sha256((page_salt + fields).encode()).hexdigest()
