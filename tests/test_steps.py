@@ -115,6 +115,25 @@ def test_secrecy_hit_needs_a_waiver(bureau: Bureau) -> None:
     msg = run_git(bureau.root, "log", "-1", "--format=%B", res.commit)
     assert "Gkctl-Waive: GK153" in msg and "系单位办公电话" in msg
     assert any(s.name == "check" and s.done for s in bureau.state(rel).steps)
+    for p in ("p1", "p2", "p3"):
+        steps.decide(bureau.as_(p).repo, rel, "proofread", True, "校对无误")
+    [pub] = steps.publish(bureau.as_("publisher").repo, [rel])  # the signed waiver lets it through
+    assert pub.index_number
+
+
+def test_hand_made_check_without_waiver_counts_for_nothing(bureau: Bureau) -> None:
+    rel = "docs/2026/2026-bgs-006.md"
+    write_doc(bureau.root, rel, body="身份证号 11010519491231002X。\n", id="2026-bgs-006", drafter="clerk")
+    bureau.commit_file("clerk", rel)
+    steps.decide(bureau.as_("reviewer").repo, rel, "review", True, "ok")
+    steps.decide(bureau.as_("signer").repo, rel, "sign", True, "ok")
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{rel}").strip()
+    bureau.as_("office")
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-F", "-", input=(
+        f"复核通过\n\nGkctl-Step: check\nGkctl-Document: 2026-bgs-006\nGkctl-Path: {rel}\n"
+        f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve\n"))
+    check = next(s for s in bureau.state(rel).steps if s.name == "check")
+    assert not check.done and not check.approvals
 
 
 def test_attribute_correction_binds_to_corrected_content(bureau: Bureau) -> None:

@@ -21,7 +21,7 @@ The rules implemented here, all parameterised by ``policies/workflow.yaml``:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -169,9 +169,13 @@ def _judge(rec: CommitRecord, trust: Trust, blob_in_tree: str | None, path: str)
 
 def _chain(
     doc: Document, policy: Policy, events: list[tuple[int, Event]], blob: str, last_change: int,
-    authors: set[str], upto: int,
+    authors: set[str], upto: int, secrecy: Callable[[], frozenset[str]] = frozenset,
 ) -> tuple[StepStatus, ...]:
-    """Which steps of ``doc``'s chain are approved for ``blob`` by events before ``upto``."""
+    """Which steps of ``doc``'s chain are approved for ``blob`` by events before ``upto``.
+
+    ``secrecy`` gives the secrecy-scan codes of the content: a check approval counts only
+    when it waived every one of them (the office's signed waiver, DESIGN §7).
+    """
     wf = policy.workflow
     rules = wf.steps_for(doc.category)
     excluded = set(authors)
@@ -199,6 +203,8 @@ def _chain(
             if mine == ev.step
         )
         rule = rules[pos]
+        if ev.step == "check" and not secrecy() <= set(ev.trailers.get("gkctl-waive", ())):
+            continue
         if clash or (rule.distinct and ev.person in {a.person for a in approvals[ev.step]}):
             continue
         approvals[ev.step].append(ev)
@@ -303,6 +309,12 @@ def _document_state(
     first_published: date | None = None
     index_number: str | None = None
     doc_id = doc.id if doc else path.rsplit("/", 1)[-1].removesuffix(".md")
+    if doc is not None:
+        for i, (idx, ev) in enumerate(events):
+            named = ev.trailers.get("gkctl-document", ("",))[-1]
+            if ev.problem is None and ev.blob == blob and named != doc.id:
+                events[i] = (idx, replace(ev, problem="workflow.bad.document", problem_detail=named))
+                problems.append((ev.commit, "workflow.bad.document", named))
     for idx, ev in events:
         if ev.problem is not None or ev.step not in PUBLIC_STEPS:
             continue
@@ -314,9 +326,11 @@ def _document_state(
                 problem = "workflow.bad.unreadable"
             elif pub_doc.attribute != PUBLIC_ATTRIBUTE:
                 problem = "workflow.bad.attribute"
+            elif ev.trailers.get("gkctl-document", ("",))[-1] != pub_doc.id:
+                problem = "workflow.bad.document"
             else:
                 chain = _chain(pub_doc, policy, events, ev.blob or "", last_change_before(idx),
-                               authors_upto(idx), idx)
+                               authors_upto(idx), idx, lambda d=pub_doc, b=ev.blob or "", p=policy: trust.secrecy_codes(d, b, p))
                 if not all(s.done for s in chain):
                     problem = "workflow.bad.not_ready"
             wanted = ev.trailers.get("gkctl-index", ("",))[-1]
@@ -356,7 +370,8 @@ def _document_state(
     end = 1 << 62
     steps: tuple[StepStatus, ...] = ()
     if doc is not None and head_policy is not None:
-        steps = _chain(doc, head_policy, events, blob, last_change_before(end), authors_upto(end), end)
+        steps = _chain(doc, head_policy, events, blob, last_change_before(end), authors_upto(end), end,
+                       lambda: trust.secrecy_codes(doc, blob, head_policy))
     valid = {a.commit: True for s in steps for a in s.approvals}
     if publication is not None and publication.state != "published":
         state = publication.state

@@ -9,6 +9,7 @@ their own key changes the file, not the effective policy.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from dataclasses import dataclass
@@ -173,6 +174,18 @@ class Trust:
             return None
         self.documents([(blob, path)])
         return self._docs.get(f"{blob}:{path}") if self._docs is not None else None
+
+    def secrecy_codes(self, doc: Document, blob: str, policy: Policy) -> frozenset[str]:
+        """Codes the secrecy scan finds in ``doc`` under ``policy`` (cached by blob and checks)."""
+        from gkctl.rules import secrecy_findings  # rules imports policy; keep this module light
+
+        if self._docs is None:
+            self._docs = self._load_docs()
+        key = f"sec:{blob}:{doc.path}:{hashlib.sha1(repr(policy.secrecy).encode()).hexdigest()}"
+        if key not in self._docs:
+            self._docs[key] = frozenset(f.code for f in secrecy_findings(doc, policy))  # type: ignore[assignment]
+            self._docs_dirty = True
+        return self._docs[key]  # type: ignore[return-value]
 
     def _load_docs(self) -> dict[str, Document | None]:
         try:

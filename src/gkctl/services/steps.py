@@ -246,7 +246,10 @@ def publishable(repo: Repository, ctx: _Ctx) -> None:
     missing = [s.label for s in state.steps if not s.done]
     if missing:
         raise RuleError(t("workflow.refuse.not_ready", steps="、".join(missing)), state.path)
-    errors = [f for f in check_document(doc, Context(ctx.policy, repo.root, today_beijing())) if f.is_error]
+    # secrecy hits the office waived in its (valid) signed check do not block publication
+    waived = {code for s in state.steps if s.name == "check" for a in s.approvals for code in a.trailers.get("gkctl-waive", ())}
+    errors = [f for f in check_document(doc, Context(ctx.policy, repo.root, today_beijing()))
+              if f.is_error and f.code not in waived]  # fmt: skip
     if errors:
         raise RuleError(t("workflow.refuse.invalid", message=errors[0].message), errors[0].path, errors[0].line)
 
