@@ -118,7 +118,10 @@ def hook_install(
 
 @hook_app.command("pre-commit", hidden=True)
 def hook_pre_commit(repo: RepoOpt = None) -> None:
-    """（由 git 调用）检查暂存的文件。"""
+    """（由 git 调用）检查暂存的文件。
+
+    示例（手工试运行）：git add docs/2026/x.md && gkctl hook pre-commit
+    """
     findings = svc.pre_commit(_git_root(repo))
     if findings:
         print_findings(findings)
