@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,11 @@ def _warn(findings: list[Finding]) -> None:
         label = t("cli.error") if f.is_error else t("cli.warning")
         style = "red" if f.is_error else "yellow"
         err_console.print(f"{where}[{style}]{label}[/{style}][{f.code}] {f.message}", soft_wrap=True, markup=True)
+
+
+def _working(key: str) -> AbstractContextManager[object]:
+    """A spinner on a terminal while the history is read; nothing on a pipe."""
+    return err_console.status(t(key)) if err_console.is_terminal else nullcontext()
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -62,7 +68,8 @@ def annual(
     from gkctl.services.report import annual_report, render_report, write_as_document
 
     r = repository(repo)
-    result = annual_report(r, year if year is not None else r.today.year - 1)
+    with _working("report.working"):
+        result = annual_report(r, year if year is not None else r.today.year - 1)
     _warn(result.findings)
     if not result.ok:
         err_console.print(t("report.checks_failed", count=sum(f.is_error for f in result.findings)), markup=False)
@@ -98,7 +105,8 @@ def audit(
     from gkctl.services.report import audit_findings
 
     r = repository(repo)
-    years, found = audit_findings(r, year)
+    with _working("audit.working"):
+        years, found = audit_findings(r, year)
     errors = sum(f.is_error for f in found)
     if fmt == AuditFormat.json:
         print_json({"years": list(years), "errors": errors, "warnings": len(found) - errors,
@@ -130,5 +138,6 @@ def assess(
     from gkctl.services.report import assessment, render_assessment
 
     r = repository(repo)
-    result = assessment(r, year if year is not None else r.today.year - 1)
+    with _working("report.working"):
+        result = assessment(r, year if year is not None else r.today.year - 1)
     _write(render_assessment(result, fmt.value), out)
