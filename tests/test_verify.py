@@ -220,3 +220,29 @@ def test_admin_breaking_the_policy_is_reported_with_file_and_line(bureau: Bureau
     assert res.exit_code == 1
     line = next(ln for ln in res.stdout.splitlines() if "[GK411]" in ln)
     assert "policies/people.yaml:" in line and "重复的键" in line
+
+
+def _step(b: Bureau, pid: str, subject: str, trailers: dict[str, str]) -> None:
+    b.act(pid)
+    message = subject + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
+    commit(b.work, message, [], allow_empty=True)
+
+
+def test_index_number_is_never_reused(bureau: Bureau, cli: Cli) -> None:
+    taken = bureau.git("log", "-1", "--grep=Gkctl-Index", "--format=%(trailers:key=Gkctl-Index,valueonly)").strip()
+    rel = bureau.draft("关于第二份文件的通知")
+    bureau.approve_all(rel)
+    _step(bureau, "wang", "发布", {"Gkctl-Step": "publish", "Gkctl-Document": Path(rel).stem, "Gkctl-Path": rel,
+                                 "Gkctl-Blob": bureau.blob(rel), "Gkctl-Index": taken,
+                                 "Gkctl-Published": "2026-11-20"})  # fmt: skip
+    res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work))
+    assert res.exit_code == 1 and "[GK450]" in res.stdout and taken in res.stdout
+
+
+def test_step_naming_a_blob_that_is_not_at_its_path(bureau: Bureau, cli: Cli) -> None:
+    rel = bureau.draft("关于第三份文件的通知")
+    _step(bureau, "li", "审稿通过", {"Gkctl-Step": "review", "Gkctl-Document": Path(rel).stem, "Gkctl-Path": rel,
+                                    "Gkctl-Blob": "0123456789abcdef0123456789abcdef01234567",
+                                    "Gkctl-Verdict": "approve"})  # fmt: skip
+    res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work))
+    assert res.exit_code == 1 and "[GK443]" in res.stdout
