@@ -74,3 +74,13 @@ def test_fill_placeholders_and_literal_braces() -> None:
     with pytest.raises(InputError) as exc:
         fill("第一行\n第二行{未知}", {"年度": 2025}, "reports/2025/annual.yaml", 4)
     assert exc.value.line == 6 and "未知" in exc.value.message and "年度" in exc.value.message
+
+
+def test_typed_figures_are_flagged_with_their_line(tmp_path: Path) -> None:
+    from gkctl.report.assemble import hard_figures
+
+    n = _load(tmp_path, GOOD.replace("五、存在的主要问题及改进情况: 无。",
+                                     "五、存在的主要问题及改进情况: |\n    第一段。\n    全年收到申请25件，20个工作日内答复。"))
+    found = hard_figures(n)
+    assert [(f.code, f.line) for f in found] == [("GK713", 5)]
+    assert "25件" in found[0].message and found[0].severity == "warning"

@@ -5,6 +5,7 @@ Kept apart from the services so that a test can build a whole report from hand-m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -87,6 +88,22 @@ def figures(data: ReportData, table3: Table3, table4: dict[str, dict[str, int]])
     return out
 
 
+_HARD_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:件|条|元|万元)")
+CODE_HARD_FIGURE = "GK713"
+
+
+def hard_figures(narrative: Narrative) -> list[Finding]:
+    """Counts typed into the narrative instead of placeholders can disagree with the tables."""
+    out: list[Finding] = []
+    for heading, raw in narrative.sections.items():
+        start = narrative.section_lines.get(heading)
+        for index, line in enumerate(raw.splitlines()):
+            for match in _HARD_FIGURE.finditer(line):
+                out.append(Finding(CODE_HARD_FIGURE, "warning", narrative.path, start + index + 1 if start else None,
+                                   t("report.hard_figure", text=match.group(0), heading=heading)))
+    return out
+
+
 def deadline_findings(year: int, today: date, path: str) -> list[Finding]:
     """条例 art. 49: a 部门 publishes last year's report by 31 January."""
     if year >= today.year:
@@ -117,6 +134,7 @@ def assemble(data: ReportData, today: date) -> tuple[AnnualReport, list[Finding]
             sentence = FEE_SENTENCE.format(amount=figs["收费金额"], count=count) if count else NO_FEE_SENTENCE
             text = sentence if text == PENDING_TEXT else sentence + "\n\n" + text
         sections[heading] = text
+    found += hard_figures(data.narrative)
     found += checks.check_table3(table3)
     found += checks.check_table4(table4)
     if data.narrative.previous_out is not None:
