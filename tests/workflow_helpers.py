@@ -60,18 +60,21 @@ class Bureau:
     """A gkctl repository whose admin added the people above, each with a real ssh key."""
 
     def __init__(self, root: Path, admin_key, keys_dir: Path) -> None:
-        from gkctl.services.people import add_person
-        from gkctl.services.repository import Repository
+        from gkctl.yamlio import dump_yaml
         from sig_helpers import make_ssh_key, use_ssh_key
 
         self.root = root
         self.keys = {"admin": admin_key}
         self._use = use_ssh_key
-        repo = Repository(root)
+        # one admin-signed commit adding everyone (``gkctl people add`` is tested on its own)
+        people_file = root / "policies/people.yaml"
+        entries = []
         for pid, (name, section, roles) in PEOPLE.items():
             key = make_ssh_key(keys_dir, pid)
             self.keys[pid] = key
-            add_person(repo, pid, name, section, roles, key.line)
+            entries.append({"id": pid, "name": name, "section": section, "roles": roles, "keys": [key.line]})
+        people_file.write_text(people_file.read_text(encoding="utf-8") + dump_yaml(entries), encoding="utf-8")
+        self.commit_file("admin", "policies/people.yaml", "人员变更：新增审核人员")
 
     @property
     def repo(self):
