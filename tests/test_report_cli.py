@@ -133,3 +133,10 @@ def test_as_document_writes_an_annual_report_document(repo: Path, cli) -> None:
     assert len(list((repo / "docs" / "2026").glob("*.md"))) == 1
     val = cli("validate", rel, cwd=repo)
     assert val.exit_code == 0, val.output
+
+
+def test_as_document_refuses_an_incomplete_narrative(repo: Path, cli) -> None:
+    res = cli("report", "annual", "--year", "2025", "--as-document", "--drafter", "admin", cwd=repo)
+    assert res.exit_code == 2
+    assert "reports/2025/annual.yaml" in res.stderr and "一、总体情况" in res.stderr
+    assert not (repo / "docs" / "2026").exists()

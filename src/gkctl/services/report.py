@@ -17,10 +17,10 @@ from gkctl.gitutil import git_bytes, has_commits
 from gkctl.i18n import t
 from gkctl.policy import Policy
 from gkctl.report import render
-from gkctl.report.assemble import ReportData, assemble
+from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.compute import count_normative
 from gkctl.report.model import AnnualReport
-from gkctl.report.narrative import Narrative, load_narrative
+from gkctl.report.narrative import Narrative, load_narrative, narrative_path
 from gkctl.report.readback import carried_out
 from gkctl.services.repository import Repository
 
@@ -166,6 +166,9 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
     from gkctl.services.new import next_id
 
     policy = repo.policy
+    missing = [h for h, text in report.sections.items() if PENDING_TEXT in text]
+    if missing:
+        raise InputError(t("report.document_incomplete", sections="、".join(missing)), narrative_path(report.year))
     if policy.columns.category(REPORT_CATEGORY) is None:
         raise InputError(t("report.no_category", category=REPORT_CATEGORY), "policies/columns.yaml")
     person_id = drafter
