@@ -91,8 +91,8 @@ def doc_from_git(
     )  # fmt: skip
 
 
-def site_input(docs: list[SiteDocument], **kw: object) -> SiteInput:
-    return SiteInput(ORG, COLUMNS, tuple(docs), BUILD_TIME, rev="0" * 40, **kw)  # type: ignore[arg-type]
+def site_input(docs: list[SiteDocument], build_time: datetime = BUILD_TIME, **kw: object) -> SiteInput:
+    return SiteInput(ORG, COLUMNS, tuple(docs), build_time, rev="0" * 40, **kw)  # type: ignore[arg-type]
 
 
 def fetcher(root: Path):

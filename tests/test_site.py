@@ -8,7 +8,7 @@ import json
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.model import safe_file_name, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 from gkctl.site.render import load_templates
-from site_helpers import all_files, build, doc_from_git, document_text, git_repo, site_input
+from site_helpers import BUILD_TIME, all_files, build, doc_from_git, document_text, git_repo, site_input
 
 EVIL = """# 标题
 
@@ -294,8 +294,12 @@ def test_later_builds_rerender_only_what_changed(tmp_path: Path, corpus: tuple[P
     )
     docs[7] = doc_from_git(root, commit2, "docs/2026/audit-03.md", doc_id="2026-sj-003", serial=13,
                            published=docs[7].published_at)  # fmt: skip
-    changed = build(site_input(docs), out, root)
+    later = site_input(docs, build_time=BUILD_TIME + timedelta(days=3))  # a new REV, a later commit date
+    changed = build(later, out, root)
     assert changed.rendered == same.rendered + 1
+    fresh = tmp_path / "fresh"
+    build(later, fresh, root)
+    assert all_files(out) == all_files(fresh)  # what was skipped is exactly what a full build makes
     assert "更正后的正文" in (out / "doc" / f"{docs[7].published_at.year}" / "2026-sj-003.html").read_text()
     changed_templates = load_templates(
         {"_list.html": b"<ul>{% for d in docs %}<li>{{ d.title }}</li>{% endfor %}</ul>"}

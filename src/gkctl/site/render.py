@@ -192,7 +192,6 @@ def render_site(
     common = {
         "org": site.org,
         "top_columns": s.top,
-        "build_date": site.build_time.date().isoformat(),
     }
     pages = 0
     rendered = 0
@@ -223,7 +222,8 @@ def render_site(
     attachments = _write_attachments(s.listed, staging, fetch_many)
 
     blocks = [{"column": v, "docs": s.subtree_docs[v.slug][:HOME_ITEMS]} for v in s.top]
-    page("index.html", "home.html", blocks=blocks, page_kind="home")
+    # Only the home page shows the REV's date: every other page changes only when its content does.
+    page("index.html", "home.html", blocks=blocks, page_kind="home", build_date=site.build_time.date().isoformat())
     forms = [
         {"doc": d, "attachment": a}
         for d in s.listed
