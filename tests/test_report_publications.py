@@ -68,6 +68,9 @@ def test_this_years_carry_in_is_checked_against_last_years_published_report(
 ) -> None:
     b = Bureau(repo, admin_key, tmp_path / "people-keys")
     _app(repo, "2024-001", "2024-12-20", "2025-01-06")  # open at the end of 2024: carried into 2025
+    narrative = repo / "reports" / "2024" / "annual.yaml"
+    narrative.parent.mkdir(parents=True)
+    narrative.write_text("sections:\n  总体情况: 概述。\n  存在的主要问题及改进情况: 无。\n", encoding="utf-8")
     res = cli("report", "annual", "--year", "2024", "--as-document", "--drafter", "clerk", cwd=repo)
     assert res.exit_code == 0, res.output
     rel = res.stdout.strip()
