@@ -246,3 +246,22 @@ def test_step_naming_a_blob_that_is_not_at_its_path(bureau: Bureau, cli: Cli) ->
                                     "Gkctl-Verdict": "approve"})  # fmt: skip
     res = cli("verify", "HEAD~1..HEAD", "-C", str(bureau.work))
     assert res.exit_code == 1 and "[GK443]" in res.stdout
+
+
+def test_caches_change_nothing(bureau: Bureau, cli: Cli) -> None:
+    """Verdicts and validation results are cached by object ids; a damaged cache is ignored."""
+    rel = bureau.draft("关于缓存的说明")
+    path = bureau.work / rel
+    path.write_text(path.read_text(encoding="utf-8").replace("attribute: 主动公开", "attribute: 随便公开"),
+                    encoding="utf-8")  # fmt: skip
+    bureau.act("zhang")
+    commit(bureau.work, "改坏了", [rel])
+    first = cli("verify", "-C", str(bureau.work), "--format", "json")
+    cache = bureau.work / ".git" / "gkctl"
+    assert (cache / "verify-docs-v1.marshal").is_file()
+    assert cli("verify", "-C", str(bureau.work), "--format", "json").stdout == first.stdout
+    for f in cache.iterdir():
+        f.write_bytes(b"\x00damaged")
+    again = cli("verify", "-C", str(bureau.work), "--format", "json")
+    assert again.stdout == first.stdout and again.exit_code == first.exit_code == 1
+    assert "随便公开" in first.stdout

@@ -10,6 +10,9 @@ the commit, the document and a stable ``GK4xx`` code (``GK1xx`` for document rul
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -20,8 +23,8 @@ from gkctl.document import parse_document
 from gkctl.errors import GkctlError, InputError
 from gkctl.findings import Finding
 from gkctl.gitutil import git, git_bytes
-from gkctl.history import CommitRecord, History, load_history
-from gkctl.i18n import t
+from gkctl.history import CommitRecord, History, git_dir, load_history
+from gkctl.i18n import current_lang, t
 from gkctl.policy import Policy, load_policy_from_files
 from gkctl.rules import Context, check_document
 from gkctl.signatures import BEIJING, check_signatures
@@ -279,26 +282,69 @@ def _broken_policy(rec: CommitRecord, trust: Trust) -> Violation | None:
     return None
 
 
+VALIDATION_CACHE = "verify-docs-v1.marshal"
+
+
 def _document_findings(root: Path, trust: Trust, records: list[CommitRecord]) -> list[Violation]:
-    """Validation errors of every document version a commit wrote (its own effective policy)."""
-    todo = [(rec, ch) for rec in records for ch in rec.changes
-            if ch.new_blob and ch.path.startswith("docs/") and ch.path.endswith(".md")]  # fmt: skip
-    if not todo:
-        return []
-    trust.prefetch([ch.new_blob for _, ch in todo if ch.new_blob])
-    seen: dict[tuple[str, str, int], tuple[str, list[Finding]]] = {}
-    out: list[Violation] = []
-    for rec, ch in todo:
+    """Validation errors of every document version a commit wrote (its own effective policy).
+
+    Results are cached under ``.git/gkctl/`` by (blob, path, policy files, day, language):
+    all inputs of the rules, so a cached entry is exactly what validating again would give.
+    """
+    todo = []
+    for rec in records:
+        docs = [ch for ch in rec.changes if ch.new_blob and ch.path.startswith("docs/") and ch.path.endswith(".md")]
+        if not docs:
+            continue
         policy = _policy_at(trust, rec)
         if policy is None:
             continue
         day = datetime.fromtimestamp(rec.committer_time, BEIJING).date()
-        memo = (ch.new_blob or "", ch.path, id(policy))
-        if memo not in seen:
-            seen[memo] = _validate_blob(trust.blob(ch.new_blob or "") or b"", ch.path, policy, day)
-        doc_id, findings = seen[memo]
-        out += [Violation(rec.id, f.code, f.message, f.path, f.line, doc_id) for f in findings]
+        pkey = _policy_key(trust, rec)
+        todo += [(rec, ch, policy, day, f"{ch.new_blob}\0{ch.path}\0{pkey}\0{day}\0{current_lang()}") for ch in docs]
+    if not todo:
+        return []
+    cache_file = git_dir(root) / "gkctl" / VALIDATION_CACHE
+    cache = _load_marshal(cache_file)
+    trust.prefetch([ch.new_blob for _, ch, _, _, key in todo if key not in cache and ch.new_blob])
+    fresh = False
+    out: list[Violation] = []
+    for rec, ch, policy, day, key in todo:
+        entry = cache.get(key)
+        if not (isinstance(entry, tuple) and len(entry) == 2):
+            doc_id, findings = _validate_blob(trust.blob(ch.new_blob or "") or b"", ch.path, policy, day)
+            entry = (doc_id, [(f.code, f.severity, f.path, f.line, f.message) for f in findings])
+            cache[key] = entry
+            fresh = True
+        doc_id, rows = entry
+        out += [Violation(rec.id, code, msg, path, line, doc_id, sev) for code, sev, path, line, msg in rows]
+    if fresh:
+        _save_marshal(cache_file, cache)
     return out
+
+
+def _policy_key(trust: Trust, rec: CommitRecord) -> str:
+    """A stable name for the policy files in effect after ``rec`` (their paths and blob ids)."""
+    eff = trust._eff.get(rec.id) or ()
+    return hashlib.sha1(repr(eff).encode()).hexdigest()
+
+
+def _load_marshal(path: Path) -> dict[str, object]:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_marshal(path: Path, data: dict[str, object]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache we cannot write only costs time
 
 
 def _validate_blob(raw: bytes, path: str, policy: Policy, day: date) -> tuple[str, list[Finding]]:
