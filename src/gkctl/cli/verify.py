@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -52,7 +53,11 @@ def verify_cmd(
 
     退出码 0 通过，1 有问题，2 用法错误。示例：gkctl verify --root 3b18e512dba7 origin/main..HEAD
     """
-    result = verify(_git_root(repo), revrange, root)
+    root_dir = _git_root(repo)
+    # a spinner on a terminal (the work is one history pass, not a countable loop); nothing on a pipe
+    busy = err_console.status(t("verify.running")) if err_console.is_terminal else nullcontext()
+    with busy:
+        result = verify(root_dir, revrange, root)
     if fmt is VerifyFormat.json:
         print_json(result.as_dict())
     elif fmt is VerifyFormat.github:
