@@ -131,3 +131,21 @@ def test_unknown_applicant_type_names_the_application() -> None:
     with pytest.raises(InputError) as exc:
         count_table3([bad], 2025)
     assert "2025-98" in exc.value.message and "个体工商户" in exc.value.message
+
+
+def test_register_result_rows_match_the_report_table() -> None:
+    """The register validates results against its own list; it must be the table's rows 3-23."""
+    from gkctl.applications import RESULT_ROWS
+
+    assert [(T.TABLE3_ROWS[i].result, T.TABLE3_ROWS[i].reason) for i in T.RESULT_ROW_RANGE] == RESULT_ROWS
+
+
+def test_register_spellings_of_a_sub_item_are_counted() -> None:
+    """The register accepts 1, 1.属于国家秘密 and straight quotes; the report must count them the same."""
+    apps = [
+        App("a", d(2025, 3, 1), d(2025, 3, 5), "不予公开", "1", NP),
+        App("b", d(2025, 3, 1), d(2025, 3, 5), "不予公开", '危及"三安全一稳定"', NP),
+        App("c", d(2025, 3, 1), d(2025, 3, 5), "其他处理", "逾期不补正", NP),
+    ]
+    rows = count_table3(apps, 2025).rows
+    assert rows[4][NP] == 1 and rows[6][NP] == 1 and rows[20][NP] == 1
