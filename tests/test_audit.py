@@ -223,3 +223,15 @@ def test_tampered_commit_has_a_bad_signature(bureau: Bureau) -> None:
     found = _codes(_audit(bureau.root))
     [bad] = [f for f in found["GK805"] if f.message.startswith(f"提交 {sha[:10]}")]
     assert "签名无效" in bad.message and bad.severity == "error"
+
+
+def test_every_audit_code_has_an_article_and_both_languages() -> None:
+    from gkctl.audit import RULES
+    from gkctl.i18n import catalogue
+
+    cat = catalogue()
+    for code, (key, art) in RULES.items():
+        assert code.startswith("GK8") and art.startswith(("制度第", "条例第"))
+        assert set(cat[key]) >= {"zh", "en"}, key
+    report_keys = [k for k in cat if k.startswith(("report.", "audit."))]
+    assert all(cat[k].get("zh") and cat[k].get("en") for k in report_keys)
