@@ -184,12 +184,13 @@ class Policy:
     people: People
     calendar_data: dict[str, Any] | None
     calendar_path: str = f"{POLICY_DIR}/calendar.yaml"
+    calendar_loaded: Loaded | None = None  # lends line numbers to calendar errors
 
     @cached_property
     def calendar(self) -> WorkCalendar:
         from gkctl.calendar import WorkCalendar
 
-        return WorkCalendar.from_policy_dict(self.calendar_data, self.calendar_path)
+        return WorkCalendar.from_policy_dict(self.calendar_data, self.calendar_path, self.calendar_loaded)
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -398,6 +399,7 @@ def load_policy_from_files(read: Callable[[str], bytes | None] | Mapping[str, by
         secrecy=_secrecy(reader(p + "secrecy.yaml")),  # type: ignore[arg-type]
         people=_people(reader(p + "people.yaml"), workflow.roles),  # type: ignore[arg-type]
         calendar_data=cal.data if cal else None,
+        calendar_loaded=cal.loaded if cal else None,
     )
 
 

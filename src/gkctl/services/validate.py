@@ -59,4 +59,4 @@ def _other_records(repo: Repository) -> list[Finding]:
         from gkctl.applications import check_records  # type: ignore[attr-defined]
     except ImportError:
         return []
-    return list(check_records(repo.root, repo.policy))
+    return list(check_records(repo.root, repo.policy, repo.today))
