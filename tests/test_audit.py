@@ -120,12 +120,19 @@ def test_changes_after_sign_off_and_unsigned_content(bureau: Bureau) -> None:
     (bureau.root / LATE).write_text((bureau.root / LATE).read_text(encoding="utf-8") + "\n无签名修改。\n",
                                     encoding="utf-8")
     run_git(bureau.root, "commit", "-q", "--no-gpg-sign", "-am", "无签名修改")
+    register = bureau.root / "applications" / "2026" / "2026-001.yaml"
+    register.parent.mkdir(parents=True)
+    register.write_text("id: 2026-001\nreceived: 2026-11-20\nchannel: 网络\napplicant: {type: 自然人, name: 王五}\n"
+                        "request: 申请公开\n", encoding="utf-8")
+    run_git(bureau.root, "add", "applications")
+    run_git(bureau.root, "commit", "-q", "--no-gpg-sign", "-m", "无签名登记")
     found = _codes(_audit(bureau.root))
     changed = {f.path for f in found["GK806"]}
     assert changed == {DOC, LATE}
     assert any("张三" in f.message or "clerk" in f.message for f in found["GK806"] if f.path == DOC)
-    [unsigned] = found["GK805"]
+    unsigned, register_change = found["GK805"]
     assert "无签名修改" in unsigned.message and "第二十二条第（八）项" in unsigned.message
+    assert "无签名登记" in register_change.message
 
 
 def test_hand_made_publication_without_chain_and_repeal_without_notice(bureau: Bureau) -> None:

@@ -29,6 +29,7 @@ ANNUAL = "政府信息公开年报"
 FORM_WORD = "申请表"
 PUBLIC = "主动公开"
 PUBLISH_PROBLEMS = ("workflow.bad.not_ready", "workflow.bad.attribute", "workflow.bad.unreadable")
+RECORD_FOLDERS = ("docs/", "applications/", "appeals/", "reports/")  # what someone must answer for
 SIGNATURE_PROBLEMS = ("workflow.bad.unsigned", "workflow.bad.unknown_key", "workflow.bad.inactive")
 
 # finding code -> (message key, the articles it breaches)
@@ -161,7 +162,7 @@ def invalid_steps(inp: AuditInput) -> list[Finding]:
 def _touches_content(rec: CommitRecord) -> bool:
     from gkctl.policy import is_policy_path
 
-    return bool(rec.step) or any(c.path.startswith("docs/") or is_policy_path(c.path) for c in rec.changes)
+    return bool(rec.step) or any(c.path.startswith(RECORD_FOLDERS) or is_policy_path(c.path) for c in rec.changes)
 
 
 def signatures(inp: AuditInput) -> list[Finding]:
