@@ -265,3 +265,30 @@ def test_caches_change_nothing(bureau: Bureau, cli: Cli) -> None:
     again = cli("verify", "-C", str(bureau.work), "--format", "json")
     assert again.stdout == first.stdout and again.exit_code == first.exit_code == 1
     assert "随便公开" in first.stdout
+
+
+def test_process_count_does_not_grow_with_history(bureau: Bureau, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One history pass: the git processes verify starts do not depend on the number of commits."""
+    from gkctl.services.verify import verify
+
+    spawned: list[object] = []
+    real = subprocess.Popen.__init__
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        spawned.append(args[0] if args else kwargs.get("args"))
+        real(self, *args, **kwargs)
+
+    def processes() -> int:
+        (bureau.work / ".git" / "gkctl").exists() and shutil.rmtree(bureau.work / ".git" / "gkctl")
+        spawned.clear()
+        with monkeypatch.context() as m:
+            m.setattr(subprocess.Popen, "__init__", counting)
+            assert verify(bureau.work).ok
+        return len(spawned)
+
+    bureau.act("zhang")
+    commit(bureau.work, "日常提交", [], allow_empty=True)
+    before = processes()
+    for i in range(25):
+        commit(bureau.work, f"日常提交 {i}", [], allow_empty=True)
+    assert processes() == before
