@@ -140,3 +140,13 @@ def test_as_document_refuses_an_incomplete_narrative(repo: Path, cli) -> None:
     assert res.exit_code == 2
     assert "reports/2025/annual.yaml" in res.stderr and "一、总体情况" in res.stderr
     assert not (repo / "docs" / "2026").exists()
+
+
+def test_explain_lists_where_each_application_is_counted(repo: Path, cli) -> None:
+    _bureau(repo)
+    res = cli("report", "annual", "--year", "2025", "--explain", cwd=repo)
+    assert res.exit_code == 0, res.output
+    lines = {line.split("│")[1].strip(): line for line in res.stdout.splitlines() if line.count("│") >= 4}
+    assert "二、三（一）、三（七）" in lines["2024-007"] and "自然人" in lines["2024-007"]
+    assert "一、三（三）1、三（七）" in lines["2025-001"]
+    assert "一、四" in lines["2025-002"]

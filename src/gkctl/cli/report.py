@@ -53,6 +53,7 @@ def annual(
     out: Annotated[Path | None, typer.Option("--out", help="写入文件（默认输出到标准输出）")] = None,
     as_document: Annotated[bool, typer.Option("--as-document", help="写成“政府信息公开年报”类文件，走正常审核发布流程")] = False,
     drafter: Annotated[str | None, typer.Option("--drafter", help="--as-document 时的拟稿人编号（默认签名密钥的主人）")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="列出每件申请计入表三的哪些行和列，便于人工核对")] = False,
     repo: RepoOpt = None,
 ) -> None:
     """生成政府信息公开工作年度报告：一至六部分，表二、表三、表四按 2021 年国家格式计算并校验。
@@ -65,9 +66,17 @@ def annual(
 
     示例：gkctl report annual --year 2025 --format html --out 年报2025.html
     """
-    from gkctl.services.report import annual_report, render_report, write_as_document
+    from gkctl.services.report import annual_report, placements, render_report, write_as_document
 
     r = repository(repo)
+    if explain:
+        from gkctl.cli.common import table
+
+        tb = table(t("report.explain.id"), t("report.explain.column"), t("report.explain.rows"))
+        for app_id, _path, column, rows in placements(r, year if year is not None else r.today.year - 1):
+            tb.add_row(app_id, column, "、".join(rows))
+        console.print(tb)
+        return
     with _working("report.working"):
         result = annual_report(r, year if year is not None else r.today.year - 1)
     _warn(result.findings)

@@ -133,6 +133,17 @@ def annual_report(repo: Repository, year: int) -> AnnualResult:
     return AnnualResult(report, found)
 
 
+def placements(repo: Repository, year: int) -> list[tuple[str, str, str, list[str]]]:
+    """Where each application is counted in table 三: (id, file, column, row names), for checking by hand."""
+    from gkctl.applications import load_applications
+    from gkctl.report.compute import count_table3
+    from gkctl.report.tables import short_row_name
+
+    apps = {a.id: a for a in load_applications(repo.root)}
+    result = count_table3(list(apps.values()), year)
+    return [(p.app_id, apps[p.app_id].path, p.column, [short_row_name(i) for i in p.rows]) for p in result.placements]
+
+
 def render_report(report: AnnualReport, fmt: str) -> str:
     if fmt == "html":
         return render.render_html(report)
