@@ -146,8 +146,9 @@ def collect(root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path |
         cache.close()
     warnings: list[str] = []
     documents: list[SiteDocument] = []
+    sizes = _attachment_blobs(root, records, bodies)
     for rec in records:
-        doc = _site_document(root, rec, bodies.get(rec.blob), policy, warnings)
+        doc = _site_document(rec, bodies.get(rec.blob), policy, sizes, warnings)
         if doc is not None:
             documents.append(doc)
     site = SiteInput(
@@ -206,8 +207,24 @@ def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
         return dict(pool.map(_render_one, items, chunksize=32))
 
 
+def _attachment_blobs(root: Path, records: list[Any], bodies: dict[str, Rendered]) -> dict[str, tuple[str, int]]:
+    """Blob id and size of every attachment, ``commit:path`` → (blob, size), in one git call."""
+    names: list[str] = []
+    for rec in records:
+        body = bodies.get(rec.blob)
+        if rec.state == "withdrawn" or body is None:
+            continue
+        for file, _ in json.loads(body.meta).get("attachments", []):
+            norm = safe_repo_path(file)
+            if norm is None or "\n" in norm:
+                raise RuleError(t("site.bad_attachment", file=file), rec.path)
+            names.append(f"{rec.commit}:{norm}")
+    names = sorted(set(names))
+    return {n: got for n, got in zip(names, blob_sizes(root, names), strict=True) if got is not None}
+
+
 def _site_document(
-    root: Path, rec: Any, body: Rendered | None, policy: Policy, warnings: list[str]
+    rec: Any, body: Rendered | None, policy: Policy, sizes: dict[str, tuple[str, int]], warnings: list[str]
 ) -> SiteDocument | None:
     org = policy.org
     if rec.state == "withdrawn":
@@ -243,24 +260,18 @@ def _site_document(
         body_html=body.html,
         summary=meta.get("summary", ""),
         text=body.text,
-        attachments=_attachments(root, rec, meta.get("attachments", [])),
+        attachments=_attachments(rec, meta.get("attachments", []), sizes),
         notice=(rec.notice or "") if rec.state == "repealed" else "",
         notice_date=rec.notice_date if rec.state == "repealed" else None,
         normative=category.normative,
     )
 
 
-def _attachments(root: Path, rec: Any, items: list[list[str]]) -> tuple[SiteAttachment, ...]:
-    files = []
-    for file, _ in items:
-        norm = safe_repo_path(file)
-        if norm is None or "\n" in norm:
-            raise RuleError(t("site.bad_attachment", file=file), rec.path)
-        files.append(norm)
-    found = blob_sizes(root, [f"{rec.commit}:{file}" for file in files])
+def _attachments(rec: Any, items: list[list[str]], sizes: dict[str, tuple[str, int]]) -> tuple[SiteAttachment, ...]:
     out: list[SiteAttachment] = []
     used: set[str] = set()
-    for i, ((file, title), got) in enumerate(zip(items, found, strict=True), start=1):
+    for i, (file, title) in enumerate(items, start=1):
+        got = sizes.get(f"{rec.commit}:{safe_repo_path(file)}")
         if got is None:
             raise RuleError(t("site.missing_object", rev=rec.commit[:12], what=file), rec.path)
         name = safe_file_name(file, f"attachment-{i}")
