@@ -12,6 +12,7 @@ from docs_helpers import write_doc
 from gkctl.services import steps
 from gkctl.services.report import assessment, render_assessment
 from gkctl.services.repository import Repository
+from report_helpers import built_once, clone
 from workflow_helpers import Bureau
 
 ON_TIME = "docs/2026/2026-bgs-001.md"  # 办公室, formed 2026-06-29, published 2026-07-01
@@ -29,9 +30,20 @@ def _chain(b: Bureau, ref: str) -> None:
         steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
 
 
-@pytest.fixture
-def bureau(repo: Path, admin_key, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Bureau:
-    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+def _build(root: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from conftest import CODE, ORG
+    from gkctl.services.init import init_repository
+    from sig_helpers import make_ssh_key, use_ssh_key
+
+    root.mkdir()
+    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True)
+    admin_key = make_ssh_key(keys, "admin")
+    use_ssh_key(root, admin_key)
+    init_repository(root, org=ORG, code=CODE, admin_id="admin", admin_name="王主任", admin_key=admin_key.line)
+    repo = root
+    b = Bureau(repo, admin_key, keys / "people")
     monkeypatch.setattr(steps, "today_beijing", lambda: date(2026, 7, 1))
     write_doc(repo, ON_TIME, drafter="clerk")
     write_doc(repo, LATE, id="2026-bgs-002", category="工作信息", kind="非公文", formed=date(2026, 3, 2),
@@ -56,11 +68,21 @@ def bureau(repo: Path, admin_key, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"id: {name}\nchannel: 网络\napplicant: {{type: 自然人, name: 王五}}\nrequest: 申请公开\n{body}",
                         encoding="utf-8")
-    return b
 
 
-def test_per_section_figures(bureau: Bureau) -> None:
-    result = assessment(Repository(bureau.root, today=TODAY), 2026)
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_once(_build, tmp_path_factory, "assess")
+
+
+@pytest.fixture
+def bureau(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the module's bureau (read-only tests could share it; a copy keeps them independent)."""
+    return clone(built, tmp_path / "bureau")
+
+
+def test_per_section_figures(bureau: Path) -> None:
+    result = assessment(Repository(bureau, today=TODAY), 2026)
     by = {s.section: s for s in result.sections}
     office, finance = by["办公室"], by["财政审计科"]
     assert (office.drafted, office.proactive, office.on_time, office.late, office.overdue) == (2, 2, 1, 1, 0)
@@ -72,16 +94,16 @@ def test_per_section_figures(bureau: Bureau) -> None:
     assert "经济责任审计科" in by and by["经济责任审计科"].drafted == 0  # every section of the bureau is listed
 
 
-def test_draft_opinion_and_formats(bureau: Bureau, cli) -> None:
-    text = render_assessment(assessment(Repository(bureau.root, today=TODAY), 2026), "md")
+def test_draft_opinion_and_formats(bureau: Path, cli) -> None:
+    text = render_assessment(assessment(Repository(bureau, today=TODAY), 2026), "md")
     assert "| 办公室 | 2 | 2 | 1 | 1 | 0 | 50% | 0 | 0 | 2 | 1 |" in text
     assert "2026年，财政审计科拟稿政务信息2件，其中主动公开1件，按时公开0件（及时率0%），逾期尚未公开1件，" \
            "审核中更正公开属性1件，退回修改1件。" in text
     assert "公开属性源头认定的准确性有待加强" in text and "考核等次：________" in text
-    res = cli("assess", "--year", "2026", "--format", "json", cwd=bureau.root)
+    res = cli("assess", "--year", "2026", "--format", "json", cwd=bureau)
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     office = next(s for s in data["sections"] if s["section"] == "办公室")
     assert office["timely_rate"] == "50%" and office["opinion"].startswith("2026年，办公室拟稿政务信息2件")
-    bad = cli("assess", "--year", "2031", cwd=bureau.root)
+    bad = cli("assess", "--year", "2031", cwd=bureau)
     assert bad.exit_code == 2 and "2031" in bad.stderr
