@@ -57,6 +57,8 @@ _WORKFLOW_CODES = {
     "workflow.bad.index_taken": "GK450",
     "workflow.bad.index_changed": "GK451",
 }
+_ACTOR_PROBLEMS = frozenset(("workflow.bad.unsigned", "workflow.bad.unknown_key", "workflow.bad.inactive",
+                             "workflow.bad.no_policy"))  # fmt: skip
 _SIG_CODES = {"bad": "GK402", "unsupported": "GK405"}
 
 
@@ -144,11 +146,11 @@ def verify_tip(
     out: list[Violation] = []
     first_root = _first_parent_root(hist)
     anchor_id = _anchor(root, anchor) if anchor else None
-    reported: set[tuple[str, str]] = set()
+    reported: set[tuple[str, str, str | None, int | None]] = set()
 
-    def add(v: Violation) -> None:
-        if (v.commit, v.code) not in reported:
-            reported.add((v.commit, v.code))
+    def add(v: Violation) -> None:  # one report per commit, code and place (a step may fail twice)
+        if (v.commit, v.code, v.path, v.line) not in reported:
+            reported.add((v.commit, v.code, v.path, v.line))
             out.append(v)
 
     # the anchor and unrelated roots
@@ -185,7 +187,7 @@ def verify_tip(
             add(broken)
 
     for cid, key, detail in analysis.problems:
-        if wanted(cid):
+        if wanted(cid) and key not in _ACTOR_PROBLEMS:  # those were reported above, once per commit
             add(_workflow_violation(hist.by_id[cid], key, detail))
 
     for v in _document_findings(root, trust, [r for r in checked if not r.is_merge]):
