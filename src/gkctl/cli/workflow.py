@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_json, repository, table
 from gkctl.errors import InputError
@@ -133,6 +134,16 @@ def repeal(
     console.print(t("workflow.done.end", step=t("workflow.state.repealed"), id=res.doc_id, commit=res.commit[:10]))
 
 
+def _wide() -> Console:
+    """The shared console on a terminal; on a pipe a wide one, so ids and 索引号 are not folded."""
+    return console if console.is_terminal else Console(highlight=False, width=160)
+
+
+def _short(when: str) -> str:
+    """``2025-10-15T10:00:00+08:00`` → ``2025-10-15 10:00`` (all times are Beijing time)."""
+    return when[:16].replace("T", " ")
+
+
 def _yes(flag: bool) -> str:
     return t("workflow.status.yes") if flag else t("workflow.status.no")
 
@@ -164,7 +175,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
                 due += f"\n[red]{t('workflow.status.overdue')}[/red]"
             state = d["state_label"] + ("*" if d["unpublished_changes"] else "")
             tb.add_row(d["id"], d["title"], d["attribute"], state, progress, d["index_number"] or "-", due)
-        console.print(tb)
+        _wide().print(tb)
         return
     d = docs[0]
     console.print(f"[bold]{d['title']}[/bold]  {d['id']}  {d['path']}")
@@ -181,8 +192,8 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
         who = f"{s['name']}（{s['person']}）" if s["person"] else "-"
         verdict = t(f"workflow.verdict.{s['verdict']}") if s["verdict"] in ("approve", "reject") else "-"
         valid = _yes(s["valid"]) + (f"：{s['problem']}" if s["problem"] else "")
-        tb.add_row(s["label"], who, s["when"], verdict, valid)
-    console.print(tb)
+        tb.add_row(s["label"], who, _short(s["when"]), verdict, valid)
+    _wide().print(tb)
 
 
 def log(doc: DocArg, fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:
@@ -197,8 +208,8 @@ def log(doc: DocArg, fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None
         who = f"{e['name']}（{e['person']}）" if e["person"] else "-"
         sig = t("workflow.log.good") if not e["problem"] else f"[red]{e['problem']}[/red]"
         verdict = t(f"workflow.verdict.{e['verdict']}") if e["verdict"] in ("approve", "reject") else ""
-        tb.add_row(e["when"], e["label"], f"{who}\n{sig}", verdict, e["commit"][:10])
-    console.print(tb)
+        tb.add_row(_short(e["when"]), e["label"], f"{who}\n{sig}", verdict, e["commit"][:10])
+    _wide().print(tb)
 
 
 def whoami(repo: RepoOpt = None) -> None:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from gkctl import __version__
 from gkctl.errors import GkctlError, InputError
 from gkctl.gitutil import git
 from gkctl.history import git_dir
@@ -23,7 +24,7 @@ from gkctl.signatures import BEIJING
 from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse
 
 STATUS_CACHE = "status-v1.json"
-STATUS_CACHE_VERSION = 1
+STATUS_CACHE_VERSION = 2
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
 
@@ -47,6 +48,8 @@ def due_date(doc_state: DocState, policy: Policy | None) -> tuple[date | None, s
 
 
 def _label(policy: Policy | None, step: str) -> str:
+    if step == "correct":
+        return t("workflow.step.correct")
     rule = policy.workflow.steps.get("review" if step == "correct" else step) if policy else None
     return rule.label if rule else step
 
@@ -113,7 +116,7 @@ def status_data(repo: Repository, ref: str | None = None, today: date | None = N
     """Every document's status (dates as ISO strings), cached by HEAD, day and language."""
     today = today or datetime.now(BEIJING).date()
     head = git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
-    key = {"v": STATUS_CACHE_VERSION, "head": head, "today": today.isoformat(), "lang": current_lang()}
+    key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(), "lang": current_lang()}
     cache_file = git_dir(repo.root) / "gkctl" / STATUS_CACHE
     docs = _read_cache(cache_file, key) if head else None
     if docs is None:

@@ -9,6 +9,7 @@ changes), so a refused command leaves history untouched. The rules are the same 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -53,6 +54,17 @@ class _Ctx:
 
 
 def today_beijing() -> date:
+    """Today in Beijing, or the day of ``GIT_COMMITTER_DATE`` when set: a step's dates (the
+    publication date, a withdrawal's effect) agree with the date of the commit recording it."""
+    stamp = os.environ.get("GIT_COMMITTER_DATE", "").strip()
+    if stamp:
+        try:
+            if stamp.lstrip("@").split()[0].isdigit():
+                return datetime.fromtimestamp(int(stamp.lstrip("@").split()[0]), BEIJING).date()
+            when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            return (when.astimezone(BEIJING) if when.tzinfo else when).date()
+        except (ValueError, OverflowError, OSError):
+            pass
     return datetime.now(BEIJING).date()
 
 
