@@ -139,3 +139,12 @@ def test_analysis_reads_history_once(bureau: Bureau) -> None:
     a = analyse(bureau.root)
     assert a.documents[DOC].state == "ready"
     assert not [p for p in a.problems if p[1] != "workflow.bad.policy_unauthorised"]
+
+
+def test_staged_changes_elsewhere_are_refused(bureau: Bureau) -> None:
+    """A step commit would take whatever is staged along; gkctl refuses instead."""
+    (bureau.root / "docs/2026/other.md").write_text("x\n", encoding="utf-8")
+    run_git(bureau.root, "add", "docs/2026/other.md")
+    with pytest.raises(RuleError) as exc:
+        steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "通过")
+    assert "docs/2026/other.md" in exc.value.message

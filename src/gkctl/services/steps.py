@@ -91,6 +91,10 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
     path = _doc_path(repo, ref)
     if is_dirty(repo.root, [path]):
         raise RuleError(t("workflow.refuse.dirty"), path)
+    staged = git(repo.root, "diff", "--cached", "--name-only", "-z").split("\0")
+    if any(staged):
+        # a step commit takes whatever is staged; one that changes other files counts for nothing
+        raise RuleError(t("workflow.refuse.staged", paths="、".join(p for p in staged if p)))
     analysis = analysis or analyse(repo.root)
     state = analysis.documents.get(path)
     policy = analysis.trust.head_policy

@@ -50,7 +50,7 @@ def _merge(repo: Repository, remote_ref: str) -> bool:
     theirs = git(root, "rev-parse", remote_ref).strip()
     if git(root, "merge-base", theirs, head, check=False).strip() == theirs:
         return False  # nothing new upstream
-    args = ["merge", "--no-edit", "-S" if signing_configured(root) else "--no-gpg-sign"]
+    args = ["merge", "--no-edit", "--ff", "-S" if signing_configured(root) else "--no-gpg-sign"]
     try:
         git(root, *args, remote_ref)
     except GitError:
