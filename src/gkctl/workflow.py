@@ -30,7 +30,7 @@ from pathlib import Path
 from gkctl.document import Document, parse_document
 from gkctl.errors import GkctlError
 from gkctl.history import CommitRecord, History, load_history
-from gkctl.policy import Person, Policy
+from gkctl.policy import Person, Policy, StepRule
 from gkctl.signatures import BEIJING, active_at
 from gkctl.workflow_trust import Trust, build_trust
 
@@ -138,7 +138,7 @@ def _judge(rec: CommitRecord, trust: Trust, blob_in_tree: str | None, path: str)
     detail = actor.detail
     policy = trust.parent_policy(rec)
     if problem is None and policy is not None:
-        rule = policy.workflow.steps.get("review" if step == "correct" else step)
+        rule = step_rule(policy, step)
         if rule is None:
             problem, detail = "workflow.bad.no_such_step", step
         elif person is not None and rule.role not in person.roles:
@@ -426,9 +426,15 @@ def next_index_number(policy: Policy, used: Iterable[str], year: int) -> str:
     return policy.org.index_number(year, max(serials, default=0) + 1)
 
 
+def step_rule(policy: Policy, step: str) -> StepRule | None:
+    """The policy's rule for ``step``; an attribute correction without its own rule is the reviewer's."""
+    rules = policy.workflow.steps
+    return rules.get(step) or (rules.get("review") if step == "correct" else None)
+
+
 def may_act(person: Person, policy: Policy, step: str, when: int) -> str | None:
     """Why ``person`` may not take ``step`` (a message key), or None."""
-    rule = policy.workflow.steps.get("review" if step == "correct" else step)
+    rule = step_rule(policy, step)
     if rule is None:
         return "workflow.bad.no_such_step"
     if not active_at(person, when):

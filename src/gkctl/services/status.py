@@ -21,7 +21,7 @@ from gkctl.i18n import current_lang, t
 from gkctl.policy import Policy
 from gkctl.services.repository import Repository
 from gkctl.signatures import BEIJING
-from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse
+from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
 STATUS_CACHE = "status-v1.json"
 STATUS_CACHE_VERSION = 2
@@ -48,9 +48,9 @@ def due_date(doc_state: DocState, policy: Policy | None) -> tuple[date | None, s
 
 
 def _label(policy: Policy | None, step: str) -> str:
-    if step == "correct":
+    if step == "correct" and (policy is None or "correct" not in policy.workflow.steps):
         return t("workflow.step.correct")
-    rule = policy.workflow.steps.get("review" if step == "correct" else step) if policy else None
+    rule = step_rule(policy, step) if policy else None
     return rule.label if rule else step
 
 

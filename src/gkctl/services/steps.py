@@ -31,6 +31,7 @@ from gkctl.workflow import (
     DocState,
     analyse,
     next_index_number,
+    step_rule,
 )  # fmt: skip
 
 
@@ -109,7 +110,7 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
 
 
 def _require_role(ctx: _Ctx, step: str) -> None:
-    rule = ctx.policy.workflow.steps.get(step)
+    rule = step_rule(ctx.policy, step)
     if rule is None:
         raise RuleError(t("workflow.refuse.no_step", step=step))
     if rule.role not in ctx.person.roles:
@@ -198,7 +199,7 @@ def correct_attribute(repo: Repository, ref: str, attribute: str, reason: str) -
     if not reason.strip():
         raise InputError(t("workflow.refuse.no_message"))
     ctx = _prepare(repo, ref)
-    _require_role(ctx, "review")
+    _require_role(ctx, "correct")
     if attribute not in ctx.policy.disclosure.attributes:
         raise InputError(t("workflow.refuse.bad_attribute", attribute=attribute,
                            allowed="、".join(ctx.policy.disclosure.attributes)))  # fmt: skip
@@ -220,8 +221,7 @@ def correct_attribute(repo: Repository, ref: str, attribute: str, reason: str) -
     try:
         full.write_text(new_text, encoding="utf-8")
         blob = blob_id_of_file(repo.root, ctx.state.path)
-        rule = ctx.policy.workflow.steps["review"]
-        subject = t("workflow.subject.correct", step=rule.label, old=ctx.doc.attribute or "-", new=attribute,
+        subject = t("workflow.subject.correct", step=ctx.policy.workflow.steps["review"].label, old=ctx.doc.attribute or "-", new=attribute,
                     title=ctx.doc.title or ctx.state.doc_id)  # fmt: skip
         trailers = _trailers(ctx, "correct", blob)
         sha = commit(repo.root, _message(subject, t("workflow.reason", text=reason), trailers), [ctx.state.path])
