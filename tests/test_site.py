@@ -136,6 +136,7 @@ def test_document_page_has_the_chongqing_index_block(built: tuple[Path, dict[str
         "发布日期": "2026-02-01",
     }
     assert 'lang="zh-CN"' in page and '<main id="main"' in page and "已废止" in page
+    assert "script-src 'self'" in page  # no inline script runs even if something slipped past the sanitiser
     assert "因上位法修订，本规则废止。" in page and "本文件自 2026-09-01 起废止" in page
     assert 'href="../../files/2026-bgs-003/%E8%A7%84%E5%88%99%E9%99%84%E8%A1%A8.pdf">审计工作规则附表</a>' in page
     assert files["files/2026-bgs-003/规则附表.pdf"] == b"%PDF-1.4 fake attachment bytes\n"
