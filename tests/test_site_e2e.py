@@ -168,3 +168,29 @@ def test_default_output_is_ignored_by_git_and_serve_needs_a_build(bureau_site: t
     assert result.exit_code == 0, result.output
     assert (b.root / "_site" / "index.html").is_file() and (b.root / "_site").is_symlink()
     assert run_git(b.root, "status", "--porcelain") == status_before  # the site and its trees are ignored
+
+
+def test_bureau_templates_override_the_package_ones_from_the_revision(
+    bureau_site: tuple[Bureau, Path], tmp_path: Path, cli
+) -> None:
+    b, _ = bureau_site
+    override = b.root / "templates/site/404.html"
+    override.parent.mkdir(parents=True)
+    override.write_text("{% extends 'base.html' %}{% block title %}找不到{% endblock %}"
+                        "{% block main %}<h1>本局自定义的找不到页面</h1>{% endblock %}", encoding="utf-8")  # fmt: skip
+    b.as_("admin")
+    run_git(b.root, "add", "templates/site/404.html")
+    run_git(b.root, "commit", "-q", "-S", "-m", "自定义网站模板")
+    override.write_text("工作区里未提交的模板 mkuncommitted", encoding="utf-8")
+    out = tmp_path / "custom"
+    result = cli("-C", str(b.root), "build", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "本局自定义的找不到页面" in (out / "404.html").read_text(encoding="utf-8")
+    assert all(b"mkuncommitted" not in p.read_bytes() for p in out.resolve().rglob("*") if p.is_file())
+    broken = b.root / "templates/site/home.html"
+    broken.write_text("{% block main %}{% endfor %}", encoding="utf-8")
+    run_git(b.root, "add", "templates/site/home.html")
+    run_git(b.root, "commit", "-q", "-S", "-m", "坏模板")
+    bad = cli("-C", str(b.root), "build", "--out", str(out))
+    assert bad.exit_code == 2 and "templates/site/home.html:1" in bad.output and "Traceback" not in bad.output
+    assert "本局自定义的找不到页面" in (out / "404.html").read_text(encoding="utf-8")  # the old site stays
