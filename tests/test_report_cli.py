@@ -150,3 +150,11 @@ def test_explain_lists_where_each_application_is_counted(repo: Path, cli) -> Non
     assert "二、三（一）、三（七）" in lines["2024-007"] and "自然人" in lines["2024-007"]
     assert "一、三（三）1、三（七）" in lines["2025-001"]
     assert "一、四" in lines["2025-002"]
+
+
+def test_as_document_is_formed_on_the_commit_date(repo: Path, cli, monkeypatch) -> None:
+    _bureau(repo)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-16T10:00:00+08:00")
+    res = cli("report", "annual", "--year", "2025", "--as-document", "--drafter", "admin", cwd=repo)
+    assert res.exit_code == 0, res.output
+    assert str(read_document(repo, res.stdout.strip()).formed) == "2026-01-16"

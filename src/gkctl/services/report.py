@@ -193,7 +193,9 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
     elif policy.people.get(person_id) is None:
         raise InputError(t("report.unknown_drafter", id=person_id), "policies/people.yaml")
     published_year = report.year + 1
-    formed = repo.today
+    from gkctl.services.steps import today_beijing
+
+    formed = today_beijing()  # the drafting day: today, or the date of the commit being made (GIT_COMMITTER_DATE)
     folder = f"docs/{published_year}"
     rel = _existing_report_doc(repo, folder, report.title)
     if rel is None:
