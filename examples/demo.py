@@ -25,6 +25,7 @@ BUREAU = HERE / "bureau"
 REVIEWERS = {"办公室": "lisi", "财政审计科": "qianqi", "法规审理科": "lisi"}
 SIGNER, OFFICE, PUBLISHER, REGISTRAR = "sunba", "zhoujiu", "wushi", "zhoujiu"
 PROOFREADERS = ("lisi", "sunba", "zhaoliu", "zhangsan")
+REPORT_DAY = date(2026, 1, 16)  # the annual report is drafted before the 31 January deadline
 CORRECTED = "2025-czk-020"  # drafted as 主动公开 by mistake; the reviewer corrects it
 
 
@@ -138,7 +139,12 @@ class Demo:
 
     def story(self) -> None:
         docs = self.documents()
+        registered = False
         for formed, rel, meta in docs:
+            if not registered and formed > REPORT_DAY:
+                self.registers()
+                self.annual_report()
+                registered = True
             self.at(formed)
             self.draft(rel, meta)
             if meta["id"] == CORRECTED:
@@ -167,7 +173,6 @@ class Demo:
         self.at(date(2026, 7, 1))
         self.say("撤回一条工作信息（附公开说明）")
         self.gkctl("withdraw", "2026-bgs-011", "--reason", "活动信息有误，更正后重新发布。")
-        self.registers()
 
     def correct(self, meta: dict) -> None:
         """A 依申请公开 report drafted as 主动公开 by mistake is corrected at review (制度第八条)."""
@@ -177,9 +182,19 @@ class Demo:
         self.gkctl("review", meta["id"], "--set-attribute", "依申请公开", "--reason", "过程性信息",
                    "-m", "工作方案属于过程性信息，应依申请公开。", quiet=True)
 
+    def annual_report(self) -> None:
+        """The 2025 annual report becomes a document and goes through the chain (条例第四十九条：1月31日前)."""
+        self.act_as("zhangsan")
+        self.say("办公室起草 2025 年度政府信息公开工作年度报告并走审核发布流程")
+        rel = self.gkctl("report", "annual", "--year", "2025", "--as-document", quiet=True).stdout.strip().splitlines()[-1]
+        meta = yaml.safe_load((self.root / rel).read_text(encoding="utf-8").split("---")[1])
+        self.git("add", "--", rel)
+        self.git("commit", "-q", "-S", "-m", f"拟稿：{meta['title']}")
+        self.chain(meta["id"], meta, self.when)
+
     def registers(self) -> None:
         """The applications desk's register and the appeals, committed by the registrar."""
-        self.at(date(2026, 1, 20))
+        self.at(REPORT_DAY)
         self.act_as(REGISTRAR)
         self.say("登记依申请公开和行政复议、诉讼案件")
         files = []
