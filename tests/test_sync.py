@@ -96,3 +96,25 @@ def test_renumbering_needs_a_publisher(clones) -> None:
 def test_sync_without_remote_is_refused(repo: Path) -> None:
     with pytest.raises(RuleError):
         sync(Repository(repo))
+
+
+def test_admin_change_from_upstream_counts_after_a_merge(clones, tmp_path: Path) -> None:
+    """A person the admin added upstream may act once merged; the merge itself is no policy change."""
+    from gkctl.services.people import add_person
+    from sig_helpers import make_ssh_key
+
+    b, _central, other = clones
+    newcomer = make_ssh_key(tmp_path / "new", "newcomer")
+    add_person(b.as_("admin").repo, "newcomer", "新人", "办公室", ["reviewer"], newcomer.line)
+    assert sync(b.repo).pushed
+    # the other clone made a local commit meanwhile, so sync must really merge
+    rel = "docs/2026/2026-bgs-009.md"
+    write_doc(other, rel, id="2026-bgs-009", drafter="clerk", title="第三份文件")
+    use_ssh_key(other, b.keys["clerk"])
+    run_git(other, "add", rel)
+    run_git(other, "commit", "-q", "-S", "-m", "拟稿")
+    assert sync(Repository(other)).merged
+    use_ssh_key(other, newcomer)
+    steps.decide(Repository(other), rel, "review", True, "新人审稿")
+    st = analyse(other).documents[rel]
+    assert st.state == "in_review" and st.steps[0].approvals[0].person == "newcomer"
