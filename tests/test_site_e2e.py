@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from conftest import CODE, ORG
 from docs_helpers import write_doc
 from gkctl.services import steps
+from gkctl.services.init import init_repository
+from sig_helpers import SshKey, make_ssh_key, use_ssh_key
 from workflow_helpers import Bureau, run_git
 
 MARKERS = {
@@ -51,38 +55,69 @@ def _approve(b: Bureau, rel: str) -> None:
         steps.decide(b.as_(p).repo, rel, "proofread", True, "校对无误")
 
 
+@pytest.fixture(scope="module")
+def bureau_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, SshKey]]:
+    """The signed history is made once per module (it is the slow part); each test gets a copy."""
+    base = tmp_path_factory.mktemp("site-e2e")
+    with pytest.MonkeyPatch.context() as mp:
+        home = base / "home"
+        home.mkdir()
+        (home / ".gitconfig").write_text(
+            "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
+        )
+        mp.setenv("HOME", str(home))
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GKCTL_LANG"):
+            mp.delenv(var, raising=False)
+        admin_key = make_ssh_key(base / "keys", "admin")
+        repo = base / "bureau"
+        repo.mkdir()
+        run_git(repo, "init", "-q", "-b", "main")
+        use_ssh_key(repo, admin_key)
+        init_repository(repo, org=ORG, code=CODE, admin_id="admin", admin_name="王主任", admin_key=admin_key.line)
+        b = Bureau(repo, admin_key, base / "people-keys")
+        public = _doc(b, "pub", "okpublic")
+        _approve(b, public)
+        ysq = _doc(b, "ysq", MARKERS["ysq"], attribute="依申请公开", basis=None)
+        _approve(b, ysq)  # fully approved, but never 主动公开: publishing it is refused
+        _doc(b, "bygk", MARKERS["bygk"], attribute="不予公开", basis=None, reason="内部事务信息")
+        draft = _doc(b, "draft", MARKERS["draft"])
+        steps.decide(b.as_("reviewer").repo, draft, "review", True, "初审通过")  # one approval is not enough
+        gone = _doc(b, "gone", MARKERS["gone"])
+        _approve(b, gone)
+        edited = _doc(b, "edited", "okoriginal")
+        _approve(b, edited)
+        steps.publish(b.as_("publisher").repo, [public, gone, edited])
+        steps.end_publication(b.as_("publisher").repo, gone, "withdraw", "内容有误，予以撤回")
+        # after publication: a committed, unapproved edit of the body and the attachment …
+        text = (b.root / edited).read_text(encoding="utf-8").replace("okoriginalbody", MARKERS["editcm"] + "body")
+        (b.root / edited).write_text(text.replace("okoriginaltitle", MARKERS["editcm"] + "title"), encoding="utf-8")
+        (b.root / "attachments/2026/edited.txt").write_text(
+            f"改过的附件 {MARKERS['editcm']}attachment\n", encoding="utf-8"
+        )
+        b.as_("clerk")
+        run_git(b.root, "commit", "-q", "-S", "-am", "发布后修改（未审核）")
+        # … and a further edit left in the working tree
+        (b.root / edited).write_text(text.replace(MARKERS["editcm"], MARKERS["editwt"]), encoding="utf-8")
+        (b.root / "attachments/2026/pub.txt").write_text(f"工作区 {MARKERS['editwt']}attachment\n", encoding="utf-8")
+        return repo, b.keys
+
+
 @pytest.fixture
-def bureau_site(repo: Path, admin_key, tmp_path: Path, cli) -> tuple[Bureau, Path]:
-    b = Bureau(repo, admin_key, tmp_path / "people-keys")
-    public = _doc(b, "pub", "okpublic")
-    _approve(b, public)
-    ysq = _doc(b, "ysq", MARKERS["ysq"], attribute="依申请公开", basis=None)
-    _approve(b, ysq)  # fully approved, but never 主动公开: publishing it is refused
-    _doc(b, "bygk", MARKERS["bygk"], attribute="不予公开", basis=None, reason="内部事务信息")
-    draft = _doc(b, "draft", MARKERS["draft"])
-    steps.decide(b.as_("reviewer").repo, draft, "review", True, "初审通过")  # one approval is not enough
-    gone = _doc(b, "gone", MARKERS["gone"])
-    _approve(b, gone)
-    edited = _doc(b, "edited", "okoriginal")
-    _approve(b, edited)
-    steps.publish(b.as_("publisher").repo, [public, gone, edited])
-    steps.end_publication(b.as_("publisher").repo, gone, "withdraw", "内容有误，予以撤回")
-    # after publication: a committed, unapproved edit of the body and the attachment …
-    text = (b.root / edited).read_text(encoding="utf-8").replace("okoriginalbody", MARKERS["editcm"] + "body")
-    (b.root / edited).write_text(text.replace("okoriginaltitle", MARKERS["editcm"] + "title"), encoding="utf-8")
-    (b.root / "attachments/2026/edited.txt").write_text(f"改过的附件 {MARKERS['editcm']}attachment\n", encoding="utf-8")
-    b.as_("clerk")
-    run_git(b.root, "commit", "-q", "-S", "-am", "发布后修改（未审核）")
-    # … and a further edit left in the working tree
-    (b.root / edited).write_text(text.replace(MARKERS["editcm"], MARKERS["editwt"]), encoding="utf-8")
-    (b.root / "attachments/2026/pub.txt").write_text(f"工作区 {MARKERS['editwt']}attachment\n", encoding="utf-8")
+def bureau_site(bureau_template: tuple[Path, dict[str, SshKey]], tmp_path: Path, cli) -> tuple[Bureau, Path]:
+    template, keys = bureau_template
+    root = tmp_path / "bureau"
+    shutil.copytree(template, root, symlinks=True)
+    b = Bureau.__new__(Bureau)
+    b.root, b.keys, b._use = root, keys, use_ssh_key
     out = tmp_path / "public-site"
     result = cli("-C", str(b.root), "build", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "站点已生成" in result.stdout
     history = run_git(b.root, "log", "-p", "--all")  # the markers really are in the repository
     assert all(m in history for k, m in MARKERS.items() if k != "editwt")
-    assert MARKERS["editwt"] in (b.root / edited).read_text(encoding="utf-8")
+    assert MARKERS["editwt"] in (b.root / "docs/2026/edited.md").read_text(encoding="utf-8")
     return b, out
 
 
