@@ -249,3 +249,25 @@ def test_openpgp_signer_goes_through_the_chain(bureau: Bureau) -> None:
         assert st.state == "ready"
     finally:
         key.close()
+
+
+def test_admin_merging_a_branch_does_not_launder_a_self_added_key(bureau: Bureau, tmp_path: Path) -> None:
+    rogue = make_ssh_key(tmp_path / "rogue", "rogue")
+    run_git(bureau.root, "checkout", "-q", "-b", "side")
+    people_file = bureau.root / "policies/people.yaml"
+    people_file.write_text(
+        people_file.read_text(encoding="utf-8")
+        + f"- id: rogue\n  name: 冒名\n  section: 办公室\n  roles: [reviewer]\n  keys: ['{rogue.line}']\n",
+        encoding="utf-8",
+    )
+    bureau.commit_file("clerk", "policies/people.yaml", "加人")
+    run_git(bureau.root, "checkout", "-q", "main")
+    (bureau.root / "docs/2026/note.md").write_text("---\nid: note\n---\n", encoding="utf-8")
+    bureau.commit_file("clerk", "docs/2026/note.md", "另一份")  # main moved on: a real merge follows
+    bureau.as_("admin")
+    run_git(bureau.root, "merge", "-q", "-S", "--no-edit", "side")
+    use_ssh_key(bureau.root, rogue)
+    with pytest.raises(RuleError):
+        steps.decide(bureau.repo, DOC, "review", True, "通过")
+    a = analyse(bureau.root)
+    assert a.trust.head_policy.people.get("rogue") is None

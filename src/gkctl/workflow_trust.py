@@ -306,7 +306,11 @@ class Trust:
             rejected = False
             for c in pc:
                 upstream = any(dict(self._eff.get(p, ())).get(c.path) == c.new_blob for p in rec.parents[1:])
-                if authorised or upstream:
+                # a merge may not launder a side branch's unauthorised change, even when an admin
+                # signs it: content taken unchanged from a parent counts only if it was effective there
+                laundered = rec.is_merge and not upstream and any(
+                    self.blob_at(p, c.path) == c.new_blob for p in rec.parents[1:])
+                if upstream or (authorised and not laundered):
                     if c.new_blob is None:
                         current.pop(c.path, None)
                     else:
