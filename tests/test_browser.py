@@ -84,11 +84,11 @@ def dom(tmp_path: Path, url: str) -> str:
     return chromium(tmp_path, "--dump-dom", url)
 
 
-def shot(tmp_path: Path, url: str, name: str) -> Path:
+def shot(tmp_path: Path, url: str, name: str, size: str = "1280,1400") -> Path:
     SHOTS.mkdir(exist_ok=True)
     target = SHOTS / name
     target.unlink(missing_ok=True)
-    chromium(tmp_path, "--window-size=1280,1400", f"--screenshot={target}", url)
+    chromium(tmp_path, f"--window-size={size}", f"--screenshot={target}", url)
     assert target.stat().st_size > 10_000  # a real picture, not an empty page
     return target
 
@@ -103,6 +103,7 @@ def test_pages_render_in_chromium_and_are_screenshotted(served: str, tmp_path: P
     for url, name in (("index.html", "home.png"), ("col/sjxx/index.html", "column.png"),
                       ("doc/2026/2026-bgs-002.html", "document.png"), ("xxgkml/index.html", "catalogue.png")):  # fmt: skip
         shot(tmp_path, served + url, name)
+    shot(tmp_path, served + "doc/2026/2026-bgs-002.html", "document-phone.png", size="390,1000")  # responsive
 
 
 def test_catalogue_filters_by_column_and_year_from_the_url(served: str, tmp_path: Path) -> None:
