@@ -271,3 +271,15 @@ def test_admin_merging_a_branch_does_not_launder_a_self_added_key(bureau: Bureau
         steps.decide(bureau.repo, DOC, "review", True, "通过")
     a = analyse(bureau.root)
     assert a.trust.head_policy.people.get("rogue") is None
+
+
+def test_correction_to_withheld_needs_and_records_a_reason_code(bureau: Bureau) -> None:
+    before = head(bureau)
+    with pytest.raises(RuleError) as exc:  # 不予公开 without a reason code breaks a rule: refused, nothing written
+        steps.correct_attribute(bureau.as_("reviewer").repo, DOC, "不予公开", "属于内部事务")
+    assert exc.value.path == DOC and head(bureau) == before
+    assert run_git(bureau.root, "status", "--porcelain") == ""
+    steps.correct_attribute(bureau.repo, DOC, "不予公开", "属于内部事务", exemption="内部事务信息")
+    st = bureau.state(DOC)
+    assert st.doc.attribute == "不予公开" and st.doc.get("reason") == "内部事务信息"
+    assert all(e.problem is None for e in st.events if e.step == "correct")

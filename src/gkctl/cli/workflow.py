@@ -49,6 +49,8 @@ def review(
     doc: DocArg, approve: ApproveOpt = False, reject: RejectOpt = False, message: MessageOpt = "",
     set_attribute: Annotated[str | None, typer.Option("--set-attribute", help="更正公开属性（制度第八条）")] = None,
     reason: Annotated[str, typer.Option("--reason", help="更正理由")] = "",
+    basis: Annotated[list[str] | None, typer.Option("--basis", help="更正为主动公开时的公开依据（可重复）")] = None,
+    exemption: Annotated[str | None, typer.Option("--exemption", help="更正为不予公开时的理由代码")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """审稿（审稿人）：通过或退回；可更正公开属性，审批绑定更正后的内容。
@@ -57,7 +59,8 @@ def review(
           gkctl review 2026-bgs-001 --set-attribute 依申请公开 --reason "涉及个人信息" --approve -m "更正后同意"
     """
     if set_attribute is not None:
-        res = steps.correct_attribute(repository(repo), doc, set_attribute, reason or message)
+        res = steps.correct_attribute(repository(repo), doc, set_attribute, reason or message, list(basis or []),
+                                      exemption)  # fmt: skip
         console.print(t("workflow.done.correct", id=res.doc_id, commit=res.commit[:10]))
         if not (approve or reject):
             return

@@ -9,6 +9,7 @@ changes), so a refused command leaves history untouched. The rules are the same 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -191,11 +192,23 @@ def decide(
     return StepResult(sha, ctx.state.doc_id, ctx.state.path, step, "approve" if approve else "reject")
 
 
-_ATTR_LINE = re.compile(r"^attribute:.*$", re.M)
+def _set_key(front: str, key: str, value: str) -> str:
+    """Replace the top-level ``key:`` line of a front matter (appending it when absent)."""
+    line = re.compile(rf"^{re.escape(key)}:.*$", re.M)
+    text = f"{key}: {value}"
+    return line.sub(lambda _m: text, front, count=1) if line.search(front) else front + "\n" + text
 
 
-def correct_attribute(repo: Repository, ref: str, attribute: str, reason: str) -> StepResult:
-    """The reviewer corrects the disclosure attribute (seed art. 8): edit, then a ``correct`` commit."""
+def _flow(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in values) + "]"
+
+
+def correct_attribute(
+    repo: Repository, ref: str, attribute: str, reason: str,
+    basis: list[str] | None = None, exemption: str | None = None,
+) -> StepResult:  # fmt: skip
+    """The reviewer corrects the disclosure attribute (seed art. 8) — with its basis or exemption
+    reason when the new attribute needs one — as a ``correct`` commit changing only those keys."""
     if not reason.strip():
         raise InputError(t("workflow.refuse.no_message"))
     ctx = _prepare(repo, ref)
@@ -203,26 +216,30 @@ def correct_attribute(repo: Repository, ref: str, attribute: str, reason: str) -
     if attribute not in ctx.policy.disclosure.attributes:
         raise InputError(t("workflow.refuse.bad_attribute", attribute=attribute,
                            allowed="、".join(ctx.policy.disclosure.attributes)))  # fmt: skip
-    if attribute == ctx.doc.attribute:
+    if attribute == ctx.doc.attribute and not basis and not exemption:
         raise RuleError(t("workflow.refuse.same_attribute", attribute=attribute), ctx.state.path)
     full = repo.root / ctx.state.path
     original = full.read_bytes()
     text = original.decode("utf-8")
     end = text.find("\n---", 3)
     front, rest = text[:end], text[end:]
-    line = f"attribute: {attribute}"
-    front = _ATTR_LINE.sub(line, front, count=1) if _ATTR_LINE.search(front) else front + "\n" + line
+    front = _set_key(front, "attribute", attribute)
+    if basis:
+        front = _set_key(front, "basis", _flow(basis))
+    if exemption:
+        front = _set_key(front, "reason", json.dumps(exemption, ensure_ascii=False))
     new_text = front + rest
     new_doc = parse_document(new_text.encode(), ctx.state.path)
     ctx_rules = Context(ctx.policy, repo.root, today_beijing())
-    errors = [f for f in check_document(new_doc, ctx_rules) if f.is_error and f.code.startswith("GK1")]
-    if errors:
+    before = {f.code for f in check_document(ctx.doc, ctx_rules) if f.is_error}
+    errors = [f for f in check_document(new_doc, ctx_rules) if f.is_error and f.code not in before]
+    if errors:  # refuse only what the correction itself breaks (e.g. 主动公开 without a basis)
         raise RuleError(t("workflow.refuse.correction_invalid", message=errors[0].message), errors[0].path, errors[0].line)
     try:
         full.write_text(new_text, encoding="utf-8")
         blob = blob_id_of_file(repo.root, ctx.state.path)
-        subject = t("workflow.subject.correct", step=ctx.policy.workflow.steps["review"].label, old=ctx.doc.attribute or "-", new=attribute,
-                    title=ctx.doc.title or ctx.state.doc_id)  # fmt: skip
+        subject = t("workflow.subject.correct", step=ctx.policy.workflow.steps["review"].label,
+                    old=ctx.doc.attribute or "-", new=attribute, title=ctx.doc.title or ctx.state.doc_id)
         trailers = _trailers(ctx, "correct", blob)
         sha = commit(repo.root, _message(subject, t("workflow.reason", text=reason), trailers), [ctx.state.path])
     except Exception:
