@@ -142,6 +142,10 @@ def _wide() -> Console:
     return console if console.is_terminal else Console(highlight=False, width=160)
 
 
+def _field(column: str, value: str) -> str:
+    return t("workflow.status.field", label=t(f"workflow.status.col.{column}"), value=value)
+
+
 def _short(when: str) -> str:
     """``2025-10-15T10:00:00+08:00`` → ``2025-10-15 10:00`` (all times are Beijing time)."""
     return when[:16].replace("T", " ")
@@ -182,11 +186,12 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
         return
     d = docs[0]
     console.print(f"[bold]{d['title']}[/bold]  {d['id']}  {d['path']}")
-    console.print(f"{t('workflow.status.col.state')}：{d['state_label']}  {t('workflow.status.col.attribute')}："
-                  f"{d['attribute']}  {t('workflow.status.col.index')}：{d['index_number'] or '-'}")  # fmt: skip
+    console.print("  ".join(_field(k, v) for k, v in (("state", d["state_label"]), ("attribute", d["attribute"]),
+                                                        ("index", d["index_number"] or "-"))))  # fmt: skip
     if d["due"] or d["due_note"]:
         due = d["due"] or d["due_note"]
-        console.print(f"{t('workflow.status.col.due')}：{due}" + (f"  [red]{t('workflow.status.overdue')}[/red]" if d["overdue"] else ""))
+        overdue = f"  [red]{t('workflow.status.overdue')}[/red]" if d["overdue"] else ""
+        console.print(_field("due", due) + overdue)
     if d["unpublished_changes"]:
         console.print(f"[yellow]{t('workflow.status.unpublished_changes')}[/yellow]")
     tb = table(t("workflow.status.col.step"), t("workflow.status.col.who"), t("workflow.status.col.when"),
@@ -194,7 +199,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     for s in d["steps"]:
         who = f"{s['name']}（{s['person']}）" if s["person"] else "-"
         verdict = t(f"workflow.verdict.{s['verdict']}") if s["verdict"] in ("approve", "reject") else "-"
-        valid = _yes(s["valid"]) + (f"：{s['problem']}" if s["problem"] else "")
+        valid = _yes(s["valid"]) + (f"\n{s['problem']}" if s["problem"] else "")
         tb.add_row(s["label"], who, _short(s["when"]), verdict, valid)
     _wide().print(tb)
 
