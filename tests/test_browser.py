@@ -104,6 +104,10 @@ def test_pages_render_in_chromium_and_are_screenshotted(served: str, tmp_path: P
                       ("doc/2026/2026-bgs-002.html", "document.png"), ("xxgkml/index.html", "catalogue.png")):  # fmt: skip
         shot(tmp_path, served + url, name)
     shot(tmp_path, served + "doc/2026/2026-bgs-002.html", "document-phone.png", size="390,1000")  # responsive
+    pdf = SHOTS / "document-print.pdf"  # the print stylesheet, for a person to look at
+    pdf.unlink(missing_ok=True)
+    chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", served + "doc/2026/2026-bgs-002.html")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
 
 
 def test_catalogue_filters_by_column_and_year_from_the_url(served: str, tmp_path: Path) -> None:
