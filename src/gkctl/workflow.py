@@ -27,11 +27,10 @@ from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
-from gkctl.document import Document, parse_document
-from gkctl.errors import GkctlError
+from gkctl.document import Document
 from gkctl.history import CommitRecord, History, load_history
-from gkctl.policy import Person, Policy, StepRule
-from gkctl.signatures import BEIJING, active_at
+from gkctl.policy import Policy, StepRule
+from gkctl.signatures import BEIJING
 from gkctl.workflow_trust import Trust, build_trust
 
 APPROVAL_STEPS = ("review", "sign", "check", "external", "proofread")
@@ -215,15 +214,6 @@ def _chain(
 
 
 # -- analysis --------------------------------------------------------------------------------
-
-
-def _doc_or_none(raw: bytes | None, path: str) -> Document | None:
-    if raw is None:
-        return None
-    try:
-        return parse_document(raw, path)
-    except GkctlError:
-        return None
 
 
 def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> Analysis:
@@ -430,15 +420,3 @@ def step_rule(policy: Policy, step: str) -> StepRule | None:
     """The policy's rule for ``step``; an attribute correction without its own rule is the reviewer's."""
     rules = policy.workflow.steps
     return rules.get(step) or (rules.get("review") if step == "correct" else None)
-
-
-def may_act(person: Person, policy: Policy, step: str, when: int) -> str | None:
-    """Why ``person`` may not take ``step`` (a message key), or None."""
-    rule = step_rule(policy, step)
-    if rule is None:
-        return "workflow.bad.no_such_step"
-    if not active_at(person, when):
-        return "workflow.bad.inactive"
-    if rule.role not in person.roles:
-        return "workflow.bad.role"
-    return None
