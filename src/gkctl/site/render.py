@@ -73,6 +73,7 @@ class RenderStats:
     withdrawn: int
     attachments: int
     rendered: int  # pages actually rendered (the others' inputs were unchanged)
+    rendered_pages: tuple[str, ...] = ()
 
 
 def _filesize(n: int) -> str:
@@ -194,27 +195,42 @@ def render_site(
         "top_columns": s.top,
     }
     pages = 0
-    rendered = 0
+    rendered: list[str] = []
+    page_salt = templates.digest + s.nav_digest + site.policy_digest
+    # A page's key is a hash of everything its template is given (a document by the hash of all
+    # its fields), so a page is rendered again exactly when something it could show changed.
+    digests = {
+        d.doc_id: hashlib.sha256(
+            json.dumps(dataclasses.asdict(d), ensure_ascii=False, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        for d in site.documents
+    }
 
-    def page(rel: str, template: str, key: str = "", **ctx: object) -> None:
-        nonlocal pages, rendered
+    def encode(value: object) -> object:
+        if isinstance(value, SiteDocument):
+            return digests[value.doc_id]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        return str(value)
+
+    def page(rel: str, template: str, **ctx: object) -> None:
+        nonlocal pages
         pages += 1
-        if key and staging.reuse(rel, key):
-            return
         ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", **ctx}
+        inputs = json.dumps([template, ctx], ensure_ascii=False, sort_keys=True, default=encode)
+        key = hashlib.sha256((page_salt + inputs).encode()).hexdigest()
+        if staging.reuse(rel, key):
+            return
         staging.write(rel, _render(env, template, ctx), key)
-        rendered += 1
+        rendered.append(rel)
 
     total = len(site.documents)
-    page_salt = templates.digest + s.nav_digest + site.policy_digest
     for done, doc in enumerate(s.listed + s.withdrawn, start=1):
-        fields = json.dumps(dataclasses.asdict(doc), ensure_ascii=False, sort_keys=True, default=str)
-        key = hashlib.sha256((page_salt + fields).encode()).hexdigest()
         if doc.withdrawn:
-            page(doc.url, "withdrawn.html", key, doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
+            page(doc.url, "withdrawn.html", doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
         else:
             crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
-            page(doc.url, "document.html", key, doc=doc, body=Markup(doc.body_html), crumbs=crumbs,
+            page(doc.url, "document.html", doc=doc, body=Markup(doc.body_html), crumbs=crumbs,
                  active_columns=s.ancestry(doc.column), page_kind="document")  # fmt: skip
         if progress and (done % 50 == 0 or done == total):
             progress(done, total)
@@ -251,7 +267,7 @@ def render_site(
     if not staging.reuse_folder("search/", search_key):  # the index is rebuilt only when a text changed
         for rel, data in search.build_index(entries).items():
             staging.write(rel, data, key=search_key)
-    return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, rendered)
+    return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered))
 
 
 def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]]) -> None:
