@@ -189,3 +189,14 @@ def test_a_good_push_after_refusals_is_accepted(central: Central) -> None:
     proc = _push(b)
     assert proc.returncode == 0, proc.stderr
     assert b.git("rev-parse", "HEAD").strip() in central.refs()
+
+
+def test_one_bad_ref_refuses_the_whole_push(central: Central) -> None:
+    b = central.clone("tworefs")
+    b.act("zhang")
+    commit(b.work, "好的提交", [], allow_empty=True)
+    b.git("checkout", "-q", "-b", "topic")
+    commit(b.work, "坏的提交", [], allow_empty=True, sign=False)
+    out = _refused(central, b, "GK401", "main", "topic")
+    assert "topic" not in central.refs()
+    assert "[GK401]" in out and out.count("错误[") == 1
