@@ -21,7 +21,7 @@ from pathlib import Path
 
 from gkctl.gitutil import git, git_bytes
 
-CACHE_NAME = "history-v1.marshal"
+CACHE_NAME = "history-v2.marshal"
 _TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _SIG_HEADERS = (b"gpgsig", b"gpgsig-sha256")
 _ZERO = re.compile(r"^0+$")
@@ -263,9 +263,20 @@ def _cache_path(root: Path) -> Path:
     return git_dir(root) / "gkctl" / CACHE_NAME
 
 
+_MAGIC = b"GKH1"
+
+
 def _load_cache(path: Path) -> dict[str, tuple[bytes, tuple]]:
+    """The cache, or {} when missing or damaged (its SHA-256 must match its contents).
+
+    The digest catches damage, not an attacker: whoever can write ``.git/`` can rewrite refs too.
+    """
     try:
-        data = marshal.loads(path.read_bytes())
+        blob = path.read_bytes()
+        head, digest, payload = blob[:4], blob[4:36], blob[36:]
+        if head != _MAGIC or hashlib.sha256(payload).digest() != digest:
+            return {}
+        data = marshal.loads(payload)
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -275,7 +286,8 @@ def _save_cache(path: Path, data: dict[str, tuple[bytes, tuple]]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(data))
+        payload = marshal.dumps(data)
+        tmp.write_bytes(_MAGIC + hashlib.sha256(payload).digest() + payload)
         os.replace(tmp, path)
     except OSError:
         pass  # a cache we cannot write is merely slower next time
@@ -293,17 +305,10 @@ def _from_fields(sha: str, entry: tuple) -> CommitRecord:
 
 
 def _cached_ok(entry: object, sha: str) -> bool:
-    """A cache entry is used only if well-formed and its raw object hashes to its commit id.
-
-    This catches damage, not an attacker: whoever can write ``.git/`` can rewrite refs too.
-    """
+    """A cache entry is used only if well-formed (the file as a whole is checksummed)."""
     if not (isinstance(entry, tuple) and len(entry) in (2, 3) and isinstance(entry[0], bytes)):
         return False
-    if len(entry) == 3 and not (isinstance(entry[2], tuple) and len(entry[2]) == 8):
-        return False
-    raw = entry[0]
-    algo = hashlib.sha1 if len(sha) == 40 else hashlib.sha256
-    return algo(b"commit %d\0" % len(raw) + raw).hexdigest() == sha
+    return len(entry) == 2 or (isinstance(entry[2], tuple) and len(entry[2]) == 8)
 
 
 def rev_list(root: Path, rev: str) -> list[str]:
