@@ -118,3 +118,11 @@ def test_admin_change_from_upstream_counts_after_a_merge(clones, tmp_path: Path)
     steps.decide(Repository(other), rel, "review", True, "新人审稿")
     st = analyse(other).documents[rel]
     assert st.state == "in_review" and st.steps[0].approvals[0].person == "newcomer"
+
+
+def test_sync_refuses_uncommitted_work(clones) -> None:
+    b, _central, _other = clones
+    (b.root / DOC1).write_text((b.root / DOC1).read_text(encoding="utf-8") + "改\n", encoding="utf-8")
+    with pytest.raises(RuleError) as exc:
+        sync(b.repo)
+    assert DOC1 in exc.value.message

@@ -81,6 +81,9 @@ def _renumber(repo: Repository, remote_ref: str, result: SyncResult) -> None:
 
 def sync(repo: Repository, remote: str | None = None) -> SyncResult:
     name, branch = _upstream(repo, remote)
+    dirty = git(repo.root, "status", "--porcelain", "--untracked-files=no").splitlines()
+    if dirty:  # a merge must not mix with work in progress
+        raise RuleError(t("workflow.sync.dirty", paths="、".join(line[3:] for line in dirty[:5])))
     result = SyncResult(name)
     detail = ""
     for _ in range(ATTEMPTS):
