@@ -126,3 +126,18 @@ def test_sync_refuses_uncommitted_work(clones) -> None:
     with pytest.raises(RuleError) as exc:
         sync(b.repo)
     assert DOC1 in exc.value.message
+
+
+def test_conflict_aborts_the_merge_and_changes_nothing(clones) -> None:
+    b, _central, other = clones
+    for root, text in ((b.root, "甲方修改\n"), (other, "乙方修改\n")):
+        (root / DOC1).write_text((root / DOC1).read_text(encoding="utf-8") + text, encoding="utf-8")
+        use_ssh_key(root, b.keys["clerk"])
+        run_git(root, "commit", "-q", "-S", "-am", "改")
+    assert sync(b.repo).pushed
+    before = run_git(other, "rev-parse", "HEAD")
+    with pytest.raises(RuleError) as exc:
+        sync(Repository(other))
+    assert DOC1 in exc.value.message
+    assert run_git(other, "rev-parse", "HEAD") == before
+    assert run_git(other, "status", "--porcelain", "--untracked-files=no") == ""
