@@ -139,6 +139,8 @@ def test_nothing_non_public_reaches_any_byte_of_the_site(bureau_site: tuple[Bure
     pub = next(text for text in pages.values() if "okpublicbody" in text)
     assert "okpublictitle" in pub and "okpublicatttitle" in pub
     assert any(b"okpublicattachment" in data for rel, data in files.items() if rel.startswith("files/"))
+    index = b"".join(data for rel, data in files.items() if rel.startswith("search/"))
+    assert b'"okpublicbody"' in index and b'"okoriginalbody"' in index  # bodies are searchable
     edited = next(text for text in pages.values() if "okoriginalbody" in text)
     assert "okoriginaltitle" in edited
     assert any(b"okoriginalattachment" in data for rel, data in files.items() if rel.startswith("files/"))

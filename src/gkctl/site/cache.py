@@ -18,6 +18,7 @@ class Rendered:
     html: str
     text: str
     meta: str = "{}"  # JSON of the front-matter fields the site shows, so a warm build reads no blob
+    tokens: str = ""  # the body's search tokens, space-separated and sorted
 
 
 class BodyCache:
@@ -32,7 +33,8 @@ class BodyCache:
             folder.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(folder / "bodies.sqlite", timeout=5)
             db.execute(
-                "CREATE TABLE IF NOT EXISTS body (key TEXT PRIMARY KEY, html TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS body2 (key TEXT PRIMARY KEY, html TEXT NOT NULL, text TEXT NOT NULL,"
+                " meta TEXT NOT NULL, tokens TEXT NOT NULL)"
             )
             db.commit()
             self._db = db
@@ -52,10 +54,10 @@ class BodyCache:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, html, text, meta in self._db.execute(
-                    f"SELECT key, html, text, meta FROM body WHERE key IN ({marks})", chunk
+                for key, html, text, meta, tokens in self._db.execute(
+                    f"SELECT key, html, text, meta, tokens FROM body2 WHERE key IN ({marks})", chunk
                 ):
-                    found[wanted[key]] = Rendered(html, text, meta)
+                    found[wanted[key]] = Rendered(html, text, meta, tokens)
         except sqlite3.Error:
             return {}
         return found
@@ -65,8 +67,8 @@ class BodyCache:
             return
         try:
             self._db.executemany(
-                "INSERT OR REPLACE INTO body (key, html, text, meta) VALUES (?, ?, ?, ?)",
-                [(self._key(b), r.html, r.text, r.meta) for b, r in sorted(items.items())],
+                "INSERT OR REPLACE INTO body2 (key, html, text, meta, tokens) VALUES (?, ?, ?, ?, ?)",
+                [(self._key(b), r.html, r.text, r.meta, r.tokens) for b, r in sorted(items.items())],
             )
             self._db.commit()
         except sqlite3.Error:

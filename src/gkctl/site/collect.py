@@ -39,6 +39,7 @@ from gkctl.site.model import (
     safe_file_name,
 )
 from gkctl.site.render import TemplateSet, load_templates
+from gkctl.site.search import tokens
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
@@ -119,7 +120,7 @@ def render_blob(raw: bytes, path: str) -> Rendered:
         "summary": str(doc.get("summary") or "") or summary_of(text),
         "attachments": [[a.file, a.title] for a in doc.attachments],
     }
-    return Rendered(html, text, json.dumps(meta, ensure_ascii=False, sort_keys=True))
+    return Rendered(html, text, json.dumps(meta, ensure_ascii=False, sort_keys=True), " ".join(sorted(tokens(text))))
 
 
 def collect(root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path | None = None) -> Collected:
@@ -259,7 +260,7 @@ def _site_document(
         published_at=rec.published_at,
         body_html=body.html,
         summary=meta.get("summary", ""),
-        text=body.text,
+        tokens=tuple(body.tokens.split()),
         attachments=_attachments(rec, meta.get("attachments", []), sizes),
         notice=(rec.notice or "") if rec.state == "repealed" else "",
         notice_date=rec.notice_date if rec.state == "repealed" else None,

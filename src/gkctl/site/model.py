@@ -63,7 +63,8 @@ class SiteDocument:
     published_at: date  # 发布日期
     body_html: str  # sanitised HTML ('' when withdrawn)
     summary: str = ""  # 内容概述 for the catalogue
-    text: str = ""  # plain text of the body, for the search index
+    text: str = ""  # plain text of the body, for the search index (when ``tokens`` is empty)
+    tokens: tuple[str, ...] = ()  # the body's search tokens, sorted (cached with the rendered body)
     attachments: tuple[SiteAttachment, ...] = ()
     notice: str = ""  # public withdrawal explanation or repeal notice
     notice_date: date | None = None

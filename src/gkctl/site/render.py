@@ -260,12 +260,10 @@ def render_site(
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
-    entries = list(_search_entries(s))
-    search_key = hashlib.sha256(
-        (templates.digest + json.dumps(entries, ensure_ascii=False)).encode("utf-8", "surrogatepass")
-    ).hexdigest()
-    if not staging.reuse_folder("search/", search_key):  # the index is rebuilt only when a text changed
-        for rel, data in search.build_index(entries).items():
+    search_inputs = json.dumps([templates.digest, s.nav_digest, *(digests[d.doc_id] for d in s.listed)])
+    search_key = hashlib.sha256(search_inputs.encode()).hexdigest()
+    if not staging.reuse_folder("search/", search_key):  # the index is rebuilt only when a listed item changed
+        for rel, data in search.build_index(_search_entries(s)).items():
             staging.write(rel, data, key=search_key)
     return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered))
 
@@ -358,11 +356,11 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
     return 4
 
 
-def _search_entries(s: _Site) -> Iterable[tuple[list[str], str]]:
-    """Per listed document: its result record and the text to index (title, 文号, body, attachments)."""
+def _search_entries(s: _Site) -> Iterable[tuple[list[str], set[str]]]:
+    """Per listed document: its result record and its tokens (title, 文号, body, attachment titles)."""
     for d in s.listed:
         column = s.views[d.column].name
         record = [d.url, d.title + ("（已废止）" if d.repealed else ""), column, d.published_at.isoformat(),
                   d.index_number]  # fmt: skip
-        text = " ".join([d.title, d.doc_number, d.text, *(a.title for a in d.attachments)])
-        yield record, text
+        head = search.tokens(" ".join([d.title, d.doc_number, *(a.title for a in d.attachments)]))
+        yield record, head.union(d.tokens) if d.tokens else head | search.tokens(d.text)

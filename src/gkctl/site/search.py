@@ -50,17 +50,17 @@ def _shard_count(postings: int) -> int:
     return n
 
 
-def build_index(entries: Iterable[tuple[list[str], str]]) -> dict[str, bytes]:
+def build_index(entries: Iterable[tuple[list[str], Iterable[str]]]) -> dict[str, bytes]:
     """Files of the index, by path under ``search/``.
 
     ``entries``: per document, its display record ``[url, title, column, date, index_number]``
-    and the text to index. Document numbers follow the order given (keep it deterministic).
+    and its tokens (``tokens(text)``). Document numbers follow the order given (keep it deterministic).
     """
     docs: list[list[str]] = []
     inverted: dict[str, list[int]] = defaultdict(list)
-    for number, (record, text) in enumerate(entries):
+    for number, (record, toks) in enumerate(entries):
         docs.append(record)
-        for tok in tokens(text):
+        for tok in toks:
             inverted[tok].append(number)
     total = sum(len(v) for v in inverted.values())
     shards = _shard_count(total)
