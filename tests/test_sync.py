@@ -46,18 +46,20 @@ def clones(repo: Path, admin_key, tmp_path: Path) -> tuple[Bureau, Path, Path]:
     return b, central, other
 
 
-def test_second_publisher_is_renumbered_before_pushing(clones) -> None:
+@pytest.mark.parametrize("upstream_doc, local_doc", [(DOC1, DOC2), (DOC2, DOC1)])
+def test_second_publisher_is_renumbered_before_pushing(clones, upstream_doc: str, local_doc: str) -> None:
+    """Whichever document sorts first, the one already pushed keeps the number."""
     b, central, other = clones
-    [first] = steps.publish(b.as_("publisher").repo, [DOC1])
+    [first] = steps.publish(b.as_("publisher").repo, [upstream_doc])
     use_ssh_key(other, b.keys["publisher"])
-    [second] = steps.publish(Repository(other), [DOC2])
+    [second] = steps.publish(Repository(other), [local_doc])
     assert first.index_number == second.index_number  # apart, both took 00001
     assert sync(b.repo).pushed
     result = sync(Repository(other))
     assert result.merged and result.pushed
-    assert result.renumbered == [("2026-bgs-002", second.index_number, "11500000MB1B37366Q/2026-00002")]
+    assert result.renumbered == [(second.doc_id, second.index_number, "11500000MB1B37366Q/2026-00002")]
     numbers = {p.doc_id: p.index_number for p in publications(central)}
-    assert numbers == {"2026-bgs-001": "11500000MB1B37366Q/2026-00001", "2026-bgs-002": "11500000MB1B37366Q/2026-00002"}
+    assert numbers == {first.doc_id: "11500000MB1B37366Q/2026-00001", second.doc_id: "11500000MB1B37366Q/2026-00002"}
     # the clash commit stays in history (signatures intact, no rebase) and counts for nothing
     problems = analyse(central).problems
     assert [(sha, key) for sha, key, _ in problems if key == "workflow.bad.index_taken"] == [

@@ -263,120 +263,142 @@ def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> An
         ev.trailers.get("gkctl-index", ("",))[-1] for evs in events.values() for _, ev in evs if ev.step == "publish"
     ) - {""}
 
-    index_owner: dict[str, str] = {}  # 索引号 -> path of the first valid publication using it
-    states: dict[str, DocState] = {}
-    for path in sorted(set(current) | {p for p in events if p in current}):
-        states[path] = _document_state(trust, path, current[path], events.get(path, []),
-                                       changes.get(path, []), index_owner, problems)
+    # every path that ever had steps or is at ``rev`` (a deleted document still owns its 索引号)
+    docs = {path: _DocWork(trust, path, current.get(path), events.get(path, []), changes.get(path, []), problems)
+            for path in sorted(set(current) | set(events))}  # fmt: skip
+    accepted = _assign_indexes(docs, problems)
+    states = {path: docs[path].finish(accepted) for path in sorted(current)}
     trust.save()
     return Analysis(hist.head, trust, states, used_indexes, tuple(problems))
 
 
-def _document_state(
-    trust: Trust, path: str, blob: str, events: list[tuple[int, Event]],
-    changes: list[tuple[int, CommitRecord]], index_owner: dict[str, str], problems: list[tuple[str, str, str]],
-) -> DocState:
-    doc = trust.document(blob, path)
-    head_policy = trust.head_policy
-    change_info = []
-    authors_by_idx: list[tuple[int, str | None, str | None]] = []
-    valid_corrections = {ev.commit for _, ev in events if ev.step == "correct" and ev.problem is None}
-    for idx, rec in changes:
-        who = trust.actor(rec).person
-        step = "correct" if rec.id in valid_corrections else None
-        authors_by_idx.append((idx, who.id if who else None, step))
-        change_info.append((rec.id, who.id if who else None, rec.committer_time))
+def _index_of(ev: Event) -> str:
+    return ev.trailers.get("gkctl-index", ("",))[-1]
 
-    def authors_upto(upto: int) -> set[str]:
-        # a reviewer's own attribute correction does not make them an author of the text
-        return {pid for idx, pid, step in authors_by_idx if idx < upto and pid and step != "correct"}
 
-    def last_change_before(upto: int) -> int:
-        return max((idx for idx, _ in changes if idx < upto), default=-1)
-
-    # publications, withdrawals, repeals in order
-    publication: PublicationRecord | None = None
-    first_published: date | None = None
-    index_number: str | None = None
-    doc_id = doc.id if doc else path.rsplit("/", 1)[-1].removesuffix(".md")
-    if doc is not None:
-        for i, (idx, ev) in enumerate(events):
-            named = ev.trailers.get("gkctl-document", ("",))[-1]
-            if ev.problem is None and ev.blob == blob and named != doc.id:
-                events[i] = (idx, replace(ev, problem="workflow.bad.document", problem_detail=named))
-                problems.append((ev.commit, "workflow.bad.document", named))
-    for idx, ev in events:
-        if ev.problem is not None or ev.step not in PUBLIC_STEPS:
+def _assign_indexes(docs: dict[str, _DocWork], problems: list[tuple[str, str, str]]) -> set[str]:
+    """Which publish commits count: in history order, a 索引号 belongs to the first document
+    that validly used it, and a document keeps the first number it got."""
+    owner: dict[str, str] = {}
+    number: dict[str, str] = {}
+    accepted: set[str] = set()
+    for _idx, path, ev in sorted((idx, path, ev) for path, work in docs.items() for idx, ev in work.candidates):
+        wanted = _index_of(ev)
+        if path in number:
+            if wanted != number[path]:
+                problems.append((ev.commit, "workflow.bad.index_changed", wanted))
+                continue
+        elif not wanted or wanted in owner:
+            problems.append((ev.commit, "workflow.bad.index_taken", wanted))
             continue
-        policy = trust.parent_policy_by_id(ev.commit)
-        if ev.step == "publish":
-            pub_doc = trust.document(ev.blob, path)
-            problem = None
-            if pub_doc is None or policy is None:
-                problem = "workflow.bad.unreadable"
-            elif pub_doc.attribute != PUBLIC_ATTRIBUTE:
-                problem = "workflow.bad.attribute"
-            elif ev.trailers.get("gkctl-document", ("",))[-1] != pub_doc.id:
-                problem = "workflow.bad.document"
-            else:
-                chain = _chain(pub_doc, policy, events, ev.blob or "", last_change_before(idx),
-                               authors_upto(idx), idx, lambda d=pub_doc, b=ev.blob or "", p=policy: trust.secrecy_codes(d, b, p))
-                if not all(s.done for s in chain):
-                    problem = "workflow.bad.not_ready"
-            wanted = ev.trailers.get("gkctl-index", ("",))[-1]
-            if problem is None:
-                if index_number is None:
-                    owner = index_owner.get(wanted)
-                    if not wanted or (owner is not None and owner != path):
-                        problem = "workflow.bad.index_taken"
-                elif wanted != index_number:
-                    problem = "workflow.bad.index_changed"
-            if problem is not None:
-                problems.append((ev.commit, problem, wanted))
-                continue
-            if index_number is None:
-                index_number = wanted
-                index_owner[wanted] = path
-                first_published = _iso(ev.trailers.get("gkctl-published", ("",))[-1]) or ev.day
-            publication = PublicationRecord(
-                doc_id, path, ev.blob or "", index_number, first_published or ev.day, ev.commit,
-                "published", None, None,
-            )  # fmt: skip
-        elif publication is None:
-            problems.append((ev.commit, "workflow.bad.not_published", ""))
-        else:
-            category = policy.columns.category(doc.category) if (policy and doc) else None
-            if ev.step == "repeal" and not (category and category.normative):
-                problems.append((ev.commit, "workflow.bad.not_normative", doc.category if doc else ""))
-                continue
-            state = "withdrawn" if ev.step == "withdraw" else "repealed"
-            notice = ev.message or None
-            publication = PublicationRecord(
-                publication.doc_id, publication.path, publication.blob, publication.index_number,
-                publication.published_at, publication.commit, state, notice,
-                _iso(ev.trailers.get("gkctl-date", ("",))[-1]) or ev.day,
-            )  # fmt: skip
+        owner.setdefault(wanted, path)
+        number.setdefault(path, wanted)
+        accepted.add(ev.commit)
+    return accepted
 
-    end = 1 << 62
-    steps: tuple[StepStatus, ...] = ()
-    if doc is not None and head_policy is not None:
-        steps = _chain(doc, head_policy, events, blob, last_change_before(end), authors_upto(end), end,
-                       lambda: trust.secrecy_codes(doc, blob, head_policy))
-    valid = {a.commit: True for s in steps for a in s.approvals}
-    if publication is not None and publication.state != "published":
-        state = publication.state
-    elif publication is not None:
-        state = "published"
-    elif steps and all(s.done for s in steps):
-        state = "ready"
-    elif any(s.approvals for s in steps):
-        state = "in_review"
-    else:
-        state = "draft"
-    return DocState(
-        doc_id, path, blob, doc, state, steps, tuple(ev for _, ev in events), valid, publication,
-        first_published, tuple(change_info),
-    )  # fmt: skip
+
+class _DocWork:
+    """One document's events judged against its content: approvals, publish candidates."""
+
+    def __init__(
+        self, trust: Trust, path: str, blob: str | None, events: list[tuple[int, Event]],
+        changes: list[tuple[int, CommitRecord]], problems: list[tuple[str, str, str]],
+    ) -> None:  # fmt: skip
+        self.trust, self.path, self.blob, self.problems = trust, path, blob, problems
+        self.changes = changes
+        self.doc = trust.document(blob, path)
+        self.doc_id = self.doc.id if self.doc else path.rsplit("/", 1)[-1].removesuffix(".md")
+        valid_corrections = {ev.commit for _, ev in events if ev.step == "correct" and ev.problem is None}
+        self.authors: list[tuple[int, str | None, bool]] = []
+        self.change_info = []
+        for idx, rec in changes:
+            who = trust.actor(rec).person
+            self.authors.append((idx, who.id if who else None, rec.id in valid_corrections))
+            self.change_info.append((rec.id, who.id if who else None, rec.committer_time))
+        if self.doc is not None:
+            for i, (idx, ev) in enumerate(events):
+                named = ev.trailers.get("gkctl-document", ("",))[-1]
+                if ev.problem is None and ev.blob == blob and named != self.doc.id:
+                    events[i] = (idx, replace(ev, problem="workflow.bad.document", problem_detail=named))
+                    problems.append((ev.commit, "workflow.bad.document", named))
+        self.events = events
+        self.candidates = [(idx, ev) for idx, ev in events if ev.step == "publish" and ev.problem is None
+                           and self._publishable(idx, ev)]  # fmt: skip
+
+    def authors_upto(self, upto: int) -> set[str]:
+        # a reviewer's own attribute correction does not make them an author of the text
+        return {pid for idx, pid, corrected in self.authors if idx < upto and pid and not corrected}
+
+    def last_change_before(self, upto: int) -> int:
+        return max((idx for idx, _ in self.changes if idx < upto), default=-1)
+
+    def _publishable(self, idx: int, ev: Event) -> bool:
+        """Whether the publish commit ``ev`` published fully approved 主动公开 content."""
+        trust = self.trust
+        policy = trust.parent_policy_by_id(ev.commit)
+        pub_doc = trust.document(ev.blob, self.path)
+        problem = None
+        if pub_doc is None or policy is None:
+            problem = "workflow.bad.unreadable"
+        elif pub_doc.attribute != PUBLIC_ATTRIBUTE:
+            problem = "workflow.bad.attribute"
+        elif ev.trailers.get("gkctl-document", ("",))[-1] != pub_doc.id:
+            problem = "workflow.bad.document"
+        else:
+            chain = _chain(pub_doc, policy, self.events, ev.blob or "", self.last_change_before(idx),
+                           self.authors_upto(idx), idx, lambda: trust.secrecy_codes(pub_doc, ev.blob or "", policy))
+            if not all(s.done for s in chain):
+                problem = "workflow.bad.not_ready"
+        if problem is not None:
+            self.problems.append((ev.commit, problem, _index_of(ev)))
+        return problem is None
+
+    def finish(self, accepted: set[str]) -> DocState:
+        """The document's state once the 索引号 of every publication is settled."""
+        trust, doc, path, blob = self.trust, self.doc, self.path, self.blob or ""
+        publication: PublicationRecord | None = None
+        first_published: date | None = None
+        for _idx, ev in self.events:
+            if ev.problem is not None or ev.step not in PUBLIC_STEPS:
+                continue
+            if ev.step == "publish":
+                if ev.commit not in accepted:
+                    continue
+                if first_published is None:
+                    first_published = _iso(ev.trailers.get("gkctl-published", ("",))[-1]) or ev.day
+                publication = PublicationRecord(self.doc_id, path, ev.blob or "", _index_of(ev), first_published,
+                                                ev.commit, "published", None, None)  # fmt: skip
+            elif publication is None:
+                self.problems.append((ev.commit, "workflow.bad.not_published", ""))
+            else:
+                policy = trust.parent_policy_by_id(ev.commit)
+                category = policy.columns.category(doc.category) if (policy and doc) else None
+                if ev.step == "repeal" and not (category and category.normative):
+                    self.problems.append((ev.commit, "workflow.bad.not_normative", doc.category if doc else ""))
+                    continue
+                publication = replace(
+                    publication, state="withdrawn" if ev.step == "withdraw" else "repealed",
+                    notice=ev.message or None, notice_date=_iso(ev.trailers.get("gkctl-date", ("",))[-1]) or ev.day,
+                )  # fmt: skip
+        end = 1 << 62
+        steps: tuple[StepStatus, ...] = ()
+        head_policy = trust.head_policy
+        if doc is not None and head_policy is not None:
+            steps = _chain(doc, head_policy, self.events, blob, self.last_change_before(end), self.authors_upto(end),
+                           end, lambda: trust.secrecy_codes(doc, blob, head_policy))  # fmt: skip
+        valid = {a.commit: True for s in steps for a in s.approvals}
+        if publication is not None:
+            state = publication.state
+        elif steps and all(s.done for s in steps):
+            state = "ready"
+        elif any(s.approvals for s in steps):
+            state = "in_review"
+        else:
+            state = "draft"
+        return DocState(
+            self.doc_id, path, blob, doc, state, steps, tuple(ev for _, ev in self.events), valid, publication,
+            first_published, tuple(self.change_info),
+        )  # fmt: skip
 
 
 def _correction_in_scope(trust: Trust, rec: CommitRecord, path: str) -> bool:
