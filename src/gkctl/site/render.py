@@ -199,18 +199,17 @@ def render_site(
     page_salt = templates.digest + s.nav_digest + site.policy_digest
     # A page's key is a hash of everything its template is given (a document by the hash of all
     # its fields), so a page is rendered again exactly when something it could show changed.
-    digests = {
-        d.doc_id: hashlib.sha256(
-            json.dumps(dataclasses.asdict(d), ensure_ascii=False, sort_keys=True, default=str).encode()
-        ).hexdigest()
-        for d in site.documents
-    }
+    digests = {d.doc_id: _doc_digest(d) for d in site.documents}
+
+    encoded: dict[object, object] = {}  # column views and such recur on every page: encode each once
 
     def encode(value: object) -> object:
         if isinstance(value, SiteDocument):
             return digests[value.doc_id]
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.asdict(value)
+            if value not in encoded:  # frozen dataclasses: equal values, equal encoding
+                encoded[value] = dataclasses.asdict(value)
+            return encoded[value]
         return str(value)
 
     def page(rel: str, template: str, **ctx: object) -> None:
@@ -266,6 +265,21 @@ def render_site(
         for rel, data in search.build_index(_search_entries(s)).items():
             staging.write(rel, data, key=search_key)
     return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered))
+
+
+def _doc_digest(doc: SiteDocument) -> str:
+    """Hash of every field of ``doc`` (by hand: ``dataclasses.asdict`` deep-copies the tokens)."""
+    parts: list[object] = []
+    for f in dataclasses.fields(doc):
+        value = getattr(doc, f.name)
+        if f.name == "attachments":
+            value = [[a.title, a.name, a.blob, a.size] for a in value]
+        elif f.name == "tokens":
+            value = " ".join(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        parts.append(value)
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
 def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]]) -> None:
