@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from gkctl.site.collect import blob_sizes, cat_batch, render_blob
-from gkctl.site.model import Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, safe_file_name
+from gkctl.site.model import Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, safe_attachment_name
 from gkctl.site.output import Staging
 from gkctl.site.render import RenderStats, TemplateSet, load_templates, render_site
 
@@ -76,7 +76,7 @@ def doc_from_git(
     files = meta["attachments"]
     sizes = blob_sizes(root, [f"{commit}:{f}" for f, _ in files])
     atts = tuple(
-        SiteAttachment(t, safe_file_name(f, f"attachment-{i}"), s[0], s[1])
+        SiteAttachment(t, safe_attachment_name(f, f"attachment-{i}"), s[0], s[1])
         for i, ((f, t), s) in enumerate(zip(files, sizes, strict=True), start=1)
         if s is not None
     )

@@ -16,7 +16,7 @@ import pytest
 from gkctl.errors import InputError, RuleError
 from gkctl.site import search
 from gkctl.site.cache import BodyCache, Rendered
-from gkctl.site.model import safe_file_name, safe_slug
+from gkctl.site.model import safe_attachment_name, safe_file_name, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 from gkctl.site.render import load_templates
 from site_helpers import BUILD_TIME, all_files, build, doc_from_git, document_text, git_repo, site_input
@@ -323,6 +323,8 @@ def test_unsafe_ids_and_attachment_names_stay_inside_the_output() -> None:
     assert safe_file_name("..\\..\\win.ini", "f") == "win.ini"
     assert safe_file_name("..", "f") == "f" and safe_file_name(".env", "f") == "env"
     assert safe_file_name("a<script>.pdf", "f") == "a_script_.pdf"
+    assert safe_attachment_name("attachments/说明.HTML", "f") == "说明.HTML.txt"  # would run in the site's origin
+    assert safe_attachment_name("图.svg", "f") == "图.svg.txt" and safe_attachment_name("表.xlsx", "f") == "表.xlsx"
     for bad in ("../x", "/etc/x", "a/../b", "a//b", ".git/config", "a\\b", ""):
         with pytest.raises(RuleError):
             check_rel_path(bad)

@@ -36,7 +36,7 @@ from gkctl.site.model import (
     SiteDocument,
     SiteInput,
     SiteOrg,
-    safe_file_name,
+    safe_attachment_name,
 )
 from gkctl.site.render import TemplateSet, load_templates
 from gkctl.site.search import tokens
@@ -275,7 +275,7 @@ def _attachments(rec: Any, items: list[list[str]], sizes: dict[str, tuple[str, i
         got = sizes.get(f"{rec.commit}:{safe_repo_path(file)}")
         if got is None:
             raise RuleError(t("site.missing_object", rev=rec.commit[:12], what=file), rec.path)
-        name = safe_file_name(file, f"attachment-{i}")
+        name = safe_attachment_name(file, f"attachment-{i}")
         if name in used:
             name = f"{i}-{name}"
         used.add(name)

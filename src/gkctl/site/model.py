@@ -130,3 +130,14 @@ def safe_file_name(name: str, fallback: str) -> str:
         digest = hashlib.sha1(base.encode("utf-8")).hexdigest()[:10]
         base = f"{fallback}-{digest}" + (f".{keep}" if keep else "")
     return base
+
+
+# Files a browser would run as part of the site (same origin): served as plain text instead.
+ACTIVE_EXTENSIONS = frozenset({"htm", "html", "shtml", "xhtml", "xht", "svg", "svgz", "xml", "xsl", "js", "mjs", "swf"})
+
+
+def safe_attachment_name(name: str, fallback: str) -> str:
+    """``safe_file_name``, and an attachment that could run script in the site gets ``.txt`` added."""
+    base = safe_file_name(name, fallback)
+    ext = base.rpartition(".")[2].lower() if "." in base else ""
+    return base + ".txt" if ext in ACTIVE_EXTENSIONS else base
