@@ -28,7 +28,7 @@ from functools import cached_property
 from pathlib import Path
 
 from gkctl.document import Document
-from gkctl.history import CommitRecord, History, load_history
+from gkctl.history import CommitRecord, History, load_history, paused_gc
 from gkctl.policy import Policy, StepRule
 from gkctl.signatures import BEIJING
 from gkctl.workflow_trust import Trust, build_trust
@@ -218,7 +218,11 @@ def _chain(
 
 def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> Analysis:
     """Every document's state at ``rev``: one pass over history plus a few batched reads."""
-    root = Path(root)
+    with paused_gc():
+        return _analyse(Path(root), rev, history)
+
+
+def _analyse(root: Path, rev: str, history: History | None) -> Analysis:
     hist = history if history is not None else load_history(root, rev)
     trust = build_trust(root, hist)
     order, pos = trust.order, trust.pos
