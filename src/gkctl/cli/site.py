@@ -29,10 +29,12 @@ def build(
     with ExitStack() as stack:
         bar: dict[str, Any] = {}
 
-        def report(done: int, total: int) -> None:
-            if not bar:
-                bar["advance"] = stack.enter_context(progress(total, t("site.progress")))
-                bar["done"] = 0
+        def report(phase: str, done: int, total: int) -> None:
+            if bar.get("phase") != phase:  # one bar per phase: rendering bodies, then pages
+                stack.close()
+                bar.update(
+                    phase=phase, done=0, advance=stack.enter_context(progress(total, t(f"site.progress.{phase}")))
+                )
             bar["advance"](done - bar["done"])
             bar["done"] = done
 

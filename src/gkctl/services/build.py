@@ -6,14 +6,13 @@ Nothing here prints: progress goes to an optional callback the CLI turns into a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from gkctl.gitutil import git
 from gkctl.site.collect import collect
 from gkctl.site.output import Staging
-from gkctl.site.render import render_site
+from gkctl.site.render import Progress, render_site
 
 DEFAULT_OUT = "_site"
 
@@ -44,7 +43,7 @@ def build_site(
     out: Path | None = None,
     rev: str = "HEAD",
     base_url: str = "",
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the public site of ``root`` at ``rev`` into ``out`` (default ``root/_site``).
 
@@ -52,7 +51,7 @@ def build_site(
     """
     started = time.perf_counter()
     target = out if out is not None else root / DEFAULT_OUT
-    got = collect(root, rev, base_url=base_url, cache_dir=cache_dir(root))
+    got = collect(root, rev, base_url=base_url, cache_dir=cache_dir(root), progress=progress)
     staging = Staging(target)
     staging.open()
     try:

@@ -38,7 +38,7 @@ from gkctl.site.model import (
     SiteOrg,
     safe_attachment_name,
 )
-from gkctl.site.render import TemplateSet, load_templates
+from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
 
 PUBLIC = "主动公开"
@@ -123,7 +123,9 @@ def render_blob(raw: bytes, path: str) -> Rendered:
     return Rendered(html, text, json.dumps(meta, ensure_ascii=False, sort_keys=True), " ".join(sorted(tokens(text))))
 
 
-def collect(root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path | None = None) -> Collected:
+def collect(
+    root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path | None = None, progress: Progress | None = None
+) -> Collected:
     """Everything the site shows at ``rev``, read from git objects; bodies via the cache."""
     from gkctl import workflow  # the workflow module is the one authority on what is published
 
@@ -142,7 +144,7 @@ def collect(root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path |
     records = workflow.publications(root, commit)
     cache = BodyCache(cache_dir, config_hash())
     try:
-        bodies = _bodies(root, [r for r in records if r.state != "withdrawn"], cache)
+        bodies = _bodies(root, [r for r in records if r.state != "withdrawn"], cache, progress)
     finally:
         cache.close()
     warnings: list[str] = []
@@ -177,20 +179,22 @@ def _org(policy: Policy) -> SiteOrg:
     return SiteOrg(org.name, org.code, org.site_title, org.site_url)
 
 
-def _bodies(root: Path, records: list[Any], cache: BodyCache) -> dict[str, Rendered]:
+def _bodies(root: Path, records: list[Any], cache: BodyCache, progress: Progress | None) -> dict[str, Rendered]:
     wanted = sorted({r.blob for r in records})
     found = cache.get_many(wanted)
     missing = [b for b in wanted if b not in found]
     paths = {r.blob: r.path for r in records}
     fresh: dict[str, Rendered] = {}
-    for start in range(0, len(missing), 2000):
-        chunk = missing[start : start + 2000]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
         items = []
         for blob, got in zip(chunk, cat_batch(root, chunk), strict=True):
             if got is None:
                 raise RuleError(t("site.missing_object", rev="", what=f"{paths[blob]} ({blob[:12]})"))
             items.append((blob, got[1], paths[blob]))
         fresh.update(_render_all(items))
+        if progress:
+            progress("bodies", len(fresh), len(missing))
     cache.put_many(fresh)
     return {**found, **fresh}
 

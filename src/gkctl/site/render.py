@@ -31,7 +31,7 @@ HOME_ITEMS = 8
 FEED_ITEMS = 50
 APPLICATION_FORM_WORD = "申请表"  # an attachment so named is offered on the 依申请公开 page
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]  # (phase, done, total): "bodies" then "pages"
 FetchMany = Callable[[list[str]], dict[str, bytes]]
 
 
@@ -232,7 +232,7 @@ def render_site(
             page(doc.url, "document.html", doc=doc, body=Markup(doc.body_html), crumbs=crumbs,
                  active_columns=s.ancestry(doc.column), page_kind="document")  # fmt: skip
         if progress and (done % 50 == 0 or done == total):
-            progress(done, total)
+            progress("pages", done, total)
 
     attachments = _write_attachments(s.listed, staging, fetch_many)
 
