@@ -16,7 +16,7 @@ from typing import Any
 from gkctl import __version__
 from gkctl.errors import GkctlError, InputError
 from gkctl.gitutil import git
-from gkctl.history import git_dir
+from gkctl.history import git_dir, paused_gc
 from gkctl.i18n import current_lang, t
 from gkctl.policy import Policy
 from gkctl.services.repository import Repository
@@ -121,7 +121,8 @@ def status_data(repo: Repository, ref: str | None = None, today: date | None = N
     docs = _read_cache(cache_file, key) if head else None
     if docs is None:
         analysis = analyse(repo.root)
-        docs = [_jsonable(document_data(st, analysis, today)) for st in analysis.documents.values()]
+        with paused_gc():
+            docs = [_jsonable(document_data(st, analysis, today)) for st in analysis.documents.values()]
         if head:
             _write_cache(cache_file, key, docs)
     if ref is not None:
