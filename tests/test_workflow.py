@@ -148,3 +148,33 @@ def test_staged_changes_elsewhere_are_refused(bureau: Bureau) -> None:
     with pytest.raises(RuleError) as exc:
         steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "通过")
     assert "docs/2026/other.md" in exc.value.message
+
+
+def _hand_made_review(b: Bureau, blob: str, *extra: str) -> None:
+    msg = (f"审稿通过\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+           f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve\n")
+    run_git(b.root, "commit", "-q", "--allow-empty", *extra, "-F", "-", input=msg)
+
+
+def _current_blob(b: Bureau) -> str:
+    return run_git(b.root, "rev-parse", f"HEAD:{DOC}").strip()
+
+
+@pytest.mark.parametrize("case", ["unsigned", "other_files", "wrong_blob"])
+def test_malformed_step_commits_count_for_nothing(bureau: Bureau, case: str) -> None:
+    bureau.as_("reviewer")
+    blob = _current_blob(bureau)
+    if case == "unsigned":
+        _hand_made_review(bureau, blob, "--no-gpg-sign")
+        expected = "workflow.bad.unsigned"
+    elif case == "other_files":
+        (bureau.root / "attachments/x.txt").write_text("x", encoding="utf-8")
+        run_git(bureau.root, "add", "attachments/x.txt")
+        _hand_made_review(bureau, blob, "-S")
+        expected = "workflow.bad.other_files"
+    else:
+        _hand_made_review(bureau, "0" * 39 + "1", "-S")
+        expected = "workflow.bad.blob"
+    a = analyse(bureau.root)
+    assert a.documents[DOC].state == "draft"
+    assert expected in {key for _, key, _ in a.problems}
