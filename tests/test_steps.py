@@ -113,7 +113,7 @@ def test_secrecy_hit_needs_a_waiver(bureau: Bureau) -> None:
     assert head(bureau) == before
     res = steps.decide(bureau.repo, rel, "check", True, "系单位办公电话，同意公开", waive=("GK153",))
     msg = run_git(bureau.root, "log", "-1", "--format=%B", res.commit)
-    assert "Gkctl-Waive: GK153" in msg and "系单位办公电话" in msg
+    assert "Gkctl-Waive: GK153" in msg and "系单位办公电话" in msg and "保密审查：扫描发现 GK153" in msg
     assert any(s.name == "check" and s.done for s in bureau.state(rel).steps)
     for p in ("p1", "p2", "p3"):
         steps.decide(bureau.as_(p).repo, rel, "proofread", True, "校对无误")

@@ -174,6 +174,7 @@ def decide(
         if not (reference or "").strip():
             raise InputError(t("workflow.refuse.no_reference"))
         trailers.append(("Gkctl-Reference", _one_paragraph(reference or "").replace("\n", " ")))
+    secrecy_note = ""
     if approve:
         _check_approval(ctx, step)
         if step == "check":
@@ -183,11 +184,13 @@ def decide(
                 first = open_hits[0]
                 codes = "、".join(sorted({f.code for f in open_hits}))
                 raise RuleError(t("workflow.refuse.secrecy", codes=codes, message=first.message), first.path, first.line)
-            trailers += [("Gkctl-Waive", code) for code in waive]
+            trailers += [("Gkctl-Waive", code) for code in waive if code in {f.code for f in hits}]
+            secrecy_note = (t("workflow.secrecy.waived", codes="、".join(sorted({f.code for f in hits})))
+                            if hits else t("workflow.secrecy.clean"))  # fmt: skip
     rule = ctx.policy.workflow.steps[step]
     verdict = t("workflow.verdict.approve" if approve else "workflow.verdict.reject")
     subject = t("workflow.subject", step=rule.label, verdict=verdict, title=ctx.doc.title or ctx.state.doc_id)
-    body = t("workflow.opinion", text=_one_paragraph(message))
+    body = t("workflow.opinion", text=_one_paragraph(message)) + (f"\n{secrecy_note}" if secrecy_note else "")
     sha = commit(repo.root, _message(subject, body, trailers), [], allow_empty=True)
     return StepResult(sha, ctx.state.doc_id, ctx.state.path, step, "approve" if approve else "reject")
 
