@@ -24,7 +24,7 @@ from gkctl.signatures import BEIJING
 from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
 STATUS_CACHE = "status-v1.json"
-STATUS_CACHE_VERSION = 2
+STATUS_CACHE_VERSION = 3
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
 
@@ -69,6 +69,8 @@ def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, An
             "step": ev.step, "label": _label(policy, ev.step), "person": ev.person, "name": ev.name,
             "when": _when(ev.time), "verdict": ev.verdict, "valid": bool(valid), "commit": ev.commit,
             "message": ev.message, "problem": t(kind, detail=detail) if kind else None,
+            "reference": (ev.trailers.get("gkctl-reference") or (None,))[-1],
+            "waived": list(ev.trailers.get("gkctl-waive", ())),
         })  # fmt: skip
     due, due_note = due_date(st, policy)
     published_at = pub.published_at if pub else None
