@@ -246,7 +246,9 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     cold = run_case("status cold", [*GKCTL, "status", "--format", "json"], src, repeat, before=lambda: drop_cache(src))
     warm = run_case("status warm", [*GKCTL, "status", "--format", "json"], src, repeat)
     rows.append(("`gkctl status` cold (no `.git/gkctl`)", cold, "one `git log --format=%H %P %(trailers)` pass", base))
-    rows.append(("`gkctl status` warm", warm, "", None))
+    text = run_case("status warm, text", [*GKCTL, "status"], src, repeat)
+    rows.append(("`gkctl status` warm", warm, "(same)", base))
+    rows.append(("`gkctl status` warm, human table to a pipe", text, "(same)", base))
 
     # verify vs git's own signature check
     vcold = run_case("verify cold", [*GKCTL, "verify", "--format", "json"], src, repeat, before=lambda: drop_cache(src))
@@ -259,7 +261,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
             s.seconds *= commits / limit
             s.cpu *= commits / limit
     rows.append((f"`gkctl verify` all {commits} commits, cold", vcold, "`git log --format=%G?` (allowed signers set)", glog))
-    rows.append(("`gkctl verify` warm (cache by commit id)", vwarm, "", None))
+    rows.append(("`gkctl verify` warm (cache by commit id)", vwarm, "(same)", glog))
 
     # build: full vs MkDocs / Hugo on the same Markdown; rebuild after one change
     work = clone(src, "work-build")
@@ -274,7 +276,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     info["published_md"] = n_md
     rows.append((f"`gkctl build` full, cold ({n_md} published documents)", full, "MkDocs 1.x `mkdocs build` on the same Markdown", mk))
     rows.append(("", None, "Hugo `hugo` on the same Markdown", hu))
-    rows.append(("`gkctl build` again, nothing changed", noop, "", None))
+    rows.append(("`gkctl build` again, nothing changed", noop, "Hugo full build (above)", hu))
     rows.append(("`gkctl build` after one document changes (withdrawn)", rebuild, "Hugo full build (above)", hu))
 
     # annual report over the applications vs parsing them
@@ -282,7 +284,48 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
                    ok_codes=(0, 1))  # fmt: skip
     rf = run_case("floor: parse applications", [str(PY), "-c", floor_script("apps")], src, repeat)
     rows.append((f"`gkctl report annual --year 2025` ({apps} applications)", rep, "read + `CSafeLoader` the applications", rf))
+    info["named"] = {"validate": v, "status_cold": cold, "status_warm": warm, "verify_cold": vcold,
+                     "verify_warm": vwarm, "gitlog": glog, "build": full, "noop": noop, "rebuild": rebuild,
+                     "mkdocs": mk, "hugo": hu}  # fmt: skip
     return rows, info
+
+
+def targets(named: dict[str, Result], rows: list[tuple]) -> str:
+    """DESIGN §6, target by target: met or missed, with the measured figure (wall medians)."""
+    m = {k: r.median for k, r in named.items()}
+
+    def line(what: str, ok: bool | None, figure: str) -> str:
+        verdict = "n/a" if ok is None else ("met" if ok else "**missed**")
+        return f"| {what} | {verdict} | {figure} |"
+
+    def sec(key: str) -> str:
+        return f"{m[key]:.2f} s" if m.get(key) is not None else "n/a"
+
+    def cmp(key: str, limit: float) -> bool | None:
+        return None if m.get(key) is None else m[key] < limit
+
+    out = ["| DESIGN §6 target | verdict | measured |", "| --- | --- | --- |"]
+    out.append(line("validate all < 2 s", cmp("validate", 2), sec("validate")))
+    out.append(line("status cold < 2 s", cmp("status_cold", 2), sec("status_cold")))
+    out.append(line("status warm < 0.3 s", cmp("status_warm", 0.3), sec("status_warm")))
+    mk, hu = m.get("mkdocs"), m.get("hugo")
+    out.append(line("cold full build ≤ ½ MkDocs", None if mk is None or m.get("build") is None else m["build"] <= mk / 2,
+                    f"{sec('build')} vs MkDocs {mk:.2f} s" if mk else sec("build")))  # fmt: skip
+    for key, what in (("noop", "build with nothing changed"), ("rebuild", "build after one changed document")):
+        out.append(line(f"{what} faster than a Hugo full build", None if hu is None or m.get(key) is None
+                        else m[key] < hu, f"{sec(key)} vs Hugo {hu:.2f} s" if hu else sec(key)))  # fmt: skip
+    out.append(line("one changed document rebuilt < 1 s", cmp("rebuild", 1), sec("rebuild")))
+    g = m.get("gitlog")
+    for key in ("verify_cold", "verify_warm"):
+        ok = None if g is None or m.get(key) is None else g / m[key] >= 40
+        fig = f"{g / m[key]:.1f}× ({sec(key)} vs {g:.0f} s)" if ok is not None else sec(key)
+        out.append(line(f"verify all ≥ 40× faster than `%G?` ({key.split('_')[1]})", ok, fig))
+    peaks = [(r.samples and max(s.peak_mb for s in r.samples), case) for case, r, _, _ in rows
+             if r is not None and r.samples and not r.error]  # fmt: skip
+    worst = max(peaks, default=(0, ""))
+    out.append(line("peak memory < 500 MB (every gkctl case)", worst[0] < 500 if peaks else None,
+                    f"{worst[0]:.0f} MB ({worst[1]})"))  # fmt: skip
+    return "\n".join(out)
 
 
 def _withdraw_queue(repo: Path, repeat: int) -> list[str]:
@@ -356,7 +399,10 @@ def table(rows: list[tuple]) -> str:
         cell = res.cell() if res else ""
         peak = res.peak() if res else ""
         bcell = (bres.cell() + (f" ({bres.note})" if bres.note and bres.samples else "")) if bres else ""
-        lines.append(f"| {case} | {cell} | {peak} | {bname} | {bcell} | {bres.peak() if bres else ''} | {ratio(res, bres)} |")
+        bpeak = bres.peak() if bres else ""
+        if bname == "(same)":  # the baseline of the row above, compared again
+            bname, bcell, bpeak = "″", "″", "″"
+        lines.append(f"| {case} | {cell} | {peak} | {bname} | {bcell} | {bpeak} | {ratio(res, bres)} |")
     return "\n".join(lines)
 
 
@@ -375,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     load0 = os.getloadavg()[0]
     rows, info = run_all(args.docs, args.apps, args.seed, args.repeat, args.gitlog_limit)
     load = f"load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    text = table(rows)
+    text = table(rows) + "\n\n" + targets(info["named"], rows)
     print(text)
     if args.out:
         cmd = " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
