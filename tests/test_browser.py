@@ -128,6 +128,9 @@ def test_search_finds_a_chinese_word_in_the_browser(served: str, tmp_path: Path)
     assert "找到 1 条" in page
     body_word = dom(tmp_path, served + "search.html?q=" + urllib.parse.quote("预算执行审计"))
     assert "找到 30 条" in body_word
+    wide = dom(tmp_path, served + "search.html?q=" + urllib.parse.quote("２０２６年第３号"))  # full-width = ASCII
+    first = re.search(r'<li><a href="[^"]+">([^<]+)</a>', wide.split('id="search-results"')[1])
+    assert first is not None and first.group(1) == "2026年第3号审计结果公告"
     nothing = dom(tmp_path, served + "search.html?q=" + urllib.parse.quote("不存在的词语"))
     assert "没有找到" in nothing
     shot(tmp_path, served + f"search.html?q={q}", "search.png")

@@ -52,11 +52,11 @@
     toks.forEach(function (t) { need[shardOf(t, index.shards)] = 1; });
     var ids = Object.keys(need), left = ids.length;
     status.textContent = "正在搜索……";
+    function inTitle(d) { return wide(index.docs[d][1]).toLowerCase().indexOf(norm) >= 0; }
     function finish() {
       var hits;
       if (!toks.length) {
-        hits = index.docs.map(function (_, i) { return i; }).filter(function (i) {
-          return wide(index.docs[i][1]).toLowerCase().indexOf(norm) >= 0; });
+        hits = index.docs.map(function (_, i) { return i; }).filter(inTitle);
       } else {
         hits = postings(toks[0], index.shards);
         for (var k = 1; k < toks.length; k++) {
@@ -65,7 +65,7 @@
         }
       }
       hits.sort(function (a, b) {
-        var ta = index.docs[a][1].indexOf(q) >= 0 ? 0 : 1, tb = index.docs[b][1].indexOf(q) >= 0 ? 0 : 1;
+        var ta = inTitle(a) ? 0 : 1, tb = inTitle(b) ? 0 : 1;
         if (ta !== tb) return ta - tb;
         return index.docs[a][3] < index.docs[b][3] ? 1 : index.docs[a][3] > index.docs[b][3] ? -1 : a - b;
       });
