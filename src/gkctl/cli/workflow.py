@@ -3,6 +3,7 @@ repeal, status, log, whoami, sync, and ``people``. Thin: parse, call a service, 
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ from gkctl.errors import InputError
 from gkctl.i18n import t
 from gkctl.services import people as people_svc
 from gkctl.services import steps
-from gkctl.services.status import log_data, status_data
+from gkctl.services.status import log_data, status_data, status_json
 from gkctl.services.sync import sync as sync_svc
 
 DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径")]
@@ -161,10 +162,10 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
 
     示例：gkctl status --format json
     """
-    data = status_data(repository(repo), doc)
     if fmt == Format.json:
-        print_json(data)
+        sys.stdout.write(status_json(repository(repo), doc))
         return
+    data = status_data(repository(repo), doc)
     docs = data["documents"]
     if not docs:
         console.print(t("workflow.status.none"))

@@ -23,7 +23,7 @@ from gkctl.services.repository import Repository
 from gkctl.signatures import BEIJING
 from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
-STATUS_CACHE = "status-v1.json"
+STATUS_CACHE = "status-v2.json"
 STATUS_CACHE_VERSION = 3
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
@@ -114,39 +114,64 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _cache_key(repo: Repository, today: date) -> tuple[str, str]:
+    head = git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+    key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(),
+           "lang": current_lang()}  # fmt: skip
+    return head, json.dumps(key, sort_keys=True)
+
+
+def status_json(repo: Repository, ref: str | None = None, today: date | None = None) -> str:
+    """``status --format json`` text. For all documents at an unchanged HEAD it is the cached
+    text itself: a bureau's status is tens of megabytes, and re-encoding it costs seconds."""
+    today = today or datetime.now(BEIJING).date()
+    if ref is None:
+        head, key = _cache_key(repo, today)
+        cached = _read_cache(git_dir(repo.root) / "gkctl" / STATUS_CACHE, key) if head else None
+        if cached is not None:
+            return cached
+    return json.dumps(status_data(repo, ref, today), ensure_ascii=False) + "\n"
+
+
 def status_data(repo: Repository, ref: str | None = None, today: date | None = None) -> dict[str, Any]:
     """Every document's status (dates as ISO strings), cached by HEAD, day and language."""
     today = today or datetime.now(BEIJING).date()
-    head = git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
-    key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(), "lang": current_lang()}
+    head, key = _cache_key(repo, today)
     cache_file = git_dir(repo.root) / "gkctl" / STATUS_CACHE
-    docs = _read_cache(cache_file, key) if head else None
+    text = _read_cache(cache_file, key) if head else None
+    docs: list[dict[str, Any]] | None = None
+    if text is not None:
+        try:
+            docs = json.loads(text)["documents"]
+        except (ValueError, KeyError, TypeError):
+            docs = None
     if docs is None:
         analysis = analyse(repo.root)
         with paused_gc():
             docs = [_jsonable(document_data(st, analysis, today)) for st in analysis.documents.values()]
         if head:
-            _write_cache(cache_file, key, docs)
+            _write_cache(cache_file, key, json.dumps({"documents": docs}, ensure_ascii=False) + "\n")
     if ref is not None:
         docs = [_pick(repo, docs, ref)]
     return {"documents": docs}
 
 
-def _read_cache(path: Path, key: dict[str, Any]) -> list[dict[str, Any]] | None:
+def _read_cache(path: Path, key: str) -> str | None:
+    """The cached status text if its first line is ``key`` (one file: key and text replaced together)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as fh:
+            if fh.readline().rstrip("\n") != key:
+                return None
+            return fh.read()
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("documents"), list):
-        return None
-    return data["documents"]
 
 
-def _write_cache(path: Path, key: dict[str, Any], docs: list[dict[str, Any]]) -> None:
+def _write_cache(path: Path, key: str, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"key": key, "documents": docs}, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(key + "\n" + text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass  # only slower next time
