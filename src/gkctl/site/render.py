@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from gkctl.errors import InputError, RuleError
@@ -85,8 +86,13 @@ def _filesize(n: int) -> str:
 
 
 def _env(templates: TemplateSet) -> jinja2.Environment:
+    """Autoescaping and sandboxed: a bureau's template override is content, not code.
+
+    A clerk who commits ``templates/site/x.html`` must not reach Python (and through it the
+    working tree or non-public blobs) from a template expression.
+    """
     sources = {n: d.decode("utf-8") for n, d in templates.files.items() if not n.startswith("static/")}
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         loader=jinja2.DictLoader(sources),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
