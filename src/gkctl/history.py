@@ -275,10 +275,11 @@ def _load_cache(path: Path) -> dict[str, tuple[bytes, tuple]]:
     """
     try:
         blob = path.read_bytes()
-        head, digest, payload = blob[:4], blob[4:36], blob[36:]
-        if head != _MAGIC or hashlib.sha256(payload).digest() != digest:
+        payload = memoryview(blob)[36:]  # no second copy of a file of tens of megabytes
+        if blob[:4] != _MAGIC or hashlib.sha256(payload).digest() != blob[4:36]:
             return {}
         data = marshal.loads(payload)
+        del payload, blob
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -368,12 +369,13 @@ def _load_history(root: Path, rev: str, use_cache: bool) -> History:
         cache.update(read_commits(root, missing))
     records = []
     dirty = bool(missing)
+    # an unchanged cache is consumed as it is read, so its tuples and the records never peak together
+    take = cache.get if dirty else cache.pop
     for sha in ids:
-        entry = cache[sha]
+        entry = take(sha)
         if len(entry) == 2:  # fresh from git: parse once, keep the parsed form
             rec = parse_commit(sha, entry[0], tuple(Change(*c) for c in entry[1]))
             cache[sha] = (entry[0], entry[1], _fields(rec))
-            dirty = True
         else:
             rec = _from_fields(sha, entry)
         records.append(rec)

@@ -121,36 +121,41 @@ def _cache_key(repo: Repository, today: date) -> tuple[str, str]:
     return head, json.dumps(key, sort_keys=True)
 
 
+def _all_text(repo: Repository, today: date) -> str:
+    """``{"documents": [...]}`` for every document at HEAD, cached by HEAD, day and language.
+
+    Each document is encoded as soon as it is described, so a bureau's status never sits in
+    memory as tens of thousands of nested dicts and one big string at once.
+    """
+    head, key = _cache_key(repo, today)
+    cache_file = git_dir(repo.root) / "gkctl" / STATUS_CACHE
+    cached = _read_cache(cache_file, key) if head else None
+    if cached is not None:
+        return cached
+    analysis = analyse(repo.root)
+    with paused_gc():
+        parts = [json.dumps(_jsonable(document_data(st, analysis, today)), ensure_ascii=False)
+                 for st in analysis.documents.values()]  # fmt: skip
+    del analysis
+    text = '{"documents": [' + ",\n".join(parts) + "]}\n"
+    del parts
+    if head:
+        _write_cache(cache_file, key, text)
+    return text
+
+
 def status_json(repo: Repository, ref: str | None = None, today: date | None = None) -> str:
-    """``status --format json`` text. For all documents at an unchanged HEAD it is the cached
-    text itself: a bureau's status is tens of megabytes, and re-encoding it costs seconds."""
+    """``status --format json`` text; for all documents it is the cached text itself."""
     today = today or datetime.now(BEIJING).date()
     if ref is None:
-        head, key = _cache_key(repo, today)
-        cached = _read_cache(git_dir(repo.root) / "gkctl" / STATUS_CACHE, key) if head else None
-        if cached is not None:
-            return cached
+        return _all_text(repo, today)
     return json.dumps(status_data(repo, ref, today), ensure_ascii=False) + "\n"
 
 
 def status_data(repo: Repository, ref: str | None = None, today: date | None = None) -> dict[str, Any]:
-    """Every document's status (dates as ISO strings), cached by HEAD, day and language."""
+    """Every document's status (or the one ``ref`` names), dates as ISO strings."""
     today = today or datetime.now(BEIJING).date()
-    head, key = _cache_key(repo, today)
-    cache_file = git_dir(repo.root) / "gkctl" / STATUS_CACHE
-    text = _read_cache(cache_file, key) if head else None
-    docs: list[dict[str, Any]] | None = None
-    if text is not None:
-        try:
-            docs = json.loads(text)["documents"]
-        except (ValueError, KeyError, TypeError):
-            docs = None
-    if docs is None:
-        analysis = analyse(repo.root)
-        with paused_gc():
-            docs = [_jsonable(document_data(st, analysis, today)) for st in analysis.documents.values()]
-        if head:
-            _write_cache(cache_file, key, json.dumps({"documents": docs}, ensure_ascii=False) + "\n")
+    docs = json.loads(_all_text(repo, today))["documents"]
     if ref is not None:
         docs = [_pick(repo, docs, ref)]
     return {"documents": docs}
