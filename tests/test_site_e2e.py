@@ -231,3 +231,35 @@ def test_bureau_templates_override_the_package_ones_from_the_revision(
     bad = cli("-C", str(b.root), "build", "--out", str(out))
     assert bad.exit_code == 2 and "templates/site/home.html:1" in bad.output and "Traceback" not in bad.output
     assert "本局自定义的找不到页面" in (out / "404.html").read_text(encoding="utf-8")  # the old site stays
+
+
+def test_a_clerks_template_override_is_not_in_force(bureau_site: tuple[Bureau, Path], tmp_path: Path, cli) -> None:
+    """Templates decide what every public page shows: only an admin's signature puts them in force."""
+    b, _ = bureau_site
+    override = b.root / "templates/site/404.html"
+    override.parent.mkdir(parents=True)
+    override.write_text("{% extends 'base.html' %}{% block main %}mkclerktemplate{% endblock %}", encoding="utf-8")
+    b.as_("clerk")
+    run_git(b.root, "add", "templates/site/404.html")
+    run_git(b.root, "commit", "-q", "-S", "-m", "改模板（无管理员签名）")
+    out = tmp_path / "site"
+    assert cli("-C", str(b.root), "build", "--out", str(out)).exit_code == 0
+    assert all(b"mkclerktemplate" not in p.read_bytes() for p in out.resolve().rglob("*") if p.is_file())
+    verify = cli("-C", str(b.root), "verify", "--format", "json")
+    assert verify.exit_code == 1 and "GK4" in verify.stdout
+
+
+def test_template_expressions_cannot_reach_python(bureau_site: tuple[Bureau, Path], tmp_path: Path, cli) -> None:
+    """Even an admin's template runs sandboxed: no path from an expression to files or objects."""
+    b, _ = bureau_site
+    override = b.root / "templates/site/404.html"
+    override.parent.mkdir(parents=True)
+    override.write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+    b.as_("admin")
+    run_git(b.root, "add", "templates/site/404.html")
+    run_git(b.root, "commit", "-q", "-S", "-m", "自定义模板")
+    out = tmp_path / "site"
+    result = cli("-C", str(b.root), "build", "--out", str(out))
+    assert result.exit_code == 2 and "unsafe" in result.output and "Traceback" not in result.output
+    assert "subclasses" not in result.stdout and "<class" not in result.output
+    assert not out.exists()

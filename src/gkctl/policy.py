@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 CONFIG_FILE = "gkctl.yaml"
 POLICY_DIR = "policies"
+SITE_TEMPLATE_DIR = "templates/site/"  # a bureau's overrides of the package's site templates
 POLICY_FILES = ("disclosure.yaml", "columns.yaml", "workflow.yaml", "secrecy.yaml", "people.yaml", "calendar.yaml")
 _ID = re.compile(r"^[a-z0-9_-]+$")
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
@@ -415,10 +416,9 @@ def load_policy(root: Path) -> Policy:
     return load_policy_from_files(read)
 
 
-def policy_paths() -> list[str]:
-    """Repo paths whose change is a policy change (needs an admin signature)."""
-    return [CONFIG_FILE, *(f"{POLICY_DIR}/{name}" for name in POLICY_FILES)]
-
-
 def is_policy_path(relpath: str) -> bool:
-    return relpath == CONFIG_FILE or relpath.startswith(POLICY_DIR + "/")
+    """Whether changing ``relpath`` is a policy change that only an admin's signature puts in force.
+
+    The bureau's site templates count too: they decide what every public page shows.
+    """
+    return relpath == CONFIG_FILE or relpath.startswith((POLICY_DIR + "/", SITE_TEMPLATE_DIR))

@@ -423,9 +423,10 @@ def _iso(text: str) -> date | None:
         return None
 
 
-def publications(root: Path, rev: str = "HEAD") -> list[PublicationRecord]:
+def publications(root: Path, rev: str = "HEAD", analysis: Analysis | None = None) -> list[PublicationRecord]:
     """Every document that was validly published, as of ``rev`` (site and report read this)."""
-    analysis = analyse(Path(root), rev)
+    if analysis is None:
+        analysis = analyse(Path(root), rev)
     return [s.publication for s in analysis.documents.values() if s.publication is not None]
 
 

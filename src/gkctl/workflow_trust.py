@@ -247,6 +247,13 @@ class Trust:
                 self._policies[eff] = None
         return self._policies[eff]
 
+    def effective_files(self, sha: str) -> tuple[tuple[str, str], ...] | None:
+        """``(path, blob)`` of the policy files (and site templates) in force after commit ``sha``.
+
+        Only changes an admin of the previous policy signed are in force; None for an unknown commit.
+        """
+        return self._eff.get(sha)
+
     def policy_of(self, sha: str) -> Policy | None:
         """The effective policy of commit ``sha`` (after it)."""
         if sha not in self._policy_of:

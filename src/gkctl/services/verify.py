@@ -273,8 +273,8 @@ def _forged_trailers(rec: CommitRecord) -> str | None:
 
 def _broken_policy(rec: CommitRecord, trust: Trust) -> Violation | None:
     """A commit whose authorised policy change leaves a policy that does not load."""
-    eff = trust._eff.get(rec.id)  # Trust keeps the per-commit effective policy; read, never rebuilt
-    parent_eff = trust._eff.get(rec.parents[0]) if rec.parents else None
+    eff = trust.effective_files(rec.id)
+    parent_eff = trust.effective_files(rec.parents[0]) if rec.parents else None
     if eff is None or eff == parent_eff or _policy_at(trust, rec) is not None:
         return None
     try:
@@ -327,7 +327,7 @@ def _document_findings(root: Path, trust: Trust, records: list[CommitRecord]) ->
 
 def _policy_key(trust: Trust, rec: CommitRecord) -> str:
     """A stable name for the policy files in effect after ``rec`` (their paths and blob ids)."""
-    eff = trust._eff.get(rec.id) or ()
+    eff = trust.effective_files(rec.id) or ()
     return hashlib.sha1(repr(eff).encode()).hexdigest()
 
 

@@ -23,7 +23,8 @@ from gkctl.document import parse_document
 from gkctl.errors import RuleError
 from gkctl.gitutil import git, git_bytes, rev_parse
 from gkctl.i18n import t
-from gkctl.policy import Policy, load_policy_from_files, policy_paths
+from gkctl.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
+from gkctl.policy import Policy, load_policy_from_files
 from gkctl.rules import safe_repo_path
 from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.markdown import config_hash, plain_text, render_markdown, summary_of
@@ -43,7 +44,6 @@ from gkctl.site.search import tokens
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
-TEMPLATE_DIR = "templates/site/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,20 +89,6 @@ def blob_sizes(root: Path, names: list[str]) -> list[tuple[str, int] | None]:
     return results
 
 
-def _tree_files(root: Path, commit: str, paths: list[str]) -> dict[str, str]:
-    """{path: blob id} at ``commit`` for files under ``paths``."""
-    out = git_bytes(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
-    files: dict[str, str] = {}
-    for entry in out.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, path = entry.partition(b"\t")
-        mode_type_oid = meta.decode().split(" ")
-        if mode_type_oid[1] == "blob":
-            files[path.decode("utf-8", "surrogateescape")] = mode_type_oid[2]
-    return files
-
-
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else ""
 
@@ -131,7 +117,9 @@ def collect(
 
     commit = rev_parse(root, rev)
     build_time = datetime.fromisoformat(git(root, "show", "-s", "--format=%cI", commit).strip())
-    config = _tree_files(root, commit, [*policy_paths(), TEMPLATE_DIR.rstrip("/")])
+    # Policy and templates as an admin last put them in force, never a clerk's unauthorised edit.
+    analysis = workflow.analyse(root, commit)
+    config = dict(analysis.trust.effective_files(commit) or ())
     blobs = dict(zip(config, cat_batch(root, [config[p] for p in config]), strict=True))
     contents = {p: b[1] for p, b in blobs.items() if b is not None}
     policy = load_policy_from_files({p: d for p, d in contents.items() if not p.startswith(TEMPLATE_DIR)})
@@ -141,7 +129,7 @@ def collect(
         "".join(f"{p}\0{o}\n" for p, o in sorted(config.items()) if not p.startswith(TEMPLATE_DIR)).encode()
     ).hexdigest()
 
-    records = workflow.publications(root, commit)
+    records = workflow.publications(root, commit, analysis)
     cache = BodyCache(cache_dir, config_hash())
     try:
         bodies = _bodies(root, [r for r in records if r.state != "withdrawn"], cache, progress)
