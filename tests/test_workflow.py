@@ -178,3 +178,23 @@ def test_malformed_step_commits_count_for_nothing(bureau: Bureau, case: str) -> 
     a = analyse(bureau.root)
     assert a.documents[DOC].state == "draft"
     assert expected in {key for _, key, _ in a.problems}
+
+
+def test_attachment_swapped_after_sign_off_voids_approvals(bureau: Bureau) -> None:
+    """Approvals cover the attachments: a file swapped after sign-off cannot be published."""
+    (bureau.root / "attachments/2026").mkdir(parents=True)
+    (bureau.root / "attachments/2026/附件.txt").write_text("审核过的附件\n", encoding="utf-8")
+    write_doc(bureau.root, DOC, drafter="clerk", attachments=[{"file": "attachments/2026/附件.txt", "title": "附件"}])
+    run_git(bureau.root, "add", "attachments/2026/附件.txt")
+    bureau.commit_file("clerk", DOC, "加附件")
+    full_chain(bureau)
+    assert bureau.state(DOC).state == "ready"
+    (bureau.root / "attachments/2026/附件.txt").write_text("换掉的附件\n", encoding="utf-8")
+    bureau.commit_file("clerk", "attachments/2026/附件.txt", "换附件")
+    st = bureau.state(DOC)
+    assert st.state == "draft" and not any(s.approvals for s in st.steps)
+    with pytest.raises(RuleError):
+        steps.publish(bureau.as_("publisher").repo, [DOC])
+    full_chain(bureau)  # reviewed again, now with the new attachment
+    [res] = steps.publish(bureau.as_("publisher").repo, [DOC])
+    assert res.index_number.endswith("-00001")

@@ -30,6 +30,7 @@ from pathlib import Path
 from gkctl.document import Document
 from gkctl.history import CommitRecord, History, load_history, paused_gc
 from gkctl.policy import Policy, StepRule
+from gkctl.rules import safe_repo_path
 from gkctl.signatures import BEIJING
 from gkctl.workflow_trust import Trust, build_trust
 
@@ -229,18 +230,28 @@ def _analyse(root: Path, rev: str, history: History | None) -> Analysis:
 
     step_recs = [r for r in order if r.step in DOC_STEPS and r.trailer("Gkctl-Path")]
     current = trust.tree_files(hist.head, "docs/") if hist.head else {}
+    # An approval covers the document's attachments too: a change to one is a change to the
+    # document (otherwise a file could be swapped between sign-off and publication).
+    trust.documents([(b, p) for p, b in current.items()])
+    attachments = {path: _attachment_paths(trust.document(blob, path)) for path, blob in current.items()}
+    watched = {a for files in attachments.values() for a in files}
     # content changes per path (merges only when they create content no parent had)
-    seen_blobs: dict[str, set[str]] = {}
+    seen_blobs: dict[str, set[str | None]] = {}
     changes: dict[str, list[tuple[int, CommitRecord]]] = {}
     for rec in order:
         for ch in rec.changes:
-            if not ch.path.startswith("docs/") or ch.new_blob is None:
+            if not (ch.path.startswith("docs/") and ch.new_blob is not None) and ch.path not in watched:
                 continue
             known = seen_blobs.setdefault(ch.path, set())
             if rec.is_merge and ch.new_blob in known:
                 continue
             known.add(ch.new_blob)
             changes.setdefault(ch.path, []).append((pos[rec.id], rec))
+    for path, files in attachments.items():
+        extra = [c for f in files for c in changes.get(f, ())]
+        if extra:
+            merged = {rec.id: (idx, rec) for idx, rec in [*changes.get(path, []), *extra]}
+            changes[path] = sorted(merged.values(), key=lambda item: item[0])
 
     events: dict[str, list[tuple[int, Event]]] = {}
     problems: list[tuple[str, str, str]] = list(trust.problems)
@@ -403,6 +414,13 @@ class _DocWork:
             self.doc_id, path, blob, doc, state, steps, tuple(ev for _, ev in self.events), valid, publication,
             first_published, tuple(self.change_info),
         )  # fmt: skip
+
+
+def _attachment_paths(doc: Document | None) -> tuple[str, ...]:
+    """Repo paths of the document's attachments (unsafe ones are validation's business)."""
+    if doc is None:
+        return ()
+    return tuple(p for a in doc.attachments if (p := safe_repo_path(a.file)) is not None)
 
 
 def _correction_in_scope(trust: Trust, rec: CommitRecord, path: str) -> bool:
