@@ -131,7 +131,7 @@ class Demo:
             day += timedelta(days=1)
             self.at(day)
             self.act_as(who)
-            extra = ["--reference", "綦府办审〔%d〕%s号" % (day.year, doc_id[-3:])] if step == "external" else []
+            extra = ["--reference", f"綦府办审〔{day.year}〕{doc_id[-3:]}号"] if step == "external" else []
             self.gkctl(step, doc_id, "--approve", "-m", msg, *extra, quiet=True)
         self.at(day + timedelta(days=1))
         self.act_as(PUBLISHER)

@@ -15,11 +15,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # test helper modules (sig_helpers …)
 
-from sig_helpers import SshKey, make_ssh_key, use_ssh_key  # noqa: E402
-
-from gkctl.cli.main import run  # noqa: E402
-from gkctl.i18n import set_lang  # noqa: E402
-from gkctl.services.init import init_repository  # noqa: E402
+from gkctl.cli.main import run
+from gkctl.i18n import set_lang
+from gkctl.services.init import init_repository
+from sig_helpers import SshKey, make_ssh_key, use_ssh_key
 
 CODE = "11500000MB1B37366Q"
 ORG = "重庆市綦江区审计局"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli
 from docs_helpers import doc_text, write_doc
-
 from gkctl.document import parse_document
 from gkctl.errors import InputError
 

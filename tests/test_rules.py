@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli
 from docs_helpers import DROP, write_doc
-
 from gkctl.secrecy import id_card_valid, luhn_valid
 
 REL = "docs/2026/2026-bgs-001.md"
