@@ -258,7 +258,7 @@ def test_caches_change_nothing(bureau: Bureau, cli: Cli) -> None:
     commit(bureau.work, "改坏了", [rel])
     first = cli("verify", "-C", str(bureau.work), "--format", "json")
     cache = bureau.work / ".git" / "gkctl"
-    assert (cache / "verify-docs-v1.marshal").is_file()
+    assert (cache / "verify-docs-v2.marshal").is_file()
     assert cli("verify", "-C", str(bureau.work), "--format", "json").stdout == first.stdout
     for f in cache.iterdir():
         f.write_bytes(b"\x00damaged")

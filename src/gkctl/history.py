@@ -12,18 +12,16 @@ damaged cache is ignored and rebuilt).
 from __future__ import annotations
 
 import gc
-import hashlib
-import marshal
-import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gkctl.cache import cache_path, load_marshal, save_marshal
 from gkctl.gitutil import git, git_bytes
 
-CACHE_NAME = "history-v2.marshal"
+CACHE_NAME = "history-v3.marshal"
 _TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _SIG_HEADERS = (b"gpgsig", b"gpgsig-sha256")
 _ZERO = re.compile(r"^0+$")
@@ -255,45 +253,8 @@ class History:
         return len(self.commits)
 
 
-def git_dir(root: Path) -> Path:
-    out = git(root, "rev-parse", "--git-common-dir").strip()
-    path = Path(out)
-    return path if path.is_absolute() else (Path(root) / path)
-
-
 def _cache_path(root: Path) -> Path:
-    return git_dir(root) / "gkctl" / CACHE_NAME
-
-
-_MAGIC = b"GKH1"
-
-
-def _load_cache(path: Path) -> dict[str, tuple[bytes, tuple]]:
-    """The cache, or {} when missing or damaged (its SHA-256 must match its contents).
-
-    The digest catches damage, not an attacker: whoever can write ``.git/`` can rewrite refs too.
-    """
-    try:
-        blob = path.read_bytes()
-        payload = memoryview(blob)[36:]  # no second copy of a file of tens of megabytes
-        if blob[:4] != _MAGIC or hashlib.sha256(payload).digest() != blob[4:36]:
-            return {}
-        data = marshal.loads(payload)
-        del payload, blob
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _save_cache(path: Path, data: dict[str, tuple[bytes, tuple]]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        payload = marshal.dumps(data)
-        tmp.write_bytes(_MAGIC + hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache we cannot write is merely slower next time
+    return cache_path(root, CACHE_NAME)
 
 
 def _fields(rec: CommitRecord) -> tuple:
@@ -363,7 +324,7 @@ def _load_history(root: Path, rev: str, use_cache: bool) -> History:
         return History(None, (), {})
     ids = rev_list(root, head_out)
     cache_file = _cache_path(root)
-    cache = _load_cache(cache_file) if use_cache else {}
+    cache = load_marshal(cache_file) if use_cache else {}
     missing = [sha for sha in ids if not _cached_ok(cache.get(sha), sha)]
     if missing:
         cache.update(read_commits(root, missing))
@@ -380,5 +341,5 @@ def _load_history(root: Path, rev: str, use_cache: bool) -> History:
             rec = _from_fields(sha, entry)
         records.append(rec)
     if dirty and use_cache:
-        _save_cache(cache_file, cache)
+        save_marshal(cache_file, cache)
     return History(head_out, tuple(records), {r.id: r for r in records})

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import marshal
-import os
 import re
 import subprocess
 import tempfile
@@ -20,9 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from gkctl.cache import cache_path, load_marshal, save_marshal
 from gkctl.errors import InputError, RuleError
 from gkctl.gitutil import git
-from gkctl.history import git_dir
 from gkctl.i18n import t
 from gkctl.sshsig import SigCheck, split_signed_commit, verify_commit
 
@@ -236,7 +234,7 @@ def allowed_signers(policy: Policy) -> str:
 
 # -- signature checks over many commits -------------------------------------------------------
 
-SIG_CACHE = "signatures-v1.marshal"
+SIG_CACHE = "signatures-v2.marshal"
 
 
 def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: bool = True) -> dict[str, SigCheck]:
@@ -247,8 +245,8 @@ def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: boo
     hashes the whole signed object, so a verdict can never go stale); OpenPGP verdicts that
     depend on the local keyring ("cannot check") are not cached.
     """
-    path = git_dir(root) / "gkctl" / SIG_CACHE
-    cache = _load(path) if use_cache else {}
+    path = cache_path(root, SIG_CACHE)
+    cache = load_marshal(path) if use_cache else {}
     result: dict[str, SigCheck] = {}
     fresh = 0
     for rec in commits:
@@ -265,26 +263,8 @@ def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: boo
             cache[rec.id] = (check.status, check.key or "", check.reason, check.detail)
             fresh += 1
     if fresh and use_cache:
-        _save(path, cache)
+        save_marshal(path, cache)
     return result
-
-
-def _load(path: Path) -> dict[str, tuple]:
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _save(path: Path, data: dict[str, tuple]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(data))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache we cannot write only costs time
 
 
 def _gpg_verify(root: Path, raw: bytes) -> SigCheck:

@@ -15,10 +15,11 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
+from gkctl.cache import cache_path
 from gkctl.document import Document, parse_document
 from gkctl.errors import GkctlError
 from gkctl.gitutil import git_bytes
-from gkctl.history import CommitRecord, History, git_dir
+from gkctl.history import CommitRecord, History
 from gkctl.policy import Person, Policy, is_policy_path, load_policy_from_files
 from gkctl.signatures import active_at, check_signatures, normalize_key
 from gkctl.sshsig import SigCheck
@@ -95,7 +96,7 @@ class Trust:
         self._blob_at: dict[tuple[str, str], str | None] = {}
         self._docs: dict[str, Document | None] | None = None
         self._docs_dirty = False
-        self._docs_file = git_dir(root) / "gkctl" / DOC_CACHE
+        self._docs_file = cache_path(root, DOC_CACHE)
 
     # -- objects ------------------------------------------------------------------------
     def prefetch(self, ids: list[str]) -> None:

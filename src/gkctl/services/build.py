@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gkctl.gitutil import git
+from gkctl.cache import cache_path
 from gkctl.site.collect import collect
 from gkctl.site.output import Staging
 from gkctl.site.render import Progress, render_site
@@ -34,8 +34,7 @@ class BuildResult:
 
 def cache_dir(root: Path) -> Path:
     """``.git/gkctl/site`` of ``root`` (the common git dir, so worktrees share it)."""
-    common = Path(git(root, "rev-parse", "--git-common-dir").strip())
-    return (common if common.is_absolute() else root / common) / "gkctl" / "site"
+    return cache_path(root, "site")
 
 
 def build_site(

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from gkctl import __version__
+from gkctl.cache import cache_path
 from gkctl.errors import GkctlError, InputError
 from gkctl.gitutil import git
-from gkctl.history import git_dir, paused_gc
+from gkctl.history import paused_gc
 from gkctl.i18n import current_lang, t
 from gkctl.policy import Policy
 from gkctl.services.repository import Repository
@@ -128,7 +129,7 @@ def _all_text(repo: Repository, today: date) -> str:
     memory as tens of thousands of nested dicts and one big string at once.
     """
     head, key = _cache_key(repo, today)
-    cache_file = git_dir(repo.root) / "gkctl" / STATUS_CACHE
+    cache_file = cache_path(repo.root, STATUS_CACHE)
     cached = _read_cache(cache_file, key) if head else None
     if cached is not None:
         return cached

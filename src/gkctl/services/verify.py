@@ -11,19 +11,18 @@ the commit, the document and a stable ``GK4xx`` code (``GK1xx`` for document rul
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from gkctl.cache import cache_path, load_marshal, save_marshal
 from gkctl.document import parse_document
 from gkctl.errors import GkctlError, InputError
 from gkctl.findings import Finding
 from gkctl.gitutil import git, git_bytes
-from gkctl.history import CommitRecord, History, git_dir, load_history
+from gkctl.history import CommitRecord, History, load_history
 from gkctl.i18n import current_lang, t
 from gkctl.policy import Policy, load_policy_from_files
 from gkctl.rules import Context, check_document
@@ -284,7 +283,7 @@ def _broken_policy(rec: CommitRecord, trust: Trust) -> Violation | None:
     return None
 
 
-VALIDATION_CACHE = "verify-docs-v1.marshal"
+VALIDATION_CACHE = "verify-docs-v2.marshal"
 
 
 def _document_findings(root: Path, trust: Trust, records: list[CommitRecord]) -> list[Violation]:
@@ -306,8 +305,8 @@ def _document_findings(root: Path, trust: Trust, records: list[CommitRecord]) ->
         todo += [(rec, ch, policy, day, f"{ch.new_blob}\0{ch.path}\0{pkey}\0{day}\0{current_lang()}") for ch in docs]
     if not todo:
         return []
-    cache_file = git_dir(root) / "gkctl" / VALIDATION_CACHE
-    cache = _load_marshal(cache_file)
+    cache_file = cache_path(root, VALIDATION_CACHE)
+    cache = load_marshal(cache_file)
     trust.prefetch([ch.new_blob for _, ch, _, _, key in todo if key not in cache and ch.new_blob])
     fresh = False
     out: list[Violation] = []
@@ -321,7 +320,7 @@ def _document_findings(root: Path, trust: Trust, records: list[CommitRecord]) ->
         doc_id, rows = entry
         out += [Violation(rec.id, code, msg, path, line, doc_id, sev) for code, sev, path, line, msg in rows]
     if fresh:
-        _save_marshal(cache_file, cache)
+        save_marshal(cache_file, cache)
     return out
 
 
@@ -329,24 +328,6 @@ def _policy_key(trust: Trust, rec: CommitRecord) -> str:
     """A stable name for the policy files in effect after ``rec`` (their paths and blob ids)."""
     eff = trust.effective_files(rec.id) or ()
     return hashlib.sha1(repr(eff).encode()).hexdigest()
-
-
-def _load_marshal(path: Path) -> dict[str, object]:
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _save_marshal(path: Path, data: dict[str, object]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(data))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a cache we cannot write only costs time
 
 
 def _validate_blob(raw: bytes, path: str, policy: Policy, day: date) -> tuple[str, list[Finding]]:
