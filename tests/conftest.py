@@ -90,3 +90,15 @@ def run_cli(*args: str, cwd: Path | None = None) -> Result:
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     return run_cli
+
+
+@pytest.fixture
+def bureau(repo: Path, admin_key: SshKey, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The workflow tests' people registered by the admin, and one draft by the clerk."""
+    from docs_helpers import write_doc
+    from workflow_helpers import DOC, Bureau
+
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    write_doc(repo, DOC, drafter="clerk")
+    b.commit_file("clerk", DOC)
+    return b

@@ -6,21 +6,9 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from docs_helpers import write_doc
 from sig_helpers import make_ssh_key, use_ssh_key
-from workflow_helpers import Bureau, run_git
-
-DOC = "docs/2026/2026-bgs-001.md"
-
-
-@pytest.fixture
-def bureau(repo: Path, admin_key, tmp_path: Path) -> Bureau:
-    b = Bureau(repo, admin_key, tmp_path / "people-keys")
-    write_doc(repo, DOC, drafter="clerk")
-    b.commit_file("clerk", DOC)
-    return b
+from workflow_helpers import DOC, Bureau, run_git
 
 
 def status_json(cli, root: Path, *args: str) -> dict:

@@ -14,17 +14,7 @@ from gkctl.policy import load_policy
 from gkctl.services import people, steps
 from gkctl.workflow import analyse, publications
 from sig_helpers import make_gpg_key, make_ssh_key, use_gpg_key, use_ssh_key
-from workflow_helpers import Bureau, run_git
-
-DOC = "docs/2026/2026-bgs-001.md"
-
-
-@pytest.fixture
-def bureau(repo: Path, admin_key, tmp_path: Path) -> Bureau:
-    b = Bureau(repo, admin_key, tmp_path / "people-keys")
-    write_doc(repo, DOC, drafter="clerk")
-    b.commit_file("clerk", DOC)
-    return b
+from workflow_helpers import DOC, Bureau, run_git
 
 
 def chain(b: Bureau, ref: str = DOC, upto: str = "proofread") -> None:

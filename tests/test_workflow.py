@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from docs_helpers import write_doc
 from gkctl.errors import RuleError
 from gkctl.services import steps
 from gkctl.workflow import analyse, publications
-from workflow_helpers import Bureau, run_git
-
-DOC = "docs/2026/2026-bgs-001.md"
-
-
-@pytest.fixture
-def bureau(repo: Path, admin_key, tmp_path: Path) -> Bureau:
-    b = Bureau(repo, admin_key, tmp_path / "people-keys")
-    write_doc(repo, DOC, drafter="clerk")
-    b.commit_file("clerk", DOC)
-    return b
+from workflow_helpers import DOC, Bureau, run_git
 
 
 def full_chain(b: Bureau, ref: str = DOC) -> None:

@@ -26,23 +26,12 @@ def write(repo: Path, rel: str, text: str) -> None:
 
 
 @pytest.fixture
-def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private HOME with a fixed git identity; system config switched off."""
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test\n\temail = test@example.org\n"
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[advice]\n\tdetachedHead = false\n"
-    )
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+def git_home(hermetic_git: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """conftest's hermetic HOME, plus fixed author and committer dates for reproducible ids."""
     monkeypatch.setenv("GIT_AUTHOR_DATE", "2026-11-26T09:00:00+08:00")
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-26T09:00:00+08:00")
-    return home
+    return hermetic_git
 
-
-# -- a bureau with people and throwaway keys ------------------------------------------------
 
 PEOPLE = {
     "clerk": ("张三", "办公室", ["drafter"]),
@@ -96,3 +85,6 @@ class Bureau:
         from gkctl.workflow import analyse
 
         return analyse(self.root).documents[rel]
+
+
+DOC = "docs/2026/2026-bgs-001.md"

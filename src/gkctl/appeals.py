@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from gkctl.applications import _date, _text, read_yaml_file
+from gkctl.applications import _text, read_yaml_file
 from gkctl.errors import InputError
 from gkctl.findings import Finding, finding
 from gkctl.i18n import t
-from gkctl.yamlio import Loaded
+from gkctl.yamlio import Loaded, as_date
 
 FOLDER = "appeals"
 TYPES = ("行政复议", "行政诉讼")
@@ -94,7 +94,7 @@ def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding
         err("GK533", "route", value=route, known="、".join(ROUTES))
     elif kind == "行政复议" and route is not None:
         err("GK539", "route")
-    filed = _date(data.get("filed"))
+    filed = as_date(data.get("filed"))
     if "filed" not in data:
         err("GK531", key="filed")
     elif filed is None:
@@ -102,7 +102,7 @@ def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding
     result = _text(data.get("result"))
     if result is not None and result not in RESULTS:
         err("GK534", "result", value=result, known="、".join(RESULTS))
-    decided = _date(data.get("decided"))
+    decided = as_date(data.get("decided"))
     if data.get("decided") is not None and decided is None:
         err("GK531", "decided", key="decided")
     if any(f.is_error for f in out) or kind is None or filed is None:

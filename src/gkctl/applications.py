@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from gkctl.document import decode
 from gkctl.errors import InputError
 from gkctl.findings import Finding, finding
-from gkctl.yamlio import Loaded, load_yaml
+from gkctl.yamlio import Loaded, as_date, load_yaml
 
 if TYPE_CHECKING:
     from gkctl.calendar import WorkCalendar
@@ -218,7 +218,7 @@ def parse_application(loaded: Loaded, path: str) -> tuple[Application | None, li
         if key not in KNOWN_KEYS:
             out.append(finding("GK515", "warning", path, loaded.line(key), key=key, known="、".join(KNOWN_KEYS)))
     app_id = _text(data.get("id")) or Path(path).stem
-    received = _date(data.get("received"))
+    received = as_date(data.get("received"))
     if "received" not in data:
         err("GK501", key="received")
     elif received is None:
@@ -246,7 +246,7 @@ def parse_application(loaded: Loaded, path: str) -> tuple[Application | None, li
     reason = _text(data.get("result_reason"))
     if result is not None and result not in RESULT_CATEGORIES:
         err("GK506", "result", value=result, known="、".join(RESULT_CATEGORIES))
-    replied = _date(data.get("replied"))
+    replied = as_date(data.get("replied"))
     if data.get("replied") is not None and replied is None:
         err("GK502", "replied", key="replied", value=data.get("replied"))
     fee_raw = data.get("fee", 0)
@@ -292,7 +292,7 @@ def _events(raw: Any, loaded: Loaded, path: str, out: list[Finding]) -> list[Eve
         for key in item:
             if key not in EVENT_KEYS:
                 out.append(finding("GK515", "warning", path, line, key=key, known="、".join(EVENT_KEYS)))
-        etype, day = _text(item.get("type")), _date(item.get("date"))
+        etype, day = _text(item.get("type")), as_date(item.get("date"))
         if etype not in EVENT_TYPES:
             out.append(finding("GK505", "error", path, line, value=etype, known="、".join(EVENT_TYPES)))
             continue
@@ -313,7 +313,7 @@ def _events(raw: Any, loaded: Loaded, path: str, out: list[Finding]) -> list[Eve
                 days=days,
                 approved_by=_text(item.get("approved_by")),
                 party=_text(item.get("party")),
-                until=_date(item.get("until")),
+                until=as_date(item.get("until")),
                 amount=amount,
                 note=_text(item.get("note")),
             )
@@ -326,17 +326,6 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def read_applications(root: Path, paths: Iterable[str] | None = None) -> tuple[list[Application], list[Finding]]:

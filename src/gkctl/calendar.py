@@ -26,6 +26,7 @@ from chinese_calendar.constants import workdays as _PKG_WORKDAYS
 
 from gkctl.errors import InputError
 from gkctl.i18n import t
+from gkctl.yamlio import as_date
 
 DEFAULT_PATH = "policies/calendar.yaml"
 PKG_FIRST_YEAR = min(_PKG_HOLIDAYS).year
@@ -224,17 +225,6 @@ def _line(loaded: Any, *keypath: str | int) -> int | None:
         return None
 
 
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def _date_entries(raw: Any, key: str, path: str, loaded: Any) -> dict[date, str | None]:
     """Entries are a date, ``{date, name}`` or a range ``{from, to, name}``."""
     if raw is None:
@@ -248,18 +238,18 @@ def _date_entries(raw: Any, key: str, path: str, loaded: Any) -> dict[date, str 
             name = item.get("name")
             name = str(name) if name is not None else None
             if "date" in item:
-                one = _as_date(item["date"])
+                one = as_date(item["date"])
                 if one is None:
                     raise InputError(t("calendar.bad_date", key=key, value=item["date"]), path, line)
                 out[one] = name
                 continue
-            first, last = _as_date(item.get("from")), _as_date(item.get("to"))
+            first, last = as_date(item.get("from")), as_date(item.get("to"))
             if first is None or last is None or last < first:
                 raise InputError(t("calendar.bad_range", key=key), path, line)
             for d in _days(first, last):
                 out[d] = name
             continue
-        one = _as_date(item)
+        one = as_date(item)
         if one is None:
             raise InputError(t("calendar.bad_date", key=key, value=item), path, line)
         out[one] = None

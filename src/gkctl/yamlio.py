@@ -8,6 +8,7 @@ up lazily, so the fast path costs one C parse.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import yaml
@@ -102,6 +103,18 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Loaded:
 def _line_text(text: str, index: int) -> str:
     lines = text.splitlines()
     return lines[index] if 0 <= index < len(lines) else ""
+
+
+def as_date(value: Any) -> date | None:
+    """A YAML date, or an ISO date string (quoted in the file), else None."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def dump_yaml(data: Any) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from typing import Annotated
 
 import typer
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_findings, print_json, repository, table
+from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
 from gkctl.errors import InputError
 from gkctl.i18n import t
 from gkctl.services import appeal as appeal_svc
@@ -35,14 +34,6 @@ def _date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InputError(t("apply.bad_date", option=option, value=value)) from None
-
-
-def _ask(value: str | None, option: str, prompt_key: str) -> str:
-    if value:
-        return value
-    if sys.stdin.isatty():
-        return str(typer.prompt(t(prompt_key)))
-    raise InputError(t("cli.missing_option", option=option))
 
 
 def _done(change: svc.Change, key: str) -> None:
@@ -75,10 +66,10 @@ def apply_new(
     r = repository(repo)
     change = svc.new_application(
         r,
-        channel=_ask(channel, "--channel", "apply.prompt.channel"),
-        applicant_type=_ask(applicant_type, "--applicant-type", "apply.prompt.applicant_type"),
-        applicant=_ask(applicant, "--applicant", "apply.prompt.applicant"),
-        request=_ask(request, "--request", "apply.prompt.request"),
+        channel=ask(channel, "--channel", "apply.prompt.channel"),
+        applicant_type=ask(applicant_type, "--applicant-type", "apply.prompt.applicant_type"),
+        applicant=ask(applicant, "--applicant", "apply.prompt.applicant"),
+        request=ask(request, "--request", "apply.prompt.request"),
         received=_date(received, "--received"),
     )
     _done(change, "apply.done.new")

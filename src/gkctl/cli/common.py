@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from gkctl.errors import InputError
 from gkctl.findings import Finding
 from gkctl.i18n import t
 from gkctl.services.repository import Repository, open_repository
@@ -42,6 +43,15 @@ def set_global_repo(repo: str | None) -> None:
 def repository(repo: str | None = None) -> Repository:
     """The repository named by the command's ``-C`` or the global one, else found upward."""
     return open_repository(repo if repo is not None else _global_repo)
+
+
+def ask(value: str | None, option: str, prompt_key: str) -> str:
+    """``value``, or a prompt on a terminal; on a pipe a missing option is a usage error."""
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return str(typer.prompt(t(prompt_key)))
+    raise InputError(t("cli.missing_option", option=option))
 
 
 def _default(value: Any) -> Any:

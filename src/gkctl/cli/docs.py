@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_findings, print_json, repository, table
+from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
 from gkctl.errors import InputError
 from gkctl.i18n import t
 from gkctl.services.init import init_repository
@@ -40,14 +39,6 @@ def init(
     console.print(t("cli.init_done", path=str(result.root), commit=result.commit[:10], signed=signed))
 
 
-def _ask(value: str | None, option: str, prompt_key: str) -> str:
-    if value:
-        return value
-    if sys.stdin.isatty():
-        return str(typer.prompt(t(prompt_key)))
-    raise InputError(t("cli.missing_option", option=option))
-
-
 def new(
     title: Annotated[str | None, typer.Option("--title", help="标题")] = None,
     category: Annotated[str | None, typer.Option("--category", help="信息分类（见 policies/columns.yaml）")] = None,
@@ -72,12 +63,12 @@ def new(
     except ValueError:
         raise InputError(t("policy.bad_date", key="--formed")) from None
     spec = NewDocument(
-        title=_ask(title, "--title", "cli.prompt.title"),
-        category=_ask(category, "--category", "cli.prompt.category"),
-        attribute=_ask(attribute, "--attribute", "cli.prompt.attribute"),
+        title=ask(title, "--title", "cli.prompt.title"),
+        category=ask(category, "--category", "cli.prompt.category"),
+        attribute=ask(attribute, "--attribute", "cli.prompt.attribute"),
         kind=kind,
-        section=_ask(section, "--section", "cli.prompt.section"),
-        drafter=_ask(drafter, "--drafter", "cli.prompt.drafter"),
+        section=ask(section, "--section", "cli.prompt.section"),
+        drafter=ask(drafter, "--drafter", "cli.prompt.drafter"),
         formed=formed_date,
         doc_number=doc_number,
         basis=tuple(basis or ()),
