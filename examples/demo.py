@@ -112,6 +112,8 @@ class Demo:
         self.say(f"{self.names[meta['drafter']]} 拟稿：{meta['title']}")
         files = [rel] + [a["file"] for a in meta.get("attachments") or []]
         for f in files:
+            if (self.root / f).exists() and f == rel:
+                raise SystemExit(f"示例文件 {rel} 与仓库中已有文件重名")
             (self.root / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(BUREAU / f, self.root / f)
         self.git("add", "--", *files)
