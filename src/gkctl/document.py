@@ -137,7 +137,7 @@ def parse_document(raw: bytes, path: str) -> Document:
     meta = loaded.data if loaded.data is not None else {}
     if not isinstance(meta, dict):
         raise InputError(t("doc.front_not_mapping"), path, 2)
-    key_lines = {str(k): loaded.line(k) or 2 for k in meta}
+    key_lines = loaded.top_lines()
     body = "\n".join(lines[end + 1 :])
     return Document(path=path, meta={str(k): v for k, v in meta.items()}, body=body, body_line=end + 2, key_lines=key_lines)
 

@@ -56,6 +56,12 @@ class Loaded:
     node: Any
     line_offset: int = 0
 
+    def top_lines(self) -> dict[str, int]:
+        """1-based line of every top-level key of a mapping document, in one pass."""
+        if not isinstance(self.node, yaml.MappingNode):
+            return {}
+        return {str(k.value): k.start_mark.line + 1 + self.line_offset for k, _ in self.node.value}
+
     def line(self, *keypath: str | int) -> int | None:
         """1-based line of the value at ``keypath`` (of the key itself for mappings)."""
         node = self.node

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 
-from gkctl.document import document_paths
+from gkctl.document import Document, document_paths
 from gkctl.findings import Finding
 from gkctl.rules import Context, check_document, check_repository
 from gkctl.services.repository import Repository
@@ -38,19 +41,42 @@ def expand_paths(repo: Repository, paths: list[str]) -> list[str]:
     return out
 
 
-def validate(repo: Repository, paths: list[str] | None = None, strict: bool = False) -> ValidationResult:
-    """Check documents (all, and repository-wide rules, when ``paths`` is empty)."""
-    chosen = expand_paths(repo, paths) if paths else document_paths(repo.root)
-    docs, problems = repo.documents(chosen)
+PARALLEL_FROM = 2000  # documents; below this, starting a second process costs more than it saves
+
+
+def _check_files(repo: Repository, paths: list[str], strict: bool) -> tuple[list[Document], list[Finding], int]:
+    """Parse and check ``paths``; documents come back without bodies (all the repo-wide rules need)."""
+    docs, problems = repo.documents(paths)
     ctx = Context(policy=repo.policy, root=repo.root, today=repo.today, strict=strict)
     findings = list(problems)
     for doc in docs:
         findings += check_document(doc, ctx)
+    return [replace(d, body="") for d in docs], findings, len(problems)
+
+
+def validate(repo: Repository, paths: list[str] | None = None, strict: bool = False) -> ValidationResult:
+    """Check documents (all, and repository-wide rules, when ``paths`` is empty).
+
+    A large repository is checked in two processes (parsing YAML and scanning bodies is CPU
+    work); the policy is loaded first so the forked worker inherits it.
+    """
+    chosen = expand_paths(repo, paths) if paths else document_paths(repo.root)
+    ctx = Context(policy=repo.policy, root=repo.root, today=repo.today, strict=strict)
+    workers = min(2, os.cpu_count() or 1)
+    if len(chosen) >= PARALLEL_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
+        half = len(chosen) // 2
+        with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+            other = pool.submit(_check_files, repo, chosen[half:], strict)
+            docs, findings, unreadable = _check_files(repo, chosen[:half], strict)
+            more_docs, more_findings, more_unreadable = other.result()
+        docs, findings, unreadable = docs + more_docs, findings + more_findings, unreadable + more_unreadable
+    else:
+        docs, findings, unreadable = _check_files(repo, chosen, strict)
     if not paths:
         findings += check_repository(docs, ctx)
         findings += _other_records(repo)
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.code))
-    return ValidationResult(findings, len(chosen), len(problems))
+    return ValidationResult(findings, len(chosen), unreadable)
 
 
 def _other_records(repo: Repository) -> list[Finding]:
