@@ -48,6 +48,8 @@ def test_small_corpus_has_documents_applications_and_many_commits(corpus: tuple[
                                text=True, check=True).stdout)  # fmt: skip
     assert count == stats["commits"] and count > 100
     assert subprocess.run(["git", "-C", str(root), "status", "--porcelain"], capture_output=True, text=True).stdout == ""
+    fsck = subprocess.run(["git", "-C", str(root), "fsck", "--no-dangling"], capture_output=True, text=True)
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr  # the hand-made pack is a well-formed one
 
 
 def test_git_verifies_every_commit_signature(corpus: tuple[Path, dict]) -> None:
