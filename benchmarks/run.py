@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -274,6 +275,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
                        before=lambda: _withdraw_one(work, published))  # fmt: skip
     mk, hu, n_md = _others(work, repeat)
     info["published_md"] = n_md
+    info["tools"] = _versions()
     rows.append((f"`gkctl build` full, cold ({n_md} published documents)", full, "MkDocs 1.x `mkdocs build` on the same Markdown", mk))
     rows.append(("", None, "Hugo `hugo` on the same Markdown", hu))
     rows.append(("`gkctl build` again, nothing changed", noop, "Hugo full build (above)", hu))
@@ -370,6 +372,17 @@ def _others(repo: Path, repeat: int) -> tuple[Result, Result, int]:
     return mk, hu, n
 
 
+def _versions() -> str:
+    found = []
+    for tool, args in (("mkdocs", ["--version"]), ("hugo", ["version"])):
+        exe = TOOLS / "bin" / tool
+        if exe.exists():
+            out = subprocess.run([str(exe), *args], capture_output=True, text=True).stdout
+            match = re.search(r"hugo v(\d+\.\d+\.\d+)" if tool == "hugo" else r"version (\d+\.\d+\.\d+)", out)
+            found.append(f"{'MkDocs' if tool == 'mkdocs' else 'Hugo'} {match.group(1) if match else '?'}")
+    return "; ".join(found) or "MkDocs and Hugo not installed"
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -430,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
             f"other work shares the cores; cpu = user + system seconds of the command and its children).\n\n"
             f"Corpus: `benchmarks/generate.py --docs {args.docs} --apps {args.apps} --seed {args.seed}` — "
             f"{info['commits']} signed commits, {args.docs} documents ({info.get('published_md', '?')} published), "
-            f"{args.apps} applications; generated in {info['generate_s']} s.\n\n{text}\n\n"
+            f"{args.apps} applications; generated in {info['generate_s']} s. Baselines: {info.get('tools', '')}.\n\n"
+            f"{text}\n\n"
             f"Reproduce: `.venv/bin/{cmd}`\n",
             encoding="utf-8",
         )
