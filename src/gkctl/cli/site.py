@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import http.server
 import os
 from contextlib import ExitStack
 from pathlib import Path
@@ -60,11 +59,6 @@ def build(
     console.print(t("site.open_hint", index=str(result.out / "index.html")), soft_wrap=True, markup=False)
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # quiet: the user wants the page
-        return
-
-
 def serve(
     port: Annotated[int, typer.Option("--port", "-p", help="本机端口")] = 8000,
     out: Annotated[str | None, typer.Option("--out", "-o", help="已生成的网站目录（默认为仓库下的 _site）")] = None,
@@ -74,6 +68,12 @@ def serve(
     target = Path(os.path.abspath(out)) if out else repository(repo).root / DEFAULT_OUT
     if not (target / "index.html").is_file():
         raise InputError(t("site.not_built", out=str(target)))
+    import http.server  # only here: every other command starts faster without it
+
+    class _Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # quiet: the user wants the page
+            return
+
     # The folder is the symlink itself, so a build that swaps trees shows up on the next request.
     handler = functools.partial(_Handler, directory=os.fspath(target))
     try:

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from gkctl.errors import InputError
 from gkctl.i18n import t
 from gkctl.resources import data_dir
@@ -59,6 +57,8 @@ def create_document(repo: Repository, spec: NewDocument) -> str:
     target = repo.root / rel
     if target.exists():
         raise InputError(t("new.exists", path=rel))
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined  # only when writing a document
+
     env = Environment(loader=FileSystemLoader(str(data_dir("templates") / "documents")), undefined=StrictUndefined,
                       keep_trailing_newline=True, autoescape=False)  # fmt: skip
     text = env.get_template("document.md.j2").render(
