@@ -124,3 +124,14 @@ def test_whoami_and_people_cli(bureau: Bureau, cli, tmp_path: Path) -> None:
     for sha in run_git(bureau.root, "rev-list", "HEAD").split():
         proc = subprocess.run(["git", "-C", root, "verify-commit", sha], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+
+
+def test_many_documents_on_a_pipe_are_tab_separated_lines(bureau: Bureau, cli, monkeypatch) -> None:
+    import gkctl.cli.workflow as wf
+
+    monkeypatch.setattr(wf, "PLAIN_ROWS", 0)
+    res = cli("-C", str(bureau.root), "status")
+    assert res.exit_code == 0, res.output
+    header, row = res.stdout.splitlines()[:2]
+    assert header.split("\t")[:2] == ["编号", "标题"]
+    assert row.split("\t")[0] == "2026-bgs-001" and row.split("\t")[3] == "草稿"

@@ -156,6 +156,21 @@ def _yes(flag: bool) -> str:
     return t("workflow.status.yes") if flag else t("workflow.status.no")
 
 
+PLAIN_ROWS = 500  # beyond this many rows on a pipe, tab-separated lines instead of a rich table
+
+
+def _plain_status(docs: list[dict]) -> None:
+    """One tab-separated line per document: rich lays out 10,000 rows in seconds, a pipe wants lines."""
+    head = ("workflow.status.col.id", "workflow.status.col.title", "workflow.status.col.attribute",
+            "workflow.status.col.state", "workflow.status.col.index", "workflow.status.col.due")  # fmt: skip
+    lines = ["\t".join(t(k) for k in head)]
+    for d in docs:
+        state = d["state_label"] + ("*" if d["unpublished_changes"] else "")
+        due = (d["due"] or "-") + (f" {t('workflow.status.overdue')}" if d["overdue"] else "")
+        lines.append("\t".join((d["id"], d["title"], d["attribute"], state, d["index_number"] or "-", due)))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
 def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径（默认全部）")] = None,
            fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:  # fmt: skip
     """每份文件的状态、各步骤（谁、何时、结论、是否仍有效）、索引号与公开期限。
@@ -169,6 +184,9 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     docs = data["documents"]
     if not docs:
         console.print(t("workflow.status.none"))
+        return
+    if doc is None and len(docs) > PLAIN_ROWS and not console.is_terminal:
+        _plain_status(docs)
         return
     if doc is None:
         tb = table(t("workflow.status.col.id"), t("workflow.status.col.title"), t("workflow.status.col.attribute"),
