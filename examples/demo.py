@@ -215,6 +215,8 @@ class Demo:
         self.gkctl("validate", check=False)
         self.gkctl("status")
         self.gkctl("verify")
+        self.say("审计 2025 年（制度第十二、二十二、二十四条）")
+        self.gkctl("audit", "--year", "2025")
         self.say("生成公开网站")
         site = self.out / "site"
         self.gkctl("build", "--out", str(site))
