@@ -273,6 +273,8 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     published = _withdraw_queue(work, repeat)
     rebuild = run_case("rebuild after one document changes", [*GKCTL, "build", "--out", str(site)], work, repeat,
                        before=lambda: _withdraw_one(work, published))  # fmt: skip
+    tmpl = run_case("rebuild after a template change", [*GKCTL, "build", "--out", str(site)], work, repeat,
+                    before=lambda: _template_change(work, src))  # fmt: skip
     mk, hu, n_md = _others(work, repeat)
     info["published_md"] = n_md
     info["tools"] = _versions()
@@ -280,6 +282,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     rows.append(("", None, "Hugo `hugo` on the same Markdown", hu))
     rows.append(("`gkctl build` again, nothing changed", noop, "Hugo full build (above)", hu))
     rows.append(("`gkctl build` after one document changes (withdrawn)", rebuild, "Hugo full build (above)", hu))
+    rows.append(("`gkctl build` after a site template changes (admin-signed override)", tmpl, "Hugo full build (above)", hu))
 
     # annual report over the applications vs parsing them
     rep = run_case("report annual", [*GKCTL, "report", "annual", "--year", "2025", "--format", "json"], src, repeat,
@@ -288,7 +291,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     rows.append((f"`gkctl report annual --year 2025` ({apps} applications)", rep, "read + `CSafeLoader` the applications", rf))
     info["named"] = {"validate": v, "status_cold": cold, "status_warm": warm, "verify_cold": vcold,
                      "verify_warm": vwarm, "gitlog": glog, "build": full, "noop": noop, "rebuild": rebuild,
-                     "mkdocs": mk, "hugo": hu}  # fmt: skip
+                     "mkdocs": mk, "hugo": hu, "template": tmpl}  # fmt: skip
     return rows, info
 
 
@@ -313,7 +316,8 @@ def targets(named: dict[str, Result], rows: list[tuple]) -> str:
     mk, hu = m.get("mkdocs"), m.get("hugo")
     out.append(line("cold full build ≤ ½ MkDocs", None if mk is None or m.get("build") is None else m["build"] <= mk / 2,
                     f"{sec('build')} vs MkDocs {mk:.2f} s" if mk else sec("build")))  # fmt: skip
-    for key, what in (("noop", "build with nothing changed"), ("rebuild", "build after one changed document")):
+    for key, what in (("noop", "build with nothing changed"), ("rebuild", "build after one changed document"),
+                      ("template", "build after a template change")):
         out.append(line(f"{what} faster than a Hugo full build", None if hu is None or m.get(key) is None
                         else m[key] < hu, f"{sec(key)} vs Hugo {hu:.2f} s" if hu else sec(key)))  # fmt: skip
     out.append(line("one changed document rebuilt < 1 s", cmp("rebuild", 1), sec("rebuild")))
@@ -347,6 +351,22 @@ def _withdraw_one(repo: Path, queue: list[str]) -> None:
                           capture_output=True, text=True)  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError((proc.stderr or proc.stdout).strip())
+
+
+def _template_change(repo: Path, src: Path) -> None:
+    """The admin overrides ``templates/site/base.html`` (a signed policy commit): every page changes."""
+    from gkctl.resources import data_dir
+
+    target = repo / "templates" / "site" / "base.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stamp = time.time_ns()
+    target.write_bytes((data_dir("templates") / "site" / "base.html").read_bytes() + f"<!-- {stamp} -->\n".encode())
+    key = src / ".git" / "gkctl-bench-keys" / "wangjianguo"
+    subprocess.run(["git", "-C", str(repo), "add", "templates/site/base.html"], check=True)
+    proc = subprocess.run(["git", "-C", str(repo), "-c", f"user.signingkey={key}", "-c", "user.name=王建国",
+                           "commit", "-q", "-S", "-m", "网站模板：页脚更新"], capture_output=True, text=True)  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip() or "git commit failed")
 
 
 def _others(repo: Path, repeat: int) -> tuple[Result, Result, int]:
