@@ -5,7 +5,6 @@ Screenshots go to ``tests/screenshots/`` (gitignored) for a person to look at.
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import subprocess
@@ -14,12 +13,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import date
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from gkctl.cli.site import _Handler
+from gkctl.cli.site import make_server
 from site_helpers import build, doc_from_git, document_text, git_repo, site_input
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -58,7 +56,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]  # fmt: skip
     out = tmp / "site"
     build(site_input(docs), out, root)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(out)))
+    server = make_server(out, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -59,6 +59,21 @@ def build(
     console.print(t("site.open_hint", index=str(result.out / "index.html")), soft_wrap=True, markup=False)
 
 
+def make_server(directory: Path, port: int) -> Any:
+    """A quiet local HTTP server for ``directory`` (http.server imported only when serving).
+
+    The folder is the output symlink itself, so a build that swaps trees shows on the next request.
+    """
+    import http.server
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # quiet: the user wants the page
+            return
+
+    handler = functools.partial(QuietHandler, directory=os.fspath(directory))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
 def serve(
     port: Annotated[int, typer.Option("--port", "-p", help="本机端口")] = 8000,
     out: Annotated[str | None, typer.Option("--out", "-o", help="已生成的网站目录（默认为仓库下的 _site）")] = None,
@@ -68,16 +83,8 @@ def serve(
     target = Path(os.path.abspath(out)) if out else repository(repo).root / DEFAULT_OUT
     if not (target / "index.html").is_file():
         raise InputError(t("site.not_built", out=str(target)))
-    import http.server  # only here: every other command starts faster without it
-
-    class _Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # quiet: the user wants the page
-            return
-
-    # The folder is the symlink itself, so a build that swaps trees shows up on the next request.
-    handler = functools.partial(_Handler, directory=os.fspath(target))
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = make_server(target, port)
     except OSError as exc:
         raise InputError(t("site.port_busy", port=port, detail=exc.strerror or str(exc))) from None
     console.print(t("site.serving", out=str(target), port=server.server_address[1]), soft_wrap=True, markup=False)
