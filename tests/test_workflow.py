@@ -186,3 +186,44 @@ def test_attachment_swapped_after_sign_off_voids_approvals(bureau: Bureau) -> No
     full_chain(bureau)  # reviewed again, now with the new attachment
     [res] = steps.publish(bureau.as_("publisher").repo, [DOC])
     assert res.index_number.endswith("-00001")
+
+
+def _hand_made_step(b: Bureau, step: str, blob: str) -> None:
+    msg = (f"{step}\n\nGkctl-Step: {step}\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+           f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve\n")
+    run_git(b.root, "commit", "-q", "--allow-empty", "-S", "-F", "-", input=msg)
+
+
+@pytest.mark.parametrize(
+    ("who", "step", "before", "expected"),
+    [
+        ("signer", "sign", [], "workflow.bad.out_of_order"),  # 签发 before 审稿
+        ("clerk", "review", [], "workflow.bad.self_approval"),  # the drafter approves (role added below)
+        ("reviewer", "sign", [("reviewer", "review")], "workflow.bad.same_person"),  # reviewer also signs
+    ],
+)
+def test_approvals_that_cannot_count_are_reported(bureau: Bureau, cli, who, step, before, expected) -> None:
+    """Hand-made step commits the CLI would refuse: signed by the right role, yet they count for
+    nothing, and verify says why instead of passing them silently."""
+    from gkctl.policy import load_policy
+    from gkctl.yamlio import dump_yaml
+
+    people = load_policy(bureau.root).people
+    entries = [{"id": p.id, "name": p.name, "section": p.section, "roles": list(p.roles), "keys": list(p.keys)}
+               for p in people.people]  # fmt: skip
+    for e in entries:  # the clerk and the reviewer may also review and sign, so only the rule stops them
+        if e["id"] in ("clerk", "reviewer"):
+            e["roles"] = sorted({*e["roles"], "reviewer", "signer"})
+    (bureau.root / "policies/people.yaml").write_text(dump_yaml({"people": entries}), encoding="utf-8")
+    bureau.commit_file("admin", "policies/people.yaml", "人员角色调整")
+    blob = _current_blob(bureau)
+    for pid, earlier in before:
+        bureau.as_(pid)
+        _hand_made_step(bureau, earlier, blob)
+    bureau.as_(who)
+    _hand_made_step(bureau, step, blob)
+    bad = run_git(bureau.root, "rev-parse", "HEAD").strip()
+    a = analyse(bureau.root)
+    assert (bad, expected) in {(c, key) for c, key, _ in a.problems}
+    res = cli("-C", str(bureau.root), "verify", "--format", "json")
+    assert res.exit_code == 1 and "GK448" in res.stdout and bad[:12] in res.stdout

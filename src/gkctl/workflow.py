@@ -170,12 +170,16 @@ def _judge(rec: CommitRecord, trust: Trust, blob_in_tree: str | None, path: str)
 def _chain(
     doc: Document, policy: Policy, events: list[tuple[int, Event]], blob: str, last_change: int,
     authors: set[str], upto: int, secrecy: Callable[[], frozenset[str]] = frozenset,
+    ignored: dict[str, str] | None = None,
 ) -> tuple[StepStatus, ...]:
     """Which steps of ``doc``'s chain are approved for ``blob`` by events before ``upto``.
 
     ``secrecy`` gives the secrecy-scan codes of the content: a check approval counts only
-    when it waived every one of them (the office's signed waiver, DESIGN §7).
+    when it waived every one of them (the office's signed waiver, DESIGN §7). Approvals of
+    this content that cannot count (an author approving, out of order, one person in two
+    separated steps, a check without the needed waiver) are noted in ``ignored`` by commit.
     """
+    note = ignored.setdefault if ignored is not None else (lambda commit, why: why)
     wf = policy.workflow
     rules = wf.steps_for(doc.category)
     excluded = set(authors)
@@ -191,11 +195,17 @@ def _chain(
     for idx, ev in events:
         if not (start < idx < upto) or ev.problem is not None or ev.blob != blob:
             continue
-        if ev.step not in approvals or ev.verdict != "approve" or ev.person in excluded:
+        if ev.step not in approvals or ev.verdict != "approve":
+            continue
+        if ev.person in excluded:
+            note(ev.commit, "workflow.bad.self_approval")
             continue
         pos = next(i for i, r in enumerate(rules) if r.name == ev.step)
-        if not all(done[r.name] for r in rules[:pos]) or done[ev.step]:
-            continue  # out of order, or already complete
+        if done[ev.step]:
+            continue  # already complete: a further approval is harmless
+        if not all(done[r.name] for r in rules[:pos]):
+            note(ev.commit, "workflow.bad.out_of_order")
+            continue
         clash = any(
             ev.person in {a.person for a in approvals.get(other, [])}
             for a_step, b_step in wf.distinct_pairs
@@ -204,8 +214,10 @@ def _chain(
         )
         rule = rules[pos]
         if ev.step == "check" and not secrecy() <= set(ev.trailers.get("gkctl-waive", ())):
+            note(ev.commit, "workflow.bad.unwaived")
             continue
         if clash or (rule.distinct and ev.person in {a.person for a in approvals[ev.step]}):
+            note(ev.commit, "workflow.bad.same_person")
             continue
         approvals[ev.step].append(ev)
         done[ev.step] = len(approvals[ev.step]) >= rule.count
@@ -399,8 +411,10 @@ class _DocWork:
         steps: tuple[StepStatus, ...] = ()
         head_policy = trust.head_policy
         if doc is not None and head_policy is not None:
+            ignored: dict[str, str] = {}
             steps = _chain(doc, head_policy, self.events, blob, self.last_change_before(end), self.authors_upto(end),
-                           end, lambda: trust.secrecy_codes(doc, blob, head_policy))  # fmt: skip
+                           end, lambda: trust.secrecy_codes(doc, blob, head_policy), ignored)  # fmt: skip
+            self.problems.extend((commit, why, "") for commit, why in ignored.items())
         valid = {a.commit: True for s in steps for a in s.approvals}
         if publication is not None:
             state = publication.state
