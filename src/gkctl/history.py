@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gkctl.cache import cache_path, load_marshal, save_marshal
+from gkctl.cache import cache_path, git_dir, load_marshal, save_marshal
 from gkctl.gitutil import git, git_bytes
 
 CACHE_NAME = "history-v3.marshal"
@@ -275,10 +275,24 @@ def _cached_ok(entry: object, sha: str) -> bool:
     return len(entry) == 2 or (isinstance(entry[2], tuple) and len(entry[2]) == 8)
 
 
+COMMIT_GRAPH_FROM = 5000  # commits; a larger history without git's commit-graph gets one
+
+
 def rev_list(root: Path, rev: str) -> list[str]:
-    """Commit ids reachable from ``rev``, parents before children (topological order)."""
-    out = git(root, "rev-list", "--topo-order", "--reverse", rev, "--")
-    return out.split()
+    """Commit ids reachable from ``rev``, parents before children (topological order).
+
+    On a large history without a commit-graph (git's own cache, which ``git gc`` writes) one
+    is written first: it makes this walk several times faster on every later run.
+    """
+    out = git(root, "rev-list", "--topo-order", "--reverse", rev, "--").split()
+    if len(out) >= COMMIT_GRAPH_FROM and not _has_commit_graph(root):
+        git(root, "commit-graph", "write", "--reachable", "--split", check=False)
+    return out
+
+
+def _has_commit_graph(root: Path) -> bool:
+    info = git_dir(root) / "objects" / "info"
+    return (info / "commit-graph").is_file() or (info / "commit-graphs").is_dir()
 
 
 def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple]]:

@@ -267,9 +267,12 @@ def _analyse(root: Path, rev: str, history: History | None) -> Analysis:
 
     events: dict[str, list[tuple[int, Event]]] = {}
     problems: list[tuple[str, str, str]] = list(trust.problems)
+    # the file each step names, in its own commit's tree: one git process for all of them
+    # (walking first parents from every step commit cost seconds and a large memo on big histories)
+    in_tree = trust.blobs_at([(rec.id, rec.trailer("Gkctl-Path") or "") for rec in step_recs])
     for rec in step_recs:
         path = rec.trailer("Gkctl-Path") or ""
-        ev = _judge(rec, trust, trust.blob_at(rec.id, path), path)
+        ev = _judge(rec, trust, in_tree.get((rec.id, path)), path)
         events.setdefault(path, []).append((pos[rec.id], ev))
         if ev.problem:
             problems.append((rec.id, ev.problem, ev.problem_detail))
