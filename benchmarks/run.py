@@ -189,24 +189,43 @@ def floor_script(kind: str) -> str:
     )
 
 
-def published_markdown(repo: Path, dest: Path, hugo: bool) -> int:
-    """The Markdown gkctl publishes (published blobs at HEAD), for MkDocs and Hugo to build."""
-    out = subprocess.run([*GKCTL, "status", "--format", "json"], cwd=repo, capture_output=True, check=True)
-    import json
+def published(repo: Path) -> dict[str, tuple[str, str, str]]:
+    """``{path: (doc id, blob, state)}`` of documents with a publish commit, read with git alone.
 
-    docs = [d for d in json.loads(out.stdout)["documents"] if d["state"] in ("published", "withdrawn", "repealed")]
+    The baselines must not depend on the command being measured (it may be broken mid-work).
+    """
+    fmt = "%(trailers:key=Gkctl-Step,valueonly,separator=)%x1f%(trailers:key=Gkctl-Path,valueonly,separator=)" \
+          "%x1f%(trailers:key=Gkctl-Document,valueonly,separator=)%x1f%(trailers:key=Gkctl-Blob,valueonly,separator=)%x1e"
+    out = subprocess.run(["git", "-C", str(repo), "log", "--reverse", f"--format={fmt}"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    docs: dict[str, tuple[str, str, str]] = {}
+    for rec in out.split("\x1e"):
+        parts = [x.strip() for x in rec.split("\x1f")]
+        if len(parts) != 4:
+            continue
+        step, path, doc_id, blob = parts
+        if step == "publish":
+            docs[path] = (doc_id, blob, "published")
+        elif step in ("withdraw", "repeal") and path in docs:
+            docs[path] = (docs[path][0], docs[path][1], step)
+    return docs
+
+
+def published_markdown(repo: Path, dest: Path, hugo: bool) -> int:
+    """The Markdown gkctl publishes (the published blobs), for MkDocs and Hugo to build."""
+    docs = published(repo)
     if dest.exists():
         shutil.rmtree(dest)
-    text = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"],
-                          input="".join(f"{d['blob']}\n" for d in docs).encode(), capture_output=True,
-                          check=True).stdout  # fmt: skip
+    blobs = [blob for _, blob, _ in docs.values()]
+    text = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], input="".join(f"{b}\n" for b in blobs).encode(),
+                          capture_output=True, check=True).stdout  # fmt: skip
     pos = 0
-    for d in docs:
+    for path in docs:
         nl = text.index(b"\n", pos)
         size = int(text[pos:nl].split()[2])
         body = text[nl + 1 : nl + 1 + size]
         pos = nl + 2 + size
-        target = dest / d["path"].removeprefix("docs/")
+        target = dest / path.removeprefix("docs/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body if hugo else body.split(b"\n---\n", 1)[1])
     return len(docs)
@@ -270,12 +289,20 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     full = run_case("build full", [*GKCTL, "build", "--out", str(site)], work, repeat,
                     before=lambda: (drop_cache(work), remove_site(site)))  # fmt: skip
     noop = run_case("build again, nothing changed", [*GKCTL, "build", "--out", str(site)], work, repeat)
-    published = _withdraw_queue(work, repeat)
+    try:
+        queue = _withdraw_queue(work, repeat)
+    except (OSError, subprocess.SubprocessError) as exc:  # reported as the case's n/a below
+        queue = []
+        print(f"  no documents to withdraw: {exc}", file=sys.stderr)
     rebuild = run_case("rebuild after one document changes", [*GKCTL, "build", "--out", str(site)], work, repeat,
-                       before=lambda: _withdraw_one(work, published))  # fmt: skip
+                       before=lambda: _withdraw_one(work, queue))  # fmt: skip
     tmpl = run_case("rebuild after a template change", [*GKCTL, "build", "--out", str(site)], work, repeat,
                     before=lambda: _template_change(work, src))  # fmt: skip
-    mk, hu, n_md = _others(work, repeat)
+    try:
+        mk, hu, n_md = _others(work, repeat)
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else repr(exc)
+        mk, hu, n_md = Result("mkdocs", [Sample(0, 0, first)]), Result("hugo", [Sample(0, 0, first)]), 0
     info["published_md"] = n_md
     info["tools"] = _versions()
     rows.append((f"`gkctl build` full, cold ({n_md} published documents)", full, "MkDocs 1.x `mkdocs build` on the same Markdown", mk))
@@ -336,16 +363,15 @@ def targets(named: dict[str, Result], rows: list[tuple]) -> str:
 
 def _withdraw_queue(repo: Path, repeat: int) -> list[str]:
     """Published documents spread over the years, one to withdraw before each timed rebuild."""
-    import json
-
-    out = subprocess.run([*GKCTL, "status", "--format", "json"], cwd=repo, capture_output=True, check=True)
-    ids = [d["id"] for d in json.loads(out.stdout)["documents"] if d["state"] == "published"]
+    ids = [doc_id for doc_id, _, state in published(repo).values() if state == "published"]
     step = max(1, len(ids) // (repeat + 1))
     return ids[step::step][:repeat]
 
 
 def _withdraw_one(repo: Path, queue: list[str]) -> None:
     """One document's publication changes: the publisher withdraws it (a real signed commit)."""
+    if not queue:
+        raise RuntimeError("no published document left to withdraw")
     doc = queue.pop()
     proc = subprocess.run([*GKCTL, "withdraw", doc, "--reason", "基准测试：内容有误，撤回更正。"], cwd=repo,
                           capture_output=True, text=True)  # fmt: skip
