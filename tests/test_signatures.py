@@ -185,3 +185,26 @@ def test_signature_cache_is_used_and_never_needed(repo: Path, ssh_key: SshKey) -
     assert check_signatures(repo, records) == first
     cache.write_bytes(b"\x00garbage")
     assert check_signatures(repo, records) == first == {records[0].id: SigCheck("good", ssh_key.key)}
+
+
+def test_parallel_check_gives_the_serial_verdicts(tmp_path: Path, monkeypatch) -> None:
+    """Splitting a cold check over two processes must not change a single verdict."""
+    import subprocess
+
+    import gkctl.signatures as sig
+    from gkctl.history import load_history
+    from sig_helpers import make_ssh_key, use_ssh_key
+
+    repo = tmp_path / "r"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    good, other = make_ssh_key(tmp_path / "k", "good"), make_ssh_key(tmp_path / "k", "other")
+    for i in range(6):
+        use_ssh_key(repo, good if i % 2 else other)
+        extra = ["--no-gpg-sign"] if i == 3 else ["-S"]
+        subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", *extra, "-m", f"c{i}"], check=True)
+    commits = list(load_history(repo, "HEAD").commits)
+    serial = sig.check_signatures(repo, commits, use_cache=False)
+    monkeypatch.setattr(sig, "PARALLEL_FROM", 2)
+    parallel = sig.check_signatures(repo, commits, use_cache=False)
+    assert parallel == serial
+    assert sorted(c.status for c in serial.values()).count("good") == 5
