@@ -27,6 +27,7 @@ from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
+from gkctl.cache import cache_path, load_marshal, save_marshal
 from gkctl.document import Document
 from gkctl.history import CommitRecord, History, load_history, paused_gc
 from gkctl.policy import Policy, StepRule
@@ -269,7 +270,7 @@ def _analyse(root: Path, rev: str, history: History | None) -> Analysis:
     problems: list[tuple[str, str, str]] = list(trust.problems)
     # the file each step names, in its own commit's tree: one git process for all of them
     # (walking first parents from every step commit cost seconds and a large memo on big histories)
-    in_tree = trust.blobs_at([(rec.id, rec.trailer("Gkctl-Path") or "") for rec in step_recs])
+    in_tree = _step_blobs(root, trust, [(rec.id, rec.trailer("Gkctl-Path") or "") for rec in step_recs])
     for rec in step_recs:
         path = rec.trailer("Gkctl-Path") or ""
         ev = _judge(rec, trust, in_tree.get((rec.id, path)), path)
@@ -431,6 +432,24 @@ class _DocWork:
             self.doc_id, path, blob, doc, state, steps, tuple(ev for _, ev in self.events), valid, publication,
             first_published, tuple(self.change_info),
         )  # fmt: skip
+
+
+STEP_BLOB_CACHE = "step-blobs-v1.marshal"
+
+
+def _step_blobs(root: Path, trust: Trust, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Blob of each ``(commit, path)``; cached by commit id (a commit's tree never changes)."""
+    file = cache_path(root, STEP_BLOB_CACHE)
+    cache = load_marshal(file)
+    found = {pair: cache[f"{pair[0]}\0{pair[1]}"] for pair in pairs if f"{pair[0]}\0{pair[1]}" in cache}
+    missing = [pair for pair in pairs if pair not in found]
+    if missing:
+        fresh = trust.blobs_at(missing)
+        for pair in missing:
+            cache[f"{pair[0]}\0{pair[1]}"] = fresh.get(pair, "")
+            found[pair] = fresh.get(pair, "")
+        save_marshal(file, cache)
+    return {pair: blob for pair, blob in found.items() if blob}
 
 
 def _attachment_paths(doc: Document | None) -> tuple[str, ...]:

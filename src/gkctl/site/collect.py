@@ -9,6 +9,7 @@ category has no column, is left out and reported.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -130,6 +131,8 @@ def collect(
     ).hexdigest()
 
     records = workflow.publications(root, commit, analysis)
+    del analysis  # hundreds of MB on a big history; the bodies read next need the room
+    gc.collect()
     cache = BodyCache(cache_dir, config_hash())
     try:
         bodies = _bodies(root, [r for r in records if r.state != "withdrawn"], cache, progress)
