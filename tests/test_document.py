@@ -93,3 +93,25 @@ def test_key_lines_point_into_the_file(repo: Path) -> None:
     lines = path.read_text().split("\n")
     assert lines[doc.line_of("attribute") - 1].startswith("attribute:")
     assert lines[doc.body_line - 1] == "# 正文"
+
+
+@pytest.mark.parametrize(
+    ("rel", "bad", "needle"),
+    [
+        ("policies/columns.yaml", "    column: xzgfxwj\n", "    column: no-such-column\n"),
+        ("policies/people.yaml", "roles:\n  - admin\n", "roles:\n  - emperor\n"),
+        ("gkctl.yaml", "  code: 11500000MB1B37366Q\n", "  code: 12345\n"),
+        ("policies/workflow.yaml", "chains:\n", "chains:\n  bad: [\n"),
+    ],
+)
+def test_broken_policy_names_file_and_line(repo: Path, rel: str, bad: str, needle: str) -> None:
+    """A broken policy file is reported like a broken document: file, line, exit 2."""
+    path = repo / rel
+    text = path.read_text(encoding="utf-8")
+    assert bad in text, f"fixture text not found in {rel}"
+    path.write_text(text.replace(bad, needle, 1), encoding="utf-8")
+    r = run_cli("validate", cwd=repo)
+    assert r.exit_code == 2, r.output
+    assert f"{rel}:" in r.stderr and "Traceback" not in r.output
+    line = int(r.stderr.split(f"{rel}:")[1].split(":")[0])
+    assert 1 <= line <= len(path.read_text(encoding="utf-8").splitlines())
