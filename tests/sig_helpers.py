@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -225,3 +226,19 @@ def _make_publisher(work: Path, admin: SshKey) -> None:
     people.write_text(dump_yaml(data), encoding="utf-8")
     use_ssh_key(work, admin)
     commit(work, "人员：王主任兼任发布人\n\nGkctl-Step: people", ["policies/people.yaml"])
+
+
+PUBLISHED_TITLE = "关于开展2026年度审计项目计划的通知"
+
+
+@contextmanager
+def published_bureau(base: Path) -> Iterator[tuple[Bureau, str]]:
+    """A bureau (in its own hermetic environment) with one document through the whole chain."""
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in bureau_env(base / "home").items():
+            mp.setenv(k, v)
+        b = Bureau.create(base)
+        rel = b.draft(PUBLISHED_TITLE)
+        b.approve_all(rel)
+        b.publish(rel)
+        yield b, rel

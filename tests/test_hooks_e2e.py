@@ -19,7 +19,7 @@ import yaml
 from gkctl.gitutil import commit
 from gkctl.services.hooks import init_server
 from gkctl.yamlio import dump_yaml
-from sig_helpers import Bureau, bureau_env, use_ssh_key
+from sig_helpers import Bureau, published_bureau, use_ssh_key
 
 
 @dataclass
@@ -45,13 +45,7 @@ def _push(b: Bureau, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
     base = tmp_path_factory.mktemp("central")
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in bureau_env(base / "home").items():
-            mp.setenv(k, v)
-        b = Bureau.create(base)
-        rel = b.draft("关于开展2026年度审计项目计划的通知")
-        b.approve_all(rel)
-        b.publish(rel)
+    with published_bureau(base) as (b, rel):
         server = init_server(base / "central.git")
         b.git("remote", "add", "origin", str(server))
         yield Central(server, b, _push(b), base, rel)

@@ -18,21 +18,14 @@ from gkctl.history import load_history
 from gkctl.services.people import add_person, revoke_person
 from gkctl.signatures import allowed_signers
 from gkctl.workflow_trust import build_trust
-from sig_helpers import Bureau, GpgKey, bureau_env, make_gpg_key, use_gpg_key, use_ssh_key
+from sig_helpers import Bureau, GpgKey, bureau_env, make_gpg_key, published_bureau, use_gpg_key, use_ssh_key
 
 Cli = Callable[..., Result]
 
 
 @pytest.fixture(scope="module")
 def honest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bureau]:
-    base = tmp_path_factory.mktemp("verify")
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in bureau_env(base / "home").items():
-            mp.setenv(k, v)
-        b = Bureau.create(base)
-        rel = b.draft("关于开展2026年度审计项目计划的通知")
-        b.approve_all(rel)
-        b.publish(rel)
+    with published_bureau(tmp_path_factory.mktemp("verify")) as (b, _):
         yield b
 
 

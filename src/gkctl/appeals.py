@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from gkctl.applications import _text, read_yaml_file
-from gkctl.errors import InputError
+from gkctl.applications import _text, read_records, refuse_errors
 from gkctl.findings import Finding, finding
 from gkctl.i18n import t
 from gkctl.yamlio import Loaded, as_date
@@ -124,24 +123,13 @@ def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding
 
 
 def read_appeals(root: Path, paths: Iterable[str] | None = None) -> tuple[list[Appeal], list[Finding]]:
-    appeals: list[Appeal] = []
-    findings: list[Finding] = []
-    for relpath in appeal_paths(root) if paths is None else paths:
-        appeal, found = parse_appeal(read_yaml_file(root, relpath), relpath)
-        findings.extend(found)
-        if appeal is not None:
-            appeals.append(appeal)
-    appeals.sort(key=lambda a: (a.filed, a.id))
-    return appeals, findings
+    chosen = appeal_paths(root) if paths is None else paths
+    return read_records(root, chosen, parse_appeal, lambda a: (a.filed, a.id))
 
 
 def load_appeals(root: Path) -> list[Appeal]:
     """All appeals, refusing (``InputError``, file and line) any file that does not parse."""
-    appeals, findings = read_appeals(root)
-    for f in findings:
-        if f.is_error:
-            raise InputError(f.message, f.path, f.line)
-    return appeals
+    return refuse_errors(*read_appeals(root))
 
 
 def check_appeals(appeals: list[Appeal], application_ids: set[str], today: date) -> list[Finding]:

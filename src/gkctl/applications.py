@@ -11,11 +11,11 @@ The result is stored as the national annual-report table's own category and sub-
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gkctl.document import decode
 from gkctl.errors import InputError
@@ -31,6 +31,7 @@ CHANNELS = ("当面", "邮寄", "网络", "传真", "其他")
 APPLICANT_TYPES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
 EVENT_TYPES = ("补正告知", "补正收到", "征求意见", "征求意见答复", "延期", "收费通知", "缴费")
 ID_PATTERN = re.compile(r"^(\d{4})-(\d{3,})$")
+T = TypeVar("T")
 KNOWN_KEYS = (
     "id",
     "received",
@@ -328,26 +329,39 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def read_records(
+    root: Path, paths: Iterable[str], parse: Callable[[Loaded, str], tuple[T | None, list[Finding]]],
+    order: Callable[[T], Any],
+) -> tuple[list[T], list[Finding]]:
+    """Every record of ``paths`` that parses (sorted by ``order``), plus the findings of those that do not."""
+    items: list[T] = []
+    findings: list[Finding] = []
+    for relpath in paths:
+        item, found = parse(read_yaml_file(root, relpath), relpath)
+        findings.extend(found)
+        if item is not None:
+            items.append(item)
+    items.sort(key=order)
+    return items, findings
+
+
+def refuse_errors(items: list[T], findings: list[Finding]) -> list[T]:
+    """``items``, or ``InputError`` (file and line) for the first record that does not parse."""
+    for f in findings:
+        if f.is_error:
+            raise InputError(f.message, f.path, f.line)
+    return items
+
+
 def read_applications(root: Path, paths: Iterable[str] | None = None) -> tuple[list[Application], list[Finding]]:
     """Every application that parses, plus the findings of those that do not."""
-    apps: list[Application] = []
-    findings: list[Finding] = []
-    for relpath in application_paths(root) if paths is None else paths:
-        app, found = parse_application(read_yaml_file(root, relpath), relpath)
-        findings.extend(found)
-        if app is not None:
-            apps.append(app)
-    apps.sort(key=lambda a: (a.received, a.id))
-    return apps, findings
+    chosen = application_paths(root) if paths is None else paths
+    return read_records(root, chosen, parse_application, lambda a: (a.received, a.id))
 
 
 def load_applications(root: Path) -> list[Application]:
     """All applications, refusing (``InputError``, file and line) any file that does not parse."""
-    apps, findings = read_applications(root)
-    for f in findings:
-        if f.is_error:
-            raise InputError(f.message, f.path, f.line)
-    return apps
+    return refuse_errors(*read_applications(root))
 
 
 def check_records(root: Path, policy: Any, today: date | None = None) -> list[Finding]:
