@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from gkctl import history
-from gkctl.history import load_history, parse_trailers, split_signature
+from gkctl.history import load_history, parse_trailers
+from gkctl.sshsig import split_signed_commit
 from sig_helpers import make_ssh_key, use_ssh_key
 from workflow_helpers import git_home, run_git, write  # noqa: F401  (fixture)
 
@@ -113,7 +114,7 @@ def test_signature_and_payload_are_cut_like_git(repo: Path, tmp_path: Path) -> N
         input=rec.signed_payload, capture_output=True,
     )
     assert proc.returncode == 0, proc.stderr
-    payload, sig = split_signature(b"tree x\nauthor a\n\nmsg\n")
+    payload, sig = split_signed_commit(b"tree x\nauthor a\n\nmsg\n")
     assert sig is None and payload == b"tree x\nauthor a\n\nmsg\n"
 
 

@@ -138,11 +138,6 @@ def commit(
     return git(root, "rev-parse", "HEAD").strip()
 
 
-def show_blob(root: Path, rev_path: str) -> bytes:
-    """Contents of ``REV:path`` from the object store (never the working tree)."""
-    return git_bytes(root, "cat-file", "blob", rev_path)
-
-
 def blob_id_of_file(root: Path, relpath: str) -> str:
     """The blob id the working-tree file would have (``git hash-object``)."""
     return git(root, "hash-object", "--", relpath).strip()

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from gkctl.cache import cache_path, git_dir, load_marshal, save_marshal
 from gkctl.gitutil import git, git_bytes
+from gkctl.sshsig import split_signed_commit
 
 CACHE_NAME = "history-v3.marshal"
 _TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
-_SIG_HEADERS = (b"gpgsig", b"gpgsig-sha256")
 _ZERO = re.compile(r"^0+$")
 
 
@@ -81,12 +81,12 @@ class CommitRecord:
     @property
     def signature(self) -> bytes | None:
         """The armored signature from the ``gpgsig`` header, or None if unsigned."""
-        return split_signature(self.raw)[1]
+        return split_signed_commit(self.raw)[1]
 
     @property
     def signed_payload(self) -> bytes:
         """The bytes the signature covers: the object without its signature header."""
-        return split_signature(self.raw)[0]
+        return split_signed_commit(self.raw)[0]
 
     def changed(self, path: str) -> Change | None:
         for change in self.changes:
@@ -96,27 +96,6 @@ class CommitRecord:
 
 
 # -- parsing -------------------------------------------------------------------------------
-
-
-def split_signature(raw: bytes) -> tuple[bytes, bytes | None]:
-    """Split a raw commit object into (payload without signature header, signature)."""
-    head, sep, body = raw.partition(b"\n\n")
-    kept: list[bytes] = []
-    sig: list[bytes] | None = None
-    in_sig = False
-    for line in head.split(b"\n"):
-        if in_sig and line.startswith(b" "):
-            sig.append(line[1:])  # type: ignore[union-attr]
-            continue
-        in_sig = False
-        name = line.split(b" ", 1)[0]
-        if name in _SIG_HEADERS and sig is None:
-            sig = [line[len(name) + 1 :]]
-            in_sig = True
-            continue
-        kept.append(line)
-    payload = b"\n".join(kept) + sep + body
-    return payload, (b"\n".join(sig) + b"\n" if sig is not None else None)
 
 
 def parse_trailers(message: str) -> dict[str, tuple[str, ...]]:

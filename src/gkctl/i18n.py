@@ -12,7 +12,6 @@ from importlib import resources
 
 import yaml
 
-LANGS = ("zh", "en")
 _lang = "zh"
 
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 CONFIG_FILE = "gkctl.yaml"
 POLICY_DIR = "policies"
 SITE_TEMPLATE_DIR = "templates/site/"  # a bureau's overrides of the package's site templates
-POLICY_FILES = ("disclosure.yaml", "columns.yaml", "workflow.yaml", "secrecy.yaml", "people.yaml", "calendar.yaml")
 _ID = re.compile(r"^[a-z0-9_-]+$")
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
@@ -142,9 +141,6 @@ class Person:
     keys: tuple[str, ...]
     active_until: date | None = None
 
-    def active_on(self, day: date) -> bool:
-        return self.active_until is None or day <= self.active_until
-
 
 def key_identity(key: str) -> str:
     """Compare keys by what they are, not how they are written.
@@ -170,9 +166,6 @@ class People:
 
     def get(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
-
-    def with_role(self, role: str) -> list[Person]:
-        return [p for p in self.people if role in p.roles]
 
 
 @dataclass(frozen=True)

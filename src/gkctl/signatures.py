@@ -52,10 +52,6 @@ class SigningKey:
     format: KeyFormat
     key: str  # normalised: "ssh-ed25519 AAAA…" or an upper-case openpgp fingerprint
 
-    @property
-    def public_key_or_fingerprint(self) -> str:
-        return self.key
-
     def short(self) -> str:
         """A few characters a person can recognise in a message."""
         if self.format == "ssh":
