@@ -286,14 +286,17 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     # build: full vs MkDocs / Hugo on the same Markdown; rebuild after one change
     work = clone(src, "work-build")
     site = OUT / "site-gkctl"
+    try:
+        queue = _withdraw_queue(work, 2 * repeat)
+    except (OSError, subprocess.SubprocessError) as exc:  # reported as the cases' n/a below
+        queue = []
+        print(f"  no documents to withdraw: {exc}", file=sys.stderr)
+    after = run_case("status after a new commit", [*GKCTL, "status", "--format", "json"], work, repeat,
+                     before=lambda: _withdraw_one(work, queue))  # fmt: skip
+    rows.insert(3, ("`gkctl status` after one new step commit (caches warm, HEAD moved)", after, "(same)", base))
     full = run_case("build full", [*GKCTL, "build", "--out", str(site)], work, repeat,
                     before=lambda: (drop_cache(work), remove_site(site)))  # fmt: skip
     noop = run_case("build again, nothing changed", [*GKCTL, "build", "--out", str(site)], work, repeat)
-    try:
-        queue = _withdraw_queue(work, repeat)
-    except (OSError, subprocess.SubprocessError) as exc:  # reported as the case's n/a below
-        queue = []
-        print(f"  no documents to withdraw: {exc}", file=sys.stderr)
     rebuild = run_case("rebuild after one document changes", [*GKCTL, "build", "--out", str(site)], work, repeat,
                        before=lambda: _withdraw_one(work, queue))  # fmt: skip
     tmpl = run_case("rebuild after a template change", [*GKCTL, "build", "--out", str(site)], work, repeat,
@@ -318,7 +321,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_limit: int) -> 
     rows.append((f"`gkctl report annual --year 2025` ({apps} applications)", rep, "read + `CSafeLoader` the applications", rf))
     info["named"] = {"validate": v, "status_cold": cold, "status_warm": warm, "verify_cold": vcold,
                      "verify_warm": vwarm, "gitlog": glog, "build": full, "noop": noop, "rebuild": rebuild,
-                     "mkdocs": mk, "hugo": hu, "template": tmpl}  # fmt: skip
+                     "mkdocs": mk, "hugo": hu, "template": tmpl, "status_after": after}  # fmt: skip
     return rows, info
 
 
