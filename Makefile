@@ -27,4 +27,4 @@ docs: setup
 	$(BIN)/python scripts/cli_reference.py --write
 
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --docs 10000 --repeat 3 --out benchmarks/results.md
