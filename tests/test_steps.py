@@ -273,3 +273,18 @@ def test_correction_to_withheld_needs_and_records_a_reason_code(bureau: Bureau) 
     st = bureau.state(DOC)
     assert st.doc.attribute == "不予公开" and st.doc.get("reason") == "内部事务信息"
     assert all(e.problem is None for e in st.events if e.step == "correct")
+
+
+def test_one_publish_call_numbers_each_document_once(bureau: Bureau) -> None:
+    """A batch gets consecutive numbers from one analysis; a document named twice is published once."""
+    other = "docs/2026/2026-bgs-002.md"
+    write_doc(bureau.root, other, id="2026-bgs-002", drafter="clerk")
+    bureau.commit_file("clerk", other)
+    chain(bureau)
+    chain(bureau, other)
+    results = steps.publish(bureau.as_("publisher").repo, [DOC, other, DOC])
+    assert [r.index_number for r in results] == [
+        "11500000MB1B37366Q/2026-00001", "11500000MB1B37366Q/2026-00002"]
+    states = analyse(bureau.root).documents
+    assert states[DOC].state == states[other].state == "published"
+    assert {p.index_number for p in publications(bureau.root)} == {r.index_number for r in results}

@@ -305,8 +305,15 @@ def publish(repo: Repository, refs: list[str], ready: bool = False, fetch: bool 
     used = _used_indexes(repo, analysis)
     today = today_beijing()
     results = []
+    done: set[str] = set()
+    # One analysis serves the whole batch: publishing one document changes no other's state, and
+    # the numbers handed out are tracked in ``used`` (re-analysing per document cost seconds each
+    # on a large history).
     for ref in refs:
         ctx = _prepare(repo, ref, analysis)
+        if ctx.state.path in done:
+            continue  # named twice
+        done.add(ctx.state.path)
         _require_role(ctx, "publish")
         publishable(repo, ctx)
         if ctx.state.publication is not None:
@@ -318,7 +325,6 @@ def publish(repo: Repository, refs: list[str], ready: bool = False, fetch: bool 
         subject = t("workflow.subject.publish", title=ctx.doc.title or ctx.state.doc_id)
         sha = commit(repo.root, _message(subject, t("workflow.index_line", index=number), trailers), [], allow_empty=True)
         results.append(StepResult(sha, ctx.state.doc_id, ctx.state.path, "publish", None, number))
-        analysis = analyse(repo.root)
     return results
 
 
