@@ -13,7 +13,7 @@ from gkctl.services import steps
 from gkctl.services.report import assessment, render_assessment
 from gkctl.services.repository import Repository
 from report_helpers import built_once, clone
-from workflow_helpers import Bureau
+from workflow_helpers import full_chain, new_bureau
 
 ON_TIME = "docs/2026/2026-bgs-001.md"  # 办公室, formed 2026-06-29, published 2026-07-01
 LATE = "docs/2026/2026-bgs-002.md"  # 办公室, formed 2026-03-02, published 2026-07-01 (limit 2026-03-30)
@@ -22,28 +22,9 @@ REJECTED = "docs/2026/2026-czk-002.md"  # 财政审计科, rejected once; formed
 TODAY = date(2026, 11, 26)
 
 
-def _chain(b: Bureau, ref: str) -> None:
-    steps.decide(b.as_("reviewer").repo, ref, "review", True, "公开属性准确")
-    steps.decide(b.as_("signer").repo, ref, "sign", True, "同意")
-    steps.decide(b.as_("office").repo, ref, "check", True, "复核无误，不涉密")
-    for p in ("p1", "p2", "p3"):
-        steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
-
-
 def _build(root: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import subprocess
-
-    from conftest import CODE, ORG
-    from gkctl.services.init import init_repository
-    from sig_helpers import make_ssh_key, use_ssh_key
-
-    root.mkdir()
-    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True)
-    admin_key = make_ssh_key(keys, "admin")
-    use_ssh_key(root, admin_key)
-    init_repository(root, org=ORG, code=CODE, admin_id="admin", admin_name="王主任", admin_key=admin_key.line)
     repo = root
-    b = Bureau(repo, admin_key, keys / "people")
+    b = new_bureau(root, keys)
     monkeypatch.setattr(steps, "today_beijing", lambda: date(2026, 7, 1))
     write_doc(repo, ON_TIME, drafter="clerk")
     write_doc(repo, LATE, id="2026-bgs-002", category="工作信息", kind="非公文", formed=date(2026, 3, 2),
@@ -55,7 +36,7 @@ def _build(root: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for rel in (ON_TIME, LATE, CORRECTED, REJECTED):
         b.commit_file("clerk", rel)
     for rel in (ON_TIME, LATE):
-        _chain(b, rel)
+        full_chain(b, rel)
         steps.publish(b.as_("publisher").repo, [rel], fetch=False)
     steps.correct_attribute(b.as_("reviewer").repo, CORRECTED, "依申请公开", "过程性信息，应依申请公开")
     steps.decide(b.as_("reviewer").repo, REJECTED, "review", False, "请补充数据来源")

@@ -13,20 +13,12 @@ from gkctl.services import steps
 from gkctl.services.report import audit_findings
 from gkctl.services.repository import Repository
 from report_helpers import built_once, clone
-from workflow_helpers import Bureau, run_git
+from workflow_helpers import Bureau, full_chain, new_bureau, run_git
 
 DOC = "docs/2026/2026-bgs-001.md"  # 规范性文件 formed 2026-06-29: published on time
 LATE = "docs/2026/2026-bgs-002.md"  # formed 2026-03-02, published 2026-07-01: late
 GUIDE = "docs/2026/2026-bgs-003.md"  # the 2026 公开指南, published without the application form
 TODAY = date(2026, 11, 26)
-
-
-def _chain(b: Bureau, ref: str) -> None:
-    steps.decide(b.as_("reviewer").repo, ref, "review", True, "公开属性准确")
-    steps.decide(b.as_("signer").repo, ref, "sign", True, "同意")
-    steps.decide(b.as_("office").repo, ref, "check", True, "复核无误，不涉密")
-    for p in ("p1", "p2", "p3"):
-        steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
 
 
 def _publish(b: Bureau, ref: str, day: date, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,31 +35,20 @@ def _trailer_commit(b: Bureau, pid: str, subject: str, trailers: dict[str, str])
 
 
 def _build(root: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import subprocess
-
-    from conftest import CODE, ORG
-    from gkctl.services.init import init_repository
-    from sig_helpers import make_ssh_key, use_ssh_key
-
-    root.mkdir()
-    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True)
-    admin = make_ssh_key(keys, "admin")
-    use_ssh_key(root, admin)
-    init_repository(root, org=ORG, code=CODE, admin_id="admin", admin_name="王主任", admin_key=admin.line)
-    b = Bureau(root, admin, keys / "people")
+    b = new_bureau(root, keys)
     write_doc(root, DOC, drafter="clerk")
     b.commit_file("clerk", DOC)
-    _chain(b, DOC)
+    full_chain(b, DOC)
     _publish(b, DOC, date(2026, 7, 1), monkeypatch)
     write_doc(root, LATE, id="2026-bgs-002", title="区审计局召开2026年审计工作会议", category="工作信息", kind="非公文",
               doc_number=None, formed=date(2026, 3, 2), drafter="clerk")
     b.commit_file("clerk", LATE)
-    _chain(b, LATE)
+    full_chain(b, LATE)
     _publish(b, LATE, date(2026, 7, 1), monkeypatch)
     write_doc(root, GUIDE, id="2026-bgs-003", title="重庆市綦江区审计局政府信息公开指南（2026年）",
               category="政府信息公开指南", kind="非公文", doc_number=None, formed=date(2026, 1, 5), drafter="clerk")
     b.commit_file("clerk", GUIDE)
-    _chain(b, GUIDE)
+    full_chain(b, GUIDE)
     _publish(b, GUIDE, date(2026, 1, 9), monkeypatch)
     (root.parent / "keys.json").write_text(json.dumps({k: [str(v.private), v.line] for k, v in b.keys.items()}))
 
@@ -179,7 +160,7 @@ def test_guide_title_must_name_the_year(bureau: Bureau, monkeypatch: pytest.Monk
     (bureau.root / "attachments" / "2026" / "申请表.pdf").write_bytes(b"%PDF-1.4\n")
     run_git(bureau.root, "add", "attachments")
     bureau.commit_file("clerk", untitled)
-    _chain(bureau, untitled)
+    full_chain(bureau, untitled)
     _publish(bureau, untitled, date(2026, 2, 10), monkeypatch)
     found = _codes(_audit(bureau.root))
     [warning] = found["GK814"]

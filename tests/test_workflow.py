@@ -8,15 +8,7 @@ from docs_helpers import write_doc
 from gkctl.errors import RuleError
 from gkctl.services import steps
 from gkctl.workflow import analyse, publications
-from workflow_helpers import DOC, Bureau, run_git
-
-
-def full_chain(b: Bureau, ref: str = DOC) -> None:
-    steps.decide(b.as_("reviewer").repo, ref, "review", True, "公开属性准确")
-    steps.decide(b.as_("signer").repo, ref, "sign", True, "同意")
-    steps.decide(b.as_("office").repo, ref, "check", True, "复核无误，不涉密")
-    for p in ("p1", "p2", "p3"):
-        steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
+from workflow_helpers import DOC, Bureau, full_chain, run_git
 
 
 def test_full_chain_to_published(bureau: Bureau) -> None:

@@ -88,3 +88,28 @@ class Bureau:
 
 
 DOC = "docs/2026/2026-bgs-001.md"
+
+
+def full_chain(b: Bureau, ref: str = DOC) -> None:
+    """审稿 → 签发 → 复核 → 三校, each by the right person, through gkctl's own step service."""
+    from gkctl.services import steps
+
+    steps.decide(b.as_("reviewer").repo, ref, "review", True, "公开属性准确")
+    steps.decide(b.as_("signer").repo, ref, "sign", True, "同意")
+    steps.decide(b.as_("office").repo, ref, "check", True, "复核无误，不涉密")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, ref, "proofread", True, "校对无误")
+
+
+def new_bureau(root: Path, keys: Path) -> Bureau:
+    """``gkctl init`` in ``root`` by an admin with a fresh key, then the people of ``PEOPLE``."""
+    from conftest import CODE, ORG
+    from gkctl.services.init import init_repository
+    from sig_helpers import make_ssh_key, use_ssh_key
+
+    root.mkdir()
+    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True)
+    admin = make_ssh_key(keys, "admin")
+    use_ssh_key(root, admin)
+    init_repository(root, org=ORG, code=CODE, admin_id="admin", admin_name="王主任", admin_key=admin.line)
+    return Bureau(root, admin, keys / "people")
