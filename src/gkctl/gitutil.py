@@ -138,6 +138,36 @@ def commit(
     return git(root, "rev-parse", "HEAD").strip()
 
 
+def cat_objects(root: Path, names: Iterable[str]) -> list[tuple[str, str, bytes] | None]:
+    """``git cat-file --batch`` for object names (ids or ``rev:path``), in order, in one process.
+
+    Each answer is ``(oid, type, content)``, or None for a missing or ambiguous name.
+    """
+    names = list(names)
+    if not names:
+        return []
+    out = git_bytes(root, "cat-file", "--batch", input="".join(n + "\n" for n in names).encode("utf-8"))
+    results: list[tuple[str, str, bytes] | None] = []
+    pos = 0
+    for _ in names:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) != 3 or header[1] not in (b"blob", b"tree", b"commit", b"tag"):
+            results.append(None)  # "<name> missing" / "ambiguous"
+            continue
+        size = int(header[2])
+        results.append((header[0].decode(), header[1].decode(), out[pos : pos + size]))
+        pos += size + 1  # the object, then LF
+    return results
+
+
+def read_objects(root: Path, ids: Iterable[str]) -> dict[str, bytes]:
+    """Contents of many objects by id (missing ones left out): one git process."""
+    wanted = list(dict.fromkeys(i for i in ids if i))
+    return {name: found[2] for name, found in zip(wanted, cat_objects(root, wanted), strict=True) if found}
+
+
 def blob_id_of_file(root: Path, relpath: str) -> str:
     """The blob id the working-tree file would have (``git hash-object``)."""
     return git(root, "hash-object", "--", relpath).strip()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gkctl.cache import cache_path, git_dir, load_marshal, save_marshal
-from gkctl.gitutil import git, git_bytes
+from gkctl.gitutil import git, git_bytes, read_objects
 from gkctl.sshsig import split_signed_commit
 
 CACHE_NAME = "history-v3.marshal"
@@ -172,23 +172,6 @@ def parse_commit(sha: str, raw: bytes, changes: tuple[Change, ...] = ()) -> Comm
     )
 
 
-def _parse_batch(out: bytes) -> dict[str, bytes]:
-    """Objects from ``git cat-file --batch`` output: {sha: raw}."""
-    objects: dict[str, bytes] = {}
-    pos = 0
-    size_total = len(out)
-    while pos < size_total:
-        nl = out.index(b"\n", pos)
-        header = out[pos:nl].split()
-        pos = nl + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        objects[header[0].decode()] = out[pos : pos + size]
-        pos += size + 1  # object then LF
-    return objects
-
-
 def _parse_diff_tree(out: bytes) -> dict[str, list[tuple[str, str, str | None, str | None]]]:
     """Changes from ``git diff-tree --stdin -r --raw -z`` output: {commit: [(path, status, old, new)]}."""
     result: dict[str, list[tuple[str, str, str | None, str | None]]] = {}
@@ -278,7 +261,7 @@ def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple]]:
     """Raw objects and first-parent changes of ``ids``: two git processes whatever their number."""
     if not ids:
         return {}
-    raw = _parse_batch(git_bytes(root, "cat-file", "--batch", input=("\n".join(ids) + "\n").encode()))
+    raw = read_objects(root, ids)
     lines = []
     for sha in ids:
         parents = [ln[7:].decode() for ln in raw[sha].partition(b"\n\n")[0].split(b"\n") if ln.startswith(b"parent ")]

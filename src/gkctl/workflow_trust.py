@@ -18,7 +18,7 @@ from pathlib import Path
 from gkctl.cache import cache_path
 from gkctl.document import Document, parse_document
 from gkctl.errors import GkctlError
-from gkctl.gitutil import git_bytes
+from gkctl.gitutil import git_bytes, read_objects
 from gkctl.history import CommitRecord, History
 from gkctl.policy import Person, Policy, is_policy_path, load_policy_from_files
 from gkctl.signatures import active_at, check_signatures, normalize_key
@@ -63,21 +63,6 @@ def dfs_order(hist: History) -> list[CommitRecord]:
     return order
 
 
-def _batch_blobs(root: Path, ids: list[str]) -> dict[str, bytes]:
-    out = git_bytes(root, "cat-file", "--batch", input=("\n".join(ids) + "\n").encode())
-    result: dict[str, bytes] = {}
-    pos = 0
-    for sha in ids:
-        nl = out.index(b"\n", pos)
-        header = out[pos:nl].split()
-        pos = nl + 1
-        if len(header) == 3 and header[1] != b"missing":
-            size = int(header[2])
-            result[sha] = out[pos : pos + size]
-            pos += size + 1
-    return result
-
-
 class Trust:
     """Effective policy and verified actor of every commit of one history."""
 
@@ -102,7 +87,7 @@ class Trust:
     def prefetch(self, ids: list[str]) -> None:
         wanted = sorted({i for i in ids if i and i not in self._blobs})
         if wanted:
-            self._blobs.update(_batch_blobs(self.root, wanted))
+            self._blobs.update(read_objects(self.root, wanted))
 
     def blob(self, sha: str) -> bytes | None:
         if sha and sha not in self._blobs:

@@ -20,7 +20,7 @@ import gkctl
 from gkctl.document import parse_document
 from gkctl.errors import GkctlError, InputError
 from gkctl.findings import Finding, finding
-from gkctl.gitutil import GitError, git, git_bytes
+from gkctl.gitutil import GitError, git, git_bytes, read_objects
 from gkctl.i18n import t
 from gkctl.policy import CONFIG_FILE, is_policy_path, load_policy_from_files
 from gkctl.rules import Context, check_document
@@ -112,9 +112,8 @@ def pre_commit(root: Path, today: date | None = None) -> list[Finding]:
 
 
 def _read_blobs(root: Path, ids: list[str]) -> dict[str, bytes]:
-    from gkctl.workflow_trust import _batch_blobs  # one cat-file process for all of them
 
-    return _batch_blobs(root, sorted(set(ids))) if ids else {}
+    return read_objects(root, sorted(set(ids)))  # one cat-file process for all of them
 
 
 # -- pre-receive ----------------------------------------------------------------------------

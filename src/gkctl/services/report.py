@@ -13,7 +13,7 @@ from pathlib import Path
 from gkctl.document import parse_document, read_document, render_document
 from gkctl.errors import GkctlError, InputError
 from gkctl.findings import Finding
-from gkctl.gitutil import git_bytes, has_commits
+from gkctl.gitutil import has_commits, read_objects
 from gkctl.i18n import t
 from gkctl.policy import Policy
 from gkctl.report import render
@@ -41,22 +41,7 @@ class AnnualResult:
 
 def read_blobs(root: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
     """Contents of many blobs in one ``git cat-file --batch`` process."""
-    ids = list(dict.fromkeys(blob_ids))
-    if not ids:
-        return {}
-    out = git_bytes(root, "cat-file", "--batch", input=("\n".join(ids) + "\n").encode())
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    for sha in ids:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        blobs[sha] = out[pos : pos + size]
-        pos += size + 1
-    return blobs
+    return read_objects(root, blob_ids)
 
 
 def _is_normative(policy: Policy, category: str) -> bool:

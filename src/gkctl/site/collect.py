@@ -22,7 +22,7 @@ from typing import Any
 
 from gkctl.document import parse_document
 from gkctl.errors import RuleError
-from gkctl.gitutil import git, git_bytes, rev_parse
+from gkctl.gitutil import cat_objects, git, rev_parse
 from gkctl.i18n import t
 from gkctl.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
 from gkctl.policy import Policy, load_policy_from_files
@@ -57,25 +57,8 @@ class Collected:
 
 
 def cat_batch(root: Path, names: Iterable[str]) -> list[tuple[str, bytes] | None]:
-    """``git cat-file --batch`` for object names (ids or ``rev:path``): (oid, content) or None."""
-    names = list(names)
-    if not names:
-        return []
-    out = git_bytes(root, "cat-file", "--batch", input="".join(n + "\n" for n in names).encode("utf-8"))
-    results: list[tuple[str, bytes] | None] = []
-    pos = 0
-    for _ in names:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].decode("utf-8", "replace").split(" ")
-        pos = end + 1
-        if len(header) != 3 or header[1] not in ("blob", "tree", "commit", "tag"):
-            results.append(None)  # "<name> missing" / "ambiguous"
-            continue
-        size = int(header[2])
-        data = out[pos : pos + size]
-        pos += size + 1
-        results.append((header[0], data) if header[1] == "blob" else None)
-    return results
+    """Blobs by name (ids or ``rev:path``), in order: (oid, content), or None when absent or not a blob."""
+    return [(f[0], f[2]) if f and f[1] == "blob" else None for f in cat_objects(root, names)]
 
 
 def blob_sizes(root: Path, names: list[str]) -> list[tuple[str, int] | None]:
