@@ -15,9 +15,9 @@ from hashlib import sha1
 
 import corpus_text as ct
 
-from gkctl.applications import RESULT_SUBITEMS
-from gkctl.resources import data_dir
-from gkctl.yamlio import dump_yaml
+from gkctl.core.resources import data_dir
+from gkctl.core.yamlio import dump_yaml
+from gkctl.register.applications import RESULT_SUBITEMS
 
 BEIJING = timezone(timedelta(hours=8))
 START = date(2021, 1, 4)

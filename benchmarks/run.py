@@ -384,7 +384,7 @@ def _withdraw_one(repo: Path, queue: list[str]) -> None:
 
 def _template_change(repo: Path, src: Path) -> None:
     """The admin overrides ``templates/site/base.html`` (a signed policy commit): every page changes."""
-    from gkctl.resources import data_dir
+    from gkctl.core.resources import data_dir
 
     target = repo / "templates" / "site" / "base.html"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from gkctl.applications import parse_application, read_applications
-from gkctl.calendar import WorkCalendar
-from gkctl.gitutil import commit
-from gkctl.policy import load_policy
-from gkctl.signatures import allowed_signers
-from gkctl.yamlio import dump_yaml, load_yaml
+from gkctl.core.calendar import WorkCalendar
+from gkctl.core.policy import load_policy
+from gkctl.core.yamlio import dump_yaml, load_yaml
+from gkctl.register.applications import parse_application, read_applications
+from gkctl.trail.gitutil import commit
+from gkctl.trail.signatures import allowed_signers
 from sig_helpers import SshKey, make_ssh_key, use_ssh_key
 
 CAL = WorkCalendar()

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # test helper modules (sig_helpers …)
 
 from gkctl.cli.main import run
-from gkctl.i18n import set_lang
+from gkctl.core.i18n import set_lang
 from gkctl.services.init import init_repository
 from sig_helpers import SshKey, make_ssh_key, use_ssh_key
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gkctl.document import render_document
+from gkctl.core.document import render_document
 
 VALID: dict[str, Any] = {
     "id": "2026-bgs-001",

@@ -185,8 +185,8 @@ class Bureau:
         return Repository(self.work, today=date(2026, 11, 20))
 
     def draft(self, title: str) -> str:
-        from gkctl.gitutil import commit
         from gkctl.services.new import NewDocument, create_document
+        from gkctl.trail.gitutil import commit
 
         spec = NewDocument(title=title, category="工作信息", attribute="主动公开", kind="非公文", section="办公室",
                            drafter="zhang", formed=date(2026, 11, 16), basis=("社会广泛知晓",))  # fmt: skip
@@ -217,8 +217,8 @@ def _make_publisher(work: Path, admin: SshKey) -> None:
     """Give the admin the publisher role too (a signed admin commit, as gkctl people would)."""
     import yaml
 
-    from gkctl.gitutil import commit
-    from gkctl.yamlio import dump_yaml
+    from gkctl.core.yamlio import dump_yaml
+    from gkctl.trail.gitutil import commit
 
     people = work / "policies" / "people.yaml"
     data = yaml.safe_load(people.read_text(encoding="utf-8"))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gkctl.appeals import check_appeals, load_appeals, next_id, parse_appeal, read_appeals
-from gkctl.errors import InputError
-from gkctl.yamlio import load_yaml
+from gkctl.core.errors import InputError
+from gkctl.core.yamlio import load_yaml
+from gkctl.register.appeals import check_appeals, load_appeals, next_id, parse_appeal, read_appeals
 
 PATH = "appeals/2025/2025-F01.yaml"
 TODAY = date(2026, 11, 26)

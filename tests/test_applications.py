@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from apply_helpers import CAL, TODAY, app_text, load_one, parse, write_app
-from gkctl.application_rules import check_application, check_applications
-from gkctl.applications import (
+from gkctl.core.errors import InputError
+from gkctl.register.applications import (
     RESULT_CATEGORY_LABELS,
     RESULT_ROWS,
     load_applications,
@@ -21,7 +21,7 @@ from gkctl.applications import (
     resolve_subitem,
     subitem_label,
 )
-from gkctl.errors import InputError
+from gkctl.register.rules import check_application, check_applications
 from gkctl.services.apply import render_step
 
 # --------------------------------------------------------------------------- the national table
@@ -311,7 +311,7 @@ def test_other_result_needs_its_event(tmp_path: Path) -> None:
 def test_duplicate_ids_and_misplaced_files(tmp_path: Path) -> None:
     write_app(tmp_path, app_text(), "applications/2025/2025-003.yaml")
     write_app(tmp_path, app_text(), "applications/2025/2025-004.yaml")
-    from gkctl.applications import read_applications
+    from gkctl.register.applications import read_applications
 
     apps, _ = read_applications(tmp_path)
     codes = [(f.code, f.path) for f in check_applications(apps, CAL, TODAY)]
@@ -342,8 +342,8 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "bureau"
 def test_the_example_register_is_clean_and_covers_the_whole_national_table() -> None:
     import yaml
 
-    from gkctl.appeals import load_appeals
-    from gkctl.application_rules import check_register
+    from gkctl.register.appeals import load_appeals
+    from gkctl.register.rules import check_register
 
     people = [p["id"] for p in yaml.safe_load((EXAMPLE / "people.yaml").read_text(encoding="utf-8"))["people"]]
     assert check_register(EXAMPLE, CAL, TODAY, people) == []
@@ -374,7 +374,7 @@ def test_an_expired_supplement_period_is_pointed_out(tmp_path: Path) -> None:
 
 
 def test_count_start_day_setting_changes_the_deadline_and_says_so(tmp_path: Path) -> None:
-    from gkctl.calendar import WorkCalendar
+    from gkctl.core.calendar import WorkCalendar
 
     app = _open(tmp_path, id="2026-002", received="2026-02-28")
     cal = WorkCalendar.from_policy_dict({"count_start_day": True})

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from apply_helpers import add_registrar
-from gkctl.gitutil import git
-from gkctl.yamlio import load_yaml
+from gkctl.core.yamlio import load_yaml
+from gkctl.trail.gitutil import git
 from sig_helpers import SshKey, make_ssh_key, use_ssh_key
 
 

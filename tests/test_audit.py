@@ -214,8 +214,8 @@ def test_tampered_commit_has_a_bad_signature(bureau: Bureau) -> None:
 
 
 def test_every_audit_code_has_an_article_and_both_languages() -> None:
-    from gkctl.audit import RULES
-    from gkctl.i18n import catalogue
+    from gkctl.core.i18n import catalogue
+    from gkctl.report.audit import RULES
 
     cat = catalogue()
     for code, (key, art) in RULES.items():

@@ -10,9 +10,9 @@ from datetime import date
 
 import pytest
 
-from gkctl.calendar import WorkCalendar
-from gkctl.errors import InputError
-from gkctl.yamlio import load_yaml
+from gkctl.core.calendar import WorkCalendar
+from gkctl.core.errors import InputError
+from gkctl.core.yamlio import load_yaml
 
 CAL = WorkCalendar.from_policy_dict(None, "policies/calendar.yaml")
 
@@ -162,7 +162,7 @@ def test_broken_override_file_names_file_and_line(text: str, line: int, words: s
 
 
 def test_shipped_default_override_file_loads() -> None:
-    from gkctl.resources import data_dir
+    from gkctl.core.resources import data_dir
 
     path = data_dir("policies") / "calendar.yaml"
     loaded = load_yaml(path.read_text(encoding="utf-8"), "policies/calendar.yaml")

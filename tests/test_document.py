@@ -8,8 +8,8 @@ import pytest
 
 from conftest import run_cli
 from docs_helpers import doc_text, write_doc
-from gkctl.document import parse_document
-from gkctl.errors import InputError
+from gkctl.core.document import parse_document
+from gkctl.core.errors import InputError
 
 REL = "docs/2026/x.md"
 

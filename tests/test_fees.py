@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gkctl.fees import fee_by_items, fee_by_pages
+from gkctl.register.fees import fee_by_items, fee_by_pages
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gkctl import history
-from gkctl.history import load_history, parse_trailers
-from gkctl.sshsig import split_signed_commit
+from gkctl.trail import history
+from gkctl.trail.history import load_history, parse_trailers
+from gkctl.trail.sshsig import split_signed_commit
 from sig_helpers import make_ssh_key, use_ssh_key
 from workflow_helpers import git_home, run_git, write  # noqa: F401  (fixture)
 

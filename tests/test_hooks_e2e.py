@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gkctl.gitutil import commit
+from gkctl.core.yamlio import dump_yaml
 from gkctl.services.hooks import init_server
-from gkctl.yamlio import dump_yaml
+from gkctl.trail.gitutil import commit
 from sig_helpers import Bureau, published_bureau, use_ssh_key
 
 

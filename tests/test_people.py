@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from docs_helpers import write_doc
-from gkctl.errors import InputError, RuleError
+from gkctl.core.errors import InputError, RuleError
 from gkctl.services import people, steps
 from gkctl.services.steps import today_beijing
 from sig_helpers import make_ssh_key

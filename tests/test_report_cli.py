@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gkctl.document import read_document
+from gkctl.core.document import read_document
 from report_helpers import html_tables
 
 NARRATIVE = """\

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gkctl.services import report as service
-from gkctl.workflow import PublicationRecord
+from gkctl.trail.workflow import PublicationRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "bureau"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gkctl.errors import InputError
+from gkctl.core.errors import InputError
 from gkctl.report.narrative import fill, load_narrative
 
 GOOD = """\

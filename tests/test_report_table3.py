@@ -6,7 +6,7 @@ from datetime import date as d
 
 import pytest
 
-from gkctl.errors import InputError
+from gkctl.core.errors import InputError
 from gkctl.report import tables as T
 from gkctl.report.compute import count_table3
 from report_helpers import App
@@ -135,7 +135,7 @@ def test_unknown_applicant_type_names_the_application() -> None:
 
 def test_register_result_rows_match_the_report_table() -> None:
     """The register validates results against its own list; it must be the table's rows 3-23."""
-    from gkctl.applications import RESULT_ROWS
+    from gkctl.register.applications import RESULT_ROWS
 
     assert [(T.TABLE3_ROWS[i].result, T.TABLE3_ROWS[i].reason) for i in T.RESULT_ROW_RANGE] == RESULT_ROWS
 

@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from gkctl.errors import InputError, RuleError
-from gkctl.history import load_history
-from gkctl.i18n import set_lang
-from gkctl.policy import People, Person
-from gkctl.signatures import (
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import set_lang
+from gkctl.core.policy import People, Person
+from gkctl.trail.history import load_history
+from gkctl.trail.signatures import (
     SIG_CACHE,
     SigningKey,
     active_at,
@@ -24,7 +24,7 @@ from gkctl.signatures import (
     normalize_key,
     person_for_key,
 )
-from gkctl.sshsig import SigCheck
+from gkctl.trail.sshsig import SigCheck
 from sig_helpers import GpgKey, SshKey, gpg_key, make_gpg_key, make_ssh_key, ssh_key, use_gpg_key, use_ssh_key
 
 __all__ = ["gpg_key", "ssh_key"]  # fixtures imported for pytest
@@ -191,8 +191,8 @@ def test_parallel_check_gives_the_serial_verdicts(tmp_path: Path, monkeypatch) -
     """Splitting a cold check over two processes must not change a single verdict."""
     import subprocess
 
-    import gkctl.signatures as sig
-    from gkctl.history import load_history
+    import gkctl.trail.signatures as sig
+    from gkctl.trail.history import load_history
     from sig_helpers import make_ssh_key, use_ssh_key
 
     repo = tmp_path / "r"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gkctl.errors import InputError, RuleError
+from gkctl.core.errors import InputError, RuleError
 from gkctl.site import search
 from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.model import safe_attachment_name, safe_file_name, safe_slug

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from docs_helpers import write_doc
-from gkctl.errors import InputError, RuleError
-from gkctl.policy import load_policy
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.policy import load_policy
 from gkctl.services import people, steps
-from gkctl.workflow import analyse, publications
+from gkctl.trail.workflow import analyse, publications
 from sig_helpers import make_gpg_key, make_ssh_key, use_gpg_key, use_ssh_key
 from workflow_helpers import DOC, Bureau, run_git
 

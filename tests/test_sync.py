@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from docs_helpers import write_doc
-from gkctl.errors import RuleError
+from gkctl.core.errors import RuleError
 from gkctl.services import steps
 from gkctl.services.repository import Repository
 from gkctl.services.sync import sync
-from gkctl.workflow import analyse, publications
+from gkctl.trail.workflow import analyse, publications
 from sig_helpers import use_ssh_key
 from workflow_helpers import Bureau, run_git
 

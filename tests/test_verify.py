@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from conftest import Result
-from gkctl.gitutil import commit
-from gkctl.history import load_history
 from gkctl.services.people import add_person, revoke_person
-from gkctl.signatures import allowed_signers
-from gkctl.workflow_trust import build_trust
+from gkctl.trail.gitutil import commit
+from gkctl.trail.history import load_history
+from gkctl.trail.signatures import allowed_signers
+from gkctl.trail.trust import build_trust
 from sig_helpers import Bureau, GpgKey, bureau_env, make_gpg_key, published_bureau, use_gpg_key, use_ssh_key
 
 Cli = Callable[..., Result]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from docs_helpers import write_doc
-from gkctl.errors import RuleError
+from gkctl.core.errors import RuleError
 from gkctl.services import steps
-from gkctl.workflow import analyse, publications
+from gkctl.trail.workflow import analyse, publications
 from workflow_helpers import DOC, Bureau, full_chain, run_git
 
 
@@ -197,8 +197,8 @@ def _hand_made_step(b: Bureau, step: str, blob: str) -> None:
 def test_approvals_that_cannot_count_are_reported(bureau: Bureau, cli, who, step, before, expected) -> None:
     """Hand-made step commits the CLI would refuse: signed by the right role, yet they count for
     nothing, and verify says why instead of passing them silently."""
-    from gkctl.policy import load_policy
-    from gkctl.yamlio import dump_yaml
+    from gkctl.core.policy import load_policy
+    from gkctl.core.yamlio import dump_yaml
 
     people = load_policy(bureau.root).people
     entries = [{"id": p.id, "name": p.name, "section": p.section, "roles": list(p.roles), "keys": list(p.keys)}

@@ -1,6 +1,6 @@
 """Hermetic git for the workflow tests: a HOME of their own, fixed identity, no system config.
 
-``gkctl.gitutil`` strips inherited ``GIT_*`` variables (so gkctl behaves the same inside a
+``gkctl.trail.gitutil`` strips inherited ``GIT_*`` variables (so gkctl behaves the same inside a
 hook), which means tests isolate git through ``HOME`` rather than ``GIT_CONFIG_GLOBAL``.
 """
 
@@ -49,7 +49,7 @@ class Bureau:
     """A gkctl repository whose admin added the people above, each with a real ssh key."""
 
     def __init__(self, root: Path, admin_key, keys_dir: Path) -> None:
-        from gkctl.yamlio import dump_yaml
+        from gkctl.core.yamlio import dump_yaml
         from sig_helpers import make_ssh_key, use_ssh_key
 
         self.root = root
@@ -82,7 +82,7 @@ class Bureau:
         return run_git(self.root, "rev-parse", "HEAD").strip()
 
     def state(self, rel: str):
-        from gkctl.workflow import analyse
+        from gkctl.trail.workflow import analyse
 
         return analyse(self.root).documents[rel]
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
-from gkctl.errors import InputError
-from gkctl.i18n import t
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
 from gkctl.services import appeal as appeal_svc
 from gkctl.services import apply as svc
 

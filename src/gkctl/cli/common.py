@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from gkctl.errors import InputError
-from gkctl.findings import Finding
-from gkctl.i18n import t
+from gkctl.core.errors import InputError
+from gkctl.core.findings import Finding
+from gkctl.core.i18n import t
 from gkctl.services.repository import Repository, open_repository
 
 console = Console(highlight=False)

@@ -17,8 +17,8 @@ from gkctl.cli import site as site_cli
 from gkctl.cli import verify as verify_cli
 from gkctl.cli import workflow as workflow_cli
 from gkctl.cli.common import err_console, set_global_repo
-from gkctl.errors import GkctlError
-from gkctl.i18n import set_lang, t
+from gkctl.core.errors import GkctlError
+from gkctl.core.i18n import set_lang, t
 
 app = typer.Typer(
     name="gkctl",

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 
 from gkctl.cli.common import RepoOpt, console, err_console, repository
-from gkctl.findings import Finding
-from gkctl.i18n import t
+from gkctl.core.findings import Finding
+from gkctl.core.i18n import t
 
 report_app = typer.Typer(help="政府信息公开工作年度报告（国办公开办函〔2021〕30号格式）", no_args_is_help=True)
 
@@ -109,8 +109,8 @@ def audit(
 
     示例：gkctl audit --year 2025 --format json
     """
-    from gkctl.audit import as_json
     from gkctl.cli.common import print_findings, print_json
+    from gkctl.report.audit import as_json
     from gkctl.services.report import audit_findings
 
     r = repository(repo)

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from gkctl.cli.common import RepoOpt, console, err_console, progress, repository
-from gkctl.errors import InputError
-from gkctl.i18n import t
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
 from gkctl.services.build import DEFAULT_OUT, build_site
 
 

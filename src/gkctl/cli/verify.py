@@ -12,12 +12,12 @@ import typer
 
 from gkctl.cli import common
 from gkctl.cli.common import RepoOpt, console, err_console, print_findings, print_json
-from gkctl.errors import InputError
-from gkctl.findings import has_errors
-from gkctl.gitutil import find_root, git_bytes, use_hook_environment
-from gkctl.i18n import t
+from gkctl.core.errors import InputError
+from gkctl.core.findings import has_errors
+from gkctl.core.i18n import t
 from gkctl.services import hooks as svc
 from gkctl.services.verify import VerifyResult, Violation, verify
+from gkctl.trail.gitutil import find_root, git_bytes, use_hook_environment
 
 hook_app = typer.Typer(help="git 钩子：客户端提交前检查、中心仓库推送检查。", no_args_is_help=True, rich_markup_mode=None)
 server_app = typer.Typer(help="中心仓库（裸仓库）。", no_args_is_help=True, rich_markup_mode=None)

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 
 from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_json, repository, table
-from gkctl.errors import InputError
-from gkctl.i18n import t
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
 from gkctl.services import people as people_svc
 from gkctl.services import steps
 from gkctl.services.status import log_data, status_data, status_json
@@ -245,7 +245,7 @@ def whoami(repo: RepoOpt = None) -> None:
 
     info = people_svc.whoami(repository(repo), today_beijing())
     if info.person is None:
-        from gkctl.errors import RuleError
+        from gkctl.core.errors import RuleError
 
         raise RuleError(t("sig.unknown_key", key=info.key))
     p = info.person

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from gkctl.findings import Finding
-from gkctl.i18n import t
+from gkctl.core.findings import Finding
+from gkctl.core.i18n import t
 from gkctl.report import checks
 from gkctl.report import tables as T
 from gkctl.report.compute import (

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gkctl.findings import Finding
-from gkctl.i18n import t
+from gkctl.core.findings import Finding
+from gkctl.core.i18n import t
 from gkctl.report import tables as T
 from gkctl.report.compute import Table3, Table4
 

@@ -14,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from gkctl.errors import InputError
-from gkctl.i18n import t
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
+from gkctl.core.yamlio import Loaded, load_yaml
 from gkctl.report import tables as T
-from gkctl.yamlio import Loaded, load_yaml
 
 # The narrative sections by the short key a clerk writes (the heading without its number).
 SECTION_KEYS: dict[str, str] = {h.split("、", 1)[1]: h for h in T.NARRATIVE_SECTIONS}

@@ -17,10 +17,10 @@ import markdown as md
 import nh3
 from markupsafe import Markup
 
+from gkctl.core.resources import data_dir
 from gkctl.report import tables as T
 from gkctl.report.compute import Table2Row, Table3, Table4
 from gkctl.report.model import AnnualReport
-from gkctl.resources import data_dir
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from gkctl.appeals import (
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import t
+from gkctl.core.yamlio import load_yaml
+from gkctl.register.appeals import (
     RESULTS,
     ROUTES,
     TYPES,
@@ -20,12 +23,9 @@ from gkctl.appeals import (
     next_id,
     parse_appeal,
 )
-from gkctl.applications import load_applications
-from gkctl.errors import InputError, RuleError
-from gkctl.i18n import t
+from gkctl.register.applications import load_applications
 from gkctl.services.apply import Change, registrar, render_record, write_and_commit
 from gkctl.services.repository import Repository
-from gkctl.yamlio import load_yaml
 
 ORDER = ("id", "type", "route", "filed", "application", "body", "result", "decided", "note")
 

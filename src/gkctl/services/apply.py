@@ -15,8 +15,12 @@ from typing import Any
 
 import yaml
 
-from gkctl.application_rules import check_application
-from gkctl.applications import (
+from gkctl.core.errors import GkctlError, InputError, RuleError
+from gkctl.core.findings import Finding
+from gkctl.core.i18n import t
+from gkctl.core.policy import Person
+from gkctl.core.yamlio import dump_yaml, load_yaml
+from gkctl.register.applications import (
     APPLICANT_TYPES,
     CHANNELS,
     EVENT_TYPES,
@@ -30,15 +34,11 @@ from gkctl.applications import (
     parse_application,
     resolve_subitem,
 )
-from gkctl.deadlines import Deadline, Step, is_overdue, state_of
-from gkctl.errors import GkctlError, InputError, RuleError
-from gkctl.fees import Fee, fee_by_items, fee_by_pages
-from gkctl.findings import Finding
-from gkctl.gitutil import commit
-from gkctl.i18n import t
-from gkctl.policy import Person
+from gkctl.register.deadlines import Deadline, Step, is_overdue, state_of
+from gkctl.register.fees import Fee, fee_by_items, fee_by_pages
+from gkctl.register.rules import check_application
 from gkctl.services.repository import Repository
-from gkctl.yamlio import dump_yaml, load_yaml
+from gkctl.trail.gitutil import commit
 
 ROLE = "registrar"
 _ORDER = ("id", "received", "channel", "applicant", "request", "events", "result", "result_reason", "replied", "fee")
@@ -49,7 +49,7 @@ _ORDER = ("id", "received", "channel", "applicant", "request", "events", "result
 
 def registrar(repo: Repository) -> Person:
     """The person behind the configured signing key, who must hold the registrar role."""
-    from gkctl.signatures import configured_person
+    from gkctl.trail.signatures import configured_person
 
     person = configured_person(repo.root, repo.policy, repo.today)
     if ROLE not in person.roles:

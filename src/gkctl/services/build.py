@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gkctl.cache import cache_path
 from gkctl.site.output import Staging
+from gkctl.trail.cache import cache_path
 
 if TYPE_CHECKING:
     from gkctl.site.render import Progress

@@ -17,15 +17,15 @@ from datetime import date
 from pathlib import Path
 
 import gkctl
-from gkctl.document import parse_document
-from gkctl.errors import GkctlError, InputError
-from gkctl.findings import Finding, finding
-from gkctl.gitutil import GitError, git, git_bytes, read_objects
-from gkctl.i18n import t
-from gkctl.policy import CONFIG_FILE, is_policy_path, load_policy_from_files
-from gkctl.rules import Context, check_document
+from gkctl.core.document import parse_document
+from gkctl.core.errors import GkctlError, InputError
+from gkctl.core.findings import Finding, finding
+from gkctl.core.i18n import t
+from gkctl.core.policy import CONFIG_FILE, is_policy_path, load_policy_from_files
+from gkctl.core.rules import Context, check_document
+from gkctl.core.yamlio import load_yaml
 from gkctl.services.verify import Violation, commits_between, verify_tip
-from gkctl.yamlio import load_yaml
+from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects
 
 MARKER = "# installed by gkctl"
 ROOT_CONFIG = "gkctl.root"  # the trust anchor a central repository pins on its first push

@@ -6,12 +6,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from gkctl.errors import InputError
-from gkctl.gitutil import commit, git, signing_configured
-from gkctl.i18n import t
-from gkctl.policy import CONFIG_FILE, POLICY_DIR, load_policy
-from gkctl.resources import data_dir
-from gkctl.yamlio import dump_yaml
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
+from gkctl.core.policy import CONFIG_FILE, POLICY_DIR, load_policy
+from gkctl.core.resources import data_dir
+from gkctl.core.yamlio import dump_yaml
+from gkctl.trail.gitutil import commit, git, signing_configured
 
 FOLDERS = ("docs", "attachments", "applications", "appeals", "reports")
 DEFAULT_SECTIONS = (

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from gkctl.errors import InputError
-from gkctl.i18n import t
-from gkctl.resources import data_dir
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
+from gkctl.core.resources import data_dir
 from gkctl.services.repository import Repository
 
 

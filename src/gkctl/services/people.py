@@ -12,15 +12,21 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from gkctl.errors import InputError, RuleError
-from gkctl.gitutil import commit, is_dirty
-from gkctl.history import load_history
-from gkctl.i18n import t
-from gkctl.policy import POLICY_DIR, Person, Policy
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import t
+from gkctl.core.policy import POLICY_DIR, Person, Policy
+from gkctl.core.yamlio import dump_yaml, load_yaml
 from gkctl.services.repository import Repository
-from gkctl.signatures import allowed_signers, allowed_signers_lines, configured_key, configured_person, normalize_key
-from gkctl.workflow_trust import build_trust
-from gkctl.yamlio import dump_yaml, load_yaml
+from gkctl.trail.gitutil import commit, is_dirty
+from gkctl.trail.history import load_history
+from gkctl.trail.signatures import (
+    allowed_signers,
+    allowed_signers_lines,
+    configured_key,
+    configured_person,
+    normalize_key,
+)
+from gkctl.trail.trust import build_trust
 
 PEOPLE_FILE = f"{POLICY_DIR}/people.yaml"
 _ID = re.compile(r"^[a-z0-9_-]+$")

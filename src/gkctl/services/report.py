@@ -10,12 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gkctl.document import parse_document, read_document, render_document
-from gkctl.errors import GkctlError, InputError
-from gkctl.findings import Finding
-from gkctl.gitutil import has_commits, read_objects
-from gkctl.i18n import t
-from gkctl.policy import Policy
+from gkctl.core.document import parse_document, read_document, render_document
+from gkctl.core.errors import GkctlError, InputError
+from gkctl.core.findings import Finding
+from gkctl.core.i18n import t
+from gkctl.core.policy import Policy
 from gkctl.report import render
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.compute import count_normative
@@ -23,6 +22,7 @@ from gkctl.report.model import AnnualReport
 from gkctl.report.narrative import Narrative, load_narrative, narrative_path
 from gkctl.report.readback import carried_out
 from gkctl.services.repository import Repository
+from gkctl.trail.gitutil import has_commits, read_objects
 
 REPORT_CATEGORY = "政府信息公开年报"
 REPORT_SECTION = "办公室"
@@ -53,14 +53,14 @@ def publication_records(root: Path) -> list:
     """The workflow's public records (empty before the first commit)."""
     if not has_commits(root):
         return []
-    from gkctl.workflow import publications
+    from gkctl.trail.workflow import publications
 
     return list(publications(root, "HEAD"))
 
 
 def gather(repo: Repository, year: int) -> ReportData:
-    from gkctl.appeals import load_appeals
-    from gkctl.applications import load_applications
+    from gkctl.register.appeals import load_appeals
+    from gkctl.register.applications import load_applications
 
     root, policy = repo.root, repo.policy
     if year < 2000 or year > repo.today.year:
@@ -120,7 +120,7 @@ def annual_report(repo: Repository, year: int) -> AnnualResult:
 
 def placements(repo: Repository, year: int) -> list[tuple[str, str, str, list[str]]]:
     """Where each application is counted in table 三: (id, file, column, row names), for checking by hand."""
-    from gkctl.applications import load_applications
+    from gkctl.register.applications import load_applications
     from gkctl.report.compute import count_table3
     from gkctl.report.tables import short_row_name
 
@@ -169,7 +169,7 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
         raise InputError(t("report.no_category", category=REPORT_CATEGORY), "policies/columns.yaml")
     person_id = drafter
     if person_id is None:
-        from gkctl.signatures import configured_person
+        from gkctl.trail.signatures import configured_person
 
         try:
             person_id = configured_person(repo.root, policy, repo.today).id
@@ -209,9 +209,9 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
 
 def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...], list[Finding]]:
     """``gkctl audit``: the years looked at and the findings, each citing the seed article."""
-    from gkctl.applications import load_applications
-    from gkctl.audit import AuditInput, default_years, run_audit
-    from gkctl.workflow import analyse
+    from gkctl.register.applications import load_applications
+    from gkctl.report.audit import AuditInput, default_years, run_audit
+    from gkctl.trail.workflow import analyse
 
     if year is not None and (year < 2000 or year > repo.today.year):
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
@@ -232,9 +232,9 @@ def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...],
 
 def assessment(repo: Repository, year: int):
     """``gkctl assess``: the yearly assessment of the sections (seed art. 14-16)."""
-    from gkctl.applications import load_applications
-    from gkctl.assess import assess
-    from gkctl.workflow import analyse
+    from gkctl.register.applications import load_applications
+    from gkctl.report.assess import assess
+    from gkctl.trail.workflow import analyse
 
     if year < 2000 or year > repo.today.year:
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
@@ -246,7 +246,7 @@ def assessment(repo: Repository, year: int):
 def render_assessment(result, fmt: str) -> str:
     import json
 
-    from gkctl.assess import opinion
+    from gkctl.report.assess import opinion
 
     if fmt == "json":
         data = result.as_dict()

@@ -7,12 +7,12 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from gkctl.document import Document, document_paths, read_document
-from gkctl.errors import GkctlError, InputError
-from gkctl.findings import Finding, finding
-from gkctl.gitutil import find_root
-from gkctl.i18n import t
-from gkctl.policy import Policy, load_policy
+from gkctl.core.document import Document, document_paths, read_document
+from gkctl.core.errors import GkctlError, InputError
+from gkctl.core.findings import Finding, finding
+from gkctl.core.i18n import t
+from gkctl.core.policy import Policy, load_policy
+from gkctl.trail.gitutil import find_root
 
 
 @dataclass

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from gkctl import __version__
-from gkctl.cache import cache_path
-from gkctl.errors import GkctlError, InputError
-from gkctl.gitutil import git
-from gkctl.history import paused_gc
-from gkctl.i18n import current_lang, t
-from gkctl.policy import Policy
+from gkctl.core.errors import GkctlError, InputError
+from gkctl.core.i18n import current_lang, t
+from gkctl.core.policy import Policy
 from gkctl.services.repository import Repository
-from gkctl.signatures import BEIJING
-from gkctl.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
+from gkctl.trail.cache import cache_path
+from gkctl.trail.gitutil import git
+from gkctl.trail.history import paused_gc
+from gkctl.trail.signatures import BEIJING
+from gkctl.trail.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
 STATUS_CACHE = "status-v2.json"
 STATUS_CACHE_VERSION = 3

@@ -4,7 +4,7 @@ withdraw, repeal, and the reviewer's attribute correction.
 Every step refuses *before* committing when it would count for nothing in ``status`` (wrong
 role, unknown or revoked key, author approving their own text, out of order, uncommitted
 changes), so a refused command leaves history untouched. The rules are the same ones
-``gkctl.workflow`` judges history by; the message says which one, in Chinese.
+``gkctl.trail.workflow`` judges history by; the message says which one, in Chinese.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from gkctl.document import Document, parse_document
-from gkctl.errors import InputError, RuleError
-from gkctl.gitutil import blob_id_of_file, commit, git, git_bytes, is_dirty
-from gkctl.history import load_history
-from gkctl.i18n import t
-from gkctl.policy import Person, Policy
-from gkctl.rules import Context, check_document, secrecy_findings
+from gkctl.core.document import Document, parse_document
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import t
+from gkctl.core.policy import Person, Policy
+from gkctl.core.rules import Context, check_document, secrecy_findings
 from gkctl.services.repository import Repository
-from gkctl.signatures import BEIJING, configured_person
-from gkctl.workflow import (
+from gkctl.trail.gitutil import blob_id_of_file, commit, git, git_bytes, is_dirty
+from gkctl.trail.history import load_history
+from gkctl.trail.signatures import BEIJING, configured_person
+from gkctl.trail.workflow import (
     APPROVAL_STEPS,
     PUBLIC_ATTRIBUTE,
     Analysis,

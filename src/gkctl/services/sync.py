@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gkctl.errors import RuleError
-from gkctl.gitutil import GitError, git, signing_configured
-from gkctl.i18n import t
+from gkctl.core.errors import RuleError
+from gkctl.core.i18n import t
 from gkctl.services import steps
 from gkctl.services.repository import Repository
-from gkctl.workflow import analyse
+from gkctl.trail.gitutil import GitError, git, signing_configured
+from gkctl.trail.workflow import analyse
 
 ATTEMPTS = 3
 

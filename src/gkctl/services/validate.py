@@ -7,9 +7,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from gkctl.document import Document, document_paths
-from gkctl.findings import Finding
-from gkctl.rules import Context, check_document, check_repository
+from gkctl.core.document import Document, document_paths
+from gkctl.core.findings import Finding
+from gkctl.core.rules import Context, check_document, check_repository
 from gkctl.services.repository import Repository
 
 
@@ -88,7 +88,7 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
 def _other_records(repo: Repository) -> list[Finding]:
     """Applications and appeals, when that part of gkctl is installed."""
     try:
-        from gkctl.applications import check_records  # type: ignore[attr-defined]
+        from gkctl.register.applications import check_records  # type: ignore[attr-defined]
     except ImportError:
         return []
     return list(check_records(repo.root, repo.policy, repo.today))

@@ -17,18 +17,18 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from gkctl.cache import cache_path, load_marshal, save_marshal
-from gkctl.document import parse_document
-from gkctl.errors import GkctlError, InputError
-from gkctl.findings import Finding
-from gkctl.gitutil import git, git_bytes
-from gkctl.history import CommitRecord, History, load_history
-from gkctl.i18n import current_lang, t
-from gkctl.policy import Policy, load_policy_from_files
-from gkctl.rules import Context, check_document
-from gkctl.signatures import BEIJING, check_signatures
-from gkctl.workflow import DOC_STEPS, analyse
-from gkctl.workflow_trust import ADMIN, Trust
+from gkctl.core.document import parse_document
+from gkctl.core.errors import GkctlError, InputError
+from gkctl.core.findings import Finding
+from gkctl.core.i18n import current_lang, t
+from gkctl.core.policy import Policy, load_policy_from_files
+from gkctl.core.rules import Context, check_document
+from gkctl.trail.cache import cache_path, load_marshal, save_marshal
+from gkctl.trail.gitutil import git, git_bytes
+from gkctl.trail.history import CommitRecord, History, load_history
+from gkctl.trail.signatures import BEIJING, check_signatures
+from gkctl.trail.trust import ADMIN, Trust
+from gkctl.trail.workflow import DOC_STEPS, analyse
 
 # Clocks of the clerks' machines drift a little; a commit further ahead than this is refused.
 FUTURE_SKEW = 10 * 60

@@ -1,6 +1,6 @@
 """Gather what one build renders, from git objects at REV only (never the working tree).
 
-Input is what ``publish`` recorded (``gkctl.workflow.publications``): for each published
+Input is what ``publish`` recorded (``gkctl.trail.workflow.publications``): for each published
 document the blob that was approved, the commit whose tree holds its attachments, and its
 state. A withdrawn document contributes only its 索引号 and public notice: its blob is never
 read. As a second line of defence a blob whose front matter is not 主动公开, or whose
@@ -20,13 +20,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from gkctl.document import parse_document
-from gkctl.errors import RuleError
-from gkctl.gitutil import cat_objects, git, rev_parse
-from gkctl.i18n import t
-from gkctl.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
-from gkctl.policy import Policy, load_policy_from_files
-from gkctl.rules import safe_repo_path
+from gkctl.core.document import parse_document
+from gkctl.core.errors import RuleError
+from gkctl.core.i18n import t
+from gkctl.core.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
+from gkctl.core.policy import Policy, load_policy_from_files
+from gkctl.core.rules import safe_repo_path
 from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.markdown import config_hash, plain_text, render_markdown, summary_of
 from gkctl.site.model import (
@@ -42,6 +41,7 @@ from gkctl.site.model import (
 )
 from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
+from gkctl.trail.gitutil import cat_objects, git, rev_parse
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
@@ -97,7 +97,7 @@ def collect(
     root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path | None = None, progress: Progress | None = None
 ) -> Collected:
     """Everything the site shows at ``rev``, read from git objects; bodies via the cache."""
-    from gkctl import workflow  # the workflow module is the one authority on what is published
+    from gkctl.trail import workflow  # the workflow module is the one authority on what is published
 
     commit = rev_parse(root, rev)
     build_time = datetime.fromisoformat(git(root, "show", "-s", "--format=%cI", commit).strip())

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from gkctl.errors import InputError, RuleError
-from gkctl.i18n import t
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import t
 
 TREES = ("a", "b")
 

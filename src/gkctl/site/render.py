@@ -20,9 +20,9 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from gkctl.errors import InputError, RuleError
-from gkctl.i18n import t
-from gkctl.resources import data_dir
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import t
+from gkctl.core.resources import data_dir
 from gkctl.site import search
 from gkctl.site.model import Column, SiteDocument, SiteInput, safe_slug
 from gkctl.site.output import Staging, check_rel_path

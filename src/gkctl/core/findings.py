@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from gkctl.i18n import t
+from gkctl.core.i18n import t
 
 Severity = Literal["error", "warning"]
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from gkctl.applications import _text, read_records, refuse_errors
-from gkctl.findings import Finding, finding
-from gkctl.i18n import t
-from gkctl.yamlio import Loaded, as_date
+from gkctl.core.findings import Finding, finding
+from gkctl.core.i18n import t
+from gkctl.core.yamlio import Loaded, as_date
+from gkctl.register.applications import _text, read_records, refuse_errors
 
 FOLDER = "appeals"
 TYPES = ("行政复议", "行政诉讼")

@@ -21,15 +21,15 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from gkctl.cache import cache_path, load_marshal, save_marshal
-from gkctl.errors import InputError, RuleError
-from gkctl.gitutil import git
-from gkctl.i18n import t
-from gkctl.sshsig import SigCheck, split_signed_commit, verify_commit
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import t
+from gkctl.trail.cache import cache_path, load_marshal, save_marshal
+from gkctl.trail.gitutil import git
+from gkctl.trail.sshsig import SigCheck, split_signed_commit, verify_commit
 
 if TYPE_CHECKING:  # the policy model is read through its public attributes only
-    from gkctl.history import CommitRecord
-    from gkctl.policy import Person, Policy
+    from gkctl.core.policy import Person, Policy
+    from gkctl.trail.history import CommitRecord
 
 KeyFormat = Literal["ssh", "openpgp"]
 

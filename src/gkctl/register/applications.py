@@ -17,14 +17,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gkctl.document import decode
-from gkctl.errors import InputError
-from gkctl.findings import Finding, finding
-from gkctl.yamlio import Loaded, as_date, load_yaml
+from gkctl.core.document import decode
+from gkctl.core.errors import InputError
+from gkctl.core.findings import Finding, finding
+from gkctl.core.yamlio import Loaded, as_date, load_yaml
 
 if TYPE_CHECKING:
-    from gkctl.calendar import WorkCalendar
-    from gkctl.deadlines import Deadline
+    from gkctl.core.calendar import WorkCalendar
+    from gkctl.register.deadlines import Deadline
 
 FOLDER = "applications"
 CHANNELS = ("当面", "邮寄", "网络", "传真", "其他")
@@ -179,7 +179,7 @@ class Application:
         return [e for e in self.events if e.type in types]
 
     def deadline(self, calendar: WorkCalendar, today: date | None = None) -> Deadline:
-        from gkctl.deadlines import compute_deadline
+        from gkctl.register.deadlines import compute_deadline
 
         return compute_deadline(self, calendar, today)
 
@@ -366,7 +366,7 @@ def load_applications(root: Path) -> list[Application]:
 
 def check_records(root: Path, policy: Any, today: date | None = None) -> list[Finding]:
     """Findings about ``applications/`` and ``appeals/`` (for ``gkctl validate``)."""
-    from gkctl.application_rules import check_register
+    from gkctl.register.rules import check_register
 
     people = [p.id for p in policy.people.people]
     return check_register(root, policy.calendar, today or date.today(), people)
@@ -376,7 +376,7 @@ def find_application(root: Path, app_id: str) -> Application:
     for app in load_applications(root):
         if app.id == app_id:
             return app
-    from gkctl.i18n import t
+    from gkctl.core.i18n import t
 
     raise InputError(t("apply.not_found", id=app_id))
 

@@ -27,13 +27,13 @@ from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
-from gkctl.cache import cache_path, load_marshal, save_marshal
-from gkctl.document import Document
-from gkctl.history import CommitRecord, History, load_history, paused_gc
-from gkctl.policy import Policy, StepRule
-from gkctl.rules import safe_repo_path
-from gkctl.signatures import BEIJING
-from gkctl.workflow_trust import Trust, build_trust
+from gkctl.core.document import Document
+from gkctl.core.policy import Policy, StepRule
+from gkctl.core.rules import safe_repo_path
+from gkctl.trail.cache import cache_path, load_marshal, save_marshal
+from gkctl.trail.history import CommitRecord, History, load_history, paused_gc
+from gkctl.trail.signatures import BEIJING
+from gkctl.trail.trust import Trust, build_trust
 
 APPROVAL_STEPS = ("review", "sign", "check", "external", "proofread")
 PUBLIC_STEPS = ("publish", "withdraw", "repeal")

@@ -24,9 +24,9 @@ from chinese_calendar.constants import Holiday
 from chinese_calendar.constants import holidays as _PKG_HOLIDAYS
 from chinese_calendar.constants import workdays as _PKG_WORKDAYS
 
-from gkctl.errors import InputError
-from gkctl.i18n import t
-from gkctl.yamlio import as_date
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
+from gkctl.core.yamlio import as_date
 
 DEFAULT_PATH = "policies/calendar.yaml"
 PKG_FIRST_YEAR = min(_PKG_HOLIDAYS).year

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from gkctl.gitutil import git
+from gkctl.trail.gitutil import git
 
 _MAGIC = b"GKC1"
 

@@ -13,17 +13,17 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from gkctl.applications import (
+from gkctl.core.calendar import WorkCalendar
+from gkctl.core.errors import InputError
+from gkctl.core.findings import Finding, finding
+from gkctl.register.applications import (
     ID_PATTERN,
     RESULT_SUBITEMS,
     Application,
     read_applications,
     resolve_subitem,
 )
-from gkctl.calendar import WorkCalendar
-from gkctl.deadlines import MAX_EXTENSION, REPLY_DAYS, compute_deadline
-from gkctl.errors import InputError
-from gkctl.findings import Finding, finding
+from gkctl.register.deadlines import MAX_EXTENSION, REPLY_DAYS, compute_deadline
 
 _OPENERS = {"补正收到": "补正告知", "征求意见答复": "征求意见", "缴费": "收费通知"}
 
@@ -156,7 +156,7 @@ def check_applications(
 
 def check_register(root: Path, cal: WorkCalendar, today: date, people: Iterable[str] | None = None) -> list[Finding]:
     """Every finding about ``applications/`` and ``appeals/`` of the repository at ``root``."""
-    from gkctl.appeals import check_appeals, read_appeals
+    from gkctl.register.appeals import check_appeals, read_appeals
 
     apps, out = read_applications(root)
     out.extend(check_applications(apps, cal, today, people))
@@ -167,13 +167,13 @@ def check_register(root: Path, cal: WorkCalendar, today: date, people: Iterable[
 
 
 def _future() -> str:
-    from gkctl.i18n import t
+    from gkctl.core.i18n import t
 
     return t("apply.detail.future")
 
 
 def _before(day: date) -> str:
-    from gkctl.i18n import t
+    from gkctl.core.i18n import t
 
     return t("apply.detail.before", date=day.isoformat())
 

@@ -15,14 +15,14 @@ import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-from gkctl.cache import cache_path
-from gkctl.document import Document, parse_document
-from gkctl.errors import GkctlError
-from gkctl.gitutil import git_bytes, read_objects
-from gkctl.history import CommitRecord, History
-from gkctl.policy import Person, Policy, is_policy_path, load_policy_from_files
-from gkctl.signatures import active_at, check_signatures, normalize_key
-from gkctl.sshsig import SigCheck
+from gkctl.core.document import Document, parse_document
+from gkctl.core.errors import GkctlError
+from gkctl.core.policy import Person, Policy, is_policy_path, load_policy_from_files
+from gkctl.trail.cache import cache_path
+from gkctl.trail.gitutil import git_bytes, read_objects
+from gkctl.trail.history import CommitRecord, History
+from gkctl.trail.signatures import active_at, check_signatures, normalize_key
+from gkctl.trail.sshsig import SigCheck
 
 ADMIN = "admin"
 DOC_CACHE = "documents-v1.pickle"
@@ -163,7 +163,7 @@ class Trust:
 
     def secrecy_codes(self, doc: Document, blob: str, policy: Policy) -> frozenset[str]:
         """Codes the secrecy scan finds in ``doc`` under ``policy`` (cached by blob and checks)."""
-        from gkctl.rules import secrecy_findings  # rules imports policy; keep this module light
+        from gkctl.core.rules import secrecy_findings  # rules imports policy; keep this module light
 
         if self._docs is None:
             self._docs = self._load_docs()

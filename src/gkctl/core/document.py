@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gkctl.errors import InputError
-from gkctl.i18n import t
-from gkctl.yamlio import dump_yaml, load_yaml
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
+from gkctl.core.yamlio import dump_yaml, load_yaml
 
 MAX_BYTES = 5 * 1024 * 1024
 KNOWN_KEYS = (

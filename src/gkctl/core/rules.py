@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from gkctl.document import KNOWN_KEYS, Document
-from gkctl.findings import Finding, Severity, finding
-from gkctl.policy import Policy
-from gkctl.secrecy import scan
+from gkctl.core.document import KNOWN_KEYS, Document
+from gkctl.core.findings import Finding, Severity, finding
+from gkctl.core.policy import Policy
+from gkctl.core.secrecy import scan
 
 KINDS = ("公文", "非公文")
 GUIDE_CATEGORY = "政府信息公开指南"

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from gkctl.calendar import DayInfo, WorkCalendar
+from gkctl.core.calendar import DayInfo, WorkCalendar
 
 if TYPE_CHECKING:
-    from gkctl.applications import Application, Event
+    from gkctl.register.applications import Application, Event
 
 REPLY_DAYS = 20  # art. 33
 CORRECTION_NOTICE_DAYS = 7  # art. 30

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from gkctl.applications import Application
-from gkctl.document import Document, parse_document
-from gkctl.errors import GkctlError
-from gkctl.findings import Finding, Severity
-from gkctl.history import CommitRecord
-from gkctl.i18n import t
-from gkctl.policy import Policy
-from gkctl.signatures import BEIJING, check_signatures
-from gkctl.workflow import Analysis, DocState, PublicationRecord
+from gkctl.core.document import Document, parse_document
+from gkctl.core.errors import GkctlError
+from gkctl.core.findings import Finding, Severity
+from gkctl.core.i18n import t
+from gkctl.core.policy import Policy
+from gkctl.register.applications import Application
+from gkctl.trail.history import CommitRecord
+from gkctl.trail.signatures import BEIJING, check_signatures
+from gkctl.trail.workflow import Analysis, DocState, PublicationRecord
 
 PUBLISH_DAYS = 20  # 条例 art. 26, seed art. 12
 GUIDE = "政府信息公开指南"
@@ -160,7 +160,7 @@ def invalid_steps(inp: AuditInput) -> list[Finding]:
 
 
 def _touches_content(rec: CommitRecord) -> bool:
-    from gkctl.policy import is_policy_path
+    from gkctl.core.policy import is_policy_path
 
     return bool(rec.step) or any(c.path.startswith(RECORD_FOLDERS) or is_policy_path(c.path) for c in rec.changes)
 
@@ -223,7 +223,7 @@ def secrecy_reviews(inp: AuditInput) -> list[Finding]:
 
 
 def applications_overdue(inp: AuditInput) -> list[Finding]:
-    from gkctl.deadlines import compute_deadline, is_overdue
+    from gkctl.register.deadlines import compute_deadline, is_overdue
 
     cal = inp.policy.calendar
     out: list[Finding] = []

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from gkctl.applications import Application
-from gkctl.policy import Policy
-from gkctl.workflow import APPROVAL_STEPS, Analysis
+from gkctl.core.policy import Policy
+from gkctl.register.applications import Application
+from gkctl.trail.workflow import APPROVAL_STEPS, Analysis
 
 PUBLIC = "主动公开"
 ANNUAL = "政府信息公开年报"
@@ -99,7 +99,7 @@ def assess(analysis: Analysis, applications: Iterable[Application], policy: Poli
         else:
             s.pending += 1
     desk = score(APPLICATION_DESK)
-    from gkctl.deadlines import compute_deadline, is_overdue
+    from gkctl.register.deadlines import compute_deadline, is_overdue
 
     for app in applications:
         deadline = compute_deadline(app, cal, today)

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from gkctl.errors import InputError
-from gkctl.i18n import t
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -14,8 +14,8 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from gkctl.errors import InputError, RuleError
-from gkctl.i18n import t
+from gkctl.core.errors import InputError, RuleError
+from gkctl.core.i18n import t
 
 # Variables a server hook must keep so that objects in the push quarantine are visible.
 _HOOK_VARS = ("GIT_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_QUARANTINE_PATH")

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gkctl.cache import cache_path, git_dir, load_marshal, save_marshal
-from gkctl.gitutil import git, git_bytes, read_objects
-from gkctl.sshsig import split_signed_commit
+from gkctl.trail.cache import cache_path, git_dir, load_marshal, save_marshal
+from gkctl.trail.gitutil import git, git_bytes, read_objects
+from gkctl.trail.sshsig import split_signed_commit
 
 CACHE_NAME = "history-v3.marshal"
 _TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
