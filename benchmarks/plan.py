@@ -17,7 +17,7 @@ import corpus_text as ct
 
 from gkctl.core.resources import data_dir
 from gkctl.core.yamlio import dump_yaml
-from gkctl.register.applications import RESULT_SUBITEMS
+from gkctl.register.model import RESULT_SUBITEMS
 
 BEIJING = timezone(timedelta(hours=8))
 START = date(2021, 1, 4)

@@ -13,11 +13,11 @@ import pytest
 
 from apply_helpers import CAL, TODAY, app_text, load_one, parse, write_app
 from gkctl.core.errors import InputError
-from gkctl.register.applications import (
+from gkctl.register.applications import load_applications, next_id
+from gkctl.register.deadlines import compute_deadline
+from gkctl.register.model import (
     RESULT_CATEGORY_LABELS,
     RESULT_ROWS,
-    load_applications,
-    next_id,
     resolve_subitem,
     subitem_label,
 )
@@ -135,9 +135,9 @@ def test_online_receipt_on_the_friday_before_the_2025_national_day(tmp_path: Pat
     app = _open(tmp_path, received="2025-09-26")
     # 09-27 Sat rest; 09-28 Sun 调休 =1; 09-29 =2; 09-30 =3; 10-01..08 国庆/中秋 holiday;
     # 10-09 =4; 10-10 =5; 10-11 Sat 调休 =6; 10-13..17 =7..11; 10-20..24 =12..16; 10-27..30 =17..20.
-    dl = app.deadline(CAL, date(2025, 10, 9))
+    dl = compute_deadline(app, CAL, date(2025, 10, 9))
     assert dl.due == date(2025, 10, 30)
-    assert app.due(CAL) == date(2025, 10, 30)
+    assert compute_deadline(app, CAL).due == date(2025, 10, 30)
     text = "\n".join(render_step(s) for s in dl.steps)
     assert "双方确认之日" in text  # art. 31(3)
     assert "国庆节 2025-10-01（周三）–2025-10-08（周三）" in text
@@ -150,8 +150,8 @@ def test_received_on_the_makeup_saturday_2026_02_28(tmp_path: Path) -> None:
     app = _open(tmp_path, id="2026-002", received="2026-02-28", channel="当面")
     # Sat 02-28 is a working day and the day of receipt: not counted. 03-02..06 =1..5;
     # 03-09..13 =6..10; 03-16..20 =11..15; 03-23..27 =16..20.
-    assert app.due(CAL) == date(2026, 3, 27)
-    text = render_step(app.deadline(CAL).steps[0])
+    assert compute_deadline(app, CAL).due == date(2026, 3, 27)
+    text = render_step(compute_deadline(app, CAL).steps[0])
     assert "当面提交" in text and "2026-02-28（周六）" in text
 
 
@@ -161,7 +161,7 @@ def test_a_correction_round_restarts_the_clock(tmp_path: Path) -> None:
         channel="当面",
         events=["{type: 补正告知, date: 2025-03-06}", "{type: 补正收到, date: 2025-03-17}"],
     )
-    dl = app.deadline(CAL)
+    dl = compute_deadline(app, CAL)
     # 补正 notice due: 03-04..07 =1..4, 03-10 =5, 03-11 =6, 03-12 =7.
     assert dl.correction_due == date(2025, 3, 12)
     # restart on Mon 03-17: 03-18..21 =1..4; 03-24..28 =5..9; 03-31..04-03 =10..13;
@@ -175,7 +175,7 @@ def test_a_correction_round_restarts_the_clock(tmp_path: Path) -> None:
 
 def test_waiting_for_the_supplement_stops_the_clock(tmp_path: Path) -> None:
     app = _open(tmp_path, events=["{type: 补正告知, date: 2025-03-06, until: 2025-03-20}"])
-    dl = app.deadline(CAL, date(2025, 3, 10))
+    dl = compute_deadline(app, CAL, date(2025, 3, 10))
     assert dl.due is None and dl.waiting == "supplement"
     assert "deadline.stopped.supplement" in [s.key for s in dl.steps]
 
@@ -191,7 +191,7 @@ def test_consultation_pause_and_extension(tmp_path: Path) -> None:
             "{type: 延期, date: 2025-03-28, days: 20, approved_by: lisi}",
         ],
     )
-    dl = app.deadline(CAL)
+    dl = compute_deadline(app, CAL)
     # Start Mon 03-10 (supplement). 20 days alone: 03-11..14 =1..4; 03-17..21 =5..9;
     # 03-24..28 =10..14; 03-31..04-03 =15..18; 04-04 清明; 04-07 =19; 04-08 =20.
     assert dl.base_due == date(2025, 4, 8)
@@ -210,7 +210,7 @@ def test_consultation_pause_and_extension(tmp_path: Path) -> None:
 
 def test_open_consultation_stops_the_clock(tmp_path: Path) -> None:
     app = _open(tmp_path, events=["{type: 征求意见, date: 2025-03-05, party: 区财政局}"])
-    dl = app.deadline(CAL, date(2025, 3, 10))
+    dl = compute_deadline(app, CAL, date(2025, 3, 10))
     assert dl.due is None and dl.waiting == "consultation"
 
 
@@ -218,14 +218,14 @@ def test_receipt_by_post_counts_from_the_day_signed_for(tmp_path: Path) -> None:
     app = _open(tmp_path, id="2025-040", received="2025-12-30", channel="邮寄")
     # Tue 12-30 signed for. 12-31 =1; 2026-01-01..03 元旦; 01-04 Sun 调休 =2; 01-05..09 =3..7;
     # 01-12..16 =8..12; 01-19..23 =13..17; 01-26 =18; 01-27 =19; 01-28 =20.
-    assert app.due(CAL) == date(2026, 1, 28)
-    assert "签收之日" in render_step(app.deadline(CAL).steps[0])
+    assert compute_deadline(app, CAL).due == date(2026, 1, 28)
+    assert "签收之日" in render_step(compute_deadline(app, CAL).steps[0])
 
 
 def test_a_year_nobody_knows_is_a_finding_not_a_guess(tmp_path: Path) -> None:
     app = _open(tmp_path, id="2026-090", received="2026-12-24")
     with pytest.raises(InputError, match=r"policies/calendar\.yaml"):
-        app.due(CAL)
+        compute_deadline(app, CAL)
     findings = check_application(app, CAL, date(2026, 12, 28))
     assert [f.code for f in findings if f.code != "GK514"] == ["GK524"]
     assert "2027" in findings[-1].message
@@ -368,9 +368,9 @@ def test_the_example_register_is_clean_and_covers_the_whole_national_table() -> 
 
 def test_an_expired_supplement_period_is_pointed_out(tmp_path: Path) -> None:
     app = _open(tmp_path, events=["{type: 补正告知, date: 2025-03-06, until: 2025-03-20}"])
-    keys = [s.key for s in app.deadline(CAL, date(2025, 3, 24)).steps]
+    keys = [s.key for s in compute_deadline(app, CAL, date(2025, 3, 24)).steps]
     assert "deadline.correction_expired" in keys
-    assert "deadline.correction_expired" not in [s.key for s in app.deadline(CAL, date(2025, 3, 20)).steps]
+    assert "deadline.correction_expired" not in [s.key for s in compute_deadline(app, CAL, date(2025, 3, 20)).steps]
 
 
 def test_count_start_day_setting_changes_the_deadline_and_says_so(tmp_path: Path) -> None:
@@ -379,5 +379,5 @@ def test_count_start_day_setting_changes_the_deadline_and_says_so(tmp_path: Path
     app = _open(tmp_path, id="2026-002", received="2026-02-28")
     cal = WorkCalendar.from_policy_dict({"count_start_day": True})
     # Sat 02-28 (调休 working day) counted =1; 03-02..06 =2..6; … 03-23..26 =17..20
-    assert app.due(cal) == date(2026, 3, 26)
-    assert "含当日" in render_step(app.deadline(cal).steps[1])
+    assert compute_deadline(app, cal).due == date(2026, 3, 26)
+    assert "含当日" in render_step(compute_deadline(app, cal).steps[1])

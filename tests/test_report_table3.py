@@ -135,7 +135,7 @@ def test_unknown_applicant_type_names_the_application() -> None:
 
 def test_register_result_rows_match_the_report_table() -> None:
     """The register validates results against its own list; it must be the table's rows 3-23."""
-    from gkctl.register.applications import RESULT_ROWS
+    from gkctl.register.model import RESULT_ROWS
 
     assert [(T.TABLE3_ROWS[i].result, T.TABLE3_ROWS[i].reason) for i in T.RESULT_ROW_RANGE] == RESULT_ROWS
 

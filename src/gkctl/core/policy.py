@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gkctl.core.calendar import WorkCalendar
 from gkctl.core.document import decode
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 from gkctl.core.yamlio import Loaded, load_yaml
-
-if TYPE_CHECKING:
-    from gkctl.core.calendar import WorkCalendar
 
 CONFIG_FILE = "gkctl.yaml"
 POLICY_DIR = "policies"
@@ -182,7 +180,6 @@ class Policy:
 
     @cached_property
     def calendar(self) -> WorkCalendar:
-        from gkctl.core.calendar import WorkCalendar
 
         return WorkCalendar.from_policy_dict(self.calendar_data, self.calendar_path, self.calendar_loaded)
 

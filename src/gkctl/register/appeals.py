@@ -17,7 +17,7 @@ from pathlib import Path
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.yamlio import Loaded, as_date
-from gkctl.register.applications import _text, read_records, refuse_errors
+from gkctl.register.records import read_records, refuse_errors, text_of
 
 FOLDER = "appeals"
 TYPES = ("行政复议", "行政诉讼")
@@ -81,12 +81,12 @@ def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding
     for key in data:
         if key not in KNOWN_KEYS:
             out.append(finding("GK538", "warning", path, loaded.line(key), key=key, known="、".join(KNOWN_KEYS)))
-    kind = _text(data.get("type"))
+    kind = text_of(data.get("type"))
     if kind is None:
         err("GK531", key="type")
     elif kind not in TYPES:
         err("GK532", "type", value=kind, known="、".join(TYPES))
-    route = _text(data.get("route"))
+    route = text_of(data.get("route"))
     if kind == "行政诉讼" and route is None:
         err("GK533", "type", value="", known="、".join(ROUTES))
     elif kind == "行政诉讼" and route not in ROUTES:
@@ -98,7 +98,7 @@ def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding
         err("GK531", key="filed")
     elif filed is None:
         err("GK531", "filed", key="filed")
-    result = _text(data.get("result"))
+    result = text_of(data.get("result"))
     if result is not None and result not in RESULTS:
         err("GK534", "result", value=result, known="、".join(RESULTS))
     decided = as_date(data.get("decided"))
@@ -107,16 +107,16 @@ def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding
     if any(f.is_error for f in out) or kind is None or filed is None:
         return None, out
     appeal = Appeal(
-        id=_text(data.get("id")) or Path(path).stem,
+        id=text_of(data.get("id")) or Path(path).stem,
         path=path,
         type=kind,
         route=route,
         filed=filed,
-        application=_text(data.get("application")),
+        application=text_of(data.get("application")),
         result=result,
         decided=decided,
-        body=_text(data.get("body")),
-        note=_text(data.get("note")),
+        body=text_of(data.get("body")),
+        note=text_of(data.get("note")),
         lines=tuple((k, loaded.line(k) or 1) for k in data),
     )
     return appeal, out

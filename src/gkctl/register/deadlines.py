@@ -18,12 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gkctl.core.calendar import DayInfo, WorkCalendar
-
-if TYPE_CHECKING:
-    from gkctl.register.applications import Application, Event
+from gkctl.register.model import Application, Event
 
 REPLY_DAYS = 20  # art. 33
 CORRECTION_NOTICE_DAYS = 7  # art. 30

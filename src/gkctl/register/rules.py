@@ -16,14 +16,12 @@ from pathlib import Path
 from gkctl.core.calendar import WorkCalendar
 from gkctl.core.errors import InputError
 from gkctl.core.findings import Finding, finding
-from gkctl.register.applications import (
-    ID_PATTERN,
-    RESULT_SUBITEMS,
-    Application,
-    read_applications,
-    resolve_subitem,
-)
+from gkctl.core.i18n import t
+from gkctl.core.policy import Policy
+from gkctl.register.appeals import check_appeals, read_appeals
+from gkctl.register.applications import read_applications
 from gkctl.register.deadlines import MAX_EXTENSION, REPLY_DAYS, compute_deadline
+from gkctl.register.model import ID_PATTERN, RESULT_SUBITEMS, Application, resolve_subitem
 
 _OPENERS = {"补正收到": "补正告知", "征求意见答复": "征求意见", "缴费": "收费通知"}
 
@@ -156,8 +154,6 @@ def check_applications(
 
 def check_register(root: Path, cal: WorkCalendar, today: date, people: Iterable[str] | None = None) -> list[Finding]:
     """Every finding about ``applications/`` and ``appeals/`` of the repository at ``root``."""
-    from gkctl.register.appeals import check_appeals, read_appeals
-
     apps, out = read_applications(root)
     out.extend(check_applications(apps, cal, today, people))
     appeals, found = read_appeals(root)
@@ -167,16 +163,18 @@ def check_register(root: Path, cal: WorkCalendar, today: date, people: Iterable[
 
 
 def _future() -> str:
-    from gkctl.core.i18n import t
-
     return t("apply.detail.future")
 
 
 def _before(day: date) -> str:
-    from gkctl.core.i18n import t
-
     return t("apply.detail.before", date=day.isoformat())
 
 
 def _yuan(amount: float) -> str:
     return f"{amount:g}"
+
+
+def check_records(root: Path, policy: Policy, today: date | None = None) -> list[Finding]:
+    """Findings about ``applications/`` and ``appeals/`` (for ``gkctl validate``)."""
+    people = [p.id for p in policy.people.people]
+    return check_register(root, policy.calendar, today or date.today(), people)

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from gkctl.core.policy import Policy
-from gkctl.register.applications import Application
+from gkctl.register.deadlines import compute_deadline, is_overdue
+from gkctl.register.model import Application
 from gkctl.trail.workflow import APPROVAL_STEPS, Analysis
 
 PUBLIC = "主动公开"
@@ -99,7 +100,6 @@ def assess(analysis: Analysis, applications: Iterable[Application], policy: Poli
         else:
             s.pending += 1
     desk = score(APPLICATION_DESK)
-    from gkctl.register.deadlines import compute_deadline, is_overdue
 
     for app in applications:
         deadline = compute_deadline(app, cal, today)

@@ -17,8 +17,9 @@ from gkctl.core.document import Document, parse_document
 from gkctl.core.errors import GkctlError
 from gkctl.core.findings import Finding, Severity
 from gkctl.core.i18n import t
-from gkctl.core.policy import Policy
-from gkctl.register.applications import Application
+from gkctl.core.policy import Policy, is_policy_path
+from gkctl.register.deadlines import compute_deadline, is_overdue
+from gkctl.register.model import Application
 from gkctl.trail.history import CommitRecord
 from gkctl.trail.signatures import BEIJING, check_signatures
 from gkctl.trail.workflow import Analysis, DocState, PublicationRecord
@@ -160,7 +161,6 @@ def invalid_steps(inp: AuditInput) -> list[Finding]:
 
 
 def _touches_content(rec: CommitRecord) -> bool:
-    from gkctl.core.policy import is_policy_path
 
     return bool(rec.step) or any(c.path.startswith(RECORD_FOLDERS) or is_policy_path(c.path) for c in rec.changes)
 
@@ -223,7 +223,6 @@ def secrecy_reviews(inp: AuditInput) -> list[Finding]:
 
 
 def applications_overdue(inp: AuditInput) -> list[Finding]:
-    from gkctl.register.deadlines import compute_deadline, is_overdue
 
     cal = inp.policy.calendar
     out: list[Finding] = []

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
+from gkctl.register.model import resolve_subitem
 from gkctl.report import tables as T
 
 
@@ -81,7 +82,6 @@ def _result_row(result: str, reason: str | None) -> int | None:
     index = T.result_row(result, reason)
     if index is None and reason:
         # the register accepts a few spellings of a sub-item (numbers, other quotes, short aliases)
-        from gkctl.register.applications import resolve_subitem
 
         index = T.result_row(result, resolve_subitem(result, reason))
     return index

@@ -20,7 +20,10 @@ from gkctl.core.findings import Finding
 from gkctl.core.i18n import t
 from gkctl.core.policy import Person
 from gkctl.core.yamlio import dump_yaml, load_yaml
-from gkctl.register.applications import (
+from gkctl.register.applications import find_application, load_applications, next_id, parse_application
+from gkctl.register.deadlines import Deadline, Step, compute_deadline, is_overdue, state_of
+from gkctl.register.fees import Fee, fee_by_items, fee_by_pages
+from gkctl.register.model import (
     APPLICANT_TYPES,
     CHANNELS,
     EVENT_TYPES,
@@ -28,17 +31,12 @@ from gkctl.register.applications import (
     RESULT_SUBITEMS,
     Application,
     application_path,
-    find_application,
-    load_applications,
-    next_id,
-    parse_application,
     resolve_subitem,
 )
-from gkctl.register.deadlines import Deadline, Step, is_overdue, state_of
-from gkctl.register.fees import Fee, fee_by_items, fee_by_pages
 from gkctl.register.rules import check_application
 from gkctl.services.repository import Repository
 from gkctl.trail.gitutil import commit
+from gkctl.trail.signatures import configured_person
 
 ROLE = "registrar"
 _ORDER = ("id", "received", "channel", "applicant", "request", "events", "result", "result_reason", "replied", "fee")
@@ -49,7 +47,6 @@ _ORDER = ("id", "received", "channel", "applicant", "request", "events", "result
 
 def registrar(repo: Repository) -> Person:
     """The person behind the configured signing key, who must hold the registrar role."""
-    from gkctl.trail.signatures import configured_person
 
     person = configured_person(repo.root, repo.policy, repo.today)
     if ROLE not in person.roles:
@@ -285,7 +282,7 @@ class Row:
 def row_of(repo: Repository, app: Application) -> Row:
     cal = repo.policy.calendar
     try:
-        dl = app.deadline(cal, repo.today)
+        dl = compute_deadline(app, cal, repo.today)
     except InputError as exc:
         return Row(app, None, "replied" if app.replied else "open", False, None, str(exc))
     state = state_of(app, dl, repo.today)

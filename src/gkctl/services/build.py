@@ -8,13 +8,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from gkctl.site.collect import collect
 from gkctl.site.output import Staging
+from gkctl.site.render import Progress, render_site
 from gkctl.trail.cache import cache_path
-
-if TYPE_CHECKING:
-    from gkctl.site.render import Progress
 
 DEFAULT_OUT = "_site"
 
@@ -52,9 +50,6 @@ def build_site(
     """
     started = time.perf_counter()
     target = out if out is not None else root / DEFAULT_OUT
-    # The renderer (jinja2, markdown, nh3) is imported when a build runs, not by every command.
-    from gkctl.site.collect import collect
-    from gkctl.site.render import render_site
 
     got = collect(root, rev, base_url=base_url, cache_dir=cache_dir(root), progress=progress)
     staging = Staging(target)

@@ -15,14 +15,23 @@ from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.findings import Finding
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
+from gkctl.register.appeals import load_appeals
+from gkctl.register.applications import load_applications
 from gkctl.report import render
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
-from gkctl.report.compute import count_normative
+from gkctl.report.assess import assess, opinion
+from gkctl.report.audit import AuditInput, default_years, run_audit
+from gkctl.report.compute import count_normative, count_table3
 from gkctl.report.model import AnnualReport
 from gkctl.report.narrative import Narrative, load_narrative, narrative_path
 from gkctl.report.readback import carried_out
+from gkctl.report.tables import short_row_name
+from gkctl.services.new import next_id
 from gkctl.services.repository import Repository
+from gkctl.services.steps import today_beijing
 from gkctl.trail.gitutil import has_commits, read_objects
+from gkctl.trail.signatures import configured_person
+from gkctl.trail.workflow import analyse, publications
 
 REPORT_CATEGORY = "政府信息公开年报"
 REPORT_SECTION = "办公室"
@@ -53,14 +62,11 @@ def publication_records(root: Path) -> list:
     """The workflow's public records (empty before the first commit)."""
     if not has_commits(root):
         return []
-    from gkctl.trail.workflow import publications
 
     return list(publications(root, "HEAD"))
 
 
 def gather(repo: Repository, year: int) -> ReportData:
-    from gkctl.register.appeals import load_appeals
-    from gkctl.register.applications import load_applications
 
     root, policy = repo.root, repo.policy
     if year < 2000 or year > repo.today.year:
@@ -120,9 +126,6 @@ def annual_report(repo: Repository, year: int) -> AnnualResult:
 
 def placements(repo: Repository, year: int) -> list[tuple[str, str, str, list[str]]]:
     """Where each application is counted in table 三: (id, file, column, row names), for checking by hand."""
-    from gkctl.register.applications import load_applications
-    from gkctl.report.compute import count_table3
-    from gkctl.report.tables import short_row_name
 
     apps = {a.id: a for a in load_applications(repo.root)}
     result = count_table3(list(apps.values()), year)
@@ -159,7 +162,6 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
 
     Running it again rewrites the same file, which voids earlier approvals, as any edit does.
     """
-    from gkctl.services.new import next_id
 
     policy = repo.policy
     missing = [h for h, text in report.sections.items() if PENDING_TEXT in text]
@@ -169,7 +171,6 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
         raise InputError(t("report.no_category", category=REPORT_CATEGORY), "policies/columns.yaml")
     person_id = drafter
     if person_id is None:
-        from gkctl.trail.signatures import configured_person
 
         try:
             person_id = configured_person(repo.root, policy, repo.today).id
@@ -178,7 +179,6 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
     elif policy.people.get(person_id) is None:
         raise InputError(t("report.unknown_drafter", id=person_id), "policies/people.yaml")
     published_year = report.year + 1
-    from gkctl.services.steps import today_beijing
 
     formed = today_beijing()  # the drafting day: today, or the date of the commit being made (GIT_COMMITTER_DATE)
     folder = f"docs/{published_year}"
@@ -209,9 +209,6 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
 
 def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...], list[Finding]]:
     """``gkctl audit``: the years looked at and the findings, each citing the seed article."""
-    from gkctl.register.applications import load_applications
-    from gkctl.report.audit import AuditInput, default_years, run_audit
-    from gkctl.trail.workflow import analyse
 
     if year is not None and (year < 2000 or year > repo.today.year):
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
@@ -232,9 +229,6 @@ def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...],
 
 def assessment(repo: Repository, year: int):
     """``gkctl assess``: the yearly assessment of the sections (seed art. 14-16)."""
-    from gkctl.register.applications import load_applications
-    from gkctl.report.assess import assess
-    from gkctl.trail.workflow import analyse
 
     if year < 2000 or year > repo.today.year:
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
@@ -246,7 +240,6 @@ def assessment(repo: Repository, year: int):
 def render_assessment(result, fmt: str) -> str:
     import json
 
-    from gkctl.report.assess import opinion
 
     if fmt == "json":
         data = result.as_dict()

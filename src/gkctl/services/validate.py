@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from gkctl.core.document import Document, document_paths
 from gkctl.core.findings import Finding
 from gkctl.core.rules import Context, check_document, check_repository
+from gkctl.register.rules import check_records
 from gkctl.services.repository import Repository
 
 
@@ -86,9 +87,5 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
 
 
 def _other_records(repo: Repository) -> list[Finding]:
-    """Applications and appeals, when that part of gkctl is installed."""
-    try:
-        from gkctl.register.applications import check_records  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    return list(check_records(repo.root, repo.policy, repo.today))
+    """Findings of the applications and appeals registers."""
+    return check_records(repo.root, repo.policy, repo.today)

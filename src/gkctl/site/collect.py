@@ -41,6 +41,7 @@ from gkctl.site.model import (
 )
 from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
+from gkctl.trail import workflow
 from gkctl.trail.gitutil import cat_objects, git, rev_parse
 
 PUBLIC = "主动公开"
@@ -97,7 +98,6 @@ def collect(
     root: Path, rev: str = "HEAD", base_url: str = "", cache_dir: Path | None = None, progress: Progress | None = None
 ) -> Collected:
     """Everything the site shows at ``rev``, read from git objects; bodies via the cache."""
-    from gkctl.trail import workflow  # the workflow module is the one authority on what is published
 
     commit = rev_parse(root, rev)
     build_time = datetime.fromisoformat(git(root, "show", "-s", "--format=%cI", commit).strip())

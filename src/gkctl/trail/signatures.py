@@ -19,17 +19,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
+from gkctl.core.policy import Person, Policy
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
 from gkctl.trail.gitutil import git
+from gkctl.trail.history import CommitRecord
 from gkctl.trail.sshsig import SigCheck, split_signed_commit, verify_commit
-
-if TYPE_CHECKING:  # the policy model is read through its public attributes only
-    from gkctl.core.policy import Person, Policy
-    from gkctl.trail.history import CommitRecord
 
 KeyFormat = Literal["ssh", "openpgp"]
 
@@ -44,6 +42,7 @@ SSH_KEY_TYPES = (
     "sk-ssh-ed25519@openssh.com",
     "sk-ecdsa-sha2-nistp256@openssh.com",
 )
+
 _HEX_FPR = re.compile(r"^(?:0x)?([0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")
 
 

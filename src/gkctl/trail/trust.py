@@ -18,6 +18,7 @@ from pathlib import Path
 from gkctl.core.document import Document, parse_document
 from gkctl.core.errors import GkctlError
 from gkctl.core.policy import Person, Policy, is_policy_path, load_policy_from_files
+from gkctl.core.rules import secrecy_findings
 from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import git_bytes, read_objects
 from gkctl.trail.history import CommitRecord, History
@@ -163,7 +164,6 @@ class Trust:
 
     def secrecy_codes(self, doc: Document, blob: str, policy: Policy) -> frozenset[str]:
         """Codes the secrecy scan finds in ``doc`` under ``policy`` (cached by blob and checks)."""
-        from gkctl.core.rules import secrecy_findings  # rules imports policy; keep this module light
 
         if self._docs is None:
             self._docs = self._load_docs()
