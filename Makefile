@@ -21,6 +21,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks examples scripts
+	$(BIN)/mypy
 
 # Regenerate the command reference in README.md from --help.
 docs: setup

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from docs_helpers import write_doc
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.policy import load_policy
@@ -109,6 +110,10 @@ def test_secrecy_hit_needs_a_waiver(bureau: Bureau) -> None:
         steps.decide(bureau.as_(p).repo, rel, "proofread", True, "校对无误")
     [pub] = steps.publish(bureau.as_("publisher").repo, [rel])  # the signed waiver lets it through
     assert pub.index_number
+    # The auditor sees the waiver, with the code waived and the reason, for the year it was published in.
+    res = run_cli("audit", "--year", str(steps.today_beijing().year), cwd=bureau.root)
+    assert res.exit_code in (0, 1), res.output
+    assert "GK813" in res.output and "GK153" in res.output and "系单位办公电话" in res.output
 
 
 def test_hand_made_check_without_waiver_counts_for_nothing(bureau: Bureau) -> None:

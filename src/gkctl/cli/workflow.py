@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -159,7 +159,7 @@ def _yes(flag: bool) -> str:
 PLAIN_ROWS = 500  # beyond this many rows on a pipe, tab-separated lines instead of a rich table
 
 
-def _plain_status(docs: list[dict]) -> None:
+def _plain_status(docs: list[dict[str, Any]]) -> None:
     """One tab-separated line per document: rich lays out 10,000 rows in seconds, a pipe wants lines."""
     head = ("workflow.status.col.id", "workflow.status.col.title", "workflow.status.col.attribute",
             "workflow.status.col.state", "workflow.status.col.index", "workflow.status.col.due")  # fmt: skip

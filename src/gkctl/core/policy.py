@@ -368,7 +368,7 @@ def load_policy_from_files(read: Callable[[str], bytes | None] | Mapping[str, by
 
     ``read`` is a mapping or a function returning the bytes of a path, or None when absent.
     """
-    get: Callable[[str], bytes | None] = read.get if isinstance(read, Mapping) else read  # type: ignore[assignment]
+    get: Callable[[str], bytes | None] = read.get if isinstance(read, Mapping) else read
 
     def reader(relpath: str, required: bool = True) -> _Reader | None:
         raw = get(relpath)

@@ -12,6 +12,7 @@ The result is stored as the national annual-report table's own category and sub-
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -125,12 +126,12 @@ def _plain(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Event:
     type: str
-    date: date
+    date: dt.date
     line: int | None = None
     days: int | None = None  # 延期: working days added
     approved_by: str | None = None  # 延期: person id of the 政府信息公开工作机构负责人
     party: str | None = None  # 征求意见: who is consulted (第三方 / another agency)
-    until: date | None = None  # 补正告知: the 补正期限 given; 收费通知: the payment deadline
+    until: dt.date | None = None  # 补正告知: the 补正期限 given; 收费通知: the payment deadline
     amount: float | None = None  # 收费通知 / 缴费: yuan
     note: str | None = None
 

@@ -217,7 +217,7 @@ def secrecy_reviews(inp: AuditInput) -> list[Finding]:
             continue
         for e in checks:
             for code in e.trailers.get("gkctl-waive", ()):
-                out.append(_f("GK813", "warning", state.path, None, id=state.doc_id, code=code,
+                out.append(_f("GK813", "warning", state.path, None, id=state.doc_id, waived=code,
                               person=e.name or e.person or "?", reason=e.message or "—"))
     return out
 

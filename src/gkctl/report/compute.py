@@ -19,20 +19,31 @@ from gkctl.report import tables as T
 
 
 class ApplicationLike(Protocol):
-    id: str
-    received: date
-    replied: date | None
-    result: str | None
-    result_reason: str | None
-    applicant_type: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def received(self) -> date: ...
+    @property
+    def replied(self) -> date | None: ...
+    @property
+    def result(self) -> str | None: ...
+    @property
+    def result_reason(self) -> str | None: ...
+    @property
+    def applicant_type(self) -> str: ...
 
 
 class AppealLike(Protocol):
-    type: str
-    route: str | None
-    filed: date
-    result: str | None
-    decided: date | None
+    @property
+    def type(self) -> str: ...
+    @property
+    def route(self) -> str | None: ...
+    @property
+    def filed(self) -> date: ...
+    @property
+    def result(self) -> str | None: ...
+    @property
+    def decided(self) -> date | None: ...
 
 
 Table3 = list[dict[str, int]]  # 25 rows in official order, each {column: count} over T3_COLUMNS
@@ -171,9 +182,12 @@ def build_table2(normative: NormativeCounts, manual: Mapping[str, Mapping[str, i
 
 
 class PublicationLike(Protocol):
-    published_at: date
-    state: str
-    notice_date: date | None
+    @property
+    def published_at(self) -> date: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def notice_date(self) -> date | None: ...
 
 
 def count_normative(records: Iterable[PublicationLike], year: int) -> NormativeCounts:

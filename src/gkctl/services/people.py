@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
@@ -55,14 +56,14 @@ def _admin(repo: Repository, policy: Policy) -> Person:
     return person
 
 
-def _load_people_file(root: Path) -> tuple[str, list[dict]]:
+def _load_people_file(root: Path) -> tuple[str, list[dict[str, Any]]]:
     text = (root / PEOPLE_FILE).read_text(encoding="utf-8")
     data = load_yaml(text, PEOPLE_FILE).data or {}
     header = text.split("people:")[0] if "people:" in text else ""
     return header, list(data.get("people") or [])
 
 
-def _write_and_commit(repo: Repository, header: str, people: list[dict], subject: str) -> str:
+def _write_and_commit(repo: Repository, header: str, people: list[dict[str, Any]], subject: str) -> str:
     path = repo.root / PEOPLE_FILE
     original = path.read_bytes()
     path.write_text(header + dump_yaml({"people": people}), encoding="utf-8")

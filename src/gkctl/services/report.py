@@ -31,7 +31,7 @@ from gkctl.services.repository import Repository
 from gkctl.services.steps import today_beijing
 from gkctl.trail.gitutil import has_commits, read_objects
 from gkctl.trail.signatures import configured_person
-from gkctl.trail.workflow import analyse, publications
+from gkctl.trail.workflow import PublicationRecord, analyse, publications
 
 REPORT_CATEGORY = "政府信息公开年报"
 REPORT_SECTION = "办公室"
@@ -58,7 +58,7 @@ def _is_normative(policy: Policy, category: str) -> bool:
     return bool(cat.normative) if cat is not None else category == "规范性文件"
 
 
-def publication_records(root: Path) -> list:
+def publication_records(root: Path) -> list[PublicationRecord]:
     """The workflow's public records (empty before the first commit)."""
     if not has_commits(root):
         return []
@@ -99,7 +99,7 @@ def gather(repo: Repository, year: int) -> ReportData:
     )
 
 
-def _previous_from_published(narrative: Narrative, records: list, blobs: dict[str, bytes], org: str,
+def _previous_from_published(narrative: Narrative, records: list[PublicationRecord], blobs: dict[str, bytes], org: str,
                              year: int) -> Narrative:
     """Last year's published report (a 政府信息公开年报 document) as the source of the cross-year check."""
     title = f"{org}{year - 1}年政府信息公开工作年度报告"

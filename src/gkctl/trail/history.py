@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gkctl.trail.cache import cache_path, git_dir, load_marshal, save_marshal
 from gkctl.trail.gitutil import git, git_bytes, read_objects
@@ -219,12 +220,12 @@ def _cache_path(root: Path) -> Path:
     return cache_path(root, CACHE_NAME)
 
 
-def _fields(rec: CommitRecord) -> tuple:
+def _fields(rec: CommitRecord) -> tuple[Any, ...]:
     return (rec.tree, rec.parents, rec.author, rec.author_time, rec.committer_time, rec.committer_tz,
             rec.message, tuple(rec.trailers.items()))
 
 
-def _from_fields(sha: str, entry: tuple) -> CommitRecord:
+def _from_fields(sha: str, entry: tuple[Any, ...]) -> CommitRecord:
     raw, changes, (tree, parents, author, atime, ctime, ctz, message, trailers) = entry
     return CommitRecord(sha, tree, parents, author, atime, ctime, ctz, message, dict(trailers),
                         tuple(Change(*c) for c in changes), raw)
@@ -257,7 +258,7 @@ def _has_commit_graph(root: Path) -> bool:
     return (info / "commit-graph").is_file() or (info / "commit-graphs").is_dir()
 
 
-def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple]]:
+def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple[Any, ...]]]:
     """Raw objects and first-parent changes of ``ids``: two git processes whatever their number."""
     if not ids:
         return {}
@@ -310,6 +311,7 @@ def _load_history(root: Path, rev: str, use_cache: bool) -> History:
     take = cache.get if dirty else cache.pop
     for sha in ids:
         entry = take(sha)
+        assert entry is not None  # every id is cached or was just read
         if len(entry) == 2:  # fresh from git: parse once, keep the parsed form
             rec = parse_commit(sha, entry[0], tuple(Change(*c) for c in entry[1]))
             cache[sha] = (entry[0], entry[1], _fields(rec))
