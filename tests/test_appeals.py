@@ -10,22 +10,24 @@ import pytest
 from gkctl.core.errors import InputError
 from gkctl.core.yamlio import load_yaml
 from gkctl.register.appeals import check_appeals, load_appeals, next_id, parse_appeal, read_appeals
+from helpers.apply import record_text
 
 PATH = "appeals/2025/2025-F01.yaml"
 TODAY = date(2026, 11, 26)
 
 
+APPEAL = {
+    "id": "2025-F01",
+    "type": "行政复议",
+    "filed": "2025-05-10",
+    "application": "2025-003",
+    "result": "结果纠正",
+    "decided": "2025-08-01",
+}
+
+
 def text(**overrides: object) -> str:
-    fields: dict[str, object] = {
-        "id": "2025-F01",
-        "type": "行政复议",
-        "filed": "2025-05-10",
-        "application": "2025-003",
-        "result": "结果纠正",
-        "decided": "2025-08-01",
-    }
-    fields.update(overrides)
-    return "".join(f"{k}: {v}\n" for k, v in fields.items() if v is not None)
+    return record_text(APPEAL, overrides)
 
 
 def parse(body: str, path: str = PATH):  # type: ignore[no-untyped-def]

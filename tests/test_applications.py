@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from apply_helpers import CAL, TODAY, app_text, load_one, parse, write_app
 from gkctl.core.errors import InputError
 from gkctl.register.applications import load_applications, next_id
 from gkctl.register.deadlines import compute_deadline
@@ -23,6 +22,7 @@ from gkctl.register.model import (
 )
 from gkctl.register.rules import check_application, check_applications
 from gkctl.services.apply import render_step
+from helpers.apply import CAL, TODAY, app_text, load_one, parse, write_app
 
 # --------------------------------------------------------------------------- the national table
 

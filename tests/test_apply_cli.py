@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from apply_helpers import add_registrar
 from gkctl.core.yamlio import load_yaml
 from gkctl.trail.gitutil import git
-from sig_helpers import SshKey, make_ssh_key, use_ssh_key
+from helpers.apply import add_registrar
+from helpers.sig import SshKey, make_ssh_key, use_ssh_key
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from docs_helpers import write_doc
 from gkctl.services import steps
 from gkctl.services.report import assessment, render_assessment
 from gkctl.services.repository import Repository
-from report_helpers import built_once, clone
-from workflow_helpers import full_chain, new_bureau
+from helpers.docs import write_doc
+from helpers.report import built_once, clone
+from helpers.workflow import full_chain, new_bureau
 
 ON_TIME = "docs/2026/2026-bgs-001.md"  # 办公室, formed 2026-06-29, published 2026-07-01
 LATE = "docs/2026/2026-bgs-002.md"  # 办公室, formed 2026-03-02, published 2026-07-01 (limit 2026-03-30)

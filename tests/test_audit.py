@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from docs_helpers import write_doc
 from gkctl.services import steps
 from gkctl.services.report import audit_findings
 from gkctl.services.repository import Repository
-from report_helpers import built_once, clone
-from workflow_helpers import Bureau, full_chain, new_bureau, run_git
+from helpers.docs import write_doc
+from helpers.report import built_once, clone
+from helpers.workflow import Bureau, full_chain, new_bureau, run_git
 
 DOC = "docs/2026/2026-bgs-001.md"  # 规范性文件 formed 2026-06-29: published on time
 LATE = "docs/2026/2026-bgs-002.md"  # formed 2026-03-02, published 2026-07-01: late
@@ -61,7 +61,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def bureau(built: Path, tmp_path: Path) -> Bureau:
     """A private copy of the module's bureau: three documents through the chain, one late, one a guide."""
-    from sig_helpers import SshKey, use_ssh_key
+    from helpers.sig import SshKey, use_ssh_key
 
     b = Bureau.__new__(Bureau)
     b.root = clone(built, tmp_path / "bureau")

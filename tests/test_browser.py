@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gkctl.cli.site import make_server
-from site_helpers import build, doc_from_git, document_text, git_repo, site_input
+from helpers.site import build, doc_from_git, document_text, git_repo, site_input
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 
 def test_version_and_help() -> None:

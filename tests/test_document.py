@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-from docs_helpers import doc_text, write_doc
 from gkctl.core.document import parse_document
 from gkctl.core.errors import InputError
+from helpers.cli import run_cli
+from helpers.docs import doc_text, write_doc
 
 REL = "docs/2026/x.md"
 

@@ -10,8 +10,8 @@ import pytest
 from gkctl.trail import history
 from gkctl.trail.history import load_history, parse_trailers
 from gkctl.trail.sshsig import split_signed_commit
-from sig_helpers import make_ssh_key, use_ssh_key
-from workflow_helpers import git_home, run_git, write  # noqa: F401  (fixture)
+from helpers.sig import make_ssh_key, use_ssh_key
+from helpers.workflow import git_home, run_git, write  # noqa: F401  (fixture)
 
 STEP_MSG = """审稿通过：关于印发政务信息公开工作制度的通知
 

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Result
 from gkctl.services.hooks import MARKER, parse_updates
+from helpers.cli import Result
 
 Cli = Callable[..., Result]
 GOOD = """---

@@ -19,7 +19,7 @@ import yaml
 from gkctl.core.yamlio import dump_yaml
 from gkctl.services.hooks import init_server
 from gkctl.trail.gitutil import commit
-from sig_helpers import Bureau, published_bureau, use_ssh_key
+from helpers.sig import Bureau, published_bureau, use_ssh_key
 
 
 @dataclass

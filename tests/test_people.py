@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from docs_helpers import write_doc
 from gkctl.core.errors import InputError, RuleError
 from gkctl.services import people, steps
 from gkctl.services.steps import today_beijing
-from sig_helpers import make_ssh_key
-from workflow_helpers import Bureau, run_git
+from helpers.docs import write_doc
+from helpers.sig import make_ssh_key
+from helpers.workflow import Bureau, run_git
 
 DOC = "docs/2026/2026-bgs-001.md"
 

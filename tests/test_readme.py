@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 import typer.main
 
+from gkctl.cli.main import app
+from helpers.modules import load_module
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import cli_reference  # noqa: E402
-
-from gkctl.cli.main import app  # noqa: E402
+cli_reference = load_module(ROOT / "scripts" / "cli_reference.py")
 
 
 def test_readme_command_reference_is_current() -> None:

@@ -8,7 +8,7 @@ from datetime import date as d
 from gkctl.report import checks
 from gkctl.report import tables as T
 from gkctl.report.compute import count_table3, count_table4, empty_table4
-from report_helpers import App, Case
+from helpers.report import App, Case
 
 NP, BIZ = T.APPLICANT_TYPES[0], T.APPLICANT_TYPES[1]
 GOOD = count_table3(

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from gkctl.core.document import read_document
-from report_helpers import html_tables
+from helpers.report import html_tables
 
 NARRATIVE = """\
 sections:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from docs_helpers import write_doc
 from gkctl.services import steps
-from workflow_helpers import Bureau
+from helpers.docs import write_doc
+from helpers.workflow import Bureau
 
 # path -> (published, repealed or None); all 规范性文件 except the 工作信息 one
 DOCS = {

@@ -15,7 +15,7 @@ from gkctl.report import tables as T
 from gkctl.report.assemble import ReportData, assemble
 from gkctl.report.compute import NormativeCounts
 from gkctl.report.narrative import Narrative
-from report_helpers import App, Case, html_tables
+from helpers.report import App, Case, html_tables
 
 NARRATIVE = Narrative(
     "reports/2025/annual.yaml",

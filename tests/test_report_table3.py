@@ -9,7 +9,7 @@ import pytest
 from gkctl.core.errors import InputError
 from gkctl.report import tables as T
 from gkctl.report.compute import count_table3
-from report_helpers import App
+from helpers.report import App
 
 NP, BIZ, SCI, NGO, LAW, OTH = T.APPLICANT_TYPES
 

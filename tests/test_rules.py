@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-from docs_helpers import DROP, write_doc
 from gkctl.core.secrecy import id_card_valid, luhn_valid
+from helpers.cli import run_cli
+from helpers.docs import DROP, write_doc
 
 REL = "docs/2026/2026-bgs-001.md"
 # A real-format 身份证号 with a valid checksum (GB 11643) and a Luhn-valid card number.

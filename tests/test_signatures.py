@@ -25,7 +25,7 @@ from gkctl.trail.signatures import (
     person_for_key,
 )
 from gkctl.trail.sshsig import SigCheck
-from sig_helpers import GpgKey, SshKey, gpg_key, make_gpg_key, make_ssh_key, ssh_key, use_gpg_key, use_ssh_key
+from helpers.sig import GpgKey, SshKey, gpg_key, make_gpg_key, make_ssh_key, ssh_key, use_gpg_key, use_ssh_key
 
 __all__ = ["gpg_key", "ssh_key"]  # fixtures imported for pytest
 
@@ -193,7 +193,7 @@ def test_parallel_check_gives_the_serial_verdicts(tmp_path: Path, monkeypatch) -
 
     import gkctl.trail.signatures as sig
     from gkctl.trail.history import load_history
-    from sig_helpers import make_ssh_key, use_ssh_key
+    from helpers.sig import make_ssh_key, use_ssh_key
 
     repo = tmp_path / "r"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)

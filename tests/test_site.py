@@ -19,7 +19,7 @@ from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.model import safe_attachment_name, safe_file_name, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 from gkctl.site.render import load_templates
-from site_helpers import BUILD_TIME, all_files, build, doc_from_git, document_text, git_repo, site_input
+from helpers.site import BUILD_TIME, all_files, build, doc_from_git, document_text, git_repo, site_input
 
 EVIL = """# 标题
 

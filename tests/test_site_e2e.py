@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CODE, ORG
-from docs_helpers import write_doc
 from gkctl.services import steps
 from gkctl.services.init import init_repository
-from sig_helpers import SshKey, make_ssh_key, use_ssh_key
-from workflow_helpers import Bureau, run_git
+from helpers.docs import write_doc
+from helpers.git import CODE, ORG
+from helpers.sig import SshKey, make_ssh_key, use_ssh_key
+from helpers.workflow import Bureau, run_git
 
 MARKERS = {
     "ysq": "mkysq",  # 依申请公开

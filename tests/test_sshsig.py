@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from gkctl.trail.sshsig import split_signed_commit, verify_commit
-from sig_helpers import SshKey, allowed_signers_line, make_ssh_key, use_ssh_key
-from workflow_helpers import git_home, run_git
+from helpers.sig import SshKey, allowed_signers_line, make_ssh_key, use_ssh_key
+from helpers.workflow import git_home, run_git
 
 __all__ = ["git_home"]
 

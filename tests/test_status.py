@@ -6,9 +6,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from docs_helpers import write_doc
-from sig_helpers import make_ssh_key, use_ssh_key
-from workflow_helpers import DOC, Bureau, run_git
+from helpers.docs import write_doc
+from helpers.sig import make_ssh_key, use_ssh_key
+from helpers.workflow import DOC, Bureau, run_git
 
 
 def status_json(cli, root: Path, *args: str) -> dict:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-from docs_helpers import write_doc
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.policy import load_policy
 from gkctl.services import people, steps
 from gkctl.trail.workflow import analyse, publications
-from sig_helpers import make_gpg_key, make_ssh_key, use_gpg_key, use_ssh_key
-from workflow_helpers import DOC, Bureau, run_git
+from helpers.cli import run_cli
+from helpers.docs import write_doc
+from helpers.sig import make_gpg_key, make_ssh_key, use_gpg_key, use_ssh_key
+from helpers.workflow import DOC, Bureau, run_git
 
 
 def chain(b: Bureau, ref: str = DOC, upto: str = "proofread") -> None:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from docs_helpers import write_doc
 from gkctl.core.errors import RuleError
 from gkctl.services import steps
 from gkctl.services.repository import Repository
 from gkctl.services.sync import sync
 from gkctl.trail.workflow import analyse, publications
-from sig_helpers import use_ssh_key
-from workflow_helpers import Bureau, run_git
+from helpers.docs import write_doc
+from helpers.sig import use_ssh_key
+from helpers.workflow import Bureau, run_git
 
 DOC1 = "docs/2026/2026-bgs-001.md"
 DOC2 = "docs/2026/2026-bgs-002.md"
@@ -103,7 +103,7 @@ def test_sync_without_remote_is_refused(repo: Path) -> None:
 def test_admin_change_from_upstream_counts_after_a_merge(clones, tmp_path: Path) -> None:
     """A person the admin added upstream may act once merged; the merge itself is no policy change."""
     from gkctl.services.people import add_person
-    from sig_helpers import make_ssh_key
+    from helpers.sig import make_ssh_key
 
     b, _central, other = clones
     newcomer = make_ssh_key(tmp_path / "new", "newcomer")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Result
 from gkctl.services.people import add_person, revoke_person
 from gkctl.trail.gitutil import commit
 from gkctl.trail.history import load_history
 from gkctl.trail.signatures import allowed_signers
 from gkctl.trail.trust import build_trust
-from sig_helpers import Bureau, GpgKey, bureau_env, make_gpg_key, published_bureau, use_gpg_key, use_ssh_key
+from helpers.cli import Result
+from helpers.sig import Bureau, GpgKey, bureau_env, make_gpg_key, published_bureau, use_gpg_key, use_ssh_key
 
 Cli = Callable[..., Result]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from docs_helpers import write_doc
 from gkctl.core.errors import RuleError
 from gkctl.services import steps
 from gkctl.trail.workflow import analyse, publications
-from workflow_helpers import DOC, Bureau, full_chain, run_git
+from helpers.docs import write_doc
+from helpers.workflow import DOC, Bureau, full_chain, run_git
 
 
 def test_full_chain_to_published(bureau: Bureau) -> None:

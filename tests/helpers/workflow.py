@@ -50,7 +50,7 @@ class Bureau:
 
     def __init__(self, root: Path, admin_key, keys_dir: Path) -> None:
         from gkctl.core.yamlio import dump_yaml
-        from sig_helpers import make_ssh_key, use_ssh_key
+        from helpers.sig import make_ssh_key, use_ssh_key
 
         self.root = root
         self.keys = {"admin": admin_key}
@@ -103,9 +103,9 @@ def full_chain(b: Bureau, ref: str = DOC) -> None:
 
 def new_bureau(root: Path, keys: Path) -> Bureau:
     """``gkctl init`` in ``root`` by an admin with a fresh key, then the people of ``PEOPLE``."""
-    from conftest import CODE, ORG
     from gkctl.services.init import init_repository
-    from sig_helpers import make_ssh_key, use_ssh_key
+    from helpers.git import CODE, ORG
+    from helpers.sig import make_ssh_key, use_ssh_key
 
     root.mkdir()
     subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True)

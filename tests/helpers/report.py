@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
+
+from helpers.git import hermetic_home
 
 
 @dataclass(frozen=True)
@@ -100,20 +105,9 @@ def built_once(factory, tmp_path_factory, name: str) -> Path:
 
     Building a signed history takes seconds; tests that share one copy it (``clone``) instead.
     """
-    import pytest
-
     base = tmp_path_factory.mktemp(name)
-    home = base / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text(
-        "[user]\n\tname = Test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n"
-    )
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-        for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-            mp.delenv(var, raising=False)
+        hermetic_home(base / "home", mp)
         root = base / "bureau"
         factory(root, base / "keys", mp)
     return root
@@ -121,7 +115,5 @@ def built_once(factory, tmp_path_factory, name: str) -> Path:
 
 def clone(src: Path, dst: Path) -> Path:
     """A private copy of a built repository (its signing config keeps pointing at the shared keys)."""
-    import shutil
-
     shutil.copytree(src, dst, symlinks=True)
     return dst

@@ -1,6 +1,6 @@
 """Throwaway signing identities for tests: real ssh-keygen keys and a real GnuPG home.
 
-Other test modules import these (``from sig_helpers import make_ssh_key, use_ssh_key``), so
+Other test modules import these (``from helpers.sig import make_ssh_key, use_ssh_key``), so
 the functions stay small and free of pytest fixtures except the two at the bottom.
 No mocks: every key is made by the real tool and every signature by git itself.
 """

@@ -11,27 +11,15 @@ from gkctl.core.yamlio import dump_yaml, load_yaml
 from gkctl.register.applications import parse_application, read_applications
 from gkctl.trail.gitutil import commit
 from gkctl.trail.signatures import allowed_signers
-from sig_helpers import SshKey, make_ssh_key, use_ssh_key
+from helpers.sig import SshKey, make_ssh_key, use_ssh_key
 
 CAL = WorkCalendar()
 TODAY = date(2026, 11, 26)
 
 
-def app_text(**overrides: object) -> str:
-    """A valid application file; ``None`` in overrides drops a key. Events given as raw YAML lines."""
-    fields: dict[str, object] = {
-        "id": "2025-003",
-        "received": "2025-03-03",
-        "channel": "网络",
-        "applicant": "{type: 自然人, name: 王小五}",
-        "request": "申请公开2024年度区级预算执行审计结果",
-        "events": None,
-        "result": "予以公开",
-        "result_reason": None,
-        "replied": "2025-03-20",
-        "fee": "0",
-    }
-    fields.update(overrides)
+def record_text(defaults: dict[str, object], overrides: dict[str, object]) -> str:
+    """A register file from ``defaults`` updated by ``overrides``; ``None`` drops a key, ``events`` are raw YAML lines."""
+    fields = {**defaults, **overrides}
     lines = []
     for key, value in fields.items():
         if value is None:
@@ -42,6 +30,25 @@ def app_text(**overrides: object) -> str:
         else:
             lines.append(f"{key}: {value}")
     return "\n".join(lines) + "\n"
+
+
+APPLICATION = {
+    "id": "2025-003",
+    "received": "2025-03-03",
+    "channel": "网络",
+    "applicant": "{type: 自然人, name: 王小五}",
+    "request": "申请公开2024年度区级预算执行审计结果",
+    "events": None,
+    "result": "予以公开",
+    "result_reason": None,
+    "replied": "2025-03-20",
+    "fee": "0",
+}
+
+
+def app_text(**overrides: object) -> str:
+    """A valid application file, changed by ``overrides``."""
+    return record_text(APPLICATION, overrides)
 
 
 def parse(text: str, path: str = "applications/2025/2025-003.yaml"):
