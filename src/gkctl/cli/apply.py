@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
-from gkctl.services import appeal as appeal_svc
-from gkctl.services import apply as svc
 
 apply_app = typer.Typer(
     help="依申请公开：登记申请、记录办理过程、答复，按法定工作日计算期限。",
@@ -25,6 +23,9 @@ appeal_app = typer.Typer(
 )
 
 DateOpt = Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD（默认今天）")]
+
+if TYPE_CHECKING:
+    from gkctl.services import apply as svc
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -63,6 +64,7 @@ def apply_new(
     示例：gkctl apply new --channel 网络 --applicant-type 自然人 --applicant 王五
     --request 申请公开2025年度区级预算执行审计结果公告 --received 2026-03-02
     """
+    from gkctl.services import apply as svc
     r = repository(repo)
     change = svc.new_application(
         r,
@@ -92,6 +94,7 @@ def apply_event(
 
     示例：gkctl apply event 2026-003 延期 --days 20 --approved-by lisi --date 2026-03-25
     """
+    from gkctl.services import apply as svc
     r = repository(repo)
     change = svc.add_event(r, app_id, event_type, day=_date(day, "--date"), days=days, approved_by=approved_by,
                            party=party, until=_date(until, "--until"), amount=amount, note=note)  # fmt: skip
@@ -115,6 +118,7 @@ def apply_reply(
 
     示例：gkctl apply reply 2026-003 --result 不予公开 --reason 属于国家秘密 --date 2026-03-30
     """
+    from gkctl.services import apply as svc
     r = repository(repo)
     change = svc.reply(r, app_id, result=result, reason=reason, day=_date(day, "--date"), fee=fee)
     _done(change, "apply.done.reply")
@@ -139,6 +143,7 @@ def apply_list(
 
     示例：gkctl apply list --open --format json
     """
+    from gkctl.services import apply as svc
     r = repository(repo)
     rows = svc.list_applications(r, open_only=open_only, overdue_only=overdue, year=year)
     if fmt == Format.json:
@@ -175,6 +180,7 @@ def apply_show(
 
     示例：gkctl apply show 2025-003
     """
+    from gkctl.services import apply as svc
     r = repository(repo)
     row = svc.show_application(r, app_id)
     if fmt == Format.json:
@@ -224,6 +230,7 @@ def apply_fee(
 
     示例：gkctl apply fee --pages 120
     """
+    from gkctl.services import apply as svc
     fee = svc.compute_fee(pages=pages, items=items, already=already)
     if fmt == Format.json:
         print_json({"method": fee.method, "units": fee.units, "already": fee.already, "total": fee.total,
@@ -255,6 +262,7 @@ def appeal_new(
 
     示例：gkctl appeal new --type 行政诉讼 --route 复议后起诉 --filed 2026-05-10 --application 2026-003
     """
+    from gkctl.services import appeal as appeal_svc
     r = repository(repo)
     change = appeal_svc.new_appeal(r, kind=kind, route=route, filed=_date(filed, "--filed"),
                                    application=application, body=body)  # fmt: skip
@@ -269,6 +277,7 @@ def appeal_decide(
     repo: RepoOpt = None,
 ) -> None:
     """登记复议决定或判决结果，并签名提交。示例：gkctl appeal decide 2026-F01 --result 结果维持"""
+    from gkctl.services import appeal as appeal_svc
     r = repository(repo)
     change = appeal_svc.decide(r, appeal_id, result=result, day=_date(day, "--date"))
     _done(change, "appeal.done.decide")
@@ -281,6 +290,7 @@ def appeal_list(
     repo: RepoOpt = None,
 ) -> None:
     """列出行政复议、行政诉讼案件。示例：gkctl appeal list --year 2025"""
+    from gkctl.services import appeal as appeal_svc
     r = repository(repo)
     appeals = appeal_svc.list_appeals(r, year)
     if fmt == Format.json:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,10 +18,12 @@ from rich.table import Table
 from gkctl.core.errors import InputError
 from gkctl.core.findings import Finding
 from gkctl.core.i18n import t
-from gkctl.services.repository import Repository, open_repository
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+if TYPE_CHECKING:
+    from gkctl.services.repository import Repository
 
 
 class Format(StrEnum):
@@ -42,6 +44,8 @@ def set_global_repo(repo: str | None) -> None:
 
 def repository(repo: str | None = None) -> Repository:
     """The repository named by the command's ``-C`` or the global one, else found upward."""
+    from gkctl.services.repository import open_repository
+
     return open_repository(repo if repo is not None else _global_repo)
 
 

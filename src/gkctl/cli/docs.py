@@ -11,9 +11,6 @@ import typer
 from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
-from gkctl.services.init import init_repository
-from gkctl.services.new import NewDocument, create_document
-from gkctl.services.validate import validate
 
 
 def init(
@@ -30,6 +27,7 @@ def init(
     示例：gkctl init qjsj --org 重庆市綦江区审计局 --code 11500000MB1B37366Q --admin admin
     --admin-name 王主任 --admin-key "$(cat ~/.ssh/id_ed25519.pub)"
     """
+    from gkctl.services.init import init_repository
     key = admin_key
     if key.startswith("@"):
         key = Path(key[1:]).read_text(encoding="utf-8").strip()
@@ -57,6 +55,7 @@ def new(
     示例：gkctl new --title 关于开展2026年度审计项目的通知 --category 工作信息 --attribute 主动公开
     --basis 社会广泛知晓 --section 办公室 --drafter zhangsan --kind 非公文
     """
+    from gkctl.services.new import NewDocument, create_document
     r = repository(repo)
     try:
         formed_date = date.fromisoformat(formed) if formed else r.today
@@ -88,6 +87,7 @@ def validate_cmd(
     退出码：0 通过，1 有违反规则的错误，2 文件无法读取或参数错误。
     示例：gkctl validate docs/2026 --format json
     """
+    from gkctl.services.validate import validate
     r = repository(repo)
     result = validate(r, paths or None, strict=strict)
     if fmt == Format.json:

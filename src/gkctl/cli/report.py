@@ -110,16 +110,14 @@ def audit(
     示例：gkctl audit --year 2025 --format json
     """
     from gkctl.cli.common import print_findings, print_json
-    from gkctl.report.audit import as_json
-    from gkctl.services.report import audit_findings
+    from gkctl.services.report import audit_findings, audit_json
 
     r = repository(repo)
     with _working("audit.working"):
         years, found = audit_findings(r, year)
     errors = sum(f.is_error for f in found)
     if fmt == AuditFormat.json:
-        print_json({"years": list(years), "errors": errors, "warnings": len(found) - errors,
-                    "findings": as_json(found)})
+        print_json(audit_json(years, found))
     else:
         print_findings(found)
         label = "、".join(map(str, years))

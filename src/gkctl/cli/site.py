@@ -13,7 +13,6 @@ import typer
 from gkctl.cli.common import RepoOpt, console, err_console, progress, repository
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
-from gkctl.services.build import DEFAULT_OUT, build_site
 
 
 def build(
@@ -23,6 +22,7 @@ def build(
     repo: RepoOpt = None,
 ) -> None:
     """从版本库生成公开网站（只含已审核发布的主动公开信息）。示例：gkctl build --out _site"""
+    from gkctl.services.build import DEFAULT_OUT, build_site
     r = repository(repo)
     target = Path(os.path.abspath(out)) if out else r.root / DEFAULT_OUT
     with ExitStack() as stack:
@@ -80,6 +80,7 @@ def serve(
     repo: RepoOpt = None,
 ) -> None:
     """在本机预览已生成的网站。示例：gkctl serve --port 8000"""
+    from gkctl.services.build import DEFAULT_OUT
     target = Path(os.path.abspath(out)) if out else repository(repo).root / DEFAULT_OUT
     if not (target / "index.html").is_file():
         raise InputError(t("site.not_built", out=str(target)))

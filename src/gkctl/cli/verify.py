@@ -6,21 +6,20 @@ import sys
 from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from gkctl.cli import common
 from gkctl.cli.common import RepoOpt, console, err_console, print_findings, print_json
-from gkctl.core.errors import InputError
 from gkctl.core.findings import has_errors
 from gkctl.core.i18n import t
-from gkctl.services import hooks as svc
-from gkctl.services.verify import VerifyResult, Violation, verify
-from gkctl.trail.gitutil import find_root, git_bytes, use_hook_environment
 
 hook_app = typer.Typer(help="git 钩子：客户端提交前检查、中心仓库推送检查。", no_args_is_help=True, rich_markup_mode=None)
 server_app = typer.Typer(help="中心仓库（裸仓库）。", no_args_is_help=True, rich_markup_mode=None)
+
+if TYPE_CHECKING:
+    from gkctl.services.verify import VerifyResult, Violation
 
 
 class VerifyFormat(StrEnum):
@@ -31,16 +30,10 @@ class VerifyFormat(StrEnum):
 
 def _git_root(repo: str | None) -> Path:
     """A gkctl work tree (found upward) or any git repository, bare ones included."""
+    from gkctl.services.verify import repository_root
+
     chosen = repo if repo is not None else common._global_repo
-    start = Path(chosen) if chosen else Path.cwd()
-    if not start.is_dir():
-        raise InputError(t("repo.no_such_dir", path=str(start)))
-    try:
-        return find_root(start)
-    except InputError:
-        if git_bytes(start, "rev-parse", "--git-dir", check=False).strip():
-            return start.resolve()
-        raise
+    return repository_root(Path(chosen) if chosen else Path.cwd())
 
 
 def verify_cmd(
@@ -57,6 +50,8 @@ def verify_cmd(
     # a spinner on a terminal (the work is one history pass, not a countable loop); nothing on a pipe
     busy = err_console.status(t("verify.running")) if err_console.is_terminal else nullcontext()
     with busy:
+        from gkctl.services.verify import verify
+
         result = verify(root_dir, revrange, root)
     if fmt is VerifyFormat.json:
         print_json(result.as_dict())
@@ -117,6 +112,7 @@ def hook_install(
 
     示例：gkctl hook install
     """
+    from gkctl.services import hooks as svc
     path = svc.install_pre_commit(_git_root(repo), force=force)
     console.print(t("hook.installed", kind="pre-commit", path=str(path)))
 
@@ -127,6 +123,7 @@ def hook_pre_commit(repo: RepoOpt = None) -> None:
 
     示例（手工试运行）：git add docs/2026/x.md && gkctl hook pre-commit
     """
+    from gkctl.services import hooks as svc
     findings = svc.pre_commit(_git_root(repo))
     if findings:
         print_findings(findings)
@@ -141,7 +138,8 @@ def hook_pre_receive(repo: RepoOpt = None) -> None:
 
     示例（手工试运行）：echo "$OLD $NEW refs/heads/main" | gkctl hook pre-receive -C central.git
     """
-    use_hook_environment()
+    from gkctl.services import hooks as svc
+    svc.prepare_environment()
     root = Path(repo).resolve() if repo else Path.cwd()
     updates = svc.parse_updates(sys.stdin.read())
     violations = svc.pre_receive(root, updates)
@@ -161,5 +159,6 @@ def server_init(
 
     示例：gkctl server init /srv/git/qjsj.git
     """
+    from gkctl.services import hooks as svc
     created = svc.init_server(path, root)
     console.print(t("server.created", path=str(created)), soft_wrap=True, markup=False)

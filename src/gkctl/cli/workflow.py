@@ -14,10 +14,6 @@ from rich.console import Console
 from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_json, repository, table
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
-from gkctl.services import people as people_svc
-from gkctl.services import steps
-from gkctl.services.status import log_data, status_data, status_json
-from gkctl.services.sync import sync as sync_svc
 
 DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径")]
 ApproveOpt = Annotated[bool, typer.Option("--approve", help="通过")]
@@ -41,6 +37,7 @@ def _verdict(approve: bool, reject: bool) -> bool:
 
 
 def _decided(step: str, doc: str, approve: bool, reject: bool, message: str, repo: str | None, **kw: object) -> None:
+    from gkctl.services import steps
     res = steps.decide(repository(repo), doc, step, _verdict(approve, reject), message, **kw)  # type: ignore[arg-type]
     verdict = t("workflow.verdict.approve" if res.verdict == "approve" else "workflow.verdict.reject")
     console.print(t("workflow.done.step", step=step, verdict=verdict, id=res.doc_id, commit=res.commit[:10]))
@@ -59,6 +56,7 @@ def review(
     示例：gkctl review 2026-bgs-001 --approve -m "公开属性准确"
           gkctl review 2026-bgs-001 --set-attribute 依申请公开 --reason "涉及个人信息" --approve -m "更正后同意"
     """
+    from gkctl.services import steps
     if set_attribute is not None:
         res = steps.correct_attribute(repository(repo), doc, set_attribute, reason or message, list(basis or []),
                                       exemption)  # fmt: skip
@@ -110,6 +108,7 @@ def publish(
     repo: RepoOpt = None,
 ) -> None:
     """发布（发布人）：分配索引号并记录发布日期。示例：gkctl publish --ready"""
+    from gkctl.services import steps
     if not docs and not ready:
         raise InputError(t("cli.missing_option", option="DOC… | --ready"))
     for res in steps.publish(repository(repo), list(docs or []), ready=ready):
@@ -123,6 +122,7 @@ def withdraw(
     repo: RepoOpt = None,
 ) -> None:
     """撤回已发布的文件，附公开说明。示例：gkctl withdraw 2026-bgs-001 --reason "内容有误，更正后重新发布" """
+    from gkctl.services import steps
     res = steps.end_publication(repository(repo), doc, "withdraw", reason, _date(when, "--date"))
     console.print(t("workflow.done.end", step=t("workflow.state.withdrawn"), id=res.doc_id, commit=res.commit[:10]))
 
@@ -134,6 +134,7 @@ def repeal(
     repo: RepoOpt = None,
 ) -> None:
     """废止规范性文件（制度第十三条）。示例：gkctl repeal 2023-bgs-007 --date 2026-12-01 --reason 已被新制度替代"""
+    from gkctl.services import steps
     res = steps.end_publication(repository(repo), doc, "repeal", reason, _date(when, "--date"))
     console.print(t("workflow.done.end", step=t("workflow.state.repealed"), id=res.doc_id, commit=res.commit[:10]))
 
@@ -177,6 +178,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
 
     示例：gkctl status --format json
     """
+    from gkctl.services.status import status_data, status_json
     if fmt == Format.json:
         sys.stdout.write(status_json(repository(repo), doc))
         return
@@ -225,6 +227,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
 
 def log(doc: DocArg, fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:
     """文件的历史时间线，每条附签名状态。示例：gkctl log 2026-bgs-001"""
+    from gkctl.services.status import log_data
     data = log_data(repository(repo), doc)
     if fmt == Format.json:
         print_json(data)
@@ -241,6 +244,7 @@ def log(doc: DocArg, fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None
 
 def whoami(repo: RepoOpt = None) -> None:
     """配置的签名公钥对应的人员与角色。示例：gkctl whoami"""
+    from gkctl.services import people as people_svc
     from gkctl.services.steps import today_beijing
 
     info = people_svc.whoami(repository(repo), today_beijing())
@@ -258,6 +262,7 @@ def whoami(repo: RepoOpt = None) -> None:
 def sync(remote: Annotated[str | None, typer.Argument(help="远程仓库名（默认上游或 origin）")] = None,
          repo: RepoOpt = None) -> None:  # fmt: skip
     """同步：fetch、合并（绝不变基）、必要时重新编号，再推送。示例：gkctl sync"""
+    from gkctl.services.sync import sync as sync_svc
     res = sync_svc(repository(repo), remote)
     for doc_id, old, new in res.renumbered:
         console.print(t("workflow.sync.renumbered", id=doc_id, old=old, new=new))
@@ -280,6 +285,7 @@ def people_add(
     repo: RepoOpt = None,
 ) -> None:
     """新增人员（管理员）。示例：gkctl people add lisi --name 李四 --section 办公室 --role reviewer --key @lisi.pub"""
+    from gkctl.services import people as people_svc
     if key.startswith("@"):
         key = Path(key[1:]).read_text(encoding="utf-8").strip()
     sha = people_svc.add_person(repository(repo), person, name, section, role, key)
@@ -289,6 +295,7 @@ def people_add(
 @people_app.command("list")
 def people_list(fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:
     """列出生效的人员名单。示例：gkctl people list --format json"""
+    from gkctl.services import people as people_svc
     people = people_svc.list_people(repository(repo))
     if fmt == Format.json:
         print_json({"people": [{"id": p.id, "name": p.name, "section": p.section, "roles": list(p.roles),
@@ -308,6 +315,7 @@ def people_revoke(
     repo: RepoOpt = None,
 ) -> None:
     """停用人员的签名公钥（此日之后签名无效）。示例：gkctl people revoke lisi --date 2026-12-31"""
+    from gkctl.services import people as people_svc
     until = _date(when, "--date")
     sha = people_svc.revoke_person(repository(repo), person, until)  # type: ignore[arg-type]
     console.print(t("workflow.people.revoked", person=person, date=when, commit=sha[:10]))
@@ -323,6 +331,7 @@ def people_export(
     示例：gkctl people export-allowed-signers -o .git/allowed_signers
           git config gpg.ssh.allowedSignersFile .git/allowed_signers
     """
+    from gkctl.services import people as people_svc
     text, count = people_svc.export_allowed_signers(repository(repo))
     if output is None:
         typer.echo(text, nl=False)

@@ -25,7 +25,7 @@ from gkctl.core.policy import CONFIG_FILE, is_policy_path, load_policy_from_file
 from gkctl.core.rules import Context, check_document
 from gkctl.core.yamlio import load_yaml
 from gkctl.services.verify import Violation, commits_between, verify_tip
-from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects
+from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects, use_hook_environment
 
 MARKER = "# installed by gkctl"
 ROOT_CONFIG = "gkctl.root"  # the trust anchor a central repository pins on its first push
@@ -183,3 +183,8 @@ def _is_ancestor(root: Path, old: str, new: str) -> bool:
     except GitError:
         return False
     return True
+
+
+def prepare_environment() -> None:
+    """Let the server hook see the pushed objects in git's quarantine (see ``gitutil``)."""
+    use_hook_environment()

@@ -20,7 +20,7 @@ from gkctl.register.applications import load_applications
 from gkctl.report import render
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.assess import assess, opinion
-from gkctl.report.audit import AuditInput, default_years, run_audit
+from gkctl.report.audit import AuditInput, as_json, default_years, run_audit
 from gkctl.report.compute import count_normative, count_table3
 from gkctl.report.model import AnnualReport
 from gkctl.report.narrative import Narrative, load_narrative, narrative_path
@@ -225,6 +225,12 @@ def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...],
         all_years=year is None,
     )
     return years, run_audit(inp)
+
+
+def audit_json(years: tuple[int, ...], found: list[Finding]) -> dict[str, object]:
+    """``gkctl audit --format json``: the years, the counts and each finding with its article."""
+    errors = sum(f.is_error for f in found)
+    return {"years": list(years), "errors": errors, "warnings": len(found) - errors, "findings": as_json(found)}
 
 
 def assessment(repo: Repository, year: int):

@@ -24,7 +24,7 @@ from gkctl.core.i18n import current_lang, t
 from gkctl.core.policy import Policy, load_policy_from_files
 from gkctl.core.rules import Context, check_document
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
-from gkctl.trail.gitutil import git, git_bytes
+from gkctl.trail.gitutil import find_root, git, git_bytes
 from gkctl.trail.history import CommitRecord, History, load_history
 from gkctl.trail.signatures import BEIJING, check_signatures
 from gkctl.trail.trust import ADMIN, Trust
@@ -343,3 +343,15 @@ def _validate_blob(raw: bytes, path: str, policy: Policy, day: date) -> tuple[st
         return fallback, [Finding("GK100", "error", exc.path or path, exc.line, t("GK100", error=exc.message))]
     ctx = Context(policy=policy, root=None, today=day)
     return doc.id or fallback, [f for f in check_document(doc, ctx) if f.is_error]
+
+
+def repository_root(start: Path) -> Path:
+    """A gkctl work tree (found upward from ``start``) or any git repository, bare ones included."""
+    if not start.is_dir():
+        raise InputError(t("repo.no_such_dir", path=str(start)))
+    try:
+        return find_root(start)
+    except InputError:
+        if git_bytes(start, "rev-parse", "--git-dir", check=False).strip():
+            return start.resolve()
+        raise
