@@ -94,7 +94,7 @@ def test_configured_key_missing_file_names_it(repo: Path, tmp_path: Path) -> Non
 
 def test_no_signing_key_configured(repo: Path) -> None:
     subprocess.run(["git", "-C", str(repo), "config", "gpg.format", "ssh"], check=True)
-    with pytest.raises(RuleError, match="没有配置签名密钥"):
+    with pytest.raises(InputError, match="还没有配置签名密钥：请运行 gkctl setup"):
         configured_key(repo)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -80,6 +81,15 @@ def print_findings(findings: Iterable[Finding]) -> None:
         label = t("cli.error") if f.is_error else t("cli.warning")
         style = "red" if f.is_error else "yellow"
         console.print(f"{where}[{style}]{label}[/{style}][{f.code}] {f.message}", soft_wrap=True, markup=True)
+
+
+def out_console(pipe_width: int = 160) -> Console:
+    """The shared console on a terminal; on a pipe a console as wide as ``COLUMNS`` says (read
+    now, not at import), else ``pipe_width``, so scripts get whole lines they can parse."""
+    if console.is_terminal:
+        return console
+    columns = os.environ.get("COLUMNS", "")
+    return Console(highlight=False, width=int(columns) if columns.isdigit() and int(columns) > 0 else pipe_width)
 
 
 def table(*headers: str, title: str | None = None) -> Table:

@@ -21,6 +21,7 @@ def init(
     admin_name: Annotated[str, typer.Option("--admin-name", help="管理员姓名")],
     admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥（ssh 公钥行或 OpenPGP 指纹）")],
     site_url: Annotated[str, typer.Option("--site-url", help="公开网站地址")] = "",
+    role: Annotated[list[str] | None, typer.Option("--role", metavar="角色", help="管理员的其他角色（可重复），如 publisher")] = None,
 ) -> None:
     """创建政务信息公开仓库（首个提交即信任根）。
 
@@ -32,7 +33,7 @@ def init(
     if key.startswith("@"):
         key = Path(key[1:]).read_text(encoding="utf-8").strip()
     result = init_repository(directory, org=org, code=code, admin_id=admin, admin_name=admin_name, admin_key=key,
-                             site_url=site_url)  # fmt: skip
+                             site_url=site_url, admin_roles=tuple(role or ()))  # fmt: skip
     signed = t("cli.signed") if result.signed else t("cli.unsigned")
     console.print(t("cli.init_done", path=str(result.root), commit=result.commit[:10], signed=signed))
 
@@ -48,9 +49,10 @@ def new(
     doc_number: Annotated[str, typer.Option("--doc-number", help="文号，如 綦审发〔2026〕3号")] = "",
     basis: Annotated[list[str] | None, typer.Option("--basis", help="主动公开依据（可重复）")] = None,
     reason: Annotated[str, typer.Option("--reason", help="不予公开理由")] = "",
+    save: Annotated[bool, typer.Option("--save", help="写出后立即保存（签名提交）")] = False,
     repo: RepoOpt = None,
 ) -> None:
-    """新建文件：按模板写出 docs/<年>/<编号>.md，最后一行输出其路径。
+    """新建文件：按模板写出 docs/<年>/<编号>.md，最后一行输出其路径；--save 同时签名提交。
 
     示例：gkctl new --title 关于开展2026年度审计项目的通知 --category 工作信息 --attribute 主动公开
     --basis 社会广泛知晓 --section 办公室 --drafter zhangsan --kind 非公文
@@ -73,7 +75,23 @@ def new(
         basis=tuple(basis or ()),
         reason=reason,
     )
-    print(create_document(r, spec))
+    if save:
+        from gkctl.services.save import ensure_signing
+
+        ensure_signing(r)  # before the file is written: a refused save leaves nothing behind
+    rel = create_document(r, spec)
+    if save:
+        from gkctl.services.save import save as save_svc
+
+        try:
+            saved = save_svc(r, [rel])
+        except Exception:
+            (r.root / rel).unlink(missing_ok=True)
+            raise
+        for s in saved:
+            console.print(t("save.done", subject=s.subject, id=s.doc_id, commit=s.commit[:10], count=len(s.files)),
+                          markup=False)  # fmt: skip
+    print(rel)
 
 
 def validate_cmd(

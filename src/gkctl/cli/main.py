@@ -11,7 +11,7 @@ import typer
 
 from gkctl import __version__
 from gkctl.cli import apply as apply_cli
-from gkctl.cli import docs
+from gkctl.cli import clerk, docs
 from gkctl.cli import report as report_cli
 from gkctl.cli import site as site_cli
 from gkctl.cli import verify as verify_cli
@@ -55,6 +55,8 @@ app.command("new")(docs.new)
 app.command("validate")(docs.validate_cmd)
 app.command("list")(docs.list_cmd)
 app.command("show")(docs.show)
+app.command("setup")(clerk.setup)
+app.command("save")(clerk.save)
 
 # --- commands of the other areas register below --------------------------------------------
 app.add_typer(report_cli.report_app, name="report")

@@ -10,8 +10,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_json, repository, table
+from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, out_console, print_json, repository, table
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -40,7 +42,7 @@ def _decided(step: str, doc: str, approve: bool, reject: bool, message: str, rep
     from gkctl.services import steps
     res = steps.decide(repository(repo), doc, step, _verdict(approve, reject), message, **kw)  # type: ignore[arg-type]
     verdict = t("workflow.verdict.approve" if res.verdict == "approve" else "workflow.verdict.reject")
-    console.print(t("workflow.done.step", step=step, verdict=verdict, id=res.doc_id, commit=res.commit[:10]))
+    console.print(t("workflow.done.step", step=res.label or step, verdict=verdict, id=res.doc_id, commit=res.commit[:10]))
 
 
 def review(
@@ -140,8 +142,9 @@ def repeal(
 
 
 def _wide() -> Console:
-    """The shared console on a terminal; on a pipe a wide one, so ids and 索引号 are not folded."""
-    return console if console.is_terminal else Console(highlight=False, width=160)
+    """The shared console on a terminal; on a pipe one as wide as ``COLUMNS`` says (else 160),
+    so ids and 索引号 are not folded."""
+    return out_console(160)
 
 
 def _field(column: str, value: str) -> str:
@@ -172,13 +175,62 @@ def _plain_status(docs: list[dict[str, Any]]) -> None:
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径（默认全部）")] = None,
+STACKED_BELOW = 110  # columns: narrower than this, one document per 2–3 lines instead of a table
+
+
+def _state(d: dict[str, Any]) -> str:
+    """The state with what needs action in red (rich drops colour off a terminal)."""
+    state = d["state_label"] + ("*" if d["unpublished_changes"] else "")
+    if (d.get("next") or {}).get("step") == "fix":
+        state += f"[red]（{t('workflow.verdict.reject')}）[/red]"
+    return state
+
+
+def _next(d: dict[str, Any]) -> str:
+    nxt = d.get("next")
+    if not nxt:
+        return ""
+    who = "、".join(nxt["who"]) or t("status.next_nobody")
+    return t("status.next", step=nxt["label"], who=who)
+
+
+def _progress(d: dict[str, Any]) -> str:
+    return f"{sum(min(len(c['approvals']), c['needed']) for c in d['chain'])}/{sum(c['needed'] for c in d['chain'])}"
+
+
+def _stacked_status(out: Console, docs: list[dict[str, Any]]) -> None:
+    """Narrow terminals: the id line with state and dates, then the title, then the next step."""
+    out.print(f"[bold]{t('workflow.status.title')}[/bold]")
+    for d in docs:
+        due = d["due"] or "-"
+        if d["overdue"]:
+            due += f" [red]{t('workflow.status.overdue')}[/red]"
+        head = "  ".join((d["id"], _state(d), _progress(d), d["attribute"], d["index_number"] or "-",
+                          _field("due", due)))  # fmt: skip
+        out.print(head, overflow="fold")
+        out.print(Text("  " + (d["title"] or "-")), overflow="fold")
+        if _next(d):
+            out.print("  " + _next(d), markup=False, overflow="fold")
+
+
+def _uncommitted(repo: str | None, doc: str) -> str | None:
+    """Why ``status DOC`` has nothing to say about an existing file: not saved yet, or changed."""
+    from gkctl.services.save import unsaved_state
+    return unsaved_state(repository(repo), doc)
+
+
+def status(doc: Annotated[str | None, typer.Argument(metavar="[文件编号]", help="文件编号或路径（默认全部）")] = None,
            fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:  # fmt: skip
-    """每份文件的状态、各步骤（谁、何时、结论、是否仍有效）、索引号与公开期限。
+    """每份文件的状态、各步骤（谁、何时、结论、意见、是否仍有效）、下一步、索引号与公开期限。
 
     示例：gkctl status --format json
     """
     from gkctl.services.status import status_data, status_json
+    if doc is not None:
+        note = _uncommitted(repo, doc)
+        if note == "uncommitted":
+            console.print(f"{doc}：[yellow]{t('status.uncommitted')}[/yellow]")
+            return
     if fmt == Format.json:
         sys.stdout.write(status_json(repository(repo), doc))
         return
@@ -190,56 +242,85 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     if doc is None and len(docs) > PLAIN_ROWS and not console.is_terminal:
         _plain_status(docs)
         return
+    out = _wide()
     if doc is None:
+        if out.width < STACKED_BELOW:
+            _stacked_status(out, docs)
+            return
         tb = table(t("workflow.status.col.id"), t("workflow.status.col.title"), t("workflow.status.col.attribute"),
                    t("workflow.status.col.state"), t("workflow.status.col.progress"), t("workflow.status.col.index"),
                    t("workflow.status.col.due"), title=t("workflow.status.title"))  # fmt: skip
-        for i in (0, 5, 6):  # ids, 索引号 and dates stay whole; titles fold
+        for i in (0, 2, 3, 4, 5, 6):  # ids, 索引号, states and dates stay whole; titles fold
             tb.columns[i].no_wrap = True
+        tb.columns[1].min_width = 12
         for d in docs:
-            progress = f"{sum(min(len(c['approvals']), c['needed']) for c in d['chain'])}/{sum(c['needed'] for c in d['chain'])}"
             due = d["due"] or "-"
             if d["overdue"]:
                 due += f"\n[red]{t('workflow.status.overdue')}[/red]"
-            state = d["state_label"] + ("*" if d["unpublished_changes"] else "")
-            tb.add_row(d["id"], d["title"], d["attribute"], state, progress, d["index_number"] or "-", due)
-        _wide().print(tb)
+            tb.add_row(d["id"], Text(d["title"]), d["attribute"], _state(d), _progress(d), d["index_number"] or "-", due)
+        out.print(tb)
         return
     d = docs[0]
-    console.print(f"[bold]{d['title']}[/bold]  {d['id']}  {d['path']}")
-    console.print("  ".join(_field(k, v) for k, v in (("state", d["state_label"]), ("attribute", d["attribute"]),
-                                                        ("index", d["index_number"] or "-"))))  # fmt: skip
+    out.print(f"[bold]{escape(d['title'])}[/bold]  {d['id']}  {d['path']}", overflow="fold")
+    out.print("  ".join(_field(k, v) for k, v in (("state", _state(d)), ("attribute", d["attribute"]),
+                                                    ("index", d["index_number"] or "-"))))  # fmt: skip
     if d["due"] or d["due_note"]:
         due = d["due"] or d["due_note"]
         overdue = f"  [red]{t('workflow.status.overdue')}[/red]" if d["overdue"] else ""
-        console.print(_field("due", due) + overdue)
+        out.print(_field("due", due) + overdue)
     if d["unpublished_changes"]:
-        console.print(f"[yellow]{t('workflow.status.unpublished_changes')}[/yellow]")
+        out.print(f"[yellow]{t('workflow.status.unpublished_changes')}[/yellow]")
+    if note == "changed":
+        out.print(f"[yellow]{t('status.changed')}[/yellow]")
+    if _next(d):
+        out.print(_next(d), markup=False)
     tb = table(t("workflow.status.col.step"), t("workflow.status.col.who"), t("workflow.status.col.when"),
-               t("workflow.status.col.verdict"), t("workflow.status.col.valid"))  # fmt: skip
+               t("workflow.status.col.verdict"), t("status.opinion"), t("workflow.status.col.valid"))  # fmt: skip
+    if not d["steps"]:
+        return
     for s in d["steps"]:
         who = f"{s['name']}（{s['person']}）" if s["person"] else "-"
         verdict = t(f"workflow.verdict.{s['verdict']}") if s["verdict"] in ("approve", "reject") else "-"
+        if s["verdict"] == "reject":
+            verdict = f"[red]{verdict}[/red]"
         valid = _yes(s["valid"]) + (f"\n{s['problem']}" if s["problem"] else "")
-        tb.add_row(s["label"], who, _short(s["when"]), verdict, valid)
-    _wide().print(tb)
+        tb.add_row(s["label"], who, _short(s["when"]), verdict, Text(s.get("opinion") or ""), valid)
+    out.print(tb)
 
 
 def log(doc: DocArg, fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:
-    """文件的历史时间线，每条附签名状态。示例：gkctl log 2026-bgs-001"""
+    """文件的历史时间线：每条附签名状态与审核意见（退回的理由）。示例：gkctl log 2026-bgs-001"""
     from gkctl.services.status import log_data
     data = log_data(repository(repo), doc)
     if fmt == Format.json:
         print_json(data)
         return
+    out = _wide()
+    if out.width < STACKED_BELOW:
+        out.print(f"[bold]{t('workflow.log.title', id=data['id'])}[/bold]")
+        for e in data["entries"]:
+            who = f"{e['name']}（{e['person']}）" if e["person"] else "-"
+            sig = t("workflow.log.good") if not e["problem"] else f"[red]{escape(e['problem'])}[/red]"
+            verdict = t(f"workflow.verdict.{e['verdict']}") if e["verdict"] in ("approve", "reject") else ""
+            if e["verdict"] == "reject":
+                verdict = f"[red]{verdict}[/red]"
+            out.print(f"{_short(e['when'])}  {e['label']}{verdict}  {escape(who)}  {sig}  {e['commit'][:10]}",
+                      overflow="fold")  # fmt: skip
+            if e.get("opinion"):
+                out.print(Text(f"  {t('status.opinion')}：{e['opinion']}"), overflow="fold")
+        return
     tb = table(t("workflow.status.col.when"), t("workflow.status.col.step"), t("workflow.status.col.who"),
-               t("workflow.status.col.verdict"), "commit", title=t("workflow.log.title", id=data["id"]))  # fmt: skip
+               t("workflow.status.col.verdict"), t("status.opinion"), t("status.col.commit"),
+               title=t("workflow.log.title", id=data["id"]))  # fmt: skip
     for e in data["entries"]:
         who = f"{e['name']}（{e['person']}）" if e["person"] else "-"
-        sig = t("workflow.log.good") if not e["problem"] else f"[red]{e['problem']}[/red]"
+        sig = t("workflow.log.good") if not e["problem"] else f"[red]{escape(e['problem'])}[/red]"
         verdict = t(f"workflow.verdict.{e['verdict']}") if e["verdict"] in ("approve", "reject") else ""
-        tb.add_row(_short(e["when"]), e["label"], f"{who}\n{sig}", verdict, e["commit"][:10])
-    _wide().print(tb)
+        if e["verdict"] == "reject":
+            verdict = f"[red]{verdict}[/red]"
+        tb.add_row(_short(e["when"]), e["label"], f"{escape(who)}\n{sig}", verdict, Text(e.get("opinion") or ""),
+                   e["commit"][:10])  # fmt: skip
+    out.print(tb)
 
 
 def whoami(repo: RepoOpt = None) -> None:
@@ -253,7 +334,7 @@ def whoami(repo: RepoOpt = None) -> None:
 
         raise RuleError(t("sig.unknown_key", key=info.key))
     p = info.person
-    console.print(t("workflow.whoami", name=p.name, person=p.id, section=p.section, roles="、".join(p.roles)))
+    console.print(t("workflow.whoami", name=p.name, person=p.id, section=p.section, roles="、".join(info.role_names)))
     if not info.active and p.active_until:
         console.print(t("workflow.whoami.inactive", date=p.active_until.isoformat()))
         raise typer.Exit(1)
@@ -290,6 +371,32 @@ def people_add(
         key = Path(key[1:]).read_text(encoding="utf-8").strip()
     sha = people_svc.add_person(repository(repo), person, name, section, role, key)
     console.print(t("workflow.people.added", person=person, commit=sha[:10]))
+
+
+@people_app.command("grant")
+def people_grant(
+    person: Annotated[str, typer.Argument(metavar="人员编号", help="人员编号")],
+    role: Annotated[str, typer.Option("--role", metavar="角色", help="要授予的角色，如 publisher")],
+    repo: RepoOpt = None,
+) -> None:
+    """授予人员一个角色（管理员签名）。示例：gkctl people grant admin --role publisher"""
+    from gkctl.services import people as people_svc
+    r = repository(repo)
+    sha = people_svc.change_roles(r, person, role, grant=True)
+    console.print(t("people.granted", person=person, role=people_svc.role_name(r.policy, role), commit=sha[:10]))
+
+
+@people_app.command("ungrant")
+def people_ungrant(
+    person: Annotated[str, typer.Argument(metavar="人员编号", help="人员编号")],
+    role: Annotated[str, typer.Option("--role", metavar="角色", help="要取消的角色")],
+    repo: RepoOpt = None,
+) -> None:
+    """取消人员的一个角色（管理员签名）。示例：gkctl people ungrant lisi --role reviewer"""
+    from gkctl.services import people as people_svc
+    r = repository(repo)
+    sha = people_svc.change_roles(r, person, role, grant=False)
+    console.print(t("people.ungranted", person=person, role=people_svc.role_name(r.policy, role), commit=sha[:10]))
 
 
 @people_app.command("list")

@@ -10,8 +10,8 @@ from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 from gkctl.core.policy import CONFIG_FILE, POLICY_DIR, load_policy
 from gkctl.core.resources import data_dir
-from gkctl.core.yamlio import dump_yaml
-from gkctl.trail.gitutil import commit, git, signing_configured
+from gkctl.core.yamlio import dump_yaml, load_yaml
+from gkctl.trail.gitutil import commit, init_repository_dir, signing_configured
 
 FOLDERS = ("docs", "attachments", "applications", "appeals", "reports")
 DEFAULT_SECTIONS = (
@@ -33,15 +33,22 @@ class InitResult:
 
 def init_repository(
     target: Path, *, org: str, code: str, admin_id: str, admin_name: str, admin_key: str,
-    admin_section: str = "办公室", site_url: str = "",
+    admin_section: str = "办公室", site_url: str = "", admin_roles: tuple[str, ...] = (),
 ) -> InitResult:  # fmt: skip
-    """Create the repository, write config and default policies, make the first commit."""
+    """Create the repository, write config and default policies, make the first commit.
+
+    ``admin_roles`` are roles besides admin (the admin who also heads the office publishes)."""
     if (target / CONFIG_FILE).exists():
         raise InputError(t("init.exists", path=str(target)))
     if target.exists() and not target.is_dir():
         raise InputError(t("repo.no_such_dir", path=str(target)))
     if not admin_key.strip():
         raise InputError(t("init.no_key"))
+    known = load_yaml((data_dir("policies") / "workflow.yaml").read_text(encoding="utf-8"), "workflow.yaml").data["roles"]
+    for role in admin_roles:
+        if role not in known:  # checked before anything is written
+            raise InputError(t("workflow.refuse.unknown_role", role=role, allowed="、".join(known)))
+    roles = ["admin", *dict.fromkeys(r for r in admin_roles if r != "admin")]
     target.mkdir(parents=True, exist_ok=True)
     config = {
         "organisation": {"name": org, "code": code},
@@ -53,7 +60,7 @@ def init_repository(
     (target / CONFIG_FILE).write_text(dump_yaml(config), encoding="utf-8")
     policies = target / POLICY_DIR
     shutil.copytree(data_dir("policies"), policies, dirs_exist_ok=True)
-    person = {"id": admin_id, "name": admin_name, "section": admin_section, "roles": ["admin"], "keys": [admin_key.strip()]}
+    person = {"id": admin_id, "name": admin_name, "section": admin_section, "roles": roles, "keys": [admin_key.strip()]}
     people_text = (data_dir("policies") / "people.yaml").read_text(encoding="utf-8").split("people:")[0]
     (policies / "people.yaml").write_text(people_text + dump_yaml({"people": [person]}), encoding="utf-8")
     for folder in FOLDERS:
@@ -65,8 +72,7 @@ def init_repository(
     except InputError:
         (target / CONFIG_FILE).unlink()
         raise
-    if not (target / ".git").exists():
-        git(target, "init", "--quiet", "--initial-branch=main")
+    init_repository_dir(target)
     signed = signing_configured(target)
     sha = commit(target, t("init.commit_message", org=org), ["."], sign=signed)
     return InitResult(target, sha, signed)

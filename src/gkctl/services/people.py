@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gkctl.core.errors import InputError, RuleError
-from gkctl.core.i18n import t
+from gkctl.core.i18n import current_lang, t
 from gkctl.core.policy import POLICY_DIR, Person, Policy
 from gkctl.core.yamlio import dump_yaml, load_yaml
 from gkctl.services.repository import Repository
@@ -38,6 +38,7 @@ class Whoami:
     key: str
     person: Person | None
     active: bool
+    role_names: tuple[str, ...] = ()  # the person's roles by their Chinese names
 
 
 def effective_policy(repo: Repository) -> Policy:
@@ -113,6 +114,41 @@ def revoke_person(repo: Repository, pid: str, until: date) -> str:
     return _write_and_commit(repo, header, people, subject)
 
 
+def change_roles(repo: Repository, pid: str, role: str, grant: bool) -> str:
+    """Give ``pid`` the role ``role`` (or take it away), as an admin-signed people commit.
+
+    Taking away the last admin role would lock everyone out of the policy, so it is refused."""
+    if is_dirty(repo.root, [PEOPLE_FILE]):
+        raise RuleError(t("workflow.refuse.people_dirty"), PEOPLE_FILE)
+    policy = effective_policy(repo)
+    _admin(repo, policy)
+    if role not in policy.workflow.roles:
+        raise InputError(t("workflow.refuse.unknown_role", role=role, allowed="、".join(policy.workflow.roles)))
+    header, people = _load_people_file(repo.root)
+    entry = next((p for p in people if str(p.get("id")) == pid), None)
+    if entry is None:
+        raise InputError(t("workflow.refuse.no_person", person=pid))
+    roles = [str(r) for r in entry.get("roles") or []]
+    if grant == (role in roles):
+        raise RuleError(t("people.role_has" if grant else "people.role_lacks", person=pid, role=role_name(policy, role)))
+    if not grant and role == "admin":
+        others = [p for p in people if p is not entry and "admin" in (p.get("roles") or []) and not p.get("active_until")]
+        if not others:
+            raise RuleError(t("people.last_admin", person=pid))
+    entry["roles"] = [*roles, role] if grant else [r for r in roles if r != role]
+    action = t("people.grant" if grant else "people.ungrant", role=role_name(policy, role))
+    subject = t("workflow.subject.people", action=action, person=f"{entry.get('name', pid)}（{pid}）")
+    return _write_and_commit(repo, header, people, subject)
+
+
+def role_name(policy: Policy, role: str) -> str:
+    """A role's short Chinese name: ``publisher`` → 发布人 (the label before its note)."""
+    label = policy.workflow.roles.get(role) or role
+    if current_lang() == "en":
+        return role
+    return label.split("（")[0].split("(")[0].strip() or role
+
+
 def list_people(repo: Repository) -> list[Person]:
     return list(effective_policy(repo).people.people)
 
@@ -128,4 +164,5 @@ def whoami(repo: Repository, today: date) -> Whoami:
     key = configured_key(repo.root)
     person = policy.people.by_key(key.key)
     active = person is not None and (person.active_until is None or today <= person.active_until)
-    return Whoami(key.short(), person, active)
+    names = tuple(role_name(policy, r) for r in person.roles) if person else ()
+    return Whoami(key.short(), person, active, names)

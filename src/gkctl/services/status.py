@@ -25,7 +25,7 @@ from gkctl.trail.signatures import BEIJING
 from gkctl.trail.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
 STATUS_CACHE = "status-v2.json"
-STATUS_CACHE_VERSION = 3
+STATUS_CACHE_VERSION = 4
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
 
@@ -55,6 +55,34 @@ def _label(policy: Policy | None, step: str) -> str:
     return rule.label if rule else step
 
 
+def _holders(policy: Policy, role: str, today: date) -> list[str]:
+    return [p.name for p in policy.people.people
+            if role in p.roles and (p.active_until is None or today <= p.active_until)]  # fmt: skip
+
+
+def next_step(st: DocState, policy: Policy | None, today: date) -> dict[str, Any] | None:
+    """What the document waits for and who may do it: the drafter after a 退回, else the first
+    unfinished step of its chain, else publication (主动公开 only); None when nothing is due."""
+    if policy is None or st.doc is None or (st.state in ("published", "withdrawn", "repealed")
+                                            and not st.unpublished_changes):  # fmt: skip
+        return None
+    last_change = max((when for _sha, _pid, when in st.changes), default=0)
+    judged = [ev for ev in st.events if ev.blob == st.blob and ev.problem is None and ev.time >= last_change
+              and ev.step in {s.name for s in st.steps}]  # fmt: skip
+    if judged and judged[-1].verdict == "reject":
+        drafter = str(st.doc.get("drafter") or "")
+        person = policy.people.get(drafter)
+        return {"step": "fix", "label": t("status.next.fix"), "who": [person.name if person else drafter]}
+    for s in st.steps:
+        if not s.done:
+            return {"step": s.name, "label": s.label, "who": _holders(policy, s.role, today)}
+    if st.steps and st.doc.attribute == PUBLIC_ATTRIBUTE:
+        rule = step_rule(policy, "publish")
+        if rule is not None:
+            return {"step": "publish", "label": rule.label, "who": _holders(policy, rule.role, today)}
+    return None
+
+
 def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, Any]:
     policy = analysis.trust.head_policy
     problems = analysis.problem_of
@@ -69,7 +97,7 @@ def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, An
         events.append({
             "step": ev.step, "label": _label(policy, ev.step), "person": ev.person, "name": ev.name,
             "when": _when(ev.time), "verdict": ev.verdict, "valid": bool(valid), "commit": ev.commit,
-            "message": ev.message, "problem": t(kind, detail=detail) if kind else None,
+            "message": ev.message, "opinion": _opinion(ev.message), "problem": t(kind, detail=detail) if kind else None,
             "reference": (ev.trailers.get("gkctl-reference") or (None,))[-1],
             "waived": list(ev.trailers.get("gkctl-waive", ())),
         })  # fmt: skip
@@ -102,7 +130,23 @@ def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, An
         "due": due,
         "due_note": due_note,
         "overdue": overdue,
+        "next": next_step(st, policy, today),
     }
+
+
+def _body(message: str) -> str:
+    """The paragraph after the subject, unless it is the trailer block."""
+    parts = message.split("\n\n")
+    return parts[1].strip() if len(parts) > 2 or (len(parts) == 2 and not parts[1].startswith("Gkctl-")) else ""
+
+
+def _opinion(text: str) -> str:
+    """A step's 意见 as the reviewer wrote it (the commit labels it ``意见：``)."""
+    first = (text or "").strip().split("\n")[0]
+    for label in ("意见：", "Opinion: ", "理由：", "Reason: ", "说明：", "Note: "):
+        if first.startswith(label):
+            return first[len(label):].strip()
+    return first
 
 
 def _jsonable(value: Any) -> Any:
@@ -226,7 +270,7 @@ def log_data(repo: Repository, ref: str) -> dict[str, Any]:
             "label": t("workflow.log.change") if rec.step != "correct" else _label(policy, "correct"),
             "person": actor.person.id if actor.person else None,
             "name": actor.person.name if actor.person else None,
-            "verdict": None, "subject": rec.subject,
+            "verdict": None, "subject": rec.subject, "opinion": _opinion(_body(rec.message)),
             "signature": "good" if actor.key else "bad",
             "problem": t(actor.problem, detail=actor.detail) if actor.problem else None,
         }))  # fmt: skip
@@ -241,7 +285,7 @@ def log_data(repo: Repository, ref: str) -> dict[str, Any]:
             "commit": ev.commit, "when": _when(ev.time), "kind": "step", "step": ev.step,
             "label": _label(policy, ev.step), "person": ev.person, "name": ev.name, "verdict": ev.verdict,
             "subject": rec.subject, "signature": "good" if actor.key else "bad",
-            "problem": t(kind, detail=detail) if kind else None,
+            "problem": t(kind, detail=detail) if kind else None, "opinion": _opinion(ev.message),
         }))  # fmt: skip
     entries.sort(key=lambda e: e[0])
     return {"id": st.doc_id, "path": st.path, "entries": [e for _, e in entries]}

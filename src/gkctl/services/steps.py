@@ -44,6 +44,7 @@ class StepResult:
     step: str
     verdict: str | None = None
     index_number: str | None = None
+    label: str = ""  # the step's name in the policy (审稿, 签发 …), for messages
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
     state = analysis.documents.get(path)
     policy = analysis.trust.head_policy
     if state is None:
-        raise RuleError(t("workflow.refuse.not_committed"), path)
+        raise RuleError(t("status.uncommitted"), path)
     if policy is None:
         raise RuleError(t("workflow.refuse.no_policy"))
     if state.doc is None:
@@ -192,7 +193,7 @@ def decide(
     subject = t("workflow.subject", step=rule.label, verdict=verdict, title=ctx.doc.title or ctx.state.doc_id)
     body = t("workflow.opinion", text=_one_paragraph(message)) + (f"\n{secrecy_note}" if secrecy_note else "")
     sha = commit(repo.root, _message(subject, body, trailers), [], allow_empty=True)
-    return StepResult(sha, ctx.state.doc_id, ctx.state.path, step, "approve" if approve else "reject")
+    return StepResult(sha, ctx.state.doc_id, ctx.state.path, step, "approve" if approve else "reject", label=rule.label)
 
 
 def _set_key(front: str, key: str, value: str) -> str:

@@ -171,3 +171,37 @@ def read_objects(root: Path, ids: Iterable[str]) -> dict[str, bytes]:
 def blob_id_of_file(root: Path, relpath: str) -> str:
     """The blob id the working-tree file would have (``git hash-object``)."""
     return git(root, "hash-object", "--", relpath).strip()
+
+
+# -- repository creation and configuration (GitPython) ---------------------------------------
+# GitPython is imported only here and only when these run (``init``, ``setup``): its import costs
+# ~150 ms, which no everyday command should pay. History reading stays on the batched plain-git
+# reader above, where GitPython is an order of magnitude slower.
+
+
+def init_repository_dir(target: Path) -> None:
+    """``git init`` of ``target`` on branch main (a no-op for an existing repository)."""
+    import git as gitpython
+
+    if not (target / ".git").exists():
+        gitpython.Repo.init(target, initial_branch="main")
+
+
+def write_repo_config(root: Path, values: Mapping[str, str]) -> None:
+    """Set ``section.key`` values in the repository's own ``.git/config`` in one locked write:
+    a failure leaves the file as it was, never half the signing setup."""
+    import git as gitpython
+
+    repo = gitpython.Repo(root)
+    try:
+        with repo.config_writer("repository") as writer:
+            for dotted, value in values.items():
+                section, _, key = dotted.rpartition(".")
+                writer.set_value(section, key, value)
+    finally:
+        repo.close()
+
+
+def config_value(root: Path, name: str) -> str:
+    """The effective value of git config ``name`` in ``root`` ('' when unset)."""
+    return git(root, "config", "--get", name, check=False).strip()

@@ -99,11 +99,13 @@ def key_format(normalised: str) -> KeyFormat:
 
 def configured_key(root: Path) -> SigningKey:
     """The key git will sign with in ``root`` (``gpg.format`` + ``user.signingkey``)."""
-    fmt = git(root, "config", "--get", "gpg.format", check=False).strip() or "openpgp"
+    configured_fmt = git(root, "config", "--get", "gpg.format", check=False).strip()
+    fmt = configured_fmt or "openpgp"
     value = git(root, "config", "--get", "user.signingkey", check=False).strip()
+    if not value and (fmt == "ssh" or not configured_fmt):
+        # nothing set up yet: point at the one command that does it, not at gpg's complaint
+        raise InputError(t("sig.not_configured"))
     if fmt == "ssh":
-        if not value:
-            raise RuleError(t("sig.not_configured"))
         return SigningKey("ssh", _ssh_public_key(root, value))
     if fmt == "openpgp":
         return SigningKey("openpgp", _gpg_fingerprint(root, value or _committer_email(root)))
