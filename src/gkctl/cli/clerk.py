@@ -23,6 +23,20 @@ def _passphrase(no_passphrase: bool) -> str:
                             show_default=False))  # fmt: skip
 
 
+def clone(
+    url: Annotated[str, typer.Argument(metavar="中心仓库", help="中心仓库地址（管理员提供）")],
+    directory: Annotated[Path | None, typer.Argument(metavar="[目录]", help="本地目录（默认取地址的最后一段）")] = None,
+) -> None:
+    """取得中心仓库的一份本地副本，然后在其中运行 gkctl setup。
+
+    示例：gkctl clone /srv/gkctl/qjsj.git qjsj
+    """
+    from gkctl.services.setup import clone_repository
+
+    target = clone_repository(url, directory)
+    console.print(t("clone.done", path=str(target)), markup=False)
+
+
 def setup(
     key: Annotated[str | None, typer.Option("--key", metavar="私钥文件", help="已有的 ssh 私钥文件（旁边须有 .pub），或 OpenPGP 指纹")] = None,
     new: Annotated[bool, typer.Option("--new", help="在 ~/.ssh/ 下新建 ed25519 密钥")] = False,

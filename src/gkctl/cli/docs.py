@@ -22,18 +22,26 @@ def init(
     admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥（ssh 公钥行或 OpenPGP 指纹）")],
     site_url: Annotated[str, typer.Option("--site-url", help="公开网站地址")] = "",
     role: Annotated[list[str] | None, typer.Option("--role", metavar="角色", help="管理员的其他角色（可重复），如 publisher")] = None,
+    remote: Annotated[str | None, typer.Option("--remote", metavar="中心仓库", help="中心仓库地址（作为 origin，之后用 gkctl sync 推送）")] = None,
 ) -> None:
     """创建政务信息公开仓库（首个提交即信任根）。
 
+    --admin-key 为 @公钥文件 且私钥就在旁边时，新仓库即用该私钥签名（首个提交已签名）。
+
     示例：gkctl init qjsj --org 重庆市綦江区审计局 --code 11500000MB1B37366Q --admin admin
-    --admin-name 王主任 --admin-key "$(cat ~/.ssh/id_ed25519.pub)"
+    --admin-name 王主任 --admin-key @$HOME/.ssh/gkctl_ed25519.pub --role publisher
     """
     from gkctl.services.init import init_repository
     key = admin_key
+    sign_with = None
+    if key.endswith(".pub"):  # the admin's own key file: sign the first commit with its private half
+        private = Path(key.removeprefix("@")).expanduser().with_suffix("")
+        sign_with = private if private.is_file() else None
     if key.startswith("@"):
-        key = Path(key[1:]).read_text(encoding="utf-8").strip()
+        key = Path(key[1:]).expanduser().read_text(encoding="utf-8").strip()
     result = init_repository(directory, org=org, code=code, admin_id=admin, admin_name=admin_name, admin_key=key,
-                             site_url=site_url, admin_roles=tuple(role or ()))  # fmt: skip
+                             site_url=site_url, admin_roles=tuple(role or ()), sign_with=sign_with,
+                             remote=remote)  # fmt: skip
     signed = t("cli.signed") if result.signed else t("cli.unsigned")
     console.print(t("cli.init_done", path=str(result.root), commit=result.commit[:10], signed=signed))
 

@@ -55,6 +55,7 @@ app.command("new")(docs.new)
 app.command("validate")(docs.validate_cmd)
 app.command("list")(docs.list_cmd)
 app.command("show")(docs.show)
+app.command("clone")(clerk.clone)
 app.command("setup")(clerk.setup)
 app.command("save")(clerk.save)
 

@@ -11,7 +11,7 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import CONFIG_FILE, POLICY_DIR, load_policy
 from gkctl.core.resources import data_dir
 from gkctl.core.yamlio import dump_yaml, load_yaml
-from gkctl.trail.gitutil import commit, init_repository_dir, signing_configured
+from gkctl.trail.gitutil import commit, config_value, init_repository_dir, signing_configured, write_repo_config
 
 FOLDERS = ("docs", "attachments", "applications", "appeals", "reports")
 DEFAULT_SECTIONS = (
@@ -34,10 +34,13 @@ class InitResult:
 def init_repository(
     target: Path, *, org: str, code: str, admin_id: str, admin_name: str, admin_key: str,
     admin_section: str = "办公室", site_url: str = "", admin_roles: tuple[str, ...] = (),
+    sign_with: Path | None = None, remote: str | None = None,
 ) -> InitResult:  # fmt: skip
     """Create the repository, write config and default policies, make the first commit.
 
-    ``admin_roles`` are roles besides admin (the admin who also heads the office publishes)."""
+    ``admin_roles`` are roles besides admin (the admin who also heads the office publishes).
+    ``sign_with`` (the admin's private ssh key) configures the new repository to sign, so the
+    first commit — the root of trust — is signed; ``remote`` becomes ``origin`` for ``sync``."""
     if (target / CONFIG_FILE).exists():
         raise InputError(t("init.exists", path=str(target)))
     if target.exists() and not target.is_dir():
@@ -73,6 +76,17 @@ def init_repository(
         (target / CONFIG_FILE).unlink()
         raise
     init_repository_dir(target)
+    git_config: dict[str, str] = {}
+    if sign_with is not None:
+        git_config |= {"gpg.format": "ssh", "user.signingkey": str(sign_with.absolute()), "commit.gpgsign": "true"}
+        if not config_value(target, "user.name"):
+            git_config["user.name"] = admin_name
+        if not config_value(target, "user.email"):
+            git_config["user.email"] = f"{admin_id}@{code.lower()}.gkctl.invalid"
+    if remote:
+        git_config |= {"remote.origin.url": remote, "remote.origin.fetch": "+refs/heads/*:refs/remotes/origin/*"}
+    if git_config:
+        write_repo_config(target, git_config)
     signed = signing_configured(target)
     sha = commit(target, t("init.commit_message", org=org), ["."], sign=signed)
     return InitResult(target, sha, signed)

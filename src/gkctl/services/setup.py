@@ -21,10 +21,11 @@ from gkctl.core.policy import Person
 from gkctl.services.hooks import install_pre_commit
 from gkctl.services.people import effective_policy
 from gkctl.services.repository import Repository
-from gkctl.trail.gitutil import config_value, write_repo_config
+from gkctl.trail.gitutil import clone, config_value, write_repo_config
 from gkctl.trail.signatures import gpg_program, normalize_key
 
 DEFAULT_KEY_NAME = "gkctl_ed25519"
+_SAFE_WORD = re.compile(r"[\w@%+=:,./-]+")
 _FINGERPRINT = re.compile(r"^(?:0x)?([0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")
 
 
@@ -37,6 +38,13 @@ class SetupResult:
     hook: Path | None  # the installed pre-commit hook (None: a hook of someone else's stays)
     person: Person | None  # who this key already belongs to in the effective policy
     admin_command: str  # the ``gkctl people add …`` line for the admin ('' when already registered)
+
+
+def clone_repository(url: str, directory: Path | None = None) -> Path:
+    """Clone the central repository into ``directory`` (default: the url's last part)."""
+    target = directory or Path(url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git") or "gkctl")
+    clone(url, target)
+    return target
 
 
 def new_ssh_key(path: Path, passphrase: str, comment: str) -> Path:
@@ -85,7 +93,12 @@ def admin_command(person_id: str, name: str, section: str, roles: tuple[str, ...
     for role in roles:
         parts += ["--role", role]
     parts += ["--key", public_line]
-    return " ".join(shlex.quote(p) for p in parts)
+    return " ".join(_quote(p) for p in parts)
+
+
+def _quote(word: str) -> str:
+    """Shell quoting that leaves Chinese names readable (``李四``, not ``'李四'``)."""
+    return word if _SAFE_WORD.fullmatch(word) else shlex.quote(word)
 
 
 def setup_signing(

@@ -197,6 +197,9 @@ def write_repo_config(root: Path, values: Mapping[str, str]) -> None:
         with repo.config_writer("repository") as writer:
             for dotted, value in values.items():
                 section, _, key = dotted.rpartition(".")
+                if "." in section:  # remote.origin.url → [remote "origin"]
+                    name, _, sub = section.partition(".")
+                    section = f'{name} "{sub}"'
                 writer.set_value(section, key, value)
     finally:
         repo.close()
@@ -205,3 +208,10 @@ def write_repo_config(root: Path, values: Mapping[str, str]) -> None:
 def config_value(root: Path, name: str) -> str:
     """The effective value of git config ``name`` in ``root`` ('' when unset)."""
     return git(root, "config", "--get", name, check=False).strip()
+
+
+def clone(url: str, target: Path) -> None:
+    """``git clone url target`` (never prompting: a missing credential is an error, not a hang)."""
+    if target.exists() and any(target.iterdir()):
+        raise InputError(t("clone.exists", path=str(target)))
+    git(target.parent if target.parent.is_dir() else Path.cwd(), "clone", "--quiet", "--", url, str(target.absolute()))
