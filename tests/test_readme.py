@@ -27,7 +27,7 @@ def test_readme_command_reference_is_current() -> None:
 @pytest.mark.parametrize("path", cli_reference._paths(typer.main.get_command(app), []), ids=" ".join)
 def test_every_command_has_help_with_an_example(path: list[str]) -> None:
     text = cli_reference._help(path)
-    assert "Usage:" in text
+    assert "用法：" in text
     group = typer.main.get_command(app)
     for name in path:
         group = group.commands[name]  # type: ignore[attr-defined]

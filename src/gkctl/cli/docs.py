@@ -136,6 +136,12 @@ def list_cmd(
 ) -> None:
     """列出文件。示例：gkctl list --attribute 主动公开 --format json"""
     r = repository(repo)
+    if attribute and attribute not in r.policy.disclosure.attributes:
+        raise InputError(t("cli.bad_choice", option="--attribute", value=attribute,
+                           allowed="、".join(r.policy.disclosure.attributes)))  # fmt: skip
+    if category and r.policy.columns.category(category) is None:
+        raise InputError(t("cli.bad_choice", option="--category", value=category,
+                           allowed="、".join(r.policy.columns.categories)))  # fmt: skip
     docs, problems = r.documents()
     chosen = [d for d in docs if (not attribute or d.attribute == attribute) and (not category or d.category == category)]
     if fmt == Format.json:

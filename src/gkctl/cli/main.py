@@ -8,6 +8,8 @@ import traceback
 from typing import Annotated
 
 import typer
+import typer.main
+from typer import TyperException
 
 from gkctl import __version__
 from gkctl.cli import apply as apply_cli
@@ -17,6 +19,7 @@ from gkctl.cli import site as site_cli
 from gkctl.cli import verify as verify_cli
 from gkctl.cli import workflow as workflow_cli
 from gkctl.cli.common import err_console, set_global_repo
+from gkctl.cli.usage import show_usage_error, translate, use_translated_help
 from gkctl.core.errors import GkctlError
 from gkctl.core.i18n import set_lang, t
 
@@ -46,6 +49,8 @@ def main(
     repo: Annotated[str | None, typer.Option("-C", "--repo", help="仓库目录（默认从当前目录向上查找）")] = None,
 ) -> None:
     """政务信息公开：文件、签名审核链、公开网站与年度报告，都在一个 git 仓库里。"""
+    if lang is not None and not lang.lower().startswith(("zh", "en")):
+        raise typer.BadParameter(t("cli.bad_lang", value=lang), param_hint="'--lang'")
     set_lang(lang)
     set_global_repo(repo)
 
@@ -76,12 +81,34 @@ for _name in ("review", "sign", "check", "external", "proofread", "publish", "wi
 app.add_typer(workflow_cli.people_app, name="people")
 
 
+def _lang_in(argv: list[str]) -> str | None:
+    """``--lang`` as given, read before click parses: a usage error is shown before the option
+    would take effect, and must already be in the chosen language."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry: exit 0/1/2 by the contract, 3 for a bug, never a traceback."""
-    set_lang(None)
+    args = list(sys.argv[1:] if argv is None else argv)
+    set_lang(_lang_in(args))
     debug = os.environ.get("GKCTL_DEBUG") == "1"
     try:
-        app(args=argv, prog_name="gkctl", standalone_mode=True)
+        command = use_translated_help(typer.main.get_command(app))
+        code = command.main(args=args, prog_name="gkctl", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except TyperException as exc:  # click's usage errors, shown in the user's language
+        show_usage_error(exc, sys.stderr.write)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write(translate("Aborted!") + "\n")
+        sys.exit(1)
     except GkctlError as exc:
         err_console.print(f"[red]{t('cli.error')}[/red]：{exc}", markup=True, soft_wrap=True, highlight=False)
         sys.exit(exc.exit_code)
@@ -90,6 +117,8 @@ def run(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
     except Exception as exc:  # a bug in gkctl: one line, details only on request
         if debug:
             traceback.print_exc()
