@@ -79,7 +79,10 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-class TranslatedFormatter(typer.Context.formatter_class):  # type: ignore[misc,name-defined]
+_HelpFormatter: Any = typer.Context.formatter_class  # click's HelpFormatter, as typer vendors it
+
+
+class TranslatedFormatter(_HelpFormatter):
     """Click's help formatter, translating what it writes and aligning by terminal cells
     (click counts characters, so a Chinese term would push its column out of line)."""
 
