@@ -3,6 +3,7 @@ repeal, status, log, whoami, sync, and ``people``. Thin: parse, call a service, 
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -239,8 +240,8 @@ def status(doc: Annotated[str | None, typer.Argument(metavar="[文件编号]", h
     if not docs:
         console.print(t("workflow.status.none"))
         return
-    if doc is None and len(docs) > PLAIN_ROWS and not console.is_terminal:
-        _plain_status(docs)
+    if doc is None and not console.is_terminal and (len(docs) > PLAIN_ROWS or not os.environ.get("COLUMNS")):
+        _plain_status(docs)  # a pipe that did not say how wide it is wants lines to parse
         return
     out = _wide()
     if doc is None:
