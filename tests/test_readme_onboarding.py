@@ -65,7 +65,7 @@ def test_the_readme_onboarding_runs_as_written(tmp_path: Path) -> None:
     # a script has no terminal to type a passphrase on: the only change to the README's line
     out = clerk.run_in_place(clerk_parts[0].replace("setup --new", "setup --new --no-passphrase"))
     printed = [ln for ln in out.splitlines() if ln.startswith("gkctl people add ")][-1]
-    registration = [ln for ln in admin_parts[1].splitlines() if ln.startswith("gkctl people add ")][0]
+    registration = next(ln for ln in admin_parts[1].splitlines() if ln.startswith("gkctl people add "))
     assert printed.split("--key")[0] == registration.split("--key")[0]  # the README shows the real shape
     admin.run_in_place(admin_parts[1].replace(registration, printed))
     out = clerk.run_in_place(clerk_parts[1])
