@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from gkctl.cli.common import RepoOpt, console, repository
+from gkctl.cli.common import RepoOpt, complete_documents, console, repository
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -24,8 +24,8 @@ def _passphrase(no_passphrase: bool) -> str:
 
 
 def clone(
-    url: Annotated[str, typer.Argument(metavar="中心仓库", help="中心仓库地址（管理员提供）")],
-    directory: Annotated[Path | None, typer.Argument(metavar="[目录]", help="本地目录（默认取地址的最后一段）")] = None,
+    url: Annotated[str, typer.Argument(help="中心仓库地址（管理员提供）")],
+    directory: Annotated[Path | None, typer.Argument(help="本地目录（默认取地址的最后一段）")] = None,
 ) -> None:
     """取得中心仓库的一份本地副本，然后在其中运行 gkctl setup。
 
@@ -38,14 +38,14 @@ def clone(
 
 
 def setup(
-    key: Annotated[str | None, typer.Option("--key", metavar="私钥文件", help="已有的 ssh 私钥文件（旁边须有 .pub），或 OpenPGP 指纹")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="已有的 ssh 私钥文件（旁边须有 .pub），或 OpenPGP 指纹")] = None,
     new: Annotated[bool, typer.Option("--new", help="在 ~/.ssh/ 下新建 ed25519 密钥")] = False,
     no_passphrase: Annotated[bool, typer.Option("--no-passphrase", help="新密钥不设口令（供脚本使用）")] = False,
-    person: Annotated[str, typer.Option("--id", metavar="人员编号", help="您的人员编号，写入给管理员的命令")] = "",
-    name: Annotated[str, typer.Option("--name", metavar="姓名", help="您的姓名")] = "",
-    section: Annotated[str, typer.Option("--section", metavar="科室", help="您的科室")] = "",
-    role: Annotated[list[str] | None, typer.Option("--role", metavar="角色", help="申请的角色（可重复，默认 drafter）")] = None,
-    key_file: Annotated[Path | None, typer.Option("--key-file", metavar="路径", help="--new 时新密钥的位置（默认 ~/.ssh/gkctl_ed25519）")] = None,
+    person: Annotated[str, typer.Option("--id", help="您的人员编号，写入给管理员的命令")] = "",
+    name: Annotated[str, typer.Option("--name", help="您的姓名")] = "",
+    section: Annotated[str, typer.Option("--section", help="您的科室")] = "",
+    role: Annotated[list[str] | None, typer.Option("--role", help="申请的角色（可重复，默认 drafter）")] = None,
+    key_file: Annotated[Path | None, typer.Option("--key-file", help="--new 时新密钥的位置（默认 ~/.ssh/gkctl_ed25519）")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """配置本仓库的签名：密钥、每次提交都签名、提交前检查；输出交给管理员的登记命令。
@@ -76,8 +76,9 @@ def setup(
 
 
 def save(
-    docs: Annotated[list[str] | None, typer.Argument(metavar="[文件…]", help="要保存的文件编号或路径（默认全部有改动的文件）")] = None,
-    message: Annotated[str, typer.Option("-m", "--message", metavar="说明", help="修改说明（写入提交）")] = "",
+    docs: Annotated[list[str] | None, typer.Argument(help="要保存的文件编号或路径（默认全部有改动的文件）",
+                                                          autocompletion=complete_documents)] = None,
+    message: Annotated[str, typer.Option("-m", "--message", help="修改说明（写入提交）")] = "",
     repo: RepoOpt = None,
 ) -> None:
     """保存（签名提交）拟稿人的文件及其附件：新文件记为“拟稿”，其余记为“修改”。

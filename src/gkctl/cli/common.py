@@ -32,6 +32,25 @@ class Format(StrEnum):
     json = "json"
 
 
+def complete_documents(incomplete: str) -> list[str]:
+    """<Tab> after a command that takes a document: the ids in docs/."""
+    from gkctl.services.complete import document_ids
+
+    return document_ids(incomplete, _global_repo)
+
+
+def complete_people(incomplete: str) -> list[str]:
+    from gkctl.services.complete import person_ids
+
+    return person_ids(incomplete, _global_repo)
+
+
+def complete_categories(incomplete: str) -> list[str]:
+    from gkctl.services.complete import categories
+
+    return categories(incomplete, _global_repo)
+
+
 RepoOpt = Annotated[str | None, typer.Option("-C", "--repo", help="仓库目录（默认从当前目录向上查找）", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", help="输出格式：text 或 json")]
 

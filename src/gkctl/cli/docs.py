@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
+from gkctl.cli.common import (
+    Format,
+    FormatOpt,
+    RepoOpt,
+    ask,
+    complete_categories,
+    complete_documents,
+    complete_people,
+    console,
+    print_findings,
+    print_json,
+    repository,
+    table,
+)
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -21,8 +34,8 @@ def init(
     admin_name: Annotated[str, typer.Option("--admin-name", help="管理员姓名")],
     admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥（ssh 公钥行或 OpenPGP 指纹）")],
     site_url: Annotated[str, typer.Option("--site-url", help="公开网站地址")] = "",
-    role: Annotated[list[str] | None, typer.Option("--role", metavar="角色", help="管理员的其他角色（可重复），如 publisher")] = None,
-    remote: Annotated[str | None, typer.Option("--remote", metavar="中心仓库", help="中心仓库地址（作为 origin，之后用 gkctl sync 推送）")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help="管理员的其他角色（可重复），如 publisher")] = None,
+    remote: Annotated[str | None, typer.Option("--remote", help="中心仓库地址（作为 origin，之后用 gkctl sync 推送）")] = None,
 ) -> None:
     """创建政务信息公开仓库（首个提交即信任根）。
 
@@ -48,11 +61,12 @@ def init(
 
 def new(
     title: Annotated[str | None, typer.Option("--title", help="标题")] = None,
-    category: Annotated[str | None, typer.Option("--category", help="信息分类（见 policies/columns.yaml）")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="信息分类（见 policies/columns.yaml）",
+                                                 autocompletion=complete_categories)] = None,
     attribute: Annotated[str | None, typer.Option("--attribute", help="公开属性")] = None,
     kind: Annotated[str, typer.Option("--kind", help="公文 或 非公文")] = "公文",
     section: Annotated[str | None, typer.Option("--section", help="拟稿科室")] = None,
-    drafter: Annotated[str | None, typer.Option("--drafter", help="拟稿人编号")] = None,
+    drafter: Annotated[str | None, typer.Option("--drafter", help="拟稿人编号", autocompletion=complete_people)] = None,
     formed: Annotated[str | None, typer.Option("--formed", help="成文日期 YYYY-MM-DD（默认今天）")] = None,
     doc_number: Annotated[str, typer.Option("--doc-number", help="文号，如 綦审发〔2026〕3号")] = "",
     basis: Annotated[list[str] | None, typer.Option("--basis", help="主动公开依据（可重复）")] = None,
@@ -130,7 +144,7 @@ def validate_cmd(
 
 def list_cmd(
     attribute: Annotated[str | None, typer.Option("--attribute", help="只列出此公开属性")] = None,
-    category: Annotated[str | None, typer.Option("--category", help="只列出此分类")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="只列出此分类", autocompletion=complete_categories)] = None,
     fmt: FormatOpt = Format.text,
     repo: RepoOpt = None,
 ) -> None:
@@ -161,7 +175,7 @@ def list_cmd(
 
 
 def show(
-    document: Annotated[str, typer.Argument(help="文件编号或路径")],
+    document: Annotated[str, typer.Argument(help="文件编号或路径", autocompletion=complete_documents)],
     repo: RepoOpt = None,
 ) -> None:
     """显示一个文件的元数据与正文。示例：gkctl show 2026-bgs-001"""

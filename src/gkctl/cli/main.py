@@ -27,7 +27,7 @@ app = typer.Typer(
     name="gkctl",
     help="政务信息公开：文件、签名审核链、公开网站与年度报告，都在一个 git 仓库里。",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion; ids, people and columns complete
     # A crash must never print local variables: they may hold a non-public document.
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,

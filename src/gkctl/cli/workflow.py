@@ -14,11 +14,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, out_console, print_json, repository, table
+from gkctl.cli.common import (
+    Format,
+    FormatOpt,
+    RepoOpt,
+    complete_documents,
+    complete_people,
+    console,
+    out_console,
+    print_json,
+    repository,
+    table,
+)
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
-DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径")]
+DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径", autocompletion=complete_documents)]
 ApproveOpt = Annotated[bool, typer.Option("--approve", help="通过")]
 RejectOpt = Annotated[bool, typer.Option("--reject", help="退回（文件回到草稿）")]
 MessageOpt = Annotated[str, typer.Option("-m", "--message", help="意见（写入签名提交）")]
@@ -220,7 +231,7 @@ def _uncommitted(repo: str | None, doc: str) -> str | None:
     return unsaved_state(repository(repo), doc)
 
 
-def status(doc: Annotated[str | None, typer.Argument(metavar="[文件编号]", help="文件编号或路径（默认全部）")] = None,
+def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径（默认全部）", autocompletion=complete_documents)] = None,
            fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:  # fmt: skip
     """每份文件的状态、各步骤（谁、何时、结论、意见、是否仍有效）、下一步、索引号与公开期限。
 
@@ -376,8 +387,8 @@ def people_add(
 
 @people_app.command("grant")
 def people_grant(
-    person: Annotated[str, typer.Argument(metavar="人员编号", help="人员编号")],
-    role: Annotated[str, typer.Option("--role", metavar="角色", help="要授予的角色，如 publisher")],
+    person: Annotated[str, typer.Argument(help="人员编号", autocompletion=complete_people)],
+    role: Annotated[str, typer.Option("--role", help="要授予的角色，如 publisher")],
     repo: RepoOpt = None,
 ) -> None:
     """授予人员一个角色（管理员签名）。示例：gkctl people grant admin --role publisher"""
@@ -389,8 +400,8 @@ def people_grant(
 
 @people_app.command("ungrant")
 def people_ungrant(
-    person: Annotated[str, typer.Argument(metavar="人员编号", help="人员编号")],
-    role: Annotated[str, typer.Option("--role", metavar="角色", help="要取消的角色")],
+    person: Annotated[str, typer.Argument(help="人员编号", autocompletion=complete_people)],
+    role: Annotated[str, typer.Option("--role", help="要取消的角色")],
     repo: RepoOpt = None,
 ) -> None:
     """取消人员的一个角色（管理员签名）。示例：gkctl people ungrant lisi --role reviewer"""
