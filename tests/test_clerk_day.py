@@ -134,3 +134,19 @@ def test_setup_with_an_existing_key_and_bad_keys(repo: Path, bare_home: Path, tm
     res = run_cli("-C", str(repo), "setup", "--new", "--key-file", str(tmp_path / "k2"))
     assert res.exit_code == 2 and "--no-passphrase" in res.output
     assert not (tmp_path / "k2").exists()
+
+
+def test_validate_warns_about_what_new_left_to_fill_in(repo: Path) -> None:
+    res = ok("-C", str(repo), "new", "--title", "待写的通知", "--category", "工作信息", "--attribute", "主动公开",
+             "--basis", "社会广泛知晓", "--section", "办公室", "--drafter", "admin", "--kind", "非公文")  # fmt: skip
+    path = repo / res.stdout.strip().splitlines()[-1]
+    text = path.read_text(encoding="utf-8")
+    assert "\nsummary: " in text
+    rel = path.relative_to(repo).as_posix()
+    out = ok("-C", str(repo), "validate", rel).stdout
+    body_line = text.splitlines().index("（在此撰写正文。）") + 1
+    assert f"{rel}:{body_line}: 警告[GK126]" in out
+    assert "警告[GK127]" in out and "0 个错误，2 个警告" in out
+    path.write_text(text.replace("（在此撰写正文。）", "正文。").replace('summary: ""', "summary: 年度审计项目安排。"),
+                    encoding="utf-8")  # fmt: skip
+    assert "0 个错误，0 个警告" in ok("-C", str(repo), "validate", rel).stdout

@@ -19,6 +19,7 @@ VALID: dict[str, Any] = {
     "attribute": "主动公开",
     "basis": ["公民切身利益"],
     "secrecy": "非密",
+    "summary": "印发本局政务信息公开工作制度。",
 }
 _DROP = object()
 

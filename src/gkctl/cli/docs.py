@@ -71,6 +71,7 @@ def new(
     doc_number: Annotated[str, typer.Option("--doc-number", help="文号，如 綦审发〔2026〕3号")] = "",
     basis: Annotated[list[str] | None, typer.Option("--basis", help="主动公开依据（可重复）")] = None,
     reason: Annotated[str, typer.Option("--reason", help="不予公开理由")] = "",
+    summary: Annotated[str, typer.Option("--summary", help="内容概述（显示在公开目录中）")] = "",
     save: Annotated[bool, typer.Option("--save", help="写出后立即保存（签名提交）")] = False,
     repo: RepoOpt = None,
 ) -> None:
@@ -96,6 +97,7 @@ def new(
         doc_number=doc_number,
         basis=tuple(basis or ()),
         reason=reason,
+        summary=summary,
     )
     if save:
         from gkctl.services.save import ensure_signing

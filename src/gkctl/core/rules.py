@@ -37,9 +37,24 @@ class Context:
     existing_files: frozenset[str] | None = None  # repo paths, when checking a commit's tree
 
 
+BODY_PLACEHOLDER = "（在此撰写正文。）"  # what ``gkctl new`` writes as the body
+
+
+def _check_content(doc: Document) -> list[Finding]:
+    """Warnings for what ``new`` left to fill in: the placeholder body, a missing 内容概述."""
+    out = []
+    if BODY_PLACEHOLDER in doc.body:
+        line = doc.body_line + doc.body[: doc.body.index(BODY_PLACEHOLDER)].count("\n")
+        out.append(finding("GK126", "warning", doc.path, line))
+    if doc.attribute == "主动公开" and not str(doc.get("summary") or "").strip():
+        out.append(finding("GK127", "warning", doc.path, doc.key_lines.get("summary") or doc.line_of("title")))
+    return out
+
+
 def check_document(doc: Document, ctx: Context) -> list[Finding]:
     """All findings for one document."""
     out: list[Finding] = []
+    out += _check_content(doc)
     out += _check_keys(doc, ctx)
     out += _check_identity(doc, ctx)
     out += _check_attribute(doc, ctx)

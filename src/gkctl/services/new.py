@@ -11,6 +11,7 @@ from pathlib import Path
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 from gkctl.core.resources import data_dir
+from gkctl.core.rules import BODY_PLACEHOLDER
 from gkctl.services.repository import Repository
 
 
@@ -26,6 +27,7 @@ class NewDocument:
     doc_number: str = ""
     basis: tuple[str, ...] = ()
     reason: str = ""
+    summary: str = ""
 
 
 def _inline(value: object) -> str:
@@ -66,7 +68,7 @@ def create_document(repo: Repository, spec: NewDocument) -> str:
         doc_number=_inline(spec.doc_number), section=_inline(spec.section), drafter=spec.drafter,
         formed=spec.formed.isoformat(), attribute=spec.attribute,
         basis=_inline(list(spec.basis)), reason=_inline(spec.reason),
-        year=spec.formed.year,
+        year=spec.formed.year, summary=_inline(spec.summary), placeholder=BODY_PLACEHOLDER,
     )  # fmt: skip
     Path(target.parent).mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
