@@ -8,6 +8,7 @@ have to call it, and it does not.
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def test_a_clerk_from_clone_to_a_second_review(bare_home: Path, tmp_path: Path) 
     doc_id = Path(path).stem
     assert f"拟稿：{TITLE}" in res.stdout
     assert "下一步：审稿（王主任）" in ok("-C", str(clerk), "status", doc_id).stdout
+    shown = ok("-C", str(clerk), "show", doc_id).stdout
+    assert re.search(r"拟稿人\s*│ 张三（zhangsan）", shown) and re.search(r"状态\s*│ 草稿", shown)
     ok("-C", str(clerk), "sync")
 
     # -- the reviewer sends it back with a reason

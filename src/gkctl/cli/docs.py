@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from gkctl.cli.common import (
     Format,
@@ -180,13 +181,14 @@ def show(
     document: Annotated[str, typer.Argument(help="文件编号或路径", autocompletion=complete_documents)],
     repo: RepoOpt = None,
 ) -> None:
-    """显示一个文件的元数据与正文。示例：gkctl show 2026-bgs-001"""
-    r = repository(repo)
-    doc = r.find_document(document)
+    """显示一个文件：中文标签的元数据、状态与索引号、正文。示例：gkctl show 2026-bgs-001"""
+    from gkctl.services.show import describe
+
+    shown = describe(repository(repo), document)
     tb = table("", "")
     tb.show_header = False
-    for key, value in doc.meta.items():
-        tb.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
-    tb.add_row(t("cli.col.path"), doc.path)
+    tb.columns[0].no_wrap = True
+    for label, value in shown.rows:
+        tb.add_row(label, Text(value))
     console.print(tb)
-    console.print(doc.body, markup=False)
+    console.print(shown.doc.body, markup=False)
