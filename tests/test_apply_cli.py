@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -196,3 +197,15 @@ def test_validate_checks_the_register_and_appeals(desk: Path, cli: Callable) -> 
     found = {(f["code"], f["path"], f["line"]) for f in json.loads(r.stdout)["findings"]}
     assert ("GK507", "applications/2025/2025-001.yaml", 8) in found
     assert ("GK536", "appeals/2025/2025-F01.yaml", 4) in found
+
+
+def test_list_stacks_on_a_narrow_terminal(desk: Path, cli: Callable, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for received in ("2025-09-26", "2025-10-09"):
+        _new(cli, desk, received=received)
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = cli("-C", str(desk), "apply", "list").stdout.splitlines()
+    wide = [ln for ln in lines if sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in ln) > 80]
+    assert len(lines) == 4 and wide == []
+    assert lines[0].startswith("2025-001  2025-09-26 → 2025-10-30") and "逾期" in lines[0]
+    monkeypatch.setenv("COLUMNS", "140")
+    assert "┃" in cli("-C", str(desk), "apply", "list").stdout  # wide enough for the table

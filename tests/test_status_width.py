@@ -71,3 +71,11 @@ def test_a_pipe_without_columns_keeps_whole_lines(eighteen: Bureau, monkeypatch:
     lines = out.splitlines()
     assert len(lines) == 19 and all(ln.count("\t") == 5 for ln in lines)
     assert any(TITLES[0] in ln for ln in lines)
+
+
+def test_people_list_fits_80_columns_with_role_names(eighteen: Bureau, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = run_cli("people", "list", cwd=eighteen.root).stdout
+    assert all(cells(ln) <= 80 for ln in out.splitlines())
+    assert "签发人、审稿人" in out  # 王局's roles by name, not signer、reviewer
+    assert re.search(r"│ signer\s+│ 王局\s+│", out)  # ids and names are never folded

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.text import Text
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
+from gkctl.cli.common import (
+    STACKED_BELOW,
+    Format,
+    FormatOpt,
+    RepoOpt,
+    ask,
+    console,
+    out_console,
+    print_findings,
+    print_json,
+    repository,
+    table,
+)
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -152,6 +165,24 @@ def apply_list(
     if not rows:
         console.print(t("apply.none"))
         return
+    out = out_console(160)
+    if out.width < STACKED_BELOW:  # narrow terminal: one application per two lines
+        for row in rows:
+            a = row.app
+            due = row.deadline.due.isoformat() if row.deadline and row.deadline.due else "—"
+            left = "" if row.days_left is None else f"（{row.days_left}）"
+            state = f"[red]{_state_label(row)}[/red]" if row.overdue else _state_label(row)
+            out.print(f"{a.id}  {a.received.isoformat()} → {due}{left}  {state}", overflow="fold")
+            result = (a.result or "") + (f"（{a.result_reason}）" if a.result_reason else "")
+            out.print(Text(f"  {a.channel} {a.applicant_type} {result}".rstrip()), overflow="fold")
+    else:
+        _apply_table(out, rows)
+    for row in rows:
+        if row.error:
+            console.print(f"[red]{row.app.path}[/red]: {row.error}", markup=True, soft_wrap=True)
+
+
+def _apply_table(out: Any, rows: list[Any]) -> None:
     tb = table(t("apply.col.id"), t("apply.col.received"), t("apply.col.channel"), t("apply.col.applicant_type"),
                t("apply.col.due"), t("apply.col.left"), t("apply.col.state"), t("apply.col.result"))  # fmt: skip
     for index in (0, 1, 4):  # id and dates never wrap
@@ -164,10 +195,7 @@ def apply_list(
         style = "red" if row.overdue else None
         tb.add_row(a.id, a.received.isoformat(), a.channel, a.applicant_type, due, left, _state_label(row),
                    result, style=style)  # fmt: skip
-    console.print(tb)
-    for row in rows:
-        if row.error:
-            console.print(f"[red]{row.app.path}[/red]: {row.error}", markup=True, soft_wrap=True)
+    out.print(tb)
 
 
 @apply_app.command("show")

@@ -102,6 +102,9 @@ def print_findings(findings: Iterable[Finding]) -> None:
         console.print(f"{where}[{style}]{label}[/{style}][{f.code}] {f.message}", soft_wrap=True, markup=True)
 
 
+STACKED_BELOW = 110  # columns: narrower than this, lists stack one item per 2–3 lines instead of a table
+
+
 def out_console(pipe_width: int = 160) -> Console:
     """The shared console on a terminal; on a pipe a console as wide as ``COLUMNS`` says (read
     now, not at import), else ``pipe_width``, so scripts get whole lines they can parse."""

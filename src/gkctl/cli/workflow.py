@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from gkctl.cli.common import (
+    STACKED_BELOW,
     Format,
     FormatOpt,
     RepoOpt,
@@ -186,8 +187,6 @@ def _plain_status(docs: list[dict[str, Any]]) -> None:
         lines.append("\t".join((d["id"], d["title"], d["attribute"], state, d["index_number"] or "-", due)))
     sys.stdout.write("\n".join(lines) + "\n")
 
-
-STACKED_BELOW = 110  # columns: narrower than this, one document per 2–3 lines instead of a table
 
 
 def _state(d: dict[str, Any]) -> str:
@@ -415,16 +414,20 @@ def people_ungrant(
 def people_list(fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:
     """列出生效的人员名单。示例：gkctl people list --format json"""
     from gkctl.services import people as people_svc
-    people = people_svc.list_people(repository(repo))
+    r = repository(repo)
+    people = people_svc.list_people(r)
     if fmt == Format.json:
         print_json({"people": [{"id": p.id, "name": p.name, "section": p.section, "roles": list(p.roles),
                                 "keys": list(p.keys), "active_until": p.active_until} for p in people]})  # fmt: skip
         return
+    policy = people_svc.effective_policy(r)
     tb = table(t("workflow.status.col.id"), t("workflow.status.col.who"), t("workflow.people.col.section"),
                t("workflow.people.col.roles"), t("workflow.people.col.until"))  # fmt: skip
+    tb.columns[0].no_wrap = tb.columns[1].no_wrap = True
     for p in people:
-        tb.add_row(p.id, p.name, p.section, "、".join(p.roles), p.active_until.isoformat() if p.active_until else "-")
-    console.print(tb)
+        roles = "、".join(people_svc.role_name(policy, role) for role in p.roles)
+        tb.add_row(p.id, p.name, p.section, roles, p.active_until.isoformat() if p.active_until else "-")
+    _wide().print(tb)
 
 
 @people_app.command("revoke")
