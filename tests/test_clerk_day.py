@@ -16,7 +16,9 @@ import pytest
 
 from helpers.cli import Result, run_cli
 from helpers.git import CODE, ORG
-from helpers.sig import make_ssh_key
+from helpers.sig import GpgKey, gpg_key, make_ssh_key
+
+__all__ = ["gpg_key"]  # a fixture, imported for pytest
 
 TITLE = "关于2026年度政府信息公开工作安排的通知"
 
@@ -153,3 +155,19 @@ def test_validate_warns_about_what_new_left_to_fill_in(repo: Path) -> None:
     path.write_text(text.replace("（在此撰写正文。）", "正文。").replace('summary: ""', "summary: 年度审计项目安排。"),
                     encoding="utf-8")  # fmt: skip
     assert "0 个错误，0 个警告" in ok("-C", str(repo), "validate", rel).stdout
+
+
+def test_setup_with_an_openpgp_key_signs_saves(repo: Path, gpg_key: GpgKey, tmp_path: Path) -> None:
+    """Where gpg is set up (here: its program), setup takes the fingerprint and save signs with it."""
+    from helpers.workflow import run_git
+
+    run_git(repo, "config", "gpg.program", str(gpg_key.program))
+    res = ok("-C", str(repo), "setup", "--key", gpg_key.fingerprint, "--id", "wangwu", "--name", "王五",
+             "--section", "办公室")  # fmt: skip
+    assert res.stdout.strip().splitlines()[-1].endswith(f"--key {gpg_key.fingerprint}")
+    assert run_git(repo, "config", "--local", "gpg.format").strip() == "openpgp"
+    ok("-C", str(repo), "new", "--title", "开放式签名", "--category", "工作信息", "--attribute", "依申请公开",
+       "--section", "办公室", "--drafter", "admin", "--kind", "非公文", "--save")  # fmt: skip
+    assert run_git(repo, "log", "-1", "--format=%G? %s").startswith("G 拟稿：开放式签名")
+    bad = run_cli("-C", str(repo), "setup", "--key", "0" * 40)
+    assert bad.exit_code == 2 and "gpg 中没有指纹" in bad.output
