@@ -51,7 +51,8 @@ def setup(
     """配置本仓库的签名：密钥、每次提交都签名、提交前检查；输出交给管理员的登记命令。
 
     示例：gkctl setup --new --id zhangsan --name 张三 --section 办公室
-          gkctl setup --key ~/.ssh/id_ed25519
+
+    已有密钥：gkctl setup --key ~/.ssh/id_ed25519
     """
     from gkctl.services.setup import DEFAULT_KEY_NAME, setup_signing
 
