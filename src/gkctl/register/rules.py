@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 
 from gkctl.core.calendar import WorkCalendar
-from gkctl.core.errors import InputError
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
@@ -105,14 +104,14 @@ def check_application(
     if total_ext > MAX_EXTENSION:
         add("GK510", "error", app.events_of("延期")[-1].line, days=total_ext, max=MAX_EXTENSION)
 
-    # the clock
-    try:
-        dl = compute_deadline(app, cal, today)
-    except InputError as exc:
-        out.append(finding("GK524", "error", path, app.line("received"), detail=str(exc)))
+    # the clock: a year missing from the calendar is a warning, so that recording still succeeds
+    dl = compute_deadline(app, cal, today)
+    if dl.missing_year is not None:
+        out.append(finding("GK524", "warning", path, app.line("received"),
+                           detail=t("deadline.no_calendar", year=dl.missing_year, path=cal.path)))  # fmt: skip
         return out
     notices = app.events_of("补正告知")
-    if notices and notices[0].date > dl.correction_due:
+    if notices and dl.correction_due is not None and notices[0].date > dl.correction_due:
         late = cal.workdays_between(dl.correction_due, notices[0].date)
         add("GK511", "warning", notices[0].line, date=notices[0].date.isoformat(), due=dl.correction_due, late=late)
     if dl.base_due is not None:
