@@ -7,7 +7,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
+from gkctl.cli.common import (
+    Format,
+    FormatOpt,
+    RepoOpt,
+    ask,
+    console,
+    print_findings,
+    print_json,
+    repository,
+    table,
+    warn_calendar,
+)
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -57,6 +68,7 @@ def apply_new(
     received: Annotated[
         str | None, typer.Option("--received", help="收到日期 YYYY-MM-DD（条例第三十一条；默认今天）")
     ] = None,
+    section: Annotated[str | None, typer.Option("--section", help="承办科室（年度考核按此计入；默认办公室）")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """登记一件政府信息公开申请，写出 applications/<年>/<编号>.yaml 并签名提交。
@@ -73,6 +85,7 @@ def apply_new(
         applicant=ask(applicant, "--applicant", "apply.prompt.applicant"),
         request=ask(request, "--request", "apply.prompt.request"),
         received=_date(received, "--received"),
+        section=section,
     )
     _done(change, "apply.done.new")
 
@@ -80,17 +93,25 @@ def apply_new(
 @apply_app.command("event")
 def apply_event(
     app_id: Annotated[str, typer.Argument(help="申请编号，如 2026-003")],
-    event_type: Annotated[str, typer.Argument(help="补正告知、补正收到、征求意见、征求意见答复、延期、收费通知、缴费")],
+    event_type: Annotated[
+        str, typer.Argument(help="补正告知、补正收到、征求意见、征求意见答复、延期、延迟答复、收费通知、缴费")
+    ],
     day: DateOpt = None,
     days: Annotated[int | None, typer.Option("--days", help="延期的工作日数（最多 20）")] = None,
     approved_by: Annotated[str | None, typer.Option("--approved-by", help="延期批准人（人员编号）")] = None,
-    party: Annotated[str | None, typer.Option("--party", help="征求意见的对象（第三方或其他机关）")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="补正期限或缴费期限 YYYY-MM-DD")] = None,
+    party: Annotated[
+        str | None, typer.Option("--party", help="征求意见的对象：写明“第三方”（条例第三十二条），否则视为其他机关（第三十四条）")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="补正期限、缴费期限或延迟答复确定的期限 YYYY-MM-DD")
+    ] = None,
     amount: Annotated[float | None, typer.Option("--amount", help="收费通知或缴费金额（元）")] = None,
     note: Annotated[str | None, typer.Option("--note", help="备注")] = None,
     repo: RepoOpt = None,
 ) -> None:
-    """记录办理过程中的一件事（补正、征求意见、延期、收费），并签名提交。
+    """记录办理过程中的一件事（补正、征求意见、延期、延迟答复、收费），并签名提交。
+
+    期限无法计算（如缺少下一年日历）时照样记录，只给出警告。延迟答复（条例第三十五条）须写 --until 和 --note。
 
     示例：gkctl apply event 2026-003 延期 --days 20 --approved-by lisi --date 2026-03-25
     """
@@ -112,6 +133,7 @@ def apply_reply(
     ] = None,
     day: DateOpt = None,
     fee: Annotated[float | None, typer.Option("--fee", help="收取的信息处理费（元）")] = None,
+    pages: Annotated[int | None, typer.Option("--pages", help="按量计收时提供的页数（国办函〔2020〕109号第五条）")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """登记答复：结果直接使用全国年报表格的类别和子项，并签名提交。
@@ -120,7 +142,7 @@ def apply_reply(
     """
     from gkctl.services import apply as svc
     r = repository(repo)
-    change = svc.reply(r, app_id, result=result, reason=reason, day=_date(day, "--date"), fee=fee)
+    change = svc.reply(r, app_id, result=result, reason=reason, day=_date(day, "--date"), fee=fee, pages=pages)
     _done(change, "apply.done.reply")
 
 
@@ -146,6 +168,7 @@ def apply_list(
     from gkctl.services import apply as svc
     r = repository(repo)
     rows = svc.list_applications(r, open_only=open_only, overdue_only=overdue, year=year)
+    warn_calendar(r)
     if fmt == Format.json:
         print_json({"today": r.today, "applications": [row.as_dict() for row in rows]})
         return
@@ -198,7 +221,8 @@ def apply_show(
         (t("apply.col.state"), _state_label(row)),
         (t("apply.col.result"), (a.result or "") + (f"（{a.result_reason}）" if a.result_reason else "")),
         (t("apply.col.replied"), svc.fmt_day(a.replied) if a.replied else ""),
-        (t("apply.col.fee"), f"{a.fee:g}"),
+        (t("apply.col.section"), a.section or t("apply.section_default")),
+        (t("apply.col.fee"), f"{a.fee:g}" + (t("apply.pages", pages=a.pages) if a.pages is not None else "")),
         (t("apply.col.path"), a.path),
     ):
         tb.add_row(label, value)

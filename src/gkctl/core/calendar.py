@@ -27,6 +27,7 @@ from chinese_calendar.constants import holidays as _PKG_HOLIDAYS
 from chinese_calendar.constants import workdays as _PKG_WORKDAYS
 
 from gkctl.core.errors import InputError
+from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.yamlio import as_date
 
@@ -272,6 +273,17 @@ def _line(loaded: Any, *keypath: str | int) -> int | None:
         return loaded.line(*keypath)
     except Exception:  # line numbers are a courtesy; never fail because of them
         return None
+
+
+CODE_NEXT_YEAR = "GK201"
+
+
+def next_year_finding(cal: WorkCalendar, today: date) -> Finding | None:
+    """From 1 November: next year's arrangement is not in the calendar yet (deadlines will run into it)."""
+    year = cal.missing_next_year(today)
+    if year is None:
+        return None
+    return finding(CODE_NEXT_YEAR, "warning", cal.path, None, year=year)
 
 
 def _caps(raw: Any, path: str, loaded: Any) -> dict[str, PauseCap]:

@@ -19,7 +19,8 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.register.appeals import check_appeals, read_appeals
 from gkctl.register.applications import read_applications
-from gkctl.register.deadlines import MAX_EXTENSION, REPLY_DAYS, compute_deadline
+from gkctl.register.fees import FeeLimit, fee_limit
+from gkctl.register.deadlines import DELAY_EVENT, MAX_EXTENSION, REPLY_DAYS, compute_deadline
 from gkctl.register.model import ID_PATTERN, RESULT_SUBITEMS, Application, resolve_subitem
 
 _OPENERS = {"补正收到": "补正告知", "征求意见答复": "征求意见", "缴费": "收费通知"}
@@ -101,6 +102,9 @@ def check_application(
             add("GK516", "error", e.line, person="")
         elif people_ids is not None and e.approved_by not in people_ids:
             add("GK516", "error", e.line, person=e.approved_by)
+    for e in app.events_of(DELAY_EVENT):
+        if e.until is None or e.note is None or e.until <= e.date:
+            add("GK525", "error", e.line)
     if total_ext > MAX_EXTENSION:
         add("GK510", "error", app.events_of("延期")[-1].line, days=total_ext, max=MAX_EXTENSION)
 
@@ -137,10 +141,12 @@ def check_application(
 
 
 def check_applications(
-    apps: list[Application], cal: WorkCalendar, today: date, people: Iterable[str] | None = None
-) -> list[Finding]:
+    apps: list[Application], cal: WorkCalendar, today: date, people: Iterable[str] | None = None,
+    sections: Iterable[str] | None = None,
+) -> list[Finding]:  # fmt: skip
     out: list[Finding] = []
     people = list(people) if people is not None else None
+    known_sections = set(sections) if sections is not None else None
     seen: dict[str, str] = {}
     for app in apps:
         if app.id in seen:
@@ -148,13 +154,37 @@ def check_applications(
         else:
             seen[app.id] = app.path
         out.extend(check_application(app, cal, today, people))
+        out.extend(check_fee(app, apps))
+        if known_sections is not None and app.section is not None and app.section not in known_sections:
+            out.append(finding("GK527", "error", app.path, app.line("section"), section=app.section,
+                               known="、".join(sorted(known_sections))))  # fmt: skip
     return out
 
 
-def check_register(root: Path, cal: WorkCalendar, today: date, people: Iterable[str] | None = None) -> list[Finding]:
+def check_fee(app: Application, register: list[Application]) -> list[Finding]:
+    """A fee above what 国办函〔2020〕109号 allows for this application (seed art. 22(四))."""
+    if app.fee <= 0:
+        return []
+    limit = fee_limit(app, register)
+    if app.fee <= limit.allowed:
+        return []
+    return [finding("GK526", "error", app.path, app.line("fee"), fee=_yuan(app.fee), allowed=limit.allowed,
+                    detail=fee_detail(limit))]  # fmt: skip
+
+
+def fee_detail(limit: FeeLimit) -> str:
+    items = t("fee.limit_items", nth=limit.nth, amount=limit.by_items)
+    pages = t("fee.limit_pages", amount=limit.by_pages) if limit.by_pages is not None else t("fee.limit_no_pages")
+    return f"{items}；{pages}"
+
+
+def check_register(
+    root: Path, cal: WorkCalendar, today: date, people: Iterable[str] | None = None,
+    sections: Iterable[str] | None = None,
+) -> list[Finding]:  # fmt: skip
     """Every finding about ``applications/`` and ``appeals/`` of the repository at ``root``."""
     apps, out = read_applications(root)
-    out.extend(check_applications(apps, cal, today, people))
+    out.extend(check_applications(apps, cal, today, people, sections))
     appeals, found = read_appeals(root)
     out.extend(found)
     out.extend(check_appeals(appeals, {a.id for a in apps}, today))
@@ -176,4 +206,4 @@ def _yuan(amount: float) -> str:
 def check_records(root: Path, policy: Policy, today: date | None = None) -> list[Finding]:
     """Findings about ``applications/`` and ``appeals/`` (for ``gkctl validate``)."""
     people = [p.id for p in policy.people.people]
-    return check_register(root, policy.calendar, today or date.today(), people)
+    return check_register(root, policy.calendar, today or date.today(), people, policy.org.sections)
