@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -29,6 +30,12 @@ apply_app = typer.Typer(
 )
 appeal_app = typer.Typer(
     help="政府信息公开行政复议、行政诉讼案件登记。",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+calendar_app = typer.Typer(
+    help="工作日历：登记国务院办公厅发布的下一年节假日安排（policies/calendar.yaml，须管理员签名）。",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -331,3 +338,44 @@ def appeal_list(
         tb.add_row(a.id, a.type, a.route or "", a.filed.isoformat(), a.application or "", a.result_as_of(r.today),
                    a.decided.isoformat() if a.decided else "")  # fmt: skip
     console.print(tb)
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@calendar_app.command("add")
+def calendar_add(
+    year: Annotated[int, typer.Argument(help="年份，如 2027")],
+    holiday: Annotated[
+        list[str] | None,
+        typer.Option("--holiday", help="放假日期（含调休放假的工作日），可重复：2027-01-01..2027-01-03:元旦 或 2027-04-05:清明节"),
+    ] = None,
+    workday: Annotated[
+        list[str] | None, typer.Option("--workday", help="调休上班日（周六或周日），可重复：2027-02-20:春节")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="YAML 文件，含 holidays 和 workdays 两项，格式同 policies/calendar.yaml")
+    ] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """登记一年的法定节假日和调休上班日（国务院办公厅节假日安排通知），校验后由管理员签名提交。
+
+    校验：调休上班日只能是周末；日期不重复、不重叠、都在该年内；元旦、春节、清明、劳动、端午、中秋、国庆都已登记。
+    gkctl 不会推算某一年的安排：没有登记的年份，落在其中的期限显示“无法计算”。
+
+    示例：gkctl calendar add 2027 --file 2027年节假日安排.yaml
+    """
+    from gkctl.services import calendar as cal_svc
+
+    r = repository(repo)
+    holidays = [cal_svc.parse_spec(x, "--holiday") for x in holiday or []]
+    workdays = [cal_svc.parse_spec(x, "--workday") for x in workday or []]
+    where = ""
+    if file is not None:
+        more_off, more_work = cal_svc.read_notice_file(file)
+        holidays += more_off
+        workdays += more_work
+        where = str(file)
+    change = cal_svc.add_year(r, year, holidays, workdays, where)
+    console.print(t("calendar.add.done", year=change.year, holidays=change.holidays, workdays=change.workdays,
+                    commit=change.commit[:10]), markup=False)  # fmt: skip

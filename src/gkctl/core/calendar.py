@@ -151,8 +151,8 @@ class WorkCalendar:
         years_raw = data.get("years") or []
         if not isinstance(years_raw, list) or not all(type(y) is int for y in years_raw):
             raise InputError(t("calendar.bad_years"), path, _line(loaded, "years"))
-        holidays = _date_entries(data.get("holidays"), "holidays", path, loaded)
-        workdays = _date_entries(data.get("workdays"), "workdays", path, loaded)
+        holidays = date_entries(data.get("holidays"), "holidays", path, loaded)
+        workdays = date_entries(data.get("workdays"), "workdays", path, loaded)
         both = sorted(set(holidays) & set(workdays))
         if both:
             raise InputError(t("calendar.both", day=both[0].isoformat()), path, _line(loaded, "workdays"))
@@ -303,7 +303,7 @@ def _caps(raw: Any, path: str, loaded: Any) -> dict[str, PauseCap]:
     return caps
 
 
-def _date_entries(raw: Any, key: str, path: str, loaded: Any) -> dict[date, str | None]:
+def date_entries(raw: Any, key: str, path: str, loaded: Any) -> dict[date, str | None]:
     """Entries are a date, ``{date, name}`` or a range ``{from, to, name}``."""
     if raw is None:
         return {}

@@ -111,7 +111,7 @@ def late_publications(inp: AuditInput) -> list[Finding]:
             due = cal.add_workdays(doc.formed, PUBLISH_DAYS)
         except UnknownYear as exc:
             out.append(_f("GK815", "warning", state.path, doc.line_of("formed"), id=doc.id, year=exc.year,
-                          path=cal.path))  # fmt: skip
+                          file=cal.path))  # fmt: skip
             continue
         line = doc.line_of("formed")
         if published is not None and published > due:
@@ -246,7 +246,7 @@ def applications_overdue(inp: AuditInput) -> list[Finding]:
         deadline = compute_deadline(app, cal, inp.today)
         if deadline.missing_year is not None:
             out.append(_f("GK815", "warning", app.path, app.line("received"), id=app.id, year=deadline.missing_year,
-                          path=cal.path))  # fmt: skip
+                          file=cal.path))  # fmt: skip
             continue
         if not is_overdue(app, deadline, inp.today) or deadline.due is None:
             continue

@@ -1,0 +1,285 @@
+"""Statutory fidelity: capped pauses, art. 35, the calendar's edge, fees against 国办函〔2020〕109号.
+
+Every expected date is counted by hand in the comment beside it, on the calendar it names:
+the 2026 arrangement is the State Council notice as the built-in calendar has it (国庆节、中秋节
+2026: 9月25日至27日、10月1日至7日放假，9月20日（周日）、10月10日（周六）上班). The 2027
+arrangement is not published in this material: tests that need 2027 enter a made-up but valid
+one through ``gkctl calendar add`` (MADE_UP_2027), never a guess shipped in the policies.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from gkctl.core.calendar import WorkCalendar
+from gkctl.register.deadlines import compute_deadline
+from gkctl.register.rules import check_applications, check_fee
+from gkctl.services.apply import render_step
+from gkctl.services.report import assessment, audit_findings
+from gkctl.services.repository import Repository
+from helpers.apply import CAL, add_registrar, app_text, load_one, write_app
+from helpers.sig import SshKey, use_ssh_key
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
+
+
+# Made up for the tests (the real 2027 notice is not in this material): valid in form only.
+MADE_UP_2027 = [
+    "--holiday", "2027-01-01..2027-01-03:元旦", "--holiday", "2027-02-06..2027-02-12:春节",
+    "--workday", "2027-02-20:春节", "--holiday", "2027-04-03..2027-04-05:清明节",
+    "--holiday", "2027-05-01..2027-05-05:劳动节", "--workday", "2027-04-25:劳动节",
+    "--holiday", "2027-06-09:端午节", "--holiday", "2027-09-15:中秋节",
+    "--holiday", "2027-10-01..2027-10-07:国庆节", "--workday", "2027-09-26:国庆节", "--workday", "2027-10-09:国庆节",
+]  # fmt: skip
+
+
+def _app(tmp_path: Path, **fields: object):  # type: ignore[no-untyped-def]
+    """One application alone in a register of its own."""
+    base = {"result": None, "replied": None}
+    root = tmp_path / str(fields["id"])
+    return load_one(root, app_text(**{**base, **fields}), f"applications/{str(fields['id'])[:4]}/{fields['id']}.yaml")
+
+
+def _text(dl) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(render_step(s) for s in dl.steps)
+
+
+# --------------------------------------------------------------------------- pauses that end
+
+
+def test_a_third_party_that_never_answers_pauses_the_clock_for_15_working_days_only(tmp_path: Path) -> None:
+    app = _app(tmp_path, id="2026-031", received="2026-09-18", channel="网络",
+               events=["{type: 征求意见, date: 2026-09-22, party: 第三方（被审计企业）}"])  # fmt: skip
+    # Received Fri 2026-09-18 online (条例第三十一条第三项). The reply clock (receipt day not counted):
+    # 09-19 Sat; 09-20 Sun 调休上班 =1; 09-21 Mon =2; 09-22 Tue =3 (the letter goes out, the day still counts).
+    # The third party's 15 working days (条例第三十二条) from the letter: 09-23 =1, 09-24 =2,
+    # 09-25..27 中秋节, 09-28 =3, 09-29 =4, 09-30 =5, 10-01..07 国庆节, 10-08 =6, 10-09 =7,
+    # 10-10 Sat 调休上班 =8, 10-12..16 =9..13, 10-19 =14, 10-20 =15: paused until Tue 10-20.
+    # The clock resumes: 10-21 =4, 10-22 =5, 10-23 =6, 10-26..30 =7..11, 11-02..06 =12..16,
+    # 11-09 =17, 11-10 =18, 11-11 =19, 11-12 =20: due Thu 2026-11-12.
+    dl = compute_deadline(app, CAL, date(2026, 12, 1))
+    assert dl.pauses[0].limit == date(2026, 10, 20) and dl.pauses[0].capped(date(2026, 12, 1))
+    assert dl.paused_workdays == 15 and dl.due == date(2026, 11, 12)
+    assert dl.waiting is None  # no longer waiting: the agency decides
+    text = _text(dl)
+    assert "15 个工作日内未答复（条例第三十二条）：暂停至 2026-10-20（周二） 止" in text
+    assert "答复期限：2026-11-12（周四）" in text
+    # while the 15 days still run, the application waits, and the latest due date is already known
+    early = compute_deadline(app, CAL, date(2026, 10, 9))
+    assert early.waiting == "consultation" and early.due == date(2026, 11, 12)
+    assert "最迟暂停至 2026-10-20（周二）（条例第三十二条：15 个工作日内提出意见）" in _text(early)
+    # an answer after the cap does not stretch the pause
+    late = _app(tmp_path, id="2026-032", received="2026-09-18", channel="网络",
+                events=["{type: 征求意见, date: 2026-09-22, party: 第三方}",
+                        "{type: 征求意见答复, date: 2026-10-28}"])  # fmt: skip
+    dl = compute_deadline(late, CAL, date(2026, 12, 1))
+    assert dl.due == date(2026, 11, 12) and "才答复，晚于 15 个工作日的期限（条例第三十二条）" in _text(dl)
+
+
+def test_the_caps_are_policy_data_and_apply_show_names_the_article(tmp_path: Path) -> None:
+    cal = WorkCalendar.from_policy_dict({"pause_caps": {"其他机关": {"days": 10, "article": "本机关规定第九条"}}})
+    app = _app(tmp_path, id="2026-033", received="2026-09-18", channel="网络",
+               events=["{type: 征求意见, date: 2026-09-22, party: 区财政局}"])  # fmt: skip
+    # another agency, capped at 10 working days by the office's own rule: 09-23 =1, 09-24 =2,
+    # 09-28..30 =3..5, 10-08 =6, 10-09 =7, 10-10 =8, 10-12 =9, 10-13 =10.
+    dl = compute_deadline(app, cal, date(2026, 12, 1))
+    assert dl.pauses[0].limit == date(2026, 10, 13) and "本机关规定第九条" in _text(dl)
+    with pytest.raises(Exception, match="pause_caps"):
+        WorkCalendar.from_policy_dict({"pause_caps": {"第三方": {"days": 0, "article": "x"}}})
+
+
+def test_an_unpaid_fee_notice_pauses_for_the_payment_window_only(tmp_path: Path) -> None:
+    app = _app(tmp_path, id="2026-034", received="2026-11-02", channel="当面",
+               events=["{type: 收费通知, date: 2026-11-04, amount: 100}"])  # fmt: skip
+    # Received Mon 11-02: 11-03 =1, 11-04 =2 (notice). 20 working days to pay (国办函〔2020〕109号第七条):
+    # 11-05 =1, 11-06 =2, 11-09..13 =3..7, 11-16..20 =8..12, 11-23..27 =13..17, 11-30 =18,
+    # 12-01 =19, 12-02 =20: paused until Wed 12-02. Then 12-03 =3, 12-04 =4, 12-07..11 =5..9,
+    # 12-14..18 =10..14, 12-21..25 =15..19, 12-28 =20: due Mon 2026-12-28.
+    dl = compute_deadline(app, CAL, date(2026, 12, 10))
+    assert dl.pauses[0].limit == date(2026, 12, 2) and dl.due == date(2026, 12, 28)
+    assert "国办函〔2020〕109号第七条" in _text(dl)
+
+
+# --------------------------------------------------------------------------- art. 35
+
+
+def test_a_delayed_reply_fixes_the_due_date_apart_from_an_extension(tmp_path: Path) -> None:
+    app = _app(tmp_path, id="2026-035", received="2026-03-02", channel="网络",
+               events=["{type: 延迟答复, date: 2026-03-20, until: 2026-05-29, note: 申请人一个月内提出60件申请}"])
+    # Received Mon 03-02; the ordinary deadline (条例第三十三条): 03-03..06 =1..4, 03-09..13 =5..9,
+    # 03-16..20 =10..14, 03-23..27 =15..19, 03-30 =20. The office fixed 2026-05-29 under art. 35.
+    dl = compute_deadline(app, CAL, date(2026, 4, 1))
+    assert dl.base_due == date(2026, 3, 30) and dl.due == date(2026, 5, 29) and dl.extension_days == 0
+    assert dl.delayed_until == date(2026, 5, 29)
+    assert "条例第三十五条" in _text(dl) and "不同于第三十三条的延期" in _text(dl)
+    bad = app_text(id="2026-036", received="2026-03-02", result=None, replied=None,
+                   events=["{type: 延迟答复, date: 2026-03-20}"])  # fmt: skip
+    write_app(tmp_path, bad, "applications/2026/2026-036.yaml")
+    from gkctl.register.applications import read_applications
+
+    apps, _ = read_applications(tmp_path)
+    found = check_applications(apps, CAL, date(2026, 4, 1))
+    assert any(f.code == "GK525" and f.path == "applications/2026/2026-036.yaml" for f in found)
+
+
+# --------------------------------------------------------------------------- fees
+
+
+@pytest.mark.parametrize(
+    ("pages", "fee", "ok"),
+    [
+        (None, 500, False),  # one ordinary application, 按件 1st of the month: free (≤10 件)
+        (30, 1, False),  # 按量 1–30 页 free
+        (40, 100, True),  # 31–40: 10 页 × 10 元
+        (40, 101, False),
+        (150, 1700, True),  # 70 × 10 + 50 × 20 (101–150)
+        (250, 4700, True),  # 70 × 10 + 100 × 20 + 50 × 40 (201–250)
+        (250, 4740, False),
+    ],
+)
+def test_a_fee_is_checked_against_the_page_bands(tmp_path: Path, pages: int | None, fee: int, ok: bool) -> None:
+    extra = {"pages": pages} if pages is not None else {}
+    app = load_one(tmp_path, app_text(fee=fee, **extra))
+    found = check_fee(app, [app])
+    assert (not found) is ok
+    if not ok:
+        assert found[0].code == "GK526" and found[0].path == app.path and found[0].line == app.line("fee")
+
+
+def test_a_fee_by_item_counts_the_applicants_month(tmp_path: Path) -> None:
+    # Same applicant, 32 applications in March 2026: 1–10 free, 11–30 at 100 元, 31–40 at 200 元.
+    for n in range(1, 33):
+        day = f"2026-03-{1 + (n - 1) % 28:02d}"
+        write_app(tmp_path, app_text(id=f"2026-{n:03d}", received=day, replied="2026-03-31", fee=0),
+                  f"applications/2026/2026-{n:03d}.yaml")  # fmt: skip
+    from gkctl.register.applications import read_applications
+
+    apps, _ = read_applications(tmp_path)
+    ordered = sorted(apps, key=lambda a: (a.received, a.id))
+    tenth, eleventh, thirty_second = ordered[9], ordered[10], ordered[31]
+    assert not check_fee(_with_fee(tenth, 0), apps)
+    assert check_fee(_with_fee(tenth, 100), apps)  # the 10th is free
+    assert not check_fee(_with_fee(eleventh, 100), apps) and check_fee(_with_fee(eleventh, 200), apps)
+    assert not check_fee(_with_fee(thirty_second, 200), apps) and check_fee(_with_fee(thirty_second, 300), apps)
+
+
+def _with_fee(app, fee: float):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(app, fee=fee)
+
+
+# --------------------------------------------------------------------------- the calendar's edge (CLI)
+
+
+@pytest.fixture
+def desk(repo: Path, admin_key: SshKey, tmp_path: Path) -> Path:
+    add_registrar(repo, admin_key, tmp_path / "keys")
+    return repo
+
+
+def test_an_extension_into_2027_is_recorded_then_computed_once_the_admin_adds_2027(
+    desk: Path, admin_key: SshKey, cli: Callable
+) -> None:
+    r = cli("-C", str(desk), "apply", "new", "--channel", "网络", "--applicant-type", "自然人", "--applicant", "许文静",
+            "--request", "申请公开审计工作报告", "--received", "2026-11-16", "--section", "财政审计科")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    r = cli("-C", str(desk), "apply", "event", "2026-001", "延期", "--days", "20", "--approved-by", "lisi",
+            "--date", "2026-11-30")  # fmt: skip
+    assert r.exit_code == 0, r.output  # recorded, with a warning
+    assert "GK524" in r.stdout and "无法计算：缺少 2027 年日历" in r.stdout
+    show = cli("-C", str(desk), "apply", "show", "2026-001")
+    assert show.exit_code == 0 and "无法计算：缺少 2027 年日历" in show.stdout
+    listed = cli("-C", str(desk), "apply", "list")
+    assert listed.exit_code == 0 and "无法计算：缺少 2027 年日历" in listed.stdout
+    # the registrar may not enter the calendar; the admin may
+    refused = cli("-C", str(desk), "calendar", "add", "2027", *MADE_UP_2027)
+    assert refused.exit_code == 1 and "不能修改工作日历" in refused.stderr
+    assert "years: []" in (desk / "policies/calendar.yaml").read_text(encoding="utf-8")
+    use_ssh_key(desk, admin_key)
+    r = cli("-C", str(desk), "calendar", "add", "2027", *MADE_UP_2027)
+    assert r.exit_code == 0, r.output
+    assert "Gkctl-Step: calendar" in git(desk, "log", "-1", "--format=%B")
+    assert git(desk, "status", "--porcelain").strip() == ""
+    verify = cli("-C", str(desk), "verify")
+    assert verify.exit_code == 0, verify.output  # an admin-signed policy change
+    data = json.loads(cli("-C", str(desk), "apply", "show", "2026-001", "--format", "json").stdout)
+    # Received Mon 2026-11-16: 11-17..20 =1..4, 11-23..27 =5..9, 11-30..12-04 =10..14, 12-07..11 =15..19,
+    # 12-14 =20 (the ordinary deadline). Extension of 20: 12-15..18 =21..24, 12-21..25 =25..29,
+    # 12-28..31 =30..33, 2027-01-01..03 元旦 (MADE_UP_2027), 01-04..08 =34..38, 01-11 =39, 01-12 =40.
+    assert data["due"] == "2027-01-12" and data["section"] == "财政审计科"
+    assert any("元旦 2027-01-01（周五）–2027-01-03（周日）" in s["text"] for s in data["steps"])
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--holiday", "2027-01-01:元旦"], "缺少 春节"),
+        ([*MADE_UP_2027, "--workday", "2027-03-03:春节"], "周一至周五"),
+        ([*MADE_UP_2027, "--holiday", "2027-01-03..2027-01-04:元旦"], "重复登记"),
+        ([*MADE_UP_2027, "--holiday", "2028-01-01:元旦"], "不在 2027 年内"),
+        (["--holiday", "2027-13-01:元旦"], "无效"),
+    ],
+)
+def test_calendar_add_refuses_what_cannot_be_the_notice(repo: Path, cli: Callable, args: list[str], words: str) -> None:
+    before = (repo / "policies/calendar.yaml").read_bytes()
+    head = git(repo, "rev-parse", "HEAD")
+    r = cli("-C", str(repo), "calendar", "add", "2027", *args)
+    assert r.exit_code == 2 and words in r.stderr and "Traceback" not in r.output
+    assert (repo / "policies/calendar.yaml").read_bytes() == before and git(repo, "rev-parse", "HEAD") == head
+
+
+def test_calendar_add_from_a_file_and_never_twice(repo: Path, cli: Callable, tmp_path: Path) -> None:
+    notice = tmp_path / "2027.yaml"
+    lines = ["holidays:"]
+    it = iter(MADE_UP_2027)
+    workdays = []
+    for opt, spec in zip(it, it, strict=True):
+        days, _, name = spec.partition(":")
+        a, _, b = days.partition("..")
+        item = f"{{from: {a}, to: {b}, name: {name}}}" if b else f"{{date: {a}, name: {name}}}"
+        (lines if opt == "--holiday" else workdays).append(f"  - {item}")
+    notice.write_text("\n".join(lines + ["workdays:", *workdays]) + "\n", encoding="utf-8")
+    r = cli("-C", str(repo), "calendar", "add", "2027", "--file", str(notice))
+    assert r.exit_code == 0, r.output
+    assert "years: [2027]" in (repo / "policies/calendar.yaml").read_text(encoding="utf-8")
+    assert "# 工作日历覆盖" in (repo / "policies/calendar.yaml").read_text(encoding="utf-8")  # the comments stay
+    again = cli("-C", str(repo), "calendar", "add", "2027", "--file", str(notice))
+    assert again.exit_code == 1 and "已在日历中" in again.stderr
+    assert cli("-C", str(repo), "calendar", "add", "2026", *MADE_UP_2027).exit_code == 1  # built in
+
+
+def test_audit_and_assess_carry_on_past_a_2027_deadline(desk: Path, cli: Callable) -> None:
+    write_app(desk, app_text(id="2026-001", received="2026-11-16", result=None, replied=None, section="财政审计科",
+                             events=["{type: 延期, date: 2026-12-10, days: 20, approved_by: lisi}"]),
+              "applications/2026/2026-001.yaml")  # fmt: skip
+    write_app(desk, app_text(id="2026-002", received="2026-03-02", replied="2026-06-30"),
+              "applications/2026/2026-002.yaml")  # late: due 2026-03-30  # fmt: skip
+    write_app(desk, app_text(id="2026-003", received="2026-03-02", replied="2026-03-10", fee=500),
+              "applications/2026/2026-003.yaml")  # fmt: skip
+    git(desk, "add", "applications")
+    git(desk, "commit", "-q", "-S", "-m", "登记")
+    repo = Repository(desk, today=date(2026, 12, 15))
+    _, found = audit_findings(repo, 2026)
+    codes = [f.code for f in found]
+    assert codes.count("GK815") == 1 and "2026-001" in next(f.message for f in found if f.code == "GK815")
+    assert "GK808" in codes  # the late reply is still reported: the audit ran to the end
+    fee = next(f for f in found if f.code == "GK816")
+    assert fee.path == "applications/2026/2026-003.yaml" and "制度第二十二条第（四）项" in fee.message
+    assert "GK201" in codes  # from 1 November: 2027 is not in the calendar
+    result = assessment(repo, 2026)
+    assert [f.code for f in result.findings] == ["GK720"]
+    by = {s.section: s for s in result.sections}
+    assert by["财政审计科"].application_items == ["2026-001"]
+    assert (by["办公室"].applications, by["办公室"].applications_on_time) == (2, 1)
+    r = cli("-C", str(desk), "audit", "--year", "2026")
+    assert r.exit_code == 1 and "无法计算期限：缺少 2027 年日历" in r.stdout and "GK808" in r.stdout
+    r = cli("-C", str(desk), "assess", "--year", "2026")
+    assert r.exit_code == 0 and "缺少 2027 年日历" in r.stdout
