@@ -6,8 +6,12 @@ public records), the registers of applications and appeals, and the clerk's narr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from gkctl.core.document import parse_document, read_document, render_document
@@ -21,6 +25,7 @@ from gkctl.report import render
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.assess import assess, opinion
 from gkctl.report.audit import AuditInput, as_json, default_years, run_audit
+from gkctl.report.compare import Movers, compare
 from gkctl.report.compute import count_normative, count_table3
 from gkctl.report.model import AnnualReport
 from gkctl.report.narrative import Narrative, load_narrative, narrative_path
@@ -29,7 +34,7 @@ from gkctl.report.tables import short_row_name
 from gkctl.services.new import next_id
 from gkctl.services.repository import Repository
 from gkctl.services.steps import today_beijing
-from gkctl.trail.gitutil import has_commits, read_objects
+from gkctl.trail.gitutil import changed_since, export_tree, has_commits, read_objects, rev_parse
 from gkctl.trail.signatures import configured_person
 from gkctl.trail.workflow import PublicationRecord, analyse, publications
 
@@ -58,45 +63,104 @@ def _is_normative(policy: Policy, category: str) -> bool:
     return bool(cat.normative) if cat is not None else category == "规范性文件"
 
 
-def publication_records(root: Path) -> list[PublicationRecord]:
+def publication_records(root: Path, rev: str = "HEAD") -> list[PublicationRecord]:
     """The workflow's public records (empty before the first commit)."""
     if not has_commits(root):
         return []
 
-    return list(publications(root, "HEAD"))
+    return list(publications(root, rev))
 
 
-def gather(repo: Repository, year: int) -> ReportData:
+@dataclass(frozen=True)
+class Normative:
+    """A 规范性文件's public record with the date it was made (``formed``), for table 二."""
 
+    doc_id: str
+    published_at: date
+    state: str
+    notice_date: date | None
+    formed: date | None
+    commit: str
+
+
+@dataclass(frozen=True)
+class PublishedReport:
+    """This year's annual report as published through the chain."""
+
+    path: str
+    published_at: date
+    commit: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Gathered:
+    data: ReportData
+    normative: list[Normative]
+    published: PublishedReport | None
+
+
+REGISTER_FOLDERS = ("applications", "appeals", "reports")
+
+
+def gather(repo: Repository, year: int, as_of: str | None = None) -> ReportData:
+    return gather_all(repo, year, as_of).data
+
+
+def gather_all(repo: Repository, year: int, as_of: str | None = None) -> Gathered:
+    """One year's data; with ``as_of`` the history and the registers as they stood at that revision."""
     root, policy = repo.root, repo.policy
     if year < 2000 or year > repo.today.year:
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
-    records = publication_records(root)
+    rev = "HEAD" if as_of is None else rev_parse(root, as_of)
+    records = publication_records(root, rev)
     blobs = read_blobs(root, (r.blob for r in records))
-    normative = []
+    normative: list[Normative] = []
+    report_doc: PublishedReport | None = None
     for rec in records:
         raw = blobs.get(rec.blob)
         if raw is None:
             continue
         try:
-            category = parse_document(raw, rec.path).category
+            doc = parse_document(raw, rec.path)
         except GkctlError:
             continue  # an approved blob that no longer parses is validate's business, not the report's
-        if _is_normative(policy, category):
-            normative.append(rec)
+        if _is_normative(policy, doc.category):
+            normative.append(Normative(rec.doc_id, rec.published_at, rec.state, rec.notice_date, doc.formed,
+                                       rec.commit))  # fmt: skip
+        if doc.category == REPORT_CATEGORY and f"{year}年" in doc.title and rec.state != "withdrawn" \
+                and (report_doc is None or rec.published_at < report_doc.published_at):
+            report_doc = PublishedReport(rec.path, rec.published_at, rec.commit, doc.body)
     published = sum(1 for r in records if r.published_at.year == year and r.state != "withdrawn")
-    narrative = load_narrative(root, year)
+    with _registers(root, as_of and rev) as where:
+        narrative = load_narrative(where, year)
+        applications = load_applications(where)
+        appeals = load_appeals(where)
     if narrative.previous_out is None:
         narrative = _previous_from_published(narrative, records, blobs, policy.org.name, year)
-    return ReportData(
+    data = ReportData(
         year=year,
         organisation=policy.org.name,
         narrative=narrative,
         normative=count_normative(normative, year),
         published=published,
-        applications=load_applications(root),
-        appeals=load_appeals(root),
+        applications=applications,
+        appeals=appeals,
+        report_published=report_doc.published_at if report_doc else None,
+        report_path=report_doc.path if report_doc else None,
     )
+    return Gathered(data, normative, report_doc)
+
+
+@contextmanager
+def _registers(root: Path, rev: str | None) -> Iterator[Path]:
+    """The working tree, or the register folders as they were at ``rev`` in a temporary directory."""
+    if not rev:
+        yield root
+        return
+    with tempfile.TemporaryDirectory(prefix="gkctl-as-of-") as tmp:
+        export_tree(root, rev, REGISTER_FOLDERS, Path(tmp))
+        yield Path(tmp)
 
 
 def _previous_from_published(narrative: Narrative, records: list[PublicationRecord], blobs: dict[str, bytes], org: str,
@@ -119,9 +183,42 @@ def _previous_from_published(narrative: Narrative, records: list[PublicationReco
     return narrative
 
 
-def annual_report(repo: Repository, year: int) -> AnnualResult:
-    report, found = assemble(gather(repo, year), repo.today)
+def annual_report(repo: Repository, year: int, as_of: str | None = None) -> AnnualResult:
+    """The report; when this year's report was published, every cell that differs from it is named."""
+    gathered = gather_all(repo, year, as_of)
+    report, found = assemble(gathered.data, repo.today)
+    found += [
+        Finding("GK715", "warning", gathered.published.path if gathered.published else None, None, msg)
+        for msg in moved_messages(repo, gathered, report)
+    ]
     return AnnualResult(report, found)
+
+
+def moved_messages(repo: Repository, gathered: Gathered, report: AnnualReport) -> list[str]:
+    """One sentence per cell of the published report that today's count no longer gives."""
+    pub = gathered.published
+    if pub is None:
+        return []
+    diffs = compare(pub.body, report, count_table3(gathered.data.applications, report.year).placements,
+                    _movers(repo, pub, gathered))  # fmt: skip
+    unknown = t("report.moved_unknown")
+    return [t("report.moved", year=report.year, path=pub.path, date=pub.published_at.isoformat(), cell=d.cell,
+              published=d.published, now=d.now, records="、".join(d.records) or unknown) for d in diffs]  # fmt: skip
+
+
+def _movers(repo: Repository, pub: PublishedReport, gathered: Gathered) -> Movers:
+    """Records changed after the report's publication commit: register files and 规范性文件 steps."""
+    paths, messages = changed_since(repo.root, pub.commit, ("applications", "appeals"))
+    apps = frozenset(Path(p).stem for p in paths if p.startswith("applications/"))
+    cases = frozenset(Path(p).stem for p in paths if p.startswith("appeals/"))
+    ids = {n.doc_id for n in gathered.normative}
+    moved: list[str] = []
+    for message in messages:
+        step = re.search(r"^Gkctl-Step:\s*(publish|repeal|withdraw)\s*$", message, re.M)
+        doc = re.search(r"^Gkctl-Document:\s*(\S+)\s*$", message, re.M)
+        if step and doc and doc.group(1) in ids and doc.group(1) not in moved:
+            moved.append(doc.group(1))
+    return Movers(tuple(moved), apps, cases)
 
 
 def placements(repo: Repository, year: int) -> list[tuple[str, str, str, list[str]]]:
