@@ -283,3 +283,81 @@ def test_audit_and_assess_carry_on_past_a_2027_deadline(desk: Path, cli: Callabl
     assert r.exit_code == 1 and "无法计算期限：缺少 2027 年日历" in r.stdout and "GK808" in r.stdout
     r = cli("-C", str(desk), "assess", "--year", "2026")
     assert r.exit_code == 0 and "缺少 2027 年日历" in r.stdout
+
+
+# --------------------------------------------------------------------------- the published report
+
+
+def _publish(b, rel: str, monkeypatch: pytest.MonkeyPatch, day: date) -> None:  # type: ignore[no-untyped-def]
+    from gkctl.services import steps
+
+    for step, who in (("review", "reviewer"), ("sign", "signer"), ("check", "office")):
+        steps.decide(b.as_(who).repo, rel, step, True, "同意")
+    for p in ("p1", "p2", "p3"):
+        steps.decide(b.as_(p).repo, rel, "proofread", True, "校对无误")
+    monkeypatch.setattr(steps, "today_beijing", lambda: day)
+    steps.publish(b.as_("publisher").repo, [rel], fetch=False)
+
+
+def _register(root: Path, app_id: str, received: str, replied: str) -> str:
+    return write_app(root, app_text(id=app_id, received=received, replied=replied), f"applications/2025/{app_id}.yaml")
+
+
+def test_the_published_report_is_compared_cell_by_cell_with_todays_count(
+    repo: Path, admin_key: SshKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable
+) -> None:
+    """The example's story: the 2025 report published 2026-01-28 says 废止0件、现行有效1件; a repeal recorded
+    later, dated 2025-12-10, and an application registered after publication change the year today."""
+    import shutil
+
+    from gkctl.services import steps
+    from helpers.docs import write_doc
+    from helpers.workflow import Bureau
+
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    normative = "docs/2019/2019-fgk-003.md"
+    write_doc(repo, normative, id="2019-fgk-003", drafter="clerk", formed=date(2019, 3, 15))
+    b.commit_file("clerk", normative)
+    _publish(b, normative, monkeypatch, date(2019, 3, 22))
+    example = Path(__file__).parent.parent / "examples/bureau"
+    shutil.copytree(example / "reports", repo / "reports", dirs_exist_ok=True)
+    shutil.copytree(example / "applications/2024", repo / "applications/2024")  # carried into 2025
+    _register(repo, "2025-001", "2025-03-03", "2025-03-20")
+    git(repo, "add", "reports", "applications")
+    b.commit_file("clerk", "reports/2025/annual.yaml", "登记和年报素材")
+    from gkctl.services import report as report_service
+
+    monkeypatch.setattr(report_service, "today_beijing", lambda: date(2026, 1, 16))  # the drafting day
+    res = cli("report", "annual", "--year", "2025", "--as-document", "--drafter", "clerk", cwd=repo)
+    assert res.exit_code == 0, res.output
+    report_rel = res.stdout.strip().splitlines()[-1]
+    b.commit_file("clerk", report_rel, "2025年年报")
+    _publish(b, report_rel, monkeypatch, date(2026, 1, 28))
+    published_at = git(repo, "rev-parse", "HEAD").strip()
+    # later (the commits carry today's date): the repeal dated back into 2025, an application registered
+    steps.end_publication(b.as_("publisher").repo, normative, "repeal", "已被新规定替代。", date(2025, 12, 10))
+    _register(repo, "2025-002", "2025-06-02", "2025-06-20")
+    b.commit_file("clerk", "applications/2025/2025-002.yaml", "补登记")
+
+    res = cli("report", "annual", "--year", "2025", "--format", "json", cwd=repo)
+    assert res.exit_code == 0, res.output
+    assert "GK711" not in res.stderr  # published on 2026-01-28, before 31 January: not late, whatever today is
+    moved = [line for line in res.stderr.splitlines() if "GK715" in line]
+    text = "\n".join(moved)
+    assert all(report_rel in line and "2026-01-28 公开" in line for line in moved)
+    assert "表二“行政规范性文件”的“本年废止件数”为 0，按现有记录计算为 1；变动来自：2019-fgk-003" in text
+    assert "表二“行政规范性文件”的“现行有效件数”为 1，按现有记录计算为 0；变动来自：2019-fgk-003" in text
+    assert "表三“一、本年新收政府信息公开申请数量”行“自然人”列为 1，按现有记录计算为 2；变动来自：2025-002" in text
+    assert len(moved) == 2 + 2 * 3  # table 二 twice; table 三 rows 一, （一）予以公开, （七）总计 × 自然人/总计
+    # as the history stood at the publication: the published figures, nothing to report
+    res = cli("report", "annual", "--year", "2025", "--format", "json", "--as-of", published_at, cwd=repo)
+    assert res.exit_code == 0 and "GK715" not in res.stderr, res.output
+    values = json.loads(res.stdout)["table2"][1]["values"]
+    assert values == {"本年制发件数": 0, "本年废止件数": 0, "现行有效件数": 1}
+    bad = cli("report", "annual", "--year", "2025", "--as-of", "no-such-rev", cwd=repo)
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    # the audit reports the late changes as findings
+    res = cli("audit", "--year", "2025", "--format", "json", cwd=repo)
+    late = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK817"]
+    assert len(late) == len(moved) and all(f["path"] == report_rel for f in late)
+    assert "制度第二十四条" in late[0]["article"]

@@ -54,6 +54,7 @@ def annual(
     as_document: Annotated[bool, typer.Option("--as-document", help="写成“政府信息公开年报”类文件，走正常审核发布流程")] = False,
     drafter: Annotated[str | None, typer.Option("--drafter", help="--as-document 时的拟稿人编号（默认签名密钥的主人）")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="列出每件申请计入表三的哪些行和列，便于人工核对")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="按某一修订（提交号、分支或标签）时的历史和登记计算，如核对已公开年报时的数字")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """生成政府信息公开工作年度报告：一至六部分，表二、表三、表四按 2021 年国家格式计算并校验。
@@ -63,6 +64,7 @@ def annual(
     {现行有效规范性文件数} {本年新收申请数} {上年结转申请数} {本年办结申请数} {结转下年度申请数}
     {予以公开数} {部分公开数} {不予公开数} {无法提供数} {不予处理数} {其他处理数} {行政复议数} {行政诉讼数}
     {收费金额} {收费申请数}。勾稽关系不成立时退出码为 1 并指出单元格。
+    该年度报告已公开的，逐格对比已公开的数字和现在的计算，指出不一致的单元格及引起变动的文件或登记。
 
     示例：gkctl report annual --year 2025 --format html --out 年报2025.html
     """
@@ -78,7 +80,7 @@ def annual(
         console.print(tb)
         return
     with _working("report.working"):
-        result = annual_report(r, year if year is not None else r.today.year - 1)
+        result = annual_report(r, year if year is not None else r.today.year - 1, as_of)
     _warn(result.findings)
     if not result.ok:
         err_console.print(t("report.checks_failed", count=sum(f.is_error for f in result.findings)), markup=False)

@@ -313,7 +313,12 @@ def calendar_edge(inp: AuditInput) -> list[Finding]:
 
 
 def report_changes(inp: AuditInput) -> list[Finding]:
+    """Late changes to a published annual report's year (worked out by the services, which can count it)."""
     return list(inp.report_changes)
+
+
+def report_moved(path: str | None, detail: str) -> Finding:
+    return _f("GK817", "warning", path, None, detail=detail)
 
 
 CHECKS = (late_publications, guides, invalid_steps, signatures, changed_after_signoff, secrecy_reviews,

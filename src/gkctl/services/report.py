@@ -24,7 +24,7 @@ from gkctl.register.applications import load_applications
 from gkctl.report import render
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.assess import assess, opinion
-from gkctl.report.audit import AuditInput, as_json, default_years, run_audit
+from gkctl.report.audit import AuditInput, as_json, default_years, report_moved, run_audit
 from gkctl.report.compare import Movers, compare
 from gkctl.report.compute import count_normative, count_table3
 from gkctl.report.model import AnnualReport
@@ -320,8 +320,26 @@ def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...],
         today=repo.today,
         years=years,
         all_years=year is None,
+        report_changes=tuple(_late_changes(repo, years)),
     )
     return years, run_audit(inp)
+
+
+def _late_changes(repo: Repository, years: tuple[int, ...]) -> list[Finding]:
+    """GK817 for every cell of a published annual report that today's records no longer give."""
+    out: list[Finding] = []
+    for y in years:
+        if y >= repo.today.year:
+            continue
+        try:
+            gathered = gather_all(repo, y)
+            if gathered.published is None:
+                continue
+            report, _ = assemble(gathered.data, repo.today)
+            out += [report_moved(gathered.published.path, m) for m in moved_messages(repo, gathered, report)]
+        except GkctlError:
+            continue  # a register that does not parse is reported by validate and by the audit itself
+    return out
 
 
 def audit_json(years: tuple[int, ...], found: list[Finding]) -> dict[str, object]:
