@@ -361,3 +361,17 @@ def test_the_published_report_is_compared_cell_by_cell_with_todays_count(
     late = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK817"]
     assert len(late) == len(moved) and all(f["path"] == report_rel for f in late)
     assert "制度第二十四条" in late[0]["article"]
+
+
+def test_a_receipt_on_a_rest_day_is_a_policy_choice(tmp_path: Path) -> None:
+    app = _app(tmp_path, id="2026-037", received="2026-03-07", channel="网络")  # a Saturday
+    # as_is (default): 03-09..13 =1..5, 03-16..20 =6..10, 03-23..27 =11..15, 03-30..04-03 =16..20.
+    assert compute_deadline(app, CAL).due == date(2026, 4, 3)
+    # next_workday: received as of Mon 03-09, counted from 03-10: 03-10..13 =1..4, 03-16..20 =5..9,
+    # 03-23..27 =10..14, 03-30..04-03 =15..19, 04-04..06 清明节 (2026 notice), 04-07 =20.
+    later = WorkCalendar.from_policy_dict({"rest_day_receipt": "next_workday"})
+    dl = compute_deadline(app, later)
+    assert dl.start == date(2026, 3, 9) and dl.due == date(2026, 4, 7)
+    assert "rest_day_receipt: next_workday" in _text(dl)
+    with pytest.raises(Exception, match="rest_day_receipt"):
+        WorkCalendar.from_policy_dict({"rest_day_receipt": "tomorrow"})
