@@ -26,6 +26,7 @@ from gkctl.services.repository import Repository
 from helpers.apply import CAL, add_registrar, app_text, load_one, write_app
 from helpers.sig import SshKey, use_ssh_key
 
+
 def git(root: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True).stdout
 
@@ -246,7 +247,7 @@ def test_calendar_add_from_a_file_and_never_twice(repo: Path, cli: Callable, tmp
         a, _, b = days.partition("..")
         item = f"{{from: {a}, to: {b}, name: {name}}}" if b else f"{{date: {a}, name: {name}}}"
         (lines if opt == "--holiday" else workdays).append(f"  - {item}")
-    notice.write_text("\n".join(lines + ["workdays:", *workdays]) + "\n", encoding="utf-8")
+    notice.write_text("\n".join([*lines, "workdays:", *workdays]) + "\n", encoding="utf-8")
     r = cli("-C", str(repo), "calendar", "add", "2027", "--file", str(notice))
     assert r.exit_code == 0, r.output
     assert "years: [2027]" in (repo / "policies/calendar.yaml").read_text(encoding="utf-8")

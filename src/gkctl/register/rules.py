@@ -19,8 +19,8 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.register.appeals import check_appeals, read_appeals
 from gkctl.register.applications import read_applications
-from gkctl.register.fees import FeeLimit, fee_limit
 from gkctl.register.deadlines import DELAY_EVENT, MAX_EXTENSION, REPLY_DAYS, compute_deadline
+from gkctl.register.fees import FeeLimit, fee_limit
 from gkctl.register.model import ID_PATTERN, RESULT_SUBITEMS, Application, resolve_subitem
 
 _OPENERS = {"补正收到": "补正告知", "征求意见答复": "征求意见", "缴费": "收费通知"}

@@ -81,9 +81,9 @@ def compare(body: str, report: AnnualReport, placements: Iterable[Placement], mo
     for p in placements:
         if p.app_id not in movers.applications:
             continue
-        for row in p.rows:
-            for column in (p.column, T.T3_TOTAL):
-                by_cell.setdefault((row, column), []).append(p.app_id)
+        for index in p.rows:
+            for col in (p.column, T.T3_TOTAL):
+                by_cell.setdefault((index, col), []).append(p.app_id)
     out: list[CellDiff] = []
     for key, value in published.items():
         current = now.get(key)

@@ -21,9 +21,9 @@ from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
 from gkctl.core.yamlio import load_yaml
 from gkctl.services.people import effective_policy
-from gkctl.trail.signatures import configured_person
 from gkctl.services.repository import Repository
 from gkctl.trail.gitutil import commit, is_dirty
+from gkctl.trail.signatures import configured_person
 
 # The festivals every annual notice arranges (国务院办公厅关于 YYYY 年部分节假日安排的通知).
 FESTIVALS = ("元旦", "春节", "清明", "劳动", "端午", "中秋", "国庆")
@@ -72,7 +72,7 @@ def validate(year: int, holidays: list[Any], workdays: list[Any], cal: WorkCalen
     work = _expand(workdays, "workdays", where)
     if not off:
         raise InputError(t("calendar.add.no_holidays", year=year), where)
-    for kind, days in (("holidays", off), ("workdays", work)):
+    for _kind, days in (("holidays", off), ("workdays", work)):
         seen: set[date] = set()
         for d, _ in days:
             if d.year != year:
