@@ -356,7 +356,9 @@ def test_the_example_register_is_clean_and_covers_the_whole_national_table() -> 
     from gkctl.register.rules import check_register
 
     people = [p["id"] for p in yaml.safe_load((EXAMPLE / "people.yaml").read_text(encoding="utf-8"))["people"]]
-    assert check_register(EXAMPLE, CAL, TODAY, people) == []
+    # 2026-002's extension runs into 2027, which the calendar does not know yet: a warning, no guess
+    found = check_register(EXAMPLE, CAL, TODAY, people)
+    assert [(f.code, f.severity, f.path) for f in found] == [("GK524", "warning", "applications/2026/2026-002.yaml")]
     apps = load_applications(EXAMPLE)
     replied_2025 = [a for a in apps if a.replied and a.replied.year == 2025]
     assert {(a.result, a.result_reason) for a in replied_2025} == set(RESULT_ROWS)

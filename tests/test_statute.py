@@ -376,3 +376,39 @@ def test_a_receipt_on_a_rest_day_is_a_policy_choice(tmp_path: Path) -> None:
     assert "rest_day_receipt: next_workday" in _text(dl)
     with pytest.raises(Exception, match="rest_day_receipt"):
         WorkCalendar.from_policy_dict({"rest_day_receipt": "tomorrow"})
+
+
+def test_the_example_year_audits_and_assesses_to_the_end_with_a_2027_deadline(repo: Path) -> None:
+    """examples/bureau's 2026-002 (received 2026-11-16, extended by 20 working days) is due in 2027."""
+    import shutil
+
+    example = Path(__file__).parent.parent / "examples/bureau"
+    for folder in ("docs", "attachments", "applications", "appeals", "reports"):
+        shutil.copytree(example / folder, repo / folder, dirs_exist_ok=True)
+    git(repo, "add", "docs", "attachments", "applications", "appeals", "reports")
+    git(repo, "commit", "-q", "-S", "-m", "示例机关的文件和登记")
+    r = Repository(repo, today=date(2026, 12, 15))
+    _, found = audit_findings(r, None)  # 2025 and 2026
+    edge = [f for f in found if f.code == "GK815"]
+    assert [f.path for f in edge] == ["applications/2026/2026-002.yaml"]
+    assert "GK808" in {f.code for f in found} and "GK201" in {f.code for f in found}  # and the rest is there
+    for year in (2025, 2026):
+        result = assessment(r, year)
+        assert result.sections  # ran to the end
+    result = assessment(r, 2026)
+    assert [(f.code, f.path) for f in result.findings] == [("GK720", "applications/2026/2026-002.yaml")]
+    by = {s.section: s for s in assessment(r, 2025).sections}
+    assert by["财政审计科"].applications == 1  # 2025-003, credited to its 承办科室
+    assert "2025-003" not in by["办公室"].application_items
+
+
+def test_from_1_november_next_years_missing_arrangement_is_a_warning() -> None:
+    from gkctl.core.calendar import next_year_finding
+
+    assert CAL.missing_next_year(date(2026, 10, 31)) is None
+    found = next_year_finding(CAL, date(2026, 11, 1))
+    assert found is not None and found.code == "GK201" and found.path == "policies/calendar.yaml"
+    assert "gkctl calendar add 2027" in found.message
+    entered = WorkCalendar.from_policy_dict({"years": [2027]})
+    assert next_year_finding(entered, date(2026, 12, 1)) is None
+    assert CAL.missing_next_year(date(2025, 12, 1)) is None  # 2026 is built in
