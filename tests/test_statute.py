@@ -412,3 +412,27 @@ def test_from_1_november_next_years_missing_arrangement_is_a_warning() -> None:
     entered = WorkCalendar.from_policy_dict({"years": [2027]})
     assert next_year_finding(entered, date(2026, 12, 1)) is None
     assert CAL.missing_next_year(date(2025, 12, 1)) is None  # 2026 is built in
+
+
+def test_the_catalogue_must_be_rebuilt_after_each_publication(
+    repo: Path, admin_key: SshKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable
+) -> None:
+    from helpers.docs import write_doc
+    from helpers.workflow import Bureau
+
+    b = Bureau(repo, admin_key, tmp_path / "people-keys")
+    first, second = "docs/2026/2026-bgs-001.md", "docs/2026/2026-bgs-002.md"
+    for rel in (first, second):
+        write_doc(repo, rel, id=Path(rel).stem, drafter="clerk", formed=date(2026, 6, 1))
+        b.commit_file("clerk", rel)
+    _publish(b, first, monkeypatch, date(2026, 6, 3))
+    site = tmp_path / "site"
+    assert cli("build", "--out", str(site), cwd=repo).exit_code == 0
+    res = cli("audit", "--year", "2026", "--site", str(site), "--format", "json", cwd=repo)
+    assert "GK818" not in {f["code"] for f in json.loads(res.stdout)["findings"]}
+    _publish(b, second, monkeypatch, date(2026, 6, 5))  # published, the site not rebuilt
+    res = cli("audit", "--year", "2026", "--site", str(site), "--format", "json", cwd=repo)
+    (stale,) = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK818"]
+    assert stale["path"] == second and "2026-bgs-002" in stale["message"] and "制度第二十二条第（二）项" in stale["article"]
+    bad = cli("audit", "--year", "2026", "--site", str(tmp_path / "nowhere"), cwd=repo)
+    assert bad.exit_code == 2 and "manifest.json" in bad.stderr and "Traceback" not in bad.output

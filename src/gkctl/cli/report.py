@@ -102,6 +102,7 @@ class AuditFormat(StrEnum):
 def audit(
     year: Annotated[int | None, typer.Option("--year", help="只审计该年度（默认上一年和今年；签名与审核链检查全部历史）")] = None,
     fmt: Annotated[AuditFormat, typer.Option("--format", help="输出格式：text 或 json")] = AuditFormat.text,
+    site: Annotated[Path | None, typer.Option("--site", help="gkctl build 生成的网站目录：核对每件已发布信息都在目录中（制度第二十二条第（二）项）")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """审计：按《政务信息公开工作制度》第二十二条、第十二条等列出问题；有错误时退出码为 1。
@@ -117,7 +118,7 @@ def audit(
 
     r = repository(repo)
     with _working("audit.working"):
-        years, found = audit_findings(r, year)
+        years, found = audit_findings(r, year, site)
     errors = sum(f.is_error for f in found)
     if fmt == AuditFormat.json:
         print_json(audit_json(years, found))

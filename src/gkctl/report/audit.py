@@ -54,6 +54,7 @@ RULES: dict[str, tuple[str, str]] = {
     "GK815": ("audit.no_calendar", "制度第十五条第（三）项；条例第三十三条"),
     "GK816": ("audit.fee_over", "制度第二十二条第（四）项；国办函〔2020〕109号"),
     "GK817": ("audit.report_moved", "制度第二十四条；条例第五十条"),
+    "GK818": ("audit.catalogue_stale", "制度第二十二条第（二）项"),
 }
 
 
@@ -67,6 +68,17 @@ class AuditInput:
     years: tuple[int, ...]
     all_years: bool  # no --year: history-wide checks look at every commit
     report_changes: tuple[Finding, ...] = ()  # published annual reports against today's count (services)
+    site: SiteCatalogue | None = None  # the built site's catalogue, when ``--site`` names one
+
+
+@dataclass(frozen=True)
+class SiteCatalogue:
+    """What a built site's ``manifest.json`` says it lists (the 政府信息公开目录)."""
+
+    path: str
+    rev: str
+    generated: str
+    index_numbers: frozenset[str]
 
 
 def article(code: str) -> str:
@@ -307,6 +319,21 @@ def paid_year(app: Application) -> int | None:
     return app.replied.year if app.replied else None
 
 
+def catalogue(inp: AuditInput) -> list[Finding]:
+    """Seed art. 22(二): the 目录 is updated after each publication — every public item is in the built site."""
+    if inp.site is None:
+        return []
+    out: list[Finding] = []
+    for state in inp.analysis.documents.values():
+        pub = state.publication
+        if pub is None or pub.state != "published" or pub.index_number in inp.site.index_numbers:
+            continue
+        out.append(_f("GK818", "error", state.path, None, id=state.doc_id, date=pub.published_at,
+                      index=pub.index_number, site=inp.site.path, generated=inp.site.generated,
+                      rev=inp.site.rev[:10]))  # fmt: skip
+    return out
+
+
 def calendar_edge(inp: AuditInput) -> list[Finding]:
     found = next_year_finding(inp.policy.calendar, inp.today)
     return [found] if found is not None else []
@@ -322,7 +349,7 @@ def report_moved(path: str | None, detail: str) -> Finding:
 
 
 CHECKS = (late_publications, guides, invalid_steps, signatures, changed_after_signoff, secrecy_reviews,
-          applications_overdue, fees, annual_reports, repeals, report_changes, calendar_edge)
+          applications_overdue, fees, annual_reports, repeals, report_changes, catalogue, calendar_edge)
 
 
 def run_audit(inp: AuditInput) -> list[Finding]:

@@ -6,6 +6,7 @@ public records), the registers of applications and appeals, and the clerk's narr
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,7 @@ from gkctl.register.applications import load_applications
 from gkctl.report import render
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.assess import assess, opinion
-from gkctl.report.audit import AuditInput, as_json, default_years, report_moved, run_audit
+from gkctl.report.audit import AuditInput, SiteCatalogue, as_json, default_years, report_moved, run_audit
 from gkctl.report.compare import Movers, compare
 from gkctl.report.compute import count_normative, count_table3
 from gkctl.report.model import AnnualReport
@@ -304,7 +305,21 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
     return rel
 
 
-def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...], list[Finding]]:
+def site_catalogue(site: Path) -> SiteCatalogue:
+    """The index numbers a built site lists, from its ``manifest.json``."""
+    path = site / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        items = data["items"]
+        numbers = frozenset(str(i["index_number"]) for i in items if i.get("title"))  # withdrawn ones have none
+        return SiteCatalogue(str(site), str(data.get("rev", "")), str(data.get("generated", "")), numbers)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(t("audit.bad_site", path=str(path), reason=type(exc).__name__), str(path)) from None
+
+
+def audit_findings(
+    repo: Repository, year: int | None, site: Path | None = None
+) -> tuple[tuple[int, ...], list[Finding]]:
     """``gkctl audit``: the years looked at and the findings, each citing the seed article."""
 
     if year is not None and (year < 2000 or year > repo.today.year):
@@ -321,6 +336,7 @@ def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...],
         years=years,
         all_years=year is None,
         report_changes=tuple(_late_changes(repo, years)),
+        site=site_catalogue(site) if site is not None else None,
     )
     return years, run_audit(inp)
 
