@@ -355,6 +355,10 @@ def test_the_published_report_is_compared_cell_by_cell_with_todays_count(
     assert res.exit_code == 0 and "GK715" not in res.stderr, res.output
     values = json.loads(res.stdout)["table2"][1]["values"]
     assert values == {"本年制发件数": 0, "本年废止件数": 0, "现行有效件数": 1}
+    again = cli("report", "annual", "--year", "2025", "--format", "json", "--as-of", "published", cwd=repo)
+    assert again.exit_code == 0 and json.loads(again.stdout)["table2"] == json.loads(res.stdout)["table2"]
+    none = cli("report", "annual", "--year", "2024", "--as-of", "published", cwd=repo)
+    assert none.exit_code == 2 and "2024 年度报告尚未" in none.stderr
     bad = cli("report", "annual", "--year", "2025", "--as-of", "no-such-rev", cwd=repo)
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     # the audit reports the late changes as findings

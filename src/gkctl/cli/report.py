@@ -54,7 +54,7 @@ def annual(
     as_document: Annotated[bool, typer.Option("--as-document", help="写成“政府信息公开年报”类文件，走正常审核发布流程")] = False,
     drafter: Annotated[str | None, typer.Option("--drafter", help="--as-document 时的拟稿人编号（默认签名密钥的主人）")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="列出每件申请计入表三的哪些行和列，便于人工核对")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="按某一修订（提交号、分支或标签）时的历史和登记计算，如核对已公开年报时的数字")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="按某一修订（提交号、分支或标签）时的历史和登记计算；published 表示该年度报告公开时")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """生成政府信息公开工作年度报告：一至六部分，表二、表三、表四按 2021 年国家格式计算并校验。

@@ -102,6 +102,7 @@ class Gathered:
 
 
 REGISTER_FOLDERS = ("applications", "appeals", "reports")
+PUBLISHED = "published"  # --as-of published: the revision that published the year's report
 
 
 def gather(repo: Repository, year: int, as_of: str | None = None) -> ReportData:
@@ -185,7 +186,15 @@ def _previous_from_published(narrative: Narrative, records: list[PublicationReco
 
 
 def annual_report(repo: Repository, year: int, as_of: str | None = None) -> AnnualResult:
-    """The report; when this year's report was published, every cell that differs from it is named."""
+    """The report; when this year's report was published, every cell that differs from it is named.
+
+    ``as_of="published"`` computes the year as the history stood when its report was published.
+    """
+    if as_of == PUBLISHED:
+        current = gather_all(repo, year)
+        if current.published is None:
+            raise InputError(t("report.no_published", year=year))
+        as_of = current.published.commit
     gathered = gather_all(repo, year, as_of)
     report, found = assemble(gathered.data, repo.today)
     found += [
