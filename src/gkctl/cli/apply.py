@@ -242,7 +242,7 @@ def apply_show(
             ev.add_row(svc.fmt_day(e.date), e.type, detail)
         console.print(ev)
     console.print(t("apply.steps_title"), style="bold")
-    if row.error:
+    if row.error and row.deadline is None:
         console.print(f"[red]{row.error}[/red]", markup=True, soft_wrap=True)
     if row.deadline:
         names = svc.person_names(r)
