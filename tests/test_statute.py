@@ -440,3 +440,25 @@ def test_the_catalogue_must_be_rebuilt_after_each_publication(
     assert stale["path"] == second and "2026-bgs-002" in stale["message"] and "制度第二十二条第（二）项" in stale["article"]
     bad = cli("audit", "--year", "2026", "--site", str(tmp_path / "nowhere"), cwd=repo)
     assert bad.exit_code == 2 and "manifest.json" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_the_desk_records_a_delayed_reply_and_refuses_a_fee_above_the_rules(desk: Path, cli: Callable) -> None:
+    r = cli("-C", str(desk), "apply", "new", "--channel", "当面", "--applicant-type", "法律服务机构",
+            "--applicant", "重庆示例律师事务所", "--request", "申请提供审计报告纸质件", "--received", "2026-03-02")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    missing = cli("-C", str(desk), "apply", "event", "2026-001", "延迟答复", "--date", "2026-03-20")
+    assert missing.exit_code == 2 and "--until" in missing.stderr
+    r = cli("-C", str(desk), "apply", "event", "2026-001", "延迟答复", "--until", "2026-05-29", "--date", "2026-03-20",
+            "--note", "申请人一个月内提出60件申请，明显超过合理范围")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = json.loads(cli("-C", str(desk), "apply", "show", "2026-001", "--format", "json").stdout)
+    assert data["due"] == "2026-05-29" and data["delayed_until"] == "2026-05-29"
+    assert any("条例第三十五条" in s["text"] for s in data["steps"])
+    head = git(desk, "rev-parse", "HEAD")
+    r = cli("-C", str(desk), "apply", "reply", "2026-001", "--result", "予以公开", "--date", "2026-04-10", "--fee", "500")
+    assert r.exit_code == 1 and "GK526" not in r.stdout and "最高 0 元" in r.stderr
+    assert git(desk, "rev-parse", "HEAD") == head and git(desk, "status", "--porcelain").strip() == ""
+    r = cli("-C", str(desk), "apply", "reply", "2026-001", "--result", "予以公开", "--date", "2026-04-10",
+            "--fee", "100", "--pages", "40")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "pages: 40" in (desk / "applications/2026/2026-001.yaml").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ can explain it (or publish a correction) rather than let the year change silentl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -101,7 +101,3 @@ def compare(body: str, report: AnnualReport, placements: Iterable[Placement], mo
         out.append(CellDiff(key, value, current, records))
     return out
 
-
-def describe(diffs: Iterable[CellDiff], unknown: str) -> Mapping[str, str]:
-    """cell name -> the records (or ``unknown``), for messages."""
-    return {d.cell: "、".join(d.records) or unknown for d in diffs}
