@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gkctl.services import report as service
 from gkctl.trail.workflow import PublicationRecord
@@ -45,9 +46,15 @@ def _git(root: Path, *args: str) -> str:
 
 @pytest.fixture
 def example(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for folder in ("docs", "attachments", "applications", "appeals", "reports"):
+    folders = [f for f in ("docs", "attachments", "applications", "appeals", "reports") if (EXAMPLE / f).is_dir()]
+    for folder in folders:
         shutil.copytree(EXAMPLE / folder, repo / folder, dirs_exist_ok=True)
-    _git(repo, "add", "--", "docs", "attachments", "applications", "appeals", "reports")
+    bureau = yaml.safe_load((EXAMPLE / "bureau.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((repo / "gkctl.yaml").read_text(encoding="utf-8"))
+    config["site"]["url"] = bureau["site_url"]
+    config["office"] = bureau["office"]  # what the demo's admin adds after init
+    (repo / "gkctl.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    _git(repo, "add", "--", "gkctl.yaml", *folders)
     _git(repo, "commit", "-q", "-S", "-m", "示例机关的文件和登记")
     head = _git(repo, "rev-parse", "HEAD").strip()
     records = []

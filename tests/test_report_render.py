@@ -10,6 +10,7 @@ from decimal import Decimal
 import markdown
 import nh3
 
+from gkctl.core.policy import Office
 from gkctl.report import render
 from gkctl.report import tables as T
 from gkctl.report.assemble import ReportData, assemble
@@ -28,6 +29,10 @@ NARRATIVE = Narrative(
 )
 
 
+CONTACT = {"office": Office("局办公室", "綦江区某路1号", "401420", "023-1234567"), "site_title": "区政府网站",
+           "site_url": "https://example.gov.cn/"}
+
+
 def _report():
     data = ReportData(
         year=2025,
@@ -40,6 +45,7 @@ def _report():
             App("b", d(2024, 12, 30), None, None, None, "商业企业"),
         ],
         appeals=[Case("f", "行政诉讼", "未经复议直接起诉", d(2025, 4, 1), "结果维持", d(2025, 9, 1))],
+        **CONTACT,
     )
     report, found = assemble(data, today=d(2026, 1, 15))
     return report, found
@@ -126,11 +132,11 @@ def test_json_shape() -> None:
 def test_late_report_warns_with_article_49() -> None:
     _, found = _report()
     assert found == []
-    data = ReportData(2025, "局", NARRATIVE, NormativeCounts(), 0, [], [])
+    data = ReportData(2025, "局", NARRATIVE, NormativeCounts(), 0, [], [], **CONTACT)
     _, late = assemble(data, today=d(2026, 2, 1))
     assert [f.code for f in late] == ["GK711"] and "2026年1月31日" in late[0].message
     assert all(f.severity == "warning" for f in late)
-    _, older = assemble(ReportData(2023, "局", NARRATIVE, NormativeCounts(), 0, [], []), today=d(2026, 2, 1))
+    _, older = assemble(ReportData(2023, "局", NARRATIVE, NormativeCounts(), 0, [], [], **CONTACT), today=d(2026, 2, 1))
     assert older == []
 
 
