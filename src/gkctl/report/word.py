@@ -175,11 +175,12 @@ class WordWriter:
         return p
 
     def table(self, grid: Grid, widths: Sequence[float], header_rows: int = 0, size: Length = SIZE_TABLE,
-              heights: Sequence[float | None] = (), align_left: Sequence[int] = ()) -> Table:
+              heights: Sequence[float | None] = (), align_left: Sequence[int] = (), keep_together: bool = False,
+              min_height: float | None = None) -> Table:
         """``grid`` as a bordered table; ``header_rows`` repeat at the top of every page it runs onto.
 
         Merged cells become ``gridSpan`` (across) and ``vMerge`` (down) in the file. A row is never
-        split over two pages, and every row but the last keeps with the next while it is a header.
+        split over two pages; header rows (or, with ``keep_together``, all rows) keep with the next.
         """
         ncols = len(widths)
         table = self.doc.add_table(rows=len(grid), cols=ncols)
@@ -208,7 +209,7 @@ class WordWriter:
                 p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(0)
                 p.paragraph_format.first_line_indent = Pt(0)
                 p.paragraph_format.line_spacing = 1.0
-                p.paragraph_format.keep_with_next = r < header_rows
+                p.paragraph_format.keep_with_next = r < header_rows or (keep_together and r < len(grid) - 1)
                 for i, part in enumerate(spec.text.split("\n")):
                     if i:
                         p = cell.add_paragraph()
@@ -220,7 +221,7 @@ class WordWriter:
             _on(trpr, "w:cantSplit")
             if r < header_rows:
                 _on(trpr, "w:tblHeader")
-            height = heights[r] if r < len(heights) else None
+            height = heights[r] if r < len(heights) else min_height
             if height:
                 row.height = Cm(height)
         return table
@@ -253,6 +254,7 @@ def text_blocks(markdown_text: str) -> list[str]:
 WIDTHS2 = (4.8, 3.6, 3.6, 3.6)
 WIDTHS3 = (1.0, 2.1, 4.5, *(1.14,) * 7)
 WIDTHS4 = (1.04,) * 15
+ROW = 0.6  # cm, the least height of a table row
 
 
 def annual_docx(report: AnnualReport) -> bytes:
@@ -266,11 +268,11 @@ def annual_docx(report: AnnualReport) -> bytes:
             for block in text_blocks(report.sections.get(heading) or ""):
                 w.paragraph(block)
         elif heading == T.HEADINGS[1]:
-            w.table(grid2(report.table2), WIDTHS2, 0)
+            w.table(grid2(report.table2), WIDTHS2, 0, keep_together=True, min_height=ROW)
         elif heading == T.HEADINGS[2]:
-            w.table(grid3(report.table3), WIDTHS3, 3, align_left=(2,))
+            w.table(grid3(report.table3), WIDTHS3, 3, align_left=(2,), min_height=ROW)
         else:
-            w.table(grid4(report.table4), WIDTHS4, 3, size=SIZE_SMALL)
+            w.table(grid4(report.table4), WIDTHS4, 3, size=SIZE_SMALL, min_height=ROW)
     w.spacer()
     w.spacer()
     for line in (report.organisation, report.signed_text):
