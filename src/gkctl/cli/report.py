@@ -63,9 +63,7 @@ def annual(
     {予以公开数} {部分公开数} {不予公开数} {无法提供数} {不予处理数} {其他处理数} {行政复议数} {行政诉讼数}
     {收费金额} {收费申请数}。勾稽关系不成立时退出码为 1 并指出单元格。
 
-    开头一段（编制依据、统计期限、电子版网址、联系方式）取自 gkctl.yaml 的 office 和 site；
-    落款为机关名称和 annual.yaml 的 date（默认今天）。docx 按公文格式排版；pdf 由 LibreOffice 转换
-    （没有时用 chromium 打印 HTML）。
+    开头一段（编制依据、统计期限、电子版网址、联系方式）取自 gkctl.yaml 的 office 和 site；落款为机关名称和 annual.yaml 的 date（默认今天）。docx 按公文格式排版，pdf 由 LibreOffice 转换（没有时用 chromium 打印 HTML）。
 
     示例：gkctl report annual --year 2025 --format html --out 年报2025.html
 
