@@ -184,3 +184,29 @@ def test_missing_contact_is_a_warning_and_a_bad_date_an_input_error(repo: Path, 
     assert res.exit_code == 0, res.output
     assert "GK714" in res.stderr and "address" in res.stderr
     assert json.loads(res.stdout)["signature"]["date"] == "2026-01-20"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None or PDFTOTEXT is None,
+                    reason="chromium or pdftotext is not installed; the chromium PDF route is not checked")
+def test_pdf_through_chromium_where_libreoffice_is_missing(example: Path, cli, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    bare = tmp_path / "bin"  # git and chromium, no LibreOffice
+    bare.mkdir()
+    for tool in ("git", "chromium"):
+        (bare / tool).symlink_to(shutil.which(tool) or tool)
+    monkeypatch.setenv("PATH", f"{bare}:/bin")  # the chromium launcher is a shell script
+    out = tmp_path / "年报.pdf"
+    _report(cli, example, "pdf", out)
+    info = subprocess.run(["/usr/bin/pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
+    text = "".join(subprocess.run([PDFTOTEXT, str(out), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "—1—" in text and "—2—" in text and "四、结转下年度继续办理" in text and "2026年1月16日" in text
+
+
+def test_site_stylesheet_prints_reports_on_a4() -> None:
+    css = (Path(__file__).resolve().parent.parent / "templates" / "site" / "static" / "site.css").read_text(encoding="utf-8")
+    assert "@page { size: A4" in css and "counter(page)" in css and ".body thead { display: table-header-group; }" in css

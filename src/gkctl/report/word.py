@@ -19,13 +19,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from gkctl.report import tables as T
 from gkctl.report.model import AnnualReport
-from gkctl.report.render import Grid, grid2, grid3, grid4
+from gkctl.report.render import Cell, Grid, grid2, grid3, grid4
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,32 +189,47 @@ class WordWriter:
         table.autofit = False
         for i, w in enumerate(widths):
             table.columns[i].width = Cm(w)
-            for cell in table.columns[i].cells:
-                cell.width = Cm(w)
-        taken: set[tuple[int, int]] = set()
+        # who occupies each slot: (cell, its first row, its first column)
+        slots: dict[tuple[int, int], tuple[Cell, int, int]] = {}
         for r, line in enumerate(grid):
             c = 0
             for spec in line:
-                while (r, c) in taken:
+                while (r, c) in slots:
                     c += 1
                 for dr in range(spec.rowspan):
                     for dc in range(spec.colspan):
-                        taken.add((r + dr, c + dc))
-                cell = table.cell(r, c)
-                if spec.rowspan > 1 or spec.colspan > 1:
-                    cell = cell.merge(table.cell(r + spec.rowspan - 1, c + spec.colspan - 1))
+                        slots[(r + dr, c + dc)] = (spec, r, c)
+                c += spec.colspan
+        # Each row is written as its own <w:tc> elements (python-docx's merge() is quadratic in
+        # the table size): one per cell starting or continuing in the row, spans set directly.
+        for r, row in enumerate(table.rows):
+            tr = row._tr
+            for tc in tr.findall(qn("w:tc")):
+                tr.remove(tc)
+            c = 0
+            while c < ncols:
+                spec, r0, c0 = slots[(r, c)]
+                tc = tr.add_tc()
+                tc.width = Cm(sum(widths[c0 : c0 + spec.colspan]))
+                cell = _Cell(tc, table)
+                if spec.colspan > 1:
+                    tc.grid_span = spec.colspan
+                if spec.rowspan > 1:
+                    tc.vMerge = "restart" if r == r0 else "continue"
                 cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
                 p = cell.paragraphs[0]
-                p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c in align_left else WD_ALIGN_PARAGRAPH.CENTER
-                p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(0)
-                p.paragraph_format.first_line_indent = Pt(0)
-                p.paragraph_format.line_spacing = 1.0
-                p.paragraph_format.keep_with_next = r < header_rows or (keep_together and r < len(grid) - 1)
-                for i, part in enumerate(spec.text.split("\n")):
-                    if i:
-                        p = cell.add_paragraph()
-                        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
-                    self._run(p, part, TABLE_FONT, size)
+                fmt = p.paragraph_format
+                fmt.space_before = fmt.space_after = Pt(0)
+                fmt.first_line_indent = Pt(0)
+                fmt.line_spacing = 1.0
+                fmt.keep_with_next = r < header_rows or (keep_together and r < len(grid) - 1)
+                if r == r0:
+                    p.alignment = WD_ALIGN_PARAGRAPH.LEFT if c in align_left else WD_ALIGN_PARAGRAPH.CENTER
+                    for i, part in enumerate(spec.text.split("\n")):
+                        if i:
+                            p = cell.add_paragraph()
+                            p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                        self._run(p, part, TABLE_FONT, size)
                 c += spec.colspan
         for r, row in enumerate(table.rows):
             trpr = row._tr.get_or_add_trPr()
