@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from gkctl.core.errors import InputError
@@ -37,21 +38,27 @@ def _run(args: list[str], tool: str) -> None:
         raise InputError(t("pdf.failed", tool=tool, detail=detail[-1] if detail else proc.returncode))
 
 
+def _convert(source_name: str, source: bytes, command: Callable[[Path, Path], list[str]], tool: str) -> bytes:
+    """Run ``command(source_path, work_dir)`` in a private directory; the PDF is named like the source."""
+    with tempfile.TemporaryDirectory(prefix="gkctl-pdf-") as tmp:
+        base = Path(tmp)
+        path = base / source_name
+        path.write_bytes(source)
+        _run(command(path, base), tool)
+        target = path.with_suffix(".pdf")
+        if not target.is_file():
+            raise InputError(t("pdf.failed", tool=tool, detail="no output"))
+        return target.read_bytes()
+
+
 def docx_to_pdf(docx: bytes) -> bytes:
     """Convert with ``soffice --headless --convert-to pdf``."""
     exe = soffice()
     if exe is None:
         raise InputError(t("pdf.no_soffice"))
-    with tempfile.TemporaryDirectory(prefix="gkctl-pdf-") as tmp:
-        base = Path(tmp)
-        source = base / "document.docx"
-        source.write_bytes(docx)
-        _run([exe, f"-env:UserInstallation={(base / 'profile').as_uri()}", "--headless", "--norestore",
-              "--convert-to", "pdf", "--outdir", str(base), str(source)], "LibreOffice")  # fmt: skip
-        target = base / "document.pdf"
-        if not target.is_file():
-            raise InputError(t("pdf.failed", tool="LibreOffice", detail="no output"))
-        return target.read_bytes()
+    return _convert("document.docx", docx, lambda src, base: [
+        exe, f"-env:UserInstallation={(base / 'profile').as_uri()}", "--headless", "--norestore",
+        "--convert-to", "pdf", "--outdir", str(base), str(src)], "LibreOffice")  # fmt: skip
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -59,17 +66,10 @@ def html_to_pdf(html: str) -> bytes:
     exe = chromium()
     if exe is None:
         raise InputError(t("pdf.no_converter"))
-    with tempfile.TemporaryDirectory(prefix="gkctl-pdf-") as tmp:
-        base = Path(tmp)
-        source = base / "report.html"
-        source.write_text(html, encoding="utf-8")
-        target = base / "report.pdf"
-        _run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              f"--user-data-dir={base / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={target}",
-              source.as_uri()], "chromium")  # fmt: skip
-        if not target.is_file():
-            raise InputError(t("pdf.failed", tool="chromium", detail="no output"))
-        return target.read_bytes()
+    return _convert("report.html", html.encode("utf-8"), lambda src, base: [
+        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        f"--user-data-dir={base / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={src.with_suffix('.pdf')}",
+        src.as_uri()], "chromium")  # fmt: skip
 
 
 def to_pdf(docx: bytes, html: str | None) -> bytes:

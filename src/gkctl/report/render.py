@@ -105,20 +105,26 @@ def grid4(table: Table4) -> Grid:
     ]
 
 
-def expand(grid: Grid) -> list[list[str]]:
-    """The grid as a full matrix: a merged cell's text in every slot it spans."""
-    slots: dict[tuple[int, int], str] = {}
+def slots(grid: Grid) -> dict[tuple[int, int], tuple[Cell, int, int]]:
+    """Who occupies each (row, column) slot of a grid: the cell, its first row and first column."""
+    out: dict[tuple[int, int], tuple[Cell, int, int]] = {}
     for r, line in enumerate(grid):
         c = 0
         for cell in line:
-            while (r, c) in slots:
+            while (r, c) in out:
                 c += 1
             for dr in range(cell.rowspan):
                 for dc in range(cell.colspan):
-                    slots[(r + dr, c + dc)] = cell.text
+                    out[(r + dr, c + dc)] = (cell, r, c)
             c += cell.colspan
-    width = max(c for _, c in slots) + 1
-    return [[slots.get((r, c), "") for c in range(width)] for r in range(len(grid))]
+    return out
+
+
+def expand(grid: Grid) -> list[list[str]]:
+    """The grid as a full matrix: a merged cell's text in every slot it spans."""
+    taken = slots(grid)
+    width = max(c for _, c in taken) + 1
+    return [[taken[(r, c)][0].text if (r, c) in taken else "" for c in range(width)] for r in range(len(grid))]
 
 
 def plain_table(grid: Grid) -> str:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from gkctl.report import tables as T
 from gkctl.report.model import AnnualReport
-from gkctl.report.render import Cell, Grid, grid2, grid3, grid4
+from gkctl.report.render import Grid, grid2, grid3, grid4, slots
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,17 +189,7 @@ class WordWriter:
         table.autofit = False
         for i, w in enumerate(widths):
             table.columns[i].width = Cm(w)
-        # who occupies each slot: (cell, its first row, its first column)
-        slots: dict[tuple[int, int], tuple[Cell, int, int]] = {}
-        for r, line in enumerate(grid):
-            c = 0
-            for spec in line:
-                while (r, c) in slots:
-                    c += 1
-                for dr in range(spec.rowspan):
-                    for dc in range(spec.colspan):
-                        slots[(r + dr, c + dc)] = (spec, r, c)
-                c += spec.colspan
+        taken = slots(grid)
         # Each row is written as its own <w:tc> elements (python-docx's merge() is quadratic in
         # the table size): one per cell starting or continuing in the row, spans set directly.
         for r, row in enumerate(table.rows):
@@ -208,7 +198,7 @@ class WordWriter:
                 tr.remove(tc)
             c = 0
             while c < ncols:
-                spec, r0, c0 = slots[(r, c)]
+                spec, r0, c0 = taken[(r, c)]
                 tc = tr.add_tc()
                 tc.width = Cm(sum(widths[c0 : c0 + spec.colspan]))
                 cell = _Cell(tc, table)
