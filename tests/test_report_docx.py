@@ -210,3 +210,4 @@ def test_pdf_through_chromium_where_libreoffice_is_missing(example: Path, cli, t
 def test_site_stylesheet_prints_reports_on_a4() -> None:
     css = (Path(__file__).resolve().parent.parent / "templates" / "site" / "static" / "site.css").read_text(encoding="utf-8")
     assert "@page { size: A4" in css and "counter(page)" in css and ".body thead { display: table-header-group; }" in css
+    assert "h1, h2, h3, h4 { break-after: avoid; }" in css  # the site shifts a document's headings down a level
