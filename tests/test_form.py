@@ -60,6 +60,11 @@ def test_form_has_every_field_of_the_standard_layout(repo: Path, cli, tmp_path: 
 def test_form_without_office_warns_and_bad_office_is_refused(repo: Path, cli, tmp_path: Path) -> None:
     res = cli("form", "application", "--out", str(tmp_path / "f.docx"), cwd=repo)
     assert res.exit_code == 0 and "office" in res.stderr and (tmp_path / "f.docx").is_file()
+    taken = tmp_path / "a-folder.docx"
+    taken.mkdir()
+    res = cli("form", "application", "--out", str(taken), cwd=repo)
+    assert res.exit_code == 2 and "a-folder.docx" in res.stderr and "Traceback" not in res.output
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     _with_office(repo, {"name": "办公室", "telephone": "1"})
     res = cli("form", "application", "--out", str(tmp_path / "g.docx"), cwd=repo)
     assert res.exit_code == 2 and "gkctl.yaml:" in res.stderr and "telephone" in res.stderr

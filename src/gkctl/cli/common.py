@@ -110,11 +110,12 @@ def write_output(content: str | bytes, out: Path | None) -> None:
         sys.stdout.write(content)
         return
     data = content.encode("utf-8") if isinstance(content, str) else content
+    partial = out.with_name(out.name + ".tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(out.name + ".tmp")
         partial.write_bytes(data)
         partial.replace(out)
     except OSError as exc:
+        partial.unlink(missing_ok=True)
         raise InputError(t("report.cannot_write", reason=exc.strerror or str(exc)), str(out)) from None
     err_console.print(t("report.written", path=str(out)), markup=False)
