@@ -38,6 +38,10 @@ USAGE_ERRORS = [
 ]
 
 
+def _is_name(word: str) -> bool:
+    return word in NAMES or word in COMMANDS or bool(re.search(r"\d", word))
+
+
 def english_sentences(texts: Iterable[str]) -> list[str]:
     """Runs of two or more English words, once commands, options, placeholders, quoted values
     and names are set aside."""
@@ -47,9 +51,8 @@ def english_sentences(texts: Iterable[str]) -> list[str]:
             line = re.sub(r"(gkctl|git)( [a-z][\w.-]*)*", " ", line)  # command paths and examples
             line = re.sub(r"(?<![\w-])--?[\w-]+", " ", line)  # options
             line = re.sub(r"<[^>]*>|\{[^}]*\}|'[^']*'|“[^”]*”|\"[^\"]*\"|\S*[/.]\S*", " ", line)
-            words = [w for w in re.findall(r"[A-Za-z][\w-]*", line) if w not in NAMES and w not in COMMANDS
-                     and not re.search(r"\d", w)]  # fmt: skip
-            if len(words) >= 2 and re.search(r"[A-Za-z]{2,}[ ,:]+[A-Za-z]{2,}", " ".join(words)):
+            line = re.sub(r"[A-Za-z][\w-]*", lambda m: " " if _is_name(m.group(0)) else m.group(0), line)
+            if re.search(r"[A-Za-z]{2,}[ ,.:;!?]+[A-Za-z]{2,}", line):
                 found.append(line.strip())
     return found
 

@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,9 +26,13 @@ from gkctl.cli.common import (
     print_json,
     repository,
     table,
+    warn_calendar,
 )
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
+
+if TYPE_CHECKING:
+    from gkctl.services.repository import Repository
 
 DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径", autocompletion=complete_documents)]
 ApproveOpt = Annotated[bool, typer.Option("--approve", help="通过")]
@@ -224,10 +228,10 @@ def _stacked_status(out: Console, docs: list[dict[str, Any]]) -> None:
             out.print("  " + _next(d), markup=False, overflow="fold")
 
 
-def _uncommitted(repo: str | None, doc: str) -> str | None:
+def _uncommitted(repo: Repository, doc: str) -> str | None:
     """Why ``status DOC`` has nothing to say about an existing file: not saved yet, or changed."""
     from gkctl.services.save import unsaved_state
-    return unsaved_state(repository(repo), doc)
+    return unsaved_state(repo, doc)
 
 
 def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径（默认全部）", autocompletion=complete_documents)] = None,
@@ -237,15 +241,16 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     示例：gkctl status --format json
     """
     from gkctl.services.status import status_data, status_json
-    if doc is not None:
-        note = _uncommitted(repo, doc)
-        if note == "uncommitted":
-            console.print(f"{doc}：[yellow]{t('status.uncommitted')}[/yellow]")
-            return
-    if fmt == Format.json:
-        sys.stdout.write(status_json(repository(repo), doc))
+    r = repository(repo)
+    warn_calendar(r)
+    note = _uncommitted(r, doc) if doc is not None else None
+    if note == "uncommitted":
+        console.print(f"{doc}：[yellow]{t('status.uncommitted')}[/yellow]")
         return
-    data = status_data(repository(repo), doc)
+    if fmt == Format.json:
+        sys.stdout.write(status_json(r, doc))
+        return
+    data = status_data(r, doc)
     docs = data["documents"]
     if not docs:
         console.print(t("workflow.status.none"))
