@@ -441,6 +441,6 @@ def _search_entries(s: _Site, digests: dict[str, str]) -> Iterable[search.Entry]
             return head.union(d.tokens) if d.tokens else head | search.tokens(d.text)
 
         def text(d: SiteDocument = d) -> str:
-            return d.text or plain_text(d.body_html)
+            return d.text or plain_text(drop_title(d.body_html, d.title))
 
         yield search.Entry(d.doc_id, digests[d.doc_id] + column, record, terms, text)
