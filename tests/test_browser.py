@@ -19,7 +19,6 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest

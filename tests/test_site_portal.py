@@ -6,7 +6,6 @@ Documents are committed to a real git repository and rendered from their blobs.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import shutil
 import threading
