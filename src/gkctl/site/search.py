@@ -139,15 +139,19 @@ class SegmentCache:
             pass
 
 
-def _segment_fragments(entries: Sequence[Entry], shards: int) -> list[str]:
+def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[str]:
     inverted: dict[str, list[int]] = defaultdict(list)
     for number, entry in enumerate(entries):
-        for tok in set(entry.terms()):
+        terms = entry.terms()
+        for tok in terms if isinstance(terms, (set, frozenset)) else set(terms):
             inverted[tok].append(number)
     parts: list[dict[str, list[int]]] = [{} for _ in range(shards)]
     for tok in sorted(inverted):
         nums = inverted[tok]
-        parts[shard_of(tok, shards)][tok] = [nums[0]] + [b - a for a, b in itertools.pairwise(nums)]
+        shard = shard_memo.get(tok)
+        if shard is None:  # the same tokens recur in every segment: hash each once per build
+            shard = shard_memo[tok] = shard_of(tok, shards)
+        parts[shard][tok] = [nums[0]] + [b - a for a, b in itertools.pairwise(nums)]
     return [json.dumps(p, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for p in parts]
 
 
@@ -169,10 +173,11 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
     ]
     fragments: list[list[str]] = []
     inverted = 0
+    memo: dict[str, int] = {}
     for seg, key in zip(members, keys, strict=True):
         got = cache.get(key, shards)
         if got is None:
-            got = _segment_fragments(seg, shards)
+            got = _segment_fragments(seg, shards, memo)
             cache.put(key, got, keys)
             inverted += 1
         fragments.append(got)
