@@ -19,7 +19,8 @@
       var after = getComputedStyle(root).fontSize, stored = "";
       try { stored = localStorage.getItem("gkctl-size") || ""; } catch (e) { stored = "unavailable"; }
       var data = { scrollWidth: root.scrollWidth, viewport: window.innerWidth, before: before, after: after,
-                   stored: stored, prefsShown: !!(document.getElementById("prefs") && !document.getElementById("prefs").hidden) };
+                   stored: stored, headerQuery: (document.getElementById("site-q") || {}).value || "",
+                   prefsShown: !!(document.getElementById("prefs") && !document.getElementById("prefs").hidden) };
       if (!window.axe) { data.error = "axe-core did not load"; report(data); return; }
       window.axe.run(document, { resultTypes: ["violations"] }).then(function (res) {
         data.passes = res.passes.map(function (r) { return r.id; });
