@@ -28,6 +28,35 @@ _ID = re.compile(r"^[a-z0-9_-]+$")
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
+DEFAULT_ATTACHMENT_TYPES = ("pdf", "ofd", "doc", "docx", "wps", "xls", "xlsx", "et", "csv", "txt", "jpg", "png", "zip")
+TEXT_ATTACHMENT_TYPES = frozenset(("txt", "csv", "md", "docx"))  # what the secrecy scan can read
+DEFAULT_PROTECTED_REFS = ("refs/heads/main", "refs/tags/*")
+# where a clerk-declared attachment may never point: what the workflow judges or the site renders
+RESERVED_PREFIXES = ("docs/", POLICY_DIR + "/", "templates/", "applications/", "appeals/", "reports/", ".git")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachments:
+    """Where attachments live and which file types they may be (``attachments:`` in gkctl.yaml)."""
+
+    root: str = "attachments/"
+    types: tuple[str, ...] = DEFAULT_ATTACHMENT_TYPES
+
+    def problem(self, norm: str) -> str | None:
+        """The code saying why the repo path ``norm`` cannot be an attachment (None: it can)."""
+        if norm == CONFIG_FILE or norm.startswith(RESERVED_PREFIXES) or not norm.startswith(self.root):
+            return "GK126"
+        if file_type(norm) not in self.types:
+            return "GK127"
+        return None
+
+
+def file_type(path: str) -> str:
+    """Lower-case extension of ``path`` without the dot ('' when it has none)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
 @dataclass(frozen=True)
 class Org:
     name: str
@@ -38,6 +67,8 @@ class Org:
     sections: tuple[str, ...]
     protected_branches: tuple[str, ...]
     section_codes: dict[str, str] = field(default_factory=dict)  # 办公室 -> bgs (used in new ids)
+    attachments: Attachments = Attachments()
+    protected_refs: tuple[str, ...] = DEFAULT_PROTECTED_REFS  # ref patterns (fnmatch) the hook keeps
 
     def index_number(self, year: int, serial: int) -> str:
         return self.index_pattern.format(code=self.code, year=year, serial=serial)
@@ -242,7 +273,38 @@ def _org(r: _Reader) -> Org:
         sections=tuple(sections),
         protected_branches=tuple(str(b) for b in r.data.get("protected_branches") or ("main",)),
         section_codes=codes,
+        attachments=_attachments(r),
+        protected_refs=_protected_refs(r),
     )
+
+
+def _attachments(r: _Reader) -> Attachments:
+    spec = r.get(r.data, "attachments", dict, required=False)
+    if spec is None:
+        return Attachments()
+    root = r.get(spec, "root", str, "attachments", required=False) or "attachments/"
+    root = root.strip("/") + "/"
+    if root == "/" or root.startswith(RESERVED_PREFIXES) or ".." in root.split("/"):
+        raise r.fail(t("policy.bad_attachment_root", root=root), "attachments", "root")
+    types = r.get(spec, "types", list, "attachments", required=False)
+    if types is None:
+        return Attachments(root)
+    if not all(isinstance(x, str) and x.strip(".") for x in types):
+        raise r.fail(t("policy.wrong_type", key="types"), "attachments", "types")
+    return Attachments(root, tuple(x.strip(".").lower() for x in types))
+
+
+def _protected_refs(r: _Reader) -> tuple[str, ...]:
+    refs = r.get(r.data, "protected_refs", list, required=False)
+    if refs is None:
+        # the older ``protected_branches`` names branches; tags stay protected either way
+        branches = r.data.get("protected_branches")
+        if isinstance(branches, list) and branches:
+            return (*(f"refs/heads/{b}" for b in branches), "refs/tags/*")
+        return DEFAULT_PROTECTED_REFS
+    if not all(isinstance(x, str) and x.startswith("refs/") for x in refs):
+        raise r.fail(t("policy.bad_protected_refs"), "protected_refs")
+    return tuple(refs)
 
 
 def _disclosure(r: _Reader) -> Disclosure:

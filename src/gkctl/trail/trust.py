@@ -17,8 +17,8 @@ from pathlib import Path
 
 from gkctl.core.document import Document, parse_document
 from gkctl.core.errors import GkctlError
-from gkctl.core.policy import Person, Policy, is_policy_path, load_policy_from_files
-from gkctl.core.rules import secrecy_findings
+from gkctl.core.policy import TEXT_ATTACHMENT_TYPES, Person, Policy, file_type, is_policy_path, load_policy_from_files
+from gkctl.core.rules import attachment_secrecy_findings, safe_repo_path, secrecy_findings
 from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import git_bytes, read_objects
 from gkctl.trail.history import CommitRecord, History
@@ -162,14 +162,30 @@ class Trust:
         self.documents([(blob, path)])
         return self._docs.get(f"{blob}:{path}") if self._docs is not None else None
 
-    def secrecy_codes(self, doc: Document, blob: str, policy: Policy) -> frozenset[str]:
-        """Codes the secrecy scan finds in ``doc`` under ``policy`` (cached by blob and checks)."""
+    def secrecy_codes(self, doc: Document, blob: str, policy: Policy, at: str | None = None) -> frozenset[str]:
+        """Codes the secrecy scan finds in ``doc`` under ``policy`` (cached by blob and checks).
 
+        With ``at`` (a commit), the text attachments as they stand in that commit's tree are
+        scanned too: an ID number in an attached .txt is as public as one in the body.
+        """
         if self._docs is None:
             self._docs = self._load_docs()
-        key = f"sec:{blob}:{doc.path}:{hashlib.sha1(repr(policy.secrecy).encode()).hexdigest()}"
+        attached = []
+        if at is not None:
+            for att in doc.attachments:
+                norm = safe_repo_path(att.file)
+                if norm is not None and file_type(norm) in TEXT_ATTACHMENT_TYPES:
+                    att_blob = self.blob_at(at, norm)
+                    if att_blob:
+                        attached.append((att.line, norm, att_blob))
+        digest = hashlib.sha1(repr((policy.secrecy, [(n, b) for _, n, b in attached])).encode()).hexdigest()
+        key = f"sec:{blob}:{doc.path}:{digest}"
         if key not in self._docs:
-            self._docs[key] = frozenset(f.code for f in secrecy_findings(doc, policy))  # type: ignore[assignment]
+            codes = {f.code for f in secrecy_findings(doc, policy)}
+            for line, norm, att_blob in attached:
+                raw = self.blob(att_blob) or b""
+                codes |= {f.code for f in attachment_secrecy_findings(doc, line, norm, raw, policy)}
+            self._docs[key] = frozenset(codes)  # type: ignore[assignment]
             self._docs_dirty = True
         return self._docs[key]  # type: ignore[return-value]
 

@@ -1,0 +1,191 @@
+"""Attacks by a clerk with commit access, replayed end to end: attachments, registers, ids, refs, input.
+
+One honest bureau is built, published and pushed to a real bare central repository (with the
+hook ``gkctl server init`` installs) per module. Every attack starts from a copy of its clone,
+signs with real ssh keys, runs the real commands and pushes; it must be refused with the right
+code and exit status, leave the central refs exactly as they were, and let no marker string of
+non-public content into any byte of any output.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gkctl.core.yamlio import dump_yaml
+from gkctl.services.hooks import init_server
+from gkctl.trail.gitutil import commit
+from helpers.cli import Result, run_cli
+from helpers.docs import write_doc
+from helpers.sig import Bureau, published_bureau
+
+SECRET = "mksecretzz"  # planted in non-public content; must never show up in a site or an output
+
+
+@dataclass
+class Central:
+    path: Path
+    honest: Bureau
+    base: Path
+    published: str
+
+    def refs(self) -> str:
+        return subprocess.run(["git", "-C", str(self.path), "show-ref"], capture_output=True, text=True).stdout
+
+    def clone(self, name: str) -> Bureau:
+        return self.honest.copy(self.base / name)
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
+    base = tmp_path_factory.mktemp("attacks")
+    with published_bureau(base) as (b, rel):
+        server = init_server(base / "central.git")
+        b.git("remote", "add", "origin", str(server))
+        first = _push(b)
+        assert first.returncode == 0, first.stderr
+        yield Central(server, b, base, rel)
+
+
+def _push(b: Bureau, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(b.work), "push", "origin", *(args or ("main",))],
+                          capture_output=True, text=True)  # fmt: skip
+
+
+def _refused(c: Central, b: Bureau, code: str, *push_args: str) -> str:
+    before = c.refs()
+    proc = _push(b, *push_args)
+    assert proc.returncode != 0, proc.stderr
+    assert "gkctl 拒绝了这次推送" in proc.stderr, proc.stderr
+    assert f"[{code}]" in proc.stderr, proc.stderr
+    assert c.refs() == before
+    assert SECRET not in proc.stdout + proc.stderr
+    return proc.stderr
+
+
+def _cli(b: Bureau, *args: str) -> Result:
+    res = run_cli(*args, cwd=b.work)
+    assert "Traceback" not in res.output, res.output
+    assert SECRET not in res.output
+    return res
+
+
+def _step(subject: str, trailers: dict[str, str]) -> str:
+    return subject + "\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers.items()) + "\n"
+
+
+def _no_marker_under(folder: Path) -> None:
+    for f in folder.rglob("*"):
+        if f.is_file():
+            assert SECRET.encode() not in f.read_bytes(), f
+
+
+def _secret_doc(b: Bureau, rel: str = "docs/2026/2026-bgs-909.md") -> str:
+    write_doc(b.work, rel, body=f"# 内部\n\n不予公开的内部事务 {SECRET}。\n", id="2026-bgs-909", kind="非公文",
+              doc_number="", category="工作信息", drafter="zhang", formed="2026-11-16", attribute="不予公开",
+              basis=[], reason="内部事务信息", title=f"内部事务 {SECRET}")  # fmt: skip
+    b.act("zhang")
+    commit(b.work, "拟稿：内部事务", [rel])
+    return rel
+
+
+def _public_doc(b: Bureau, attachments: list[object], rel: str = "docs/2026/2026-bgs-910.md",
+                doc_id: str = "2026-bgs-910", files: tuple[str, ...] = ()) -> str:
+    write_doc(b.work, rel, id=doc_id, kind="非公文", doc_number="", category="工作信息", drafter="zhang",
+              formed="2026-11-16", basis=["社会广泛知晓"], title="关于公布审计工作动态的通知",
+              attachments=attachments)  # fmt: skip
+    b.act("zhang")
+    commit(b.work, "拟稿：工作动态", [rel, *files])
+    return rel
+
+
+# -- 1. attachments ---------------------------------------------------------------------------
+
+
+def test_non_public_document_and_policy_as_attachments_are_refused_everywhere(central: Central) -> None:
+    b = central.clone("att-doc")
+    secret = _secret_doc(b)
+    rel = _public_doc(b, [{"file": secret, "title": "附件一"}, {"file": "policies/people.yaml", "title": "附件二"}])
+    res = _cli(b, "validate", rel)
+    assert res.exit_code == 1 and "[GK126]" in res.output and f"{rel}:" in res.output
+    b.approve_all(rel)
+    b.act("wang")
+    res = _cli(b, "publish", rel)
+    assert res.exit_code == 1 and "附件目录" in res.output
+    # the publisher signs a publish commit by hand: verify, the hook and the build refuse it
+    b.act("wang")
+    commit(b.work, _step("发布", {"Gkctl-Step": "publish", "Gkctl-Document": "2026-bgs-910", "Gkctl-Path": rel,
+                                 "Gkctl-Blob": b.blob(rel), "Gkctl-Index": "11500000MB1B37366Q/2026-00077",
+                                 "Gkctl-Published": "2026-11-20"}), [], allow_empty=True)  # fmt: skip
+    res = _cli(b, "verify")
+    assert res.exit_code == 1 and "GK126" in res.output
+    _refused(central, b, "GK126")
+    out = b.work / "_site"
+    res = _cli(b, "build", "--out", str(out))
+    assert res.exit_code == 1 and "附件目录" in res.output
+    if out.exists():
+        _no_marker_under(out)
+
+
+def test_attachment_that_is_a_copy_of_a_non_public_document_stops_the_build(central: Central) -> None:
+    b = central.clone("att-copy")
+    secret = _secret_doc(b)
+    copy = "attachments/2026/说明.txt"
+    (b.work / copy).parent.mkdir(parents=True, exist_ok=True)
+    (b.work / copy).write_bytes((b.work / secret).read_bytes())
+    rel = _public_doc(b, [{"file": copy, "title": "说明"}], files=(copy,))
+    b.approve_all(rel)
+    b.act("wang")
+    assert _cli(b, "publish", rel).exit_code == 0
+    out = b.work / "_site"
+    res = _cli(b, "build", "--out", str(out))
+    assert res.exit_code == 1, res.output
+    assert secret in res.output and copy in res.output
+    if out.exists():
+        _no_marker_under(out)
+
+
+def test_attachment_of_a_type_not_allowed_is_refused(central: Central) -> None:
+    b = central.clone("att-type")
+    script = "attachments/2026/run.sh"
+    (b.work / script).parent.mkdir(parents=True, exist_ok=True)
+    (b.work / script).write_text("echo hi\n", encoding="utf-8")
+    rel = _public_doc(b, [{"file": script, "title": "脚本"}], files=(script,))
+    res = _cli(b, "validate", rel)
+    assert res.exit_code == 1 and "[GK127]" in res.output
+    _refused(central, b, "GK127")
+
+
+def test_id_number_in_a_text_attachment_blocks_check_and_publish(central: Central) -> None:
+    b = central.clone("att-scan")
+    att = "attachments/2026/名单.txt"
+    (b.work / att).parent.mkdir(parents=True, exist_ok=True)
+    (b.work / att).write_text("张三 110101199003074258\n", encoding="utf-8")
+    rel = _public_doc(b, [{"file": att, "title": "名单"}], files=(att,))
+    res = _cli(b, "validate", rel)
+    assert res.exit_code == 1 and att in res.output
+    for pid, step in (("li", "review"), ("sun", "sign")):
+        b.act(pid)
+        assert _cli(b, step, rel, "--approve", "-m", "同意").exit_code == 0
+    b.act("zhou")
+    res = _cli(b, "check", rel, "--approve", "-m", "复核无误")
+    assert res.exit_code == 1 and att in res.output
+
+
+def test_committing_an_attachment_does_not_make_the_office_an_author(central: Central) -> None:
+    b = central.clone("att-author")
+    att = "attachments/2026/表格.csv"
+    rel = _public_doc(b, [{"file": att, "title": "表格"}])
+    (b.work / att).parent.mkdir(parents=True, exist_ok=True)
+    (b.work / att).write_text("项目,金额\n审计,100\n", encoding="utf-8")
+    b.act("zhou")  # the office adds the attachment file, then checks the document
+    commit(b.work, "补充附件", [att])
+    b.approve_all(rel)
+    b.publish(rel)
+    assert _cli(b, "verify").exit_code == 0
+    assert _push(b).returncode == 0
