@@ -22,7 +22,7 @@ from gkctl.services.hooks import init_server
 from gkctl.trail.gitutil import commit
 from helpers.cli import Result, run_cli
 from helpers.docs import write_doc
-from helpers.sig import Bureau, published_bureau
+from helpers.sig import Bureau, make_ssh_key, published_bureau
 
 SECRET = "mksecretzz"  # planted in non-public content; must never show up in a site or an output
 
@@ -188,4 +188,57 @@ def test_committing_an_attachment_does_not_make_the_office_an_author(central: Ce
     b.approve_all(rel)
     b.publish(rel)
     assert _cli(b, "verify").exit_code == 0
-    assert _push(b).returncode == 0
+    assert _push(b, "HEAD:refs/heads/att-author").returncode == 0  # main stays where the module put it
+
+
+# -- 3. registers -------------------------------------------------------------------------------
+
+
+def _with_registrar(c: Central, name: str) -> tuple[Bureau, str]:
+    """A clone where the admin made ``zhaodj`` registrar and he registered one application (pushed)."""
+    b = c.clone(name)
+    key = make_ssh_key(b.work.parent / f"{name}-keys", "zhaodj")
+    b.keys = {**b.keys, "zhaodj": key}
+    b.act("wang")
+    res = _cli(b, "people", "add", "zhaodj", "--name", "赵登记", "--section", "办公室", "--role", "registrar",
+               "--key", key.line)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    b.act("zhaodj")
+    res = _cli(b, "apply", "new", "--channel", "网络", "--applicant-type", "自然人", "--applicant", "王五",
+               "--request", "申请公开2025年度审计结果", "--received", "2026-11-02")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rel = res.stdout.strip().splitlines()[-1]
+    assert rel.startswith("applications/") and (b.work / rel).is_file(), res.output
+    proc = _push(b, f"HEAD:refs/heads/{name}")
+    assert proc.returncode == 0, proc.stderr
+    return b, rel
+
+
+@pytest.mark.parametrize("forged", [False, True], ids=["plain", "forged-trailer"])
+def test_drafter_editing_the_applications_register_is_refused(central: Central, forged: bool) -> None:
+    name = f"reg-edit-{forged}"
+    b, rel = _with_registrar(central, name)
+    path = b.work / rel
+    path.write_text(path.read_text(encoding="utf-8") + "replied: 2026-11-03\nresult: 予以公开\n", encoding="utf-8")
+    b.act("zhang")
+    commit(b.work, "答复" + ("\n\nGkctl-Step: apply" if forged else ""), [rel])
+    res = _cli(b, "verify")
+    assert res.exit_code == 1 and "GK412" in res.output
+    _refused(central, b, "GK412", f"HEAD:refs/heads/{name}")
+
+
+def test_uncommitted_self_granted_registrar_role_does_not_work(central: Central) -> None:
+    b, _ = _with_registrar(central, "reg-self")
+    people = b.work / "policies" / "people.yaml"
+    data = yaml.safe_load(people.read_text(encoding="utf-8"))
+    for person in data["people"]:
+        if person["id"] == "zhang":
+            person["roles"].append("registrar")
+    people.write_text(dump_yaml(data), encoding="utf-8")
+    b.act("zhang")
+    head = b.git("rev-parse", "HEAD")
+    res = _cli(b, "apply", "new", "--channel", "网络", "--applicant-type", "自然人", "--applicant", "赵六",
+               "--request", "申请公开预算", "--received", "2026-11-05")  # fmt: skip
+    assert res.exit_code == 1 and "registrar" in res.output
+    assert b.git("rev-parse", "HEAD") == head
+    assert b.git("status", "--porcelain", "--", "applications") == ""

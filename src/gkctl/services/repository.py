@@ -13,6 +13,8 @@ from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy, load_policy
 from gkctl.trail.gitutil import find_root
+from gkctl.trail.history import load_history
+from gkctl.trail.trust import Trust
 
 
 @dataclass
@@ -22,7 +24,12 @@ class Repository:
 
     @cached_property
     def policy(self) -> Policy:
-        return load_policy(self.root)
+        """The effective policy at HEAD: roles and rules as an admin last signed them.
+
+        Never the working tree's: an uncommitted (or unauthorised) edit granting oneself a role
+        must not work. Before the first commit there is nothing else to read.
+        """
+        return effective_policy(self.root)
 
     def documents(self, paths: list[str] | None = None) -> tuple[list[Document], list[Finding]]:
         """Parse documents (all under docs/ by default); unreadable ones become GK100 findings."""
@@ -56,6 +63,19 @@ class Repository:
                 except ValueError:
                     break
         raise InputError(t("repo.no_such_path", path=path))
+
+
+def effective_policy(root: Path) -> Policy:
+    """The policy in force at HEAD (the working tree's only in a repository without commits)."""
+    hist = load_history(root, "HEAD")
+    if hist.head is None:
+        return load_policy(root)
+    trust = Trust(root, hist)
+    trust.compute()
+    policy = trust.head_policy
+    if policy is None:
+        raise InputError(t("repo.no_effective_policy"))
+    return policy
 
 
 def open_repository(repo: str | None = None) -> Repository:

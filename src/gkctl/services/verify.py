@@ -41,6 +41,7 @@ _WORKFLOW_CODES = {
     "workflow.bad.inactive": "GK404",
     "workflow.bad.no_policy": "GK406",
     "workflow.bad.policy_unauthorised": "GK410",
+    "workflow.bad.register_unauthorised": "GK412",
     "workflow.bad.no_such_step": "GK440",
     "workflow.bad.merge": "GK440",
     "workflow.bad.other_files": "GK440",

@@ -26,6 +26,8 @@ from gkctl.trail.signatures import active_at, check_signatures, normalize_key
 from gkctl.trail.sshsig import SigCheck
 
 ADMIN = "admin"
+REGISTRAR = "registrar"
+REGISTER_PREFIXES = ("applications/", "appeals/")  # the registers: only a registrar's signature counts
 DOC_CACHE = "documents-v1.pickle"
 
 
@@ -297,10 +299,12 @@ class Trust:
     def compute(self) -> None:
         """Walk history once, deciding which policy changes an admin authorised."""
         self.check([r for r in self.order
-                    if r.step or any(is_policy_path(c.path) or c.path.startswith("docs/") for c in r.changes)])
+                    if r.step or any(is_policy_path(c.path) or c.path.startswith(("docs/", *REGISTER_PREFIXES))
+                                     for c in r.changes)])  # fmt: skip
         self.prefetch([c.new_blob for rec in self.order for c in rec.changes
                        if c.new_blob and is_policy_path(c.path)])  # fmt: skip
         for rec in self.order:
+            self._judge_registers(rec)
             pc = [c for c in rec.changes if is_policy_path(c.path)]
             if not rec.parents:
                 self._eff[rec.id] = tuple(sorted((c.path, c.new_blob) for c in pc if c.new_blob))
@@ -329,6 +333,25 @@ class Trust:
             if rejected:
                 self.problems.append((rec.id, "workflow.bad.policy_unauthorised", actor.person.id if actor.person else ""))
             self._eff[rec.id] = tuple(sorted(current.items()))
+
+    def _judge_registers(self, rec: CommitRecord) -> None:
+        """A change to the applications or appeals register counts only when a registrar signed it.
+
+        A merge is judged only for register content that neither of its other parents had (what
+        it takes from a side branch was judged on that branch, commit by commit).
+        """
+        if not rec.parents:
+            return
+        touched = [c for c in rec.changes if c.path.startswith(REGISTER_PREFIXES)]
+        if rec.is_merge:
+            touched = [c for c in touched if not any(self.blob_at(p, c.path) == c.new_blob for p in rec.parents[1:])]
+        if not touched:
+            return
+        actor = self.actor(rec)
+        if actor.problem is not None or actor.person is None:
+            return  # unsigned, unknown or inactive: reported for the commit already
+        if REGISTRAR not in actor.person.roles:
+            self.problems.append((rec.id, "workflow.bad.register_unauthorised", actor.person.id))
 
 
 def build_trust(root: Path, hist: History) -> Trust:
