@@ -242,3 +242,46 @@ def test_uncommitted_self_granted_registrar_role_does_not_work(central: Central)
     assert res.exit_code == 1 and "registrar" in res.output
     assert b.git("rev-parse", "HEAD") == head
     assert b.git("status", "--porcelain", "--", "applications") == ""
+
+
+# -- 4. duplicate ids ---------------------------------------------------------------------------
+
+
+def _duplicate(c: Central, b: Bureau, rel: str = "docs/2026/dup.md") -> str:
+    doc_id = Path(c.published).stem
+    write_doc(b.work, rel, id=doc_id, kind="非公文", doc_number="", category="工作信息", drafter="zhang",
+              formed="2026-11-16", basis=["社会广泛知晓"], title="冒用标识的文件")  # fmt: skip
+    b.act("zhang")
+    commit(b.work, "拟稿：同一个标识", [rel])
+    return rel
+
+
+def test_second_file_with_a_published_id_is_refused_by_steps_verify_and_the_hook(central: Central) -> None:
+    b = central.clone("dup-id")
+    rel = _duplicate(central, b)
+    b.act("li")
+    res = _cli(b, "review", rel, "--approve", "-m", "同意")
+    assert res.exit_code == 1 and central.published in res.output
+    b.act("wang")
+    res = _cli(b, "publish", rel)
+    assert res.exit_code == 1 and central.published in res.output
+    res = _cli(b, "verify")
+    assert res.exit_code == 1 and "GK452" in res.output and rel in res.output
+    _refused(central, b, "GK452")
+
+
+def test_build_names_both_files_of_a_shared_id(central: Central) -> None:
+    b = central.clone("dup-build")
+    rel = _duplicate(central, b)
+    doc_id = Path(central.published).stem
+    b.act("li")  # approvals forged by hand: steps refuse them, the build must still not guess
+    for pid, step in (("li", "review"), ("sun", "sign"), ("zhou", "check"), ("p1", "proofread"),
+                      ("p2", "proofread"), ("p3", "proofread"), ("wang", "publish")):  # fmt: skip
+        b.act(pid)
+        trailers = {"Gkctl-Step": step, "Gkctl-Document": doc_id, "Gkctl-Path": rel, "Gkctl-Blob": b.blob(rel)}
+        trailers.update({"Gkctl-Index": "11500000MB1B37366Q/2026-00099", "Gkctl-Published": "2026-11-20"}
+                        if step == "publish" else {"Gkctl-Verdict": "approve"})  # fmt: skip
+        commit(b.work, _step(step, trailers), [], allow_empty=True)
+    res = _cli(b, "build", "--out", str(b.work / "_site"))
+    assert res.exit_code == 1, res.output
+    assert central.published in res.output and rel in res.output

@@ -106,6 +106,11 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
         raise RuleError(t("workflow.refuse.no_policy"))
     if state.doc is None:
         raise RuleError(t("workflow.refuse.unreadable"), path)
+    twins = sorted(s.path for s in analysis.documents.values() if s.doc_id == state.doc_id and s.path != path and s.blob)
+    if twins:
+        # steps bind to the id too: a second file with it would share (or steal) the approvals
+        raise RuleError(t("workflow.refuse.duplicate_id", id=state.doc_id, other="、".join(twins)), path,
+                        state.doc.line_of("id"))
     person = configured_person(repo.root, policy)
     return _Ctx(analysis, policy, person, state, state.doc)
 

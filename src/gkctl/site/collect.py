@@ -114,6 +114,7 @@ def collect(
     ).hexdigest()
 
     records = workflow.publications(root, commit, analysis)
+    _refuse_shared_ids(records)
     hidden = _non_public_blobs(analysis.trust, commit)
     del analysis  # hundreds of MB on a big history; the bodies read next need the room
     gc.collect()
@@ -185,6 +186,15 @@ def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
         return dict(map(_render_one, items))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(_render_one, items, chunksize=32))
+
+
+def _refuse_shared_ids(records: list[Any]) -> None:
+    """Two publications under one document id would share a page: name both files."""
+    seen: dict[str, str] = {}
+    for rec in records:
+        other = seen.setdefault(rec.doc_id, rec.path)
+        if other != rec.path:
+            raise RuleError(t("site.duplicate_doc_paths", doc=rec.doc_id, first=other, second=rec.path), rec.path)
 
 
 def _non_public_blobs(trust: Any, commit: str) -> dict[str, str]:
