@@ -22,7 +22,7 @@ from gkctl.services.hooks import init_server
 from gkctl.trail.gitutil import commit
 from helpers.cli import Result, run_cli
 from helpers.docs import write_doc
-from helpers.sig import Bureau, make_ssh_key, published_bureau
+from helpers.sig import Bureau, make_ssh_key, published_bureau, use_ssh_key
 
 SECRET = "mksecretzz"  # planted in non-public content; must never show up in a site or an output
 
@@ -285,3 +285,63 @@ def test_build_names_both_files_of_a_shared_id(central: Central) -> None:
     res = _cli(b, "build", "--out", str(b.work / "_site"))
     assert res.exit_code == 1, res.output
     assert central.published in res.output and rel in res.output
+
+
+# -- 5. protected refs --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tagged(central: Central) -> str:
+    """A release tag on the published tip, pushed honestly."""
+    central.honest.git("tag", "v2026.11")
+    proc = _push(central.honest, "refs/tags/v2026.11")
+    assert proc.returncode == 0, proc.stderr
+    return "v2026.11"
+
+
+def _rewritten(c: Central, name: str) -> Bureau:
+    """A clone whose main dropped its last commit (the publication) and took a new commit instead."""
+    b = c.clone(name)
+    b.git("reset", "-q", "--hard", "HEAD~1")
+    b.act("zhang")
+    commit(b.work, "另起一段历史", [], allow_empty=True)
+    return b
+
+
+def test_tag_cannot_be_force_moved_onto_a_rewritten_history(central: Central, tagged: str) -> None:
+    b = _rewritten(central, "tag-move")
+    b.git("tag", "-f", tagged)
+    assert "非快进" in _refused(central, b, "GK460", "--force", f"refs/tags/{tagged}")
+
+
+def test_tag_cannot_be_deleted(central: Central, tagged: str) -> None:
+    b = central.clone("tag-delete")
+    _refused(central, b, "GK461", f":refs/tags/{tagged}")
+
+
+def test_every_new_ref_is_verified_like_main(central: Central) -> None:
+    b = central.clone("new-ref")
+    use_ssh_key(b.work, b.keys["mallory"])
+    commit(b.work, "旁支上的提交", [], allow_empty=True)
+    for ref in ("refs/heads/rewrite", "refs/tags/shadow", "refs/notes/x"):
+        _refused(central, b, "GK403", f"HEAD:{ref}")
+
+
+def test_protected_refs_come_from_gkctl_yaml(central: Central) -> None:
+    own = Central(init_server(central.base / "central-protect.git"), central.honest, central.base, central.published)
+    b = central.clone("protect-more")
+    b.git("remote", "set-url", "origin", str(own.path))
+    assert _push(b).returncode == 0
+    b.act("wang")
+    cfg = b.work / "gkctl.yaml"
+    data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
+    data.pop("protected_branches", None)
+    data["protected_refs"] = ["refs/heads/main", "refs/heads/release/*", "refs/tags/*"]
+    cfg.write_text(dump_yaml(data), encoding="utf-8")
+    commit(b.work, "规则：保护发布分支", ["gkctl.yaml"])
+    proc = _push(b, "HEAD:refs/heads/release/2026")
+    assert proc.returncode == 0, proc.stderr
+    assert _push(b, ":refs/heads/release/2026").returncode == 0  # not protected before main says so
+    proc = _push(b, "main", "HEAD:refs/heads/release/2026")
+    assert proc.returncode == 0, proc.stderr
+    _refused(own, b, "GK461", ":refs/heads/release/2026")

@@ -48,7 +48,7 @@ def init_repository(
         "index_pattern": "{code}/{year}-{serial:05d}",
         "site": {"title": f"{org} 政府信息公开", "url": site_url},
         "sections": list(DEFAULT_SECTIONS),
-        "protected_branches": ["main"],
+        "protected_refs": ["refs/heads/main", "refs/tags/*"],
     }
     (target / CONFIG_FILE).write_text(dump_yaml(config), encoding="utf-8")
     policies = target / POLICY_DIR
