@@ -345,3 +345,104 @@ def test_protected_refs_come_from_gkctl_yaml(central: Central) -> None:
     proc = _push(b, "main", "HEAD:refs/heads/release/2026")
     assert proc.returncode == 0, proc.stderr
     _refused(own, b, "GK461", ":refs/heads/release/2026")
+
+
+# -- handled badly: keys --------------------------------------------------------------------------
+
+ORG = ("--org", "重庆市綦江区审计局", "--code", "11500000MB1B37366Q", "--admin", "wang", "--admin-name", "王主任")
+
+
+def test_init_takes_a_pub_path_an_at_path_or_the_line_and_refuses_the_rest(central: Central) -> None:
+    key = central.honest.keys["wang"]
+    for i, given in enumerate((str(key.public), "@" + str(key.public), key.line)):
+        target = central.base / f"init-ok-{i}"
+        res = _cli(central.honest, "init", str(target), *ORG, "--admin-key", given)
+        assert res.exit_code == 0, res.output
+        people = yaml.safe_load((target / "policies" / "people.yaml").read_text(encoding="utf-8"))
+        assert people["people"][0]["keys"] == [key.line]
+    for i, given in enumerate(("keys/admin.pub", "ssh-ed25519 AAAAnotbase64", str(key.private), "@/nonexistent")):
+        target = central.base / f"init-bad-{i}"
+        res = _cli(central.honest, "init", str(target), *ORG, "--admin-key", given)
+        assert res.exit_code == 2, res.output
+        assert "Traceback" not in res.output
+        assert not target.exists()  # nothing written
+
+
+def test_people_add_refuses_a_broken_key_before_writing(central: Central) -> None:
+    b = central.clone("key-add")
+    b.act("wang")
+    head = b.git("rev-parse", "HEAD")
+    before = (b.work / "policies" / "people.yaml").read_bytes()
+    res = _cli(b, "people", "add", "qian", "--name", "钱七", "--section", "办公室", "--role", "reviewer",
+               "--key", "keys/qian.pub")  # fmt: skip
+    assert res.exit_code == 2 and "keys/qian.pub" in res.output
+    assert b.git("rev-parse", "HEAD") == head
+    assert (b.work / "policies" / "people.yaml").read_bytes() == before
+
+
+def test_broken_key_in_people_yaml_is_named_by_validate_and_refused_by_verify_and_the_hook(central: Central) -> None:
+    b = central.clone("key-broken")
+    people = b.work / "policies" / "people.yaml"
+    data = yaml.safe_load(people.read_text(encoding="utf-8"))
+    data["people"].append({"id": "qian", "name": "钱七", "section": "办公室", "roles": ["reviewer"],
+                           "keys": ["keys/qian.pub"]})  # fmt: skip
+    people.write_text(dump_yaml(data), encoding="utf-8")
+    res = _cli(b, "validate")
+    assert res.exit_code == 1 and "[GK201]" in res.output and "policies/people.yaml:" in res.output
+    b.act("wang")  # even the admin's signature does not make a path a key
+    commit(b.work, "人员：增加钱七\n\nGkctl-Step: people", ["policies/people.yaml"])
+    res = _cli(b, "verify")
+    assert res.exit_code == 1 and "GK411" in res.output and "policies/people.yaml" in res.output
+    _refused(central, b, "GK411")
+
+
+# -- handled badly: YAML and types -----------------------------------------------------------------
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+def _front(b: Bureau, rel: str) -> None:
+    write_doc(b.work, rel, id=Path(rel).stem, kind="非公文", doc_number="", category="工作信息", drafter="zhang",
+              formed="2026-11-16", basis=["社会广泛知晓"], title="关于审计工作的通知")  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "old", "new"), [
+    ("alias", "secrecy: 非密\n", "secrecy: 非密\n" + BOMB.replace("a: &a", "summary: &a")),
+    ("datetime", "formed: 2026-11-16", "formed: 2026-11-25 10:00:00"),
+    ("title-number", "title: 关于审计工作的通知", "title: 12345"),
+    ("title-mapping", "title: 关于审计工作的通知", "title: {a: 1}"),
+    ("attachments-number", "secrecy: 非密\n", "secrecy: 非密\nattachments: 5\n"),
+])  # fmt: skip
+def test_bad_front_matter_exits_2_with_file_and_line_everywhere(central: Central, name: str, old: str, new: str) -> None:
+    b = central.clone(f"fm-{name}")
+    rel = "docs/2026/2026-bgs-950.md"
+    _front(b, rel)
+    path = b.work / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    line = 1 + path.read_text(encoding="utf-8").split("\n").index(new.split("\n")[1 if new.startswith("secrecy") else 0])
+    res = _cli(b, "validate", rel)
+    assert res.exit_code == 2, res.output
+    assert f"{rel}:{line}:" in res.output, res.output
+    res = _cli(b, "validate")  # one such file does not crash the whole repository's check
+    assert res.exit_code == 2 and f"{rel}:" in res.output, res.output
+    b.act("zhang")
+    commit(b.work, "拟稿", [rel])
+    res = _cli(b, "verify")
+    assert res.exit_code == 1 and rel in res.output
+    _refused(central, b, "GK100")
+
+
+def test_alias_bomb_in_a_register_is_refused_quickly(central: Central) -> None:
+    import time
+
+    b, rel = _with_registrar(central, "reg-bomb")
+    path = b.work / rel
+    path.write_text(path.read_text(encoding="utf-8") + BOMB.replace("a: &a", "note: &a"), encoding="utf-8")
+    started = time.monotonic()
+    res = _cli(b, "validate")
+    assert res.exit_code in (1, 2) and f"{rel}:" in res.output and "别名" in res.output, res.output
+    assert time.monotonic() - started < 30

@@ -19,7 +19,7 @@ def init(
     code: Annotated[str, typer.Option("--code", help="统一社会信用代码（18 位）")],
     admin: Annotated[str, typer.Option("--admin", help="管理员人员编号，如 admin")],
     admin_name: Annotated[str, typer.Option("--admin-name", help="管理员姓名")],
-    admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥（ssh 公钥行或 OpenPGP 指纹）")],
+    admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥：ssh 公钥行、公钥文件（.pub）路径、@公钥文件 或 OpenPGP 指纹")],
     site_url: Annotated[str, typer.Option("--site-url", help="公开网站地址")] = "",
 ) -> None:
     """创建政务信息公开仓库（首个提交即信任根）。
@@ -28,10 +28,7 @@ def init(
     --admin-name 王主任 --admin-key "$(cat ~/.ssh/id_ed25519.pub)"
     """
     from gkctl.services.init import init_repository
-    key = admin_key
-    if key.startswith("@"):
-        key = Path(key[1:]).read_text(encoding="utf-8").strip()
-    result = init_repository(directory, org=org, code=code, admin_id=admin, admin_name=admin_name, admin_key=key,
+    result = init_repository(directory, org=org, code=code, admin_id=admin, admin_name=admin_name, admin_key=admin_key,
                              site_url=site_url)  # fmt: skip
     signed = t("cli.signed") if result.signed else t("cli.unsigned")
     console.print(t("cli.init_done", path=str(result.root), commit=result.commit[:10], signed=signed))

@@ -19,6 +19,7 @@ from gkctl.core.calendar import WorkCalendar
 from gkctl.core.document import decode
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
+from gkctl.core.keys import normalize_key
 from gkctl.core.yamlio import Loaded, load_yaml
 
 CONFIG_FILE = "gkctl.yaml"
@@ -418,9 +419,15 @@ def _people(r: _Reader, roles: dict[str, str]) -> People:
         until = item.get("active_until")
         if until is not None and not isinstance(until, date):
             raise r.fail(t("policy.bad_date", key="active_until"), "people", i, "active_until")
+        keys = item.get("keys") or []
+        if not isinstance(keys, list):
+            raise r.fail(t("policy.wrong_type", key="keys"), "people", i, "keys")
+        for j, key in enumerate(keys):
+            if not isinstance(key, str) or normalize_key(key) is None:
+                raise r.fail(t("GK201", person=pid, key=str(key)[:60]), "people", i, "keys", j)
         people.append(
             Person(pid, str(item.get("name", pid)), str(item.get("section", "")), person_roles,
-                   tuple(str(k) for k in item.get("keys") or ()), until)
+                   tuple(keys), until)
         )  # fmt: skip
     return People(tuple(people))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
+from gkctl.core.keys import read_key_argument
 from gkctl.core.policy import CONFIG_FILE, POLICY_DIR, load_policy
 from gkctl.core.resources import data_dir
 from gkctl.core.yamlio import dump_yaml
@@ -42,6 +43,7 @@ def init_repository(
         raise InputError(t("repo.no_such_dir", path=str(target)))
     if not admin_key.strip():
         raise InputError(t("init.no_key"))
+    admin_key = read_key_argument(admin_key)  # before anything is written: a path is not a key
     target.mkdir(parents=True, exist_ok=True)
     config = {
         "organisation": {"name": org, "code": code},

@@ -11,7 +11,7 @@ from gkctl.core.document import Document, document_paths, read_document
 from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
-from gkctl.core.policy import Policy, load_policy
+from gkctl.core.policy import Policy, load_policy, load_policy_from_files
 from gkctl.trail.gitutil import find_root
 from gkctl.trail.history import load_history
 from gkctl.trail.trust import Trust
@@ -74,6 +74,8 @@ def effective_policy(root: Path) -> Policy:
     trust.compute()
     policy = trust.head_policy
     if policy is None:
+        files = trust.effective_files(hist.head) or ()
+        load_policy_from_files({path: trust.blob(blob) or b"" for path, blob in files})  # says file and line
         raise InputError(t("repo.no_effective_policy"))
     return policy
 
