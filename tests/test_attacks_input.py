@@ -446,3 +446,33 @@ def test_alias_bomb_in_a_register_is_refused_quickly(central: Central) -> None:
     res = _cli(b, "validate")
     assert res.exit_code in (1, 2) and f"{rel}:" in res.output and "别名" in res.output, res.output
     assert time.monotonic() - started < 30
+
+
+# -- handled badly: shallow and corrupt repositories -------------------------------------------
+
+
+def test_shallow_clone_is_named_in_verify_build_and_status(central: Central) -> None:
+    work = central.base / "shallow"
+    proc = subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{central.path}", str(work)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    b = Bureau(work, central.honest.keys)
+    for args in (("verify",), ("build", "--out", str(work / "_site")), ("status",)):
+        res = _cli(b, *args)
+        assert res.exit_code == 2, (args, res.output)
+        assert "git fetch --unshallow" in res.output
+    assert not (work / "_site").exists()
+
+
+def test_truncated_object_is_named_as_a_corrupt_repository(central: Central) -> None:
+    b = central.clone("corrupt")
+    blob = b.blob(central.published)
+    obj = b.work / ".git" / "objects" / blob[:2] / blob[2:]
+    assert obj.is_file()  # the clone keeps the object loose
+    obj.chmod(0o644)
+    obj.write_bytes(obj.read_bytes()[:10])
+    for cache in (b.work / ".git" / "gkctl").glob("*"):
+        cache.unlink()  # caches are never needed for correctness: judge from the objects
+    res = _cli(b, "verify")
+    assert res.exit_code == 2, res.output
+    assert "git fsck" in res.output and "---" not in res.output
