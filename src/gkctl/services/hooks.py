@@ -10,8 +10,10 @@ from __future__ import annotations
 import fnmatch
 import re
 import shlex
+import signal
 import stat
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +32,8 @@ from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects, use_hook
 
 MARKER = "# installed by gkctl"
 ROOT_CONFIG = "gkctl.root"  # the trust anchor a central repository pins on its first push
+TIMEOUT_CONFIG = "gkctl.hookTimeout"  # seconds a push may take to check, set on the server
+DEFAULT_BUDGET = 300.0
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
@@ -157,12 +161,48 @@ def protected_refs(root: Path) -> tuple[str, ...]:
     return DEFAULT_PROTECTED_REFS
 
 
-def pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[Violation]:
-    """Why the push must be refused (empty: accept). Pins the trust anchor on the first push.
+class _OutOfTime(Exception):
+    pass
 
-    Protected refs (main and tags by default) only move forward and are never deleted; every
-    pushed commit, whatever ref it arrives on, passes the same verification as main.
+
+def hook_budget(root: Path) -> float:
+    """Seconds one push may take to check (``git config gkctl.hookTimeout`` on the server; 300)."""
+    raw = git(root, "config", "--get", TIMEOUT_CONFIG, check=False).strip()
+    try:
+        value = float(raw) if raw else DEFAULT_BUDGET
+    except ValueError:
+        value = DEFAULT_BUDGET
+    return value if value > 0 else DEFAULT_BUDGET
+
+
+def pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[Violation]:
+    """Why the push must be refused (empty: accept), within the server's time budget.
+
+    A push that cannot be checked in time is refused: one crafted push must not stall the
+    central repository, and what was not checked is not accepted.
     """
+    budget = hook_budget(root)
+    if threading.current_thread() is not threading.main_thread():
+        return _pre_receive(root, updates, now)
+
+    def out_of_time(signum: int, frame: object) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        return _pre_receive(root, updates, now)
+    except _OutOfTime:
+        return [Violation("", "GK463", t("GK463", seconds=f"{budget:g}"))]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[Violation]:
+    """Protected refs (main and tags by default) only move forward and are never deleted; every
+    pushed commit, whatever ref it arrives on, passes the same verification as main. Pins the
+    trust anchor on the first push."""
     now = time.time() if now is None else now
     patterns = protected_refs(root)
     anchor = git(root, "config", "--get", ROOT_CONFIG, check=False).strip() or None
