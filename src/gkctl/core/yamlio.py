@@ -118,8 +118,8 @@ def _refuse_anchors(text: str, path: str, line_offset: int) -> None:
     try:
         for event in yaml.parse(text, Loader=_Base):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1 + line_offset
-                raise InputError(t("yaml.alias"), path, line)
+                mark = event.start_mark
+                raise InputError(t("yaml.alias"), path, mark.line + 1 + line_offset if mark else None)
     except yaml.YAMLError:
         return  # the real parse below reports the syntax error with its line
 
