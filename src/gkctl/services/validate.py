@@ -11,7 +11,7 @@ from gkctl.core.document import Document, decode, document_paths
 from gkctl.core.errors import GkctlError
 from gkctl.core.findings import Finding, finding
 from gkctl.core.keys import normalize_key
-from gkctl.core.policy import POLICY_DIR
+from gkctl.core.policy import POLICY_DIR, load_policy
 from gkctl.core.rules import Context, check_document, check_repository
 from gkctl.core.yamlio import load_yaml
 from gkctl.register.rules import check_records
@@ -65,6 +65,9 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
     A large repository is checked in two processes (parsing YAML and scanning bodies is CPU
     work); the policy is loaded first so the forked worker inherits it.
     """
+    keys = key_findings(repo)
+    if not keys:
+        load_policy(repo.root)  # the working tree's policy files must read back (file and line, exit 2)
     chosen = expand_paths(repo, paths) if paths else document_paths(repo.root)
     ctx = Context(policy=repo.policy, root=repo.root, today=repo.today, strict=strict)
     workers = min(2, os.cpu_count() or 1)
@@ -86,7 +89,7 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
     if not paths:
         findings += check_repository(docs, ctx)
         findings += records
-        findings += key_findings(repo)
+    findings += keys
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.code))
     return ValidationResult(findings, len(chosen), unreadable)
 
