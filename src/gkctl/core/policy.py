@@ -58,6 +58,22 @@ def file_type(path: str) -> str:
     return name.rpartition(".")[2].lower() if "." in name else ""
 
 
+@dataclass(frozen=True, slots=True)
+class Office:
+    """The 政府信息公开工作机构 (受理机构): printed on the 申请表 and in the annual report's opening."""
+
+    name: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    fax: str = ""
+    email: str = ""
+    hours: str = ""
+
+
+OFFICE_FIELDS: tuple[str, ...] = ("name", "address", "postcode", "phone", "fax", "email", "hours")
+
+
 @dataclass(frozen=True)
 class Org:
     name: str
@@ -70,6 +86,7 @@ class Org:
     section_codes: dict[str, str] = field(default_factory=dict)  # 办公室 -> bgs (used in new ids)
     attachments: Attachments = Attachments()
     protected_refs: tuple[str, ...] = DEFAULT_PROTECTED_REFS  # ref patterns (fnmatch) the hook keeps
+    office: Office = field(default_factory=Office)
 
     def index_number(self, year: int, serial: int) -> str:
         return self.index_pattern.format(code=self.code, year=year, serial=serial)
@@ -276,6 +293,7 @@ def _org(r: _Reader) -> Org:
         section_codes=codes,
         attachments=_attachments(r),
         protected_refs=_protected_refs(r),
+        office=_office(r),
     )
 
 
@@ -306,6 +324,23 @@ def _protected_refs(r: _Reader) -> tuple[str, ...]:
     if not all(isinstance(x, str) and x.startswith("refs/") for x in refs):
         raise r.fail(t("policy.bad_protected_refs"), "protected_refs")
     return tuple(refs)
+
+
+def _office(r: _Reader) -> Office:
+    """``office:`` in gkctl.yaml: name, address, postcode, phone, fax, email, hours (all optional)."""
+    raw = r.data.get("office")
+    if raw is None:
+        return Office()
+    if not isinstance(raw, dict):
+        raise r.fail(t("policy.wrong_type", key="office"), "office")
+    values: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in OFFICE_FIELDS:
+            raise r.fail(t("policy.office_unknown_key", key=key, known="、".join(OFFICE_FIELDS)), "office", key)
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise r.fail(t("policy.wrong_type", key=f"office.{key}"), "office", key)
+        values[str(key)] = str(value).strip()
+    return Office(**values)
 
 
 def _disclosure(r: _Reader) -> Disclosure:
