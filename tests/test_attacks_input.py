@@ -385,7 +385,7 @@ def test_broken_key_in_people_yaml_is_named_by_validate_and_refused_by_verify_an
                            "keys": ["keys/qian.pub"]})  # fmt: skip
     people.write_text(dump_yaml(data), encoding="utf-8")
     res = _cli(b, "validate")
-    assert res.exit_code == 1 and "[GK201]" in res.output and "policies/people.yaml:" in res.output
+    assert res.exit_code == 1 and "[GK210]" in res.output and "policies/people.yaml:" in res.output
     b.act("wang")  # even the admin's signature does not make a path a key
     commit(b.work, "人员：增加钱七\n\nGkctl-Step: people", ["policies/people.yaml"])
     res = _cli(b, "verify")

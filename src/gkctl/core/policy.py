@@ -459,7 +459,7 @@ def _people(r: _Reader, roles: dict[str, str]) -> People:
             raise r.fail(t("policy.wrong_type", key="keys"), "people", i, "keys")
         for j, key in enumerate(keys):
             if not isinstance(key, str) or normalize_key(key) is None:
-                raise r.fail(t("GK201", person=pid, key=str(key)[:60]), "people", i, "keys", j)
+                raise r.fail(t("GK210", person=pid, key=str(key)[:60]), "people", i, "keys", j)
         people.append(
             Person(pid, str(item.get("name", pid)), str(item.get("section", "")), person_roles,
                    tuple(keys), until)

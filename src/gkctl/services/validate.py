@@ -95,7 +95,7 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
 
 
 def key_findings(repo: Repository) -> list[Finding]:
-    """Keys in the working tree's people.yaml that nobody could sign with (GK201, with their line).
+    """Keys in the working tree's people.yaml that nobody could sign with (GK210, with their line).
 
     A broken key line is otherwise silently nobody's key; the policy loader refuses it too, so a
     committed one is refused by verify and the hook.
@@ -111,7 +111,7 @@ def key_findings(repo: Repository) -> list[Finding]:
         keys = item.get("keys") if isinstance(item, dict) else None
         for j, key in enumerate(keys if isinstance(keys, list) else []):
             if not isinstance(key, str) or normalize_key(key) is None:
-                out.append(finding("GK201", "error", rel, loaded.line("people", i, "keys", j),
+                out.append(finding("GK210", "error", rel, loaded.line("people", i, "keys", j),
                                    person=item.get("id", "?"), key=str(key)[:60]))  # fmt: skip
     return out
 
