@@ -33,7 +33,7 @@ def init(
     code: Annotated[str, typer.Option("--code", help="统一社会信用代码（18 位）")],
     admin: Annotated[str, typer.Option("--admin", help="管理员人员编号，如 admin")],
     admin_name: Annotated[str, typer.Option("--admin-name", help="管理员姓名")],
-    admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥（ssh 公钥行或 OpenPGP 指纹）")],
+    admin_key: Annotated[str, typer.Option("--admin-key", help="管理员签名公钥：ssh 公钥行、公钥文件（.pub）路径、@公钥文件 或 OpenPGP 指纹")],
     site_url: Annotated[str, typer.Option("--site-url", help="公开网站地址")] = "",
     role: Annotated[list[str] | None, typer.Option("--role", help="管理员的其他角色（可重复），如 publisher")] = None,
     remote: Annotated[str | None, typer.Option("--remote", help="中心仓库地址（作为 origin，之后用 gkctl sync 推送）")] = None,
@@ -46,14 +46,11 @@ def init(
     --admin-name 王主任 --admin-key @$HOME/.ssh/gkctl_ed25519.pub --role publisher
     """
     from gkctl.services.init import init_repository
-    key = admin_key
     sign_with = None
-    if key.endswith(".pub"):  # the admin's own key file: sign the first commit with its private half
-        private = Path(key.removeprefix("@")).expanduser().with_suffix("")
+    if admin_key.endswith(".pub"):  # the admin's own key file: sign the first commit with its private half
+        private = Path(admin_key.removeprefix("@")).expanduser().with_suffix("")
         sign_with = private if private.is_file() else None
-    if key.startswith("@"):
-        key = Path(key[1:]).expanduser().read_text(encoding="utf-8").strip()
-    result = init_repository(directory, org=org, code=code, admin_id=admin, admin_name=admin_name, admin_key=key,
+    result = init_repository(directory, org=org, code=code, admin_id=admin, admin_name=admin_name, admin_key=admin_key,
                              site_url=site_url, admin_roles=tuple(role or ()), sign_with=sign_with,
                              remote=remote)  # fmt: skip
     signed = t("cli.signed") if result.signed else t("cli.unsigned")

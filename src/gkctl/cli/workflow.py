@@ -378,13 +378,11 @@ def people_add(
     name: Annotated[str, typer.Option("--name", help="姓名")],
     section: Annotated[str, typer.Option("--section", help="科室")],
     role: Annotated[list[str], typer.Option("--role", help="角色（可重复）")],
-    key: Annotated[str, typer.Option("--key", help="ssh 公钥行、@公钥文件 或 OpenPGP 指纹")],
+    key: Annotated[str, typer.Option("--key", help="ssh 公钥行、公钥文件（.pub）路径、@公钥文件 或 OpenPGP 指纹")],
     repo: RepoOpt = None,
 ) -> None:
     """新增人员（管理员）。示例：gkctl people add lisi --name 李四 --section 办公室 --role reviewer --key @lisi.pub"""
     from gkctl.services import people as people_svc
-    if key.startswith("@"):
-        key = Path(key[1:]).read_text(encoding="utf-8").strip()
     sha = people_svc.add_person(repository(repo), person, name, section, role, key)
     console.print(t("workflow.people.added", person=person, commit=sha[:10]))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,15 @@ KNOWN_KEYS = (
     "attachments", "summary",
 )  # fmt: skip
 _BOM = b"\xef\xbb\xbf"
+# what each front-matter field may be; anything else is refused with its line (a number as a
+# title or a datetime as a date would otherwise crash a later step or pass unnoticed)
+_TEXT: tuple[type, ...] = (str,)
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str, int), "title": _TEXT, "kind": _TEXT, "category": _TEXT, "doc_number": _TEXT, "section": _TEXT,
+    "drafter": _TEXT, "formed": (date, str), "attribute": _TEXT, "basis": (str, list), "reason": _TEXT,
+    "secrecy": _TEXT, "secrecy_period": (str, int), "sensitive": (bool,), "secrecy_determination": _TEXT,
+    "attachments": (list,), "summary": _TEXT,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +147,31 @@ def parse_document(raw: bytes, path: str) -> Document:
     if not isinstance(meta, dict):
         raise InputError(t("doc.front_not_mapping"), path, 2)
     key_lines = loaded.top_lines()
+    _check_types(meta, loaded, path)
     body = "\n".join(lines[end + 1 :])
     return Document(path=path, meta={str(k): v for k, v in meta.items()}, body=body, body_line=end + 2, key_lines=key_lines)
+
+
+def _check_types(meta: dict[Any, Any], loaded: Any, path: str) -> None:
+    """Refuse a field of the wrong type, naming its line (an empty field is the rules' business)."""
+    for key, value in meta.items():
+        kinds = FIELD_TYPES.get(str(key))
+        if kinds is None or value is None:
+            continue
+        if not isinstance(value, kinds) or isinstance(value, datetime) or (isinstance(value, bool) and bool not in kinds):
+            raise InputError(t("doc.wrong_type", key=key, expected=t(f"doc.type.{kinds[0].__name__}")), path,
+                             loaded.line(key))
+        if key == "basis" and isinstance(value, list):
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise InputError(t("doc.wrong_type", key=key, expected=t("doc.type.str")), path,
+                                     loaded.line(key, i))
+        if key == "attachments":
+            for i, item in enumerate(value):
+                ok = isinstance(item, str) or (isinstance(item, dict) and isinstance(item.get("file"), str)
+                                               and isinstance(item.get("title", ""), str))
+                if not ok:
+                    raise InputError(t("doc.bad_attachment_item"), path, loaded.line(key, i))
 
 
 def read_document(root: Path, relpath: str) -> Document:

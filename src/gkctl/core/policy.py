@@ -19,6 +19,7 @@ from gkctl.core.calendar import WorkCalendar
 from gkctl.core.document import decode
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
+from gkctl.core.keys import normalize_key
 from gkctl.core.yamlio import Loaded, load_yaml
 
 CONFIG_FILE = "gkctl.yaml"
@@ -26,6 +27,35 @@ POLICY_DIR = "policies"
 SITE_TEMPLATE_DIR = "templates/site/"  # a bureau's overrides of the package's site templates
 _ID = re.compile(r"^[a-z0-9_-]+$")
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+
+
+DEFAULT_ATTACHMENT_TYPES = ("pdf", "ofd", "doc", "docx", "wps", "xls", "xlsx", "et", "csv", "txt", "jpg", "png", "zip")
+TEXT_ATTACHMENT_TYPES = frozenset(("txt", "csv", "md", "docx"))  # what the secrecy scan can read
+DEFAULT_PROTECTED_REFS = ("refs/heads/main", "refs/tags/*")
+# where a clerk-declared attachment may never point: what the workflow judges or the site renders
+RESERVED_PREFIXES = ("docs/", POLICY_DIR + "/", "templates/", "applications/", "appeals/", "reports/", ".git")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachments:
+    """Where attachments live and which file types they may be (``attachments:`` in gkctl.yaml)."""
+
+    root: str = "attachments/"
+    types: tuple[str, ...] = DEFAULT_ATTACHMENT_TYPES
+
+    def problem(self, norm: str) -> str | None:
+        """The code saying why the repo path ``norm`` cannot be an attachment (None: it can)."""
+        if norm == CONFIG_FILE or norm.startswith(RESERVED_PREFIXES) or not norm.startswith(self.root):
+            return "GK128"
+        if file_type(norm) not in self.types:
+            return "GK129"
+        return None
+
+
+def file_type(path: str) -> str:
+    """Lower-case extension of ``path`` without the dot ('' when it has none)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.rpartition(".")[2].lower() if "." in name else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +100,8 @@ class Org:
     sections: tuple[str, ...]
     protected_branches: tuple[str, ...]
     section_codes: dict[str, str] = field(default_factory=dict)  # 办公室 -> bgs (used in new ids)
+    attachments: Attachments = Attachments()
+    protected_refs: tuple[str, ...] = DEFAULT_PROTECTED_REFS  # ref patterns (fnmatch) the hook keeps
     office: Office = field(default_factory=Office)
     footer: SiteFooter = field(default_factory=SiteFooter)
 
@@ -278,6 +310,8 @@ def _org(r: _Reader) -> Org:
         sections=tuple(sections),
         protected_branches=tuple(str(b) for b in r.data.get("protected_branches") or ("main",)),
         section_codes=codes,
+        attachments=_attachments(r),
+        protected_refs=_protected_refs(r),
         office=_office(r),
         footer=_footer(r, site, str(org.get("name") or "")),
     )
@@ -311,6 +345,35 @@ def _footer(r: _Reader, site: dict[str, Any], org_name: str) -> SiteFooter:
         supervision=_lines(r, site, "supervision"),
         feedback=single["feedback"],
     )
+
+
+def _attachments(r: _Reader) -> Attachments:
+    spec = r.get(r.data, "attachments", dict, required=False)
+    if spec is None:
+        return Attachments()
+    root = r.get(spec, "root", str, "attachments", required=False) or "attachments/"
+    root = root.strip("/") + "/"
+    if root == "/" or root.startswith(RESERVED_PREFIXES) or ".." in root.split("/"):
+        raise r.fail(t("policy.bad_attachment_root", root=root), "attachments", "root")
+    types = r.get(spec, "types", list, "attachments", required=False)
+    if types is None:
+        return Attachments(root)
+    if not all(isinstance(x, str) and x.strip(".") for x in types):
+        raise r.fail(t("policy.wrong_type", key="types"), "attachments", "types")
+    return Attachments(root, tuple(x.strip(".").lower() for x in types))
+
+
+def _protected_refs(r: _Reader) -> tuple[str, ...]:
+    refs = r.get(r.data, "protected_refs", list, required=False)
+    if refs is None:
+        # the older ``protected_branches`` names branches; tags stay protected either way
+        branches = r.data.get("protected_branches")
+        if isinstance(branches, list) and branches:
+            return (*(f"refs/heads/{b}" for b in branches), "refs/tags/*")
+        return DEFAULT_PROTECTED_REFS
+    if not all(isinstance(x, str) and x.startswith("refs/") for x in refs):
+        raise r.fail(t("policy.bad_protected_refs"), "protected_refs")
+    return tuple(refs)
 
 
 def _office(r: _Reader) -> Office:
@@ -441,9 +504,15 @@ def _people(r: _Reader, roles: dict[str, str]) -> People:
         until = item.get("active_until")
         if until is not None and not isinstance(until, date):
             raise r.fail(t("policy.bad_date", key="active_until"), "people", i, "active_until")
+        keys = item.get("keys") or []
+        if not isinstance(keys, list):
+            raise r.fail(t("policy.wrong_type", key="keys"), "people", i, "keys")
+        for j, key in enumerate(keys):
+            if not isinstance(key, str) or normalize_key(key) is None:
+                raise r.fail(t("GK210", person=pid, key=str(key)[:60]), "people", i, "keys", j)
         people.append(
             Person(pid, str(item.get("name", pid)), str(item.get("section", "")), person_roles,
-                   tuple(str(k) for k in item.get("keys") or ()), until)
+                   tuple(keys), until)
         )  # fmt: skip
     return People(tuple(people))
 

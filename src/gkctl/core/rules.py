@@ -6,8 +6,10 @@ problem of every file at once.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from gkctl.core.document import KNOWN_KEYS, Document
 from gkctl.core.findings import Finding, Severity, finding
-from gkctl.core.policy import Policy
+from gkctl.core.policy import TEXT_ATTACHMENT_TYPES, Policy, file_type
 from gkctl.core.secrecy import scan
 
 KINDS = ("公文", "非公文")
@@ -73,6 +75,56 @@ def secrecy_findings(doc: Document, policy: Policy) -> list[Finding]:
     for hit in scan(text, policy.secrecy):
         line = doc.line_of("title") if hit.line == 1 else doc.body_line + hit.line - 2
         out.append(finding(hit.code, severity, doc.path, line, name=hit.name, excerpt=hit.excerpt))
+    return out
+
+
+MAX_ATTACHMENT_TEXT = 8 * 1024 * 1024  # a docx larger than this unpacked is not read, and is refused
+
+
+def attachment_text(path: str, raw: bytes) -> str | None:
+    """The text of a text attachment (txt, csv, md, docx) for the secrecy scan; None for other types."""
+    kind = file_type(path)
+    if kind not in TEXT_ATTACHMENT_TYPES:
+        return None
+    if kind == "docx":
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                info = z.getinfo("word/document.xml")
+                if info.file_size > MAX_ATTACHMENT_TEXT:
+                    return ""
+                xml = z.read(info).decode("utf-8", "replace")
+        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+            return ""
+        xml = re.sub(r"</w:p>", "\n", xml)
+        return re.sub(r"<[^>]+>", "", xml)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+def attachment_secrecy_findings(doc: Document, line: int | None, path: str, raw: bytes, policy: Policy) -> list[Finding]:
+    """Scan hits in one text attachment, judged like the body it belongs to (found at its line)."""
+    text = attachment_text(path, raw)
+    if not text:
+        return []
+    severity: Severity = "error" if doc.attribute == "主动公开" else "warning"
+    return [finding(hit.code, severity, doc.path, line, name=hit.name, excerpt=f"{path}: {hit.excerpt}")
+            for hit in scan(text, policy.secrecy)]  # fmt: skip
+
+
+def attachments_secrecy(doc: Document, policy: Policy, root: Path) -> list[Finding]:
+    """Scan hits in the document's text attachments as they stand in the work tree ``root``."""
+    out: list[Finding] = []
+    for att in doc.attachments:
+        norm = safe_repo_path(att.file)
+        if norm is None or policy.org.attachments.problem(norm) or file_type(norm) not in TEXT_ATTACHMENT_TYPES:
+            continue
+        target = root / norm
+        if target.is_file() and not target.is_symlink():
+            out += attachment_secrecy_findings(doc, att.line, norm, target.read_bytes(), policy)
     return out
 
 
@@ -175,10 +227,16 @@ def safe_repo_path(relpath: str) -> str | None:
 
 def _check_attachments(doc: Document, ctx: Context) -> list[Finding]:
     out = []
+    rule = ctx.policy.org.attachments
     for att in doc.attachments:
         norm = safe_repo_path(att.file)
         if norm is None:
             out.append(finding("GK123", "error", doc.path, att.line, file=att.file))
+            continue
+        code = rule.problem(norm)
+        if code is not None:
+            out.append(finding(code, "error", doc.path, att.line, file=att.file, root=rule.root,
+                               types="、".join(rule.types)))  # fmt: skip
             continue
         if ctx.existing_files is not None:
             exists = norm in ctx.existing_files
@@ -189,6 +247,8 @@ def _check_attachments(doc: Document, ctx: Context) -> list[Finding]:
                 out.append(finding("GK123", "error", doc.path, att.line, file=att.file))
                 continue
             exists = target.is_file()
+            if exists and file_type(norm) in TEXT_ATTACHMENT_TYPES:
+                out += attachment_secrecy_findings(doc, att.line, norm, target.read_bytes(), ctx.policy)
         else:
             exists = True
         if not exists:

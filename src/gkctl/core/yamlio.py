@@ -8,7 +8,7 @@ up lazily, so the fast path costs one C parse.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -16,6 +16,8 @@ import yaml
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
+MAX_YAML_BYTES = 1024 * 1024  # front matter, registers and policy files are small; more is an attack
+MAX_DEPTH = 32  # nesting deeper than any real file (a bomb without aliases is still deep)
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -85,11 +87,16 @@ class Loaded:
 
 def load_yaml(text: str, path: str, line_offset: int = 0) -> Loaded:
     """Parse ``text`` (from ``path``); errors become ``InputError`` naming file and line."""
+    if len(text) > MAX_YAML_BYTES:
+        raise InputError(t("yaml.too_large", limit=MAX_YAML_BYTES // 1024), path)
+    if "&" in text or "*" in text:  # cheap test first: the event scan runs only when one could be there
+        _refuse_anchors(text, path, line_offset)
     loader = _Loader(text)
     loader.line_offset = line_offset
     loader.source = path
     try:
         node = loader.get_single_node()
+        _check_depth(node, path, line_offset)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -106,13 +113,38 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Loaded:
     return Loaded(data, node, line_offset)
 
 
+def _refuse_anchors(text: str, path: str, line_offset: int) -> None:
+    """Anchors and aliases are refused: nobody writes them by hand and an alias bomb costs minutes."""
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                raise InputError(t("yaml.alias"), path, mark.line + 1 + line_offset if mark else None)
+    except yaml.YAMLError:
+        return  # the real parse below reports the syntax error with its line
+
+
+def _check_depth(node: Any, path: str, line_offset: int) -> None:
+    stack = [(node, 1)] if node is not None else []
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(t("yaml.too_deep", limit=MAX_DEPTH), path, current.start_mark.line + 1 + line_offset)
+        if isinstance(current, yaml.MappingNode):
+            stack += [(v, depth + 1) for _, v in current.value]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += [(v, depth + 1) for v in current.value]
+
+
 def _line_text(text: str, index: int) -> str:
     lines = text.splitlines()
     return lines[index] if 0 <= index < len(lines) else ""
 
 
 def as_date(value: Any) -> date | None:
-    """A YAML date, or an ISO date string (quoted in the file), else None."""
+    """A YAML date, or an ISO date string (quoted in the file), else None (a date with a time too)."""
+    if isinstance(value, datetime):
+        return None
     if isinstance(value, date):
         return value
     if isinstance(value, str):

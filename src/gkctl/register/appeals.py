@@ -17,7 +17,7 @@ from pathlib import Path
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.yamlio import Loaded, as_date
-from gkctl.register.records import duplicate_ids, read_records, record_paths, refuse_errors, text_of
+from gkctl.register.records import duplicate_ids, not_text, read_records, record_paths, refuse_errors, text_of
 
 FOLDER = "appeals"
 TYPES = ("行政复议", "行政诉讼")
@@ -78,6 +78,8 @@ def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding
     for key in data:
         if key not in KNOWN_KEYS:
             out.append(finding("GK538", "warning", path, loaded.line(key), key=key, known="、".join(KNOWN_KEYS)))
+    for key in not_text(data, ("id", "type", "route", "application", "result", "body", "note")):
+        err("GK531", key, key=key)
     kind = text_of(data.get("type"))
     if kind is None:
         err("GK531", key="type")

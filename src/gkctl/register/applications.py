@@ -28,7 +28,7 @@ from gkctl.register.model import (
     Application,
     Event,
 )
-from gkctl.register.records import read_records, record_paths, refuse_errors, text_of
+from gkctl.register.records import not_text, read_records, record_paths, refuse_errors, text_of
 
 
 def application_paths(root: Path) -> list[str]:
@@ -53,6 +53,11 @@ def parse_application(loaded: Loaded, path: str) -> tuple[Application | None, li
     for key in data:
         if key not in KNOWN_KEYS:
             out.append(finding("GK515", "warning", path, loaded.line(key), key=key, known="、".join(KNOWN_KEYS)))
+    for key in not_text(data, ("id", "channel", "request", "result", "result_reason")):
+        err("GK502", key, key=key, value=data[key])
+    if isinstance(data.get("applicant"), dict):
+        for key in not_text(data["applicant"], ("type", "name")):
+            err("GK502", "applicant", key, key=f"applicant.{key}", value=data["applicant"][key])
     app_id = text_of(data.get("id")) or Path(path).stem
     received = as_date(data.get("received"))
     if "received" not in data:
@@ -135,6 +140,8 @@ def _events(raw: Any, loaded: Loaded, path: str, out: list[Finding]) -> list[Eve
         for key in item:
             if key not in EVENT_KEYS:
                 out.append(finding("GK515", "warning", path, line, key=key, known="、".join(EVENT_KEYS)))
+        for key in not_text(item, ("type", "approved_by", "party", "note")):
+            out.append(finding("GK502", "error", path, line, key=f"events[{i + 1}].{key}", value=item[key]))
         etype, day = text_of(item.get("type")), as_date(item.get("date"))
         if etype not in EVENT_TYPES:
             out.append(finding("GK505", "error", path, line, value=etype, known="、".join(EVENT_TYPES)))

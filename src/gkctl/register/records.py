@@ -46,6 +46,11 @@ def text_of(value: Any) -> str | None:
     return text or None
 
 
+def not_text(data: dict[Any, Any], keys: Iterable[str]) -> list[str]:
+    """The ``keys`` of ``data`` that hold something other than text (a number, a list, a mapping)."""
+    return [k for k in keys if data.get(k) is not None and not isinstance(data.get(k), str)]
+
+
 def read_records(
     root: Path, paths: Iterable[str], parse: Callable[[Loaded, str], tuple[T | None, list[Finding]]],
     order: Callable[[T], Any],

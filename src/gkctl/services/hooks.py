@@ -7,10 +7,13 @@ central repository exactly as it was.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shlex
+import signal
 import stat
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +24,7 @@ from gkctl.core.document import parse_document
 from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
-from gkctl.core.policy import CONFIG_FILE, is_policy_path, load_policy_from_files
+from gkctl.core.policy import CONFIG_FILE, DEFAULT_PROTECTED_REFS, is_policy_path, load_policy_from_files
 from gkctl.core.rules import Context, check_document
 from gkctl.core.yamlio import load_yaml
 from gkctl.services.verify import Violation, commits_between, verify_tip
@@ -29,6 +32,8 @@ from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects, use_hook
 
 MARKER = "# installed by gkctl"
 ROOT_CONFIG = "gkctl.root"  # the trust anchor a central repository pins on its first push
+TIMEOUT_CONFIG = "gkctl.hookTimeout"  # seconds a push may take to check, set on the server
+DEFAULT_BUDGET = 300.0
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
@@ -133,41 +138,95 @@ def parse_updates(text: str) -> list[RefUpdate]:
     return out
 
 
-def protected_branches(root: Path) -> tuple[str, ...]:
-    """Protected branches as the central repository's HEAD says (a push cannot unprotect itself)."""
+def protected_refs(root: Path) -> tuple[str, ...]:
+    """Protected ref patterns as the central repository's HEAD says (a push cannot unprotect itself).
+
+    ``protected_refs`` in gkctl.yaml (fnmatch patterns); the older ``protected_branches`` names
+    branches. Tags stay protected unless the bureau names its own patterns.
+    """
     raw = git_bytes(root, "cat-file", "blob", f"HEAD:{CONFIG_FILE}", check=False)
+    data: object = None
     if raw:
         try:
-            value = load_yaml(raw.decode("utf-8"), CONFIG_FILE).data.get("protected_branches")
-        except (GkctlError, UnicodeDecodeError, AttributeError):
-            value = None
-        if isinstance(value, list) and value:
-            return tuple(str(b) for b in value)
-    return ("main",)
+            data = load_yaml(raw.decode("utf-8"), CONFIG_FILE).data
+        except (GkctlError, UnicodeDecodeError):
+            data = None
+    if isinstance(data, dict):
+        refs = data.get("protected_refs")
+        if isinstance(refs, list) and refs and all(isinstance(r, str) for r in refs):
+            return tuple(refs)
+        branches = data.get("protected_branches")
+        if isinstance(branches, list) and branches:
+            return (*(f"refs/heads/{b}" for b in branches), "refs/tags/*")
+    return DEFAULT_PROTECTED_REFS
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def hook_budget(root: Path) -> float:
+    """Seconds one push may take to check (``git config gkctl.hookTimeout`` on the server; 300)."""
+    raw = git(root, "config", "--get", TIMEOUT_CONFIG, check=False).strip()
+    try:
+        value = float(raw) if raw else DEFAULT_BUDGET
+    except ValueError:
+        value = DEFAULT_BUDGET
+    return value if value > 0 else DEFAULT_BUDGET
 
 
 def pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[Violation]:
-    """Why the push must be refused (empty: accept). Pins the trust anchor on the first push."""
+    """Why the push must be refused (empty: accept), within the server's time budget.
+
+    A push that cannot be checked in time is refused: one crafted push must not stall the
+    central repository, and what was not checked is not accepted.
+    """
+    budget = hook_budget(root)
+    if threading.current_thread() is not threading.main_thread():
+        return _pre_receive(root, updates, now)
+
+    def out_of_time(signum: int, frame: object) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        return _pre_receive(root, updates, now)
+    except _OutOfTime:
+        return [Violation("", "GK463", t("GK463", seconds=f"{budget:g}"))]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[Violation]:
+    """Protected refs (main and tags by default) only move forward and are never deleted; every
+    pushed commit, whatever ref it arrives on, passes the same verification as main. Pins the
+    trust anchor on the first push."""
     now = time.time() if now is None else now
-    protected = protected_branches(root)
+    patterns = protected_refs(root)
     anchor = git(root, "config", "--get", ROOT_CONFIG, check=False).strip() or None
     existing = [line.split()[0] for line in git(root, "show-ref", check=False).splitlines() if line.strip()]
     out: list[Violation] = []
     roots: set[str] = set()
     for upd in updates:
-        branch = upd.ref.removeprefix("refs/heads/") if upd.ref.startswith("refs/heads/") else None
-        is_protected = branch is not None and branch in protected
+        is_protected = any(fnmatch.fnmatchcase(upd.ref, p) for p in patterns)
+        name = upd.ref.removeprefix("refs/heads/")
         if upd.new is None:
             if is_protected:
-                out.append(Violation(upd.old or "", "GK461", t("GK461", branch=branch)))
+                out.append(Violation(upd.old or "", "GK461", t("GK461", branch=name)))
+            continue
+        tip = git(root, "rev-parse", "--verify", "--quiet", upd.new + "^{commit}", check=False).strip()
+        if not tip:
+            out.append(Violation(upd.new, "GK462", t("GK462", ref=upd.ref)))
             continue
         if is_protected and upd.old is not None and not _is_ancestor(root, upd.old, upd.new):
-            out.append(Violation(upd.new, "GK460", t("GK460", branch=branch)))
+            out.append(Violation(upd.new, "GK460", t("GK460", branch=name)))
             continue
-        scope = commits_between(root, upd.new, existing)
+        scope = commits_between(root, tip, existing)
         if not scope:
             continue
-        result = verify_tip(root, upd.new, scope, anchor, now)
+        result = verify_tip(root, tip, scope, anchor, now)
         out += result.violations
         if result.root:
             roots.add(result.root)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
+from gkctl.core.keys import read_key_argument
 from gkctl.core.policy import CONFIG_FILE, POLICY_DIR, load_policy
 from gkctl.core.resources import data_dir
 from gkctl.core.yamlio import dump_yaml, load_yaml
@@ -52,13 +53,14 @@ def init_repository(
         if role not in known:  # checked before anything is written
             raise InputError(t("workflow.refuse.unknown_role", role=role, allowed="、".join(known)))
     roles = ["admin", *dict.fromkeys(r for r in admin_roles if r != "admin")]
+    admin_key = read_key_argument(admin_key)  # before anything is written: a path is not a key
     target.mkdir(parents=True, exist_ok=True)
     config = {
         "organisation": {"name": org, "code": code},
         "index_pattern": "{code}/{year}-{serial:05d}",
         "site": {"title": f"{org} 政府信息公开", "url": site_url},
         "sections": list(DEFAULT_SECTIONS),
-        "protected_branches": ["main"],
+        "protected_refs": ["refs/heads/main", "refs/tags/*"],
     }
     (target / CONFIG_FILE).write_text(dump_yaml(config), encoding="utf-8")
     policies = target / POLICY_DIR

@@ -15,6 +15,7 @@ from typing import Any
 
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import current_lang, t
+from gkctl.core.keys import normalize_key, read_key_argument
 from gkctl.core.policy import POLICY_DIR, Person, Policy
 from gkctl.core.yamlio import dump_yaml, load_yaml
 from gkctl.services.repository import Repository
@@ -25,7 +26,6 @@ from gkctl.trail.signatures import (
     allowed_signers_lines,
     configured_key,
     configured_person,
-    normalize_key,
 )
 from gkctl.trail.trust import build_trust
 
@@ -76,6 +76,7 @@ def _write_and_commit(repo: Repository, header: str, people: list[dict[str, Any]
 
 
 def add_person(repo: Repository, pid: str, name: str, section: str, roles: list[str], key: str) -> str:
+    key = read_key_argument(key)  # a key line, a .pub path or @path; anything else stops here
     if is_dirty(repo.root, [PEOPLE_FILE]):
         raise RuleError(t("workflow.refuse.people_dirty"), PEOPLE_FILE)
     policy = effective_policy(repo)

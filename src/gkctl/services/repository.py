@@ -11,8 +11,11 @@ from gkctl.core.document import Document, document_paths, read_document
 from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
-from gkctl.core.policy import Policy, load_policy
-from gkctl.trail.gitutil import find_root
+from gkctl.core.policy import Policy, is_policy_path, load_policy, load_policy_from_files
+from gkctl.trail.cache import cache_path, load_marshal, save_marshal
+from gkctl.trail.gitutil import find_root, git, git_bytes, read_objects
+from gkctl.trail.history import load_history
+from gkctl.trail.trust import Trust
 
 
 @dataclass
@@ -22,7 +25,12 @@ class Repository:
 
     @cached_property
     def policy(self) -> Policy:
-        return load_policy(self.root)
+        """The effective policy at HEAD: roles and rules as an admin last signed them.
+
+        Never the working tree's: an uncommitted (or unauthorised) edit granting oneself a role
+        must not work. Before the first commit there is nothing else to read.
+        """
+        return effective_policy(self.root)
 
     def documents(self, paths: list[str] | None = None) -> tuple[list[Document], list[Finding]]:
         """Parse documents (all under docs/ by default); unreadable ones become GK100 findings."""
@@ -56,6 +64,46 @@ class Repository:
                 except ValueError:
                     break
         raise InputError(t("repo.no_such_path", path=path))
+
+
+EFFECTIVE_CACHE = "effective-policy-v1.marshal"
+
+
+def effective_policy(root: Path) -> Policy:
+    """The policy in force at HEAD (the working tree's only in a repository without commits).
+
+    Which policy files are in force is cached by commit id under ``.git/gkctl/``; a commit that
+    touches no policy file inherits its parent's entry, so an everyday command reads no history.
+    """
+    head = git_bytes(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).decode().strip()
+    if not head:
+        return load_policy(root)
+    file = cache_path(root, EFFECTIVE_CACHE)
+    cache = load_marshal(file)
+    eff = cache.get(head)
+    if not isinstance(eff, tuple):
+        eff = _inherited(root, head, cache)
+    if not isinstance(eff, tuple):
+        trust = Trust(root, load_history(root, head))
+        trust.compute()
+        eff = trust.effective_files(head) or ()
+    if cache.get(head) != eff:
+        cache[head] = eff
+        save_marshal(file, cache)
+    blobs = read_objects(root, [blob for _, blob in eff])
+    try:
+        return load_policy_from_files({path: blobs.get(blob, b"") for path, blob in eff})
+    except InputError as exc:
+        raise InputError(t("repo.no_effective_policy", error=exc.message), exc.path, exc.line) from None
+
+
+def _inherited(root: Path, head: str, cache: dict[object, object]) -> tuple[tuple[str, str], ...] | None:
+    """The parent's cached entry when ``head`` is an ordinary commit that changes no policy file."""
+    ids = git(root, "rev-list", "--parents", "-n", "1", head).split()
+    if len(ids) != 2 or not isinstance(cache.get(ids[1]), tuple):
+        return None
+    changed = git(root, "diff-tree", "--no-commit-id", "--name-only", "-r", "-z", head).split("\0")
+    return None if any(is_policy_path(p) for p in changed if p) else cache[ids[1]]  # type: ignore[return-value]
 
 
 def open_repository(repo: str | None = None) -> Repository:

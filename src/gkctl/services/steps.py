@@ -20,7 +20,7 @@ from gkctl.core.document import Document, parse_document
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
 from gkctl.core.policy import Person, Policy
-from gkctl.core.rules import Context, check_document, secrecy_findings
+from gkctl.core.rules import Context, attachments_secrecy, check_document, secrecy_findings
 from gkctl.services.repository import Repository
 from gkctl.trail.gitutil import blob_id_of_file, commit, git, git_bytes, is_dirty
 from gkctl.trail.history import load_history
@@ -107,6 +107,11 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
         raise RuleError(t("workflow.refuse.no_policy"))
     if state.doc is None:
         raise RuleError(t("workflow.refuse.unreadable"), path)
+    twins = sorted(s.path for s in analysis.documents.values() if s.doc_id == state.doc_id and s.path != path and s.blob)
+    if twins:
+        # steps bind to the id too: a second file with it would share (or steal) the approvals
+        raise RuleError(t("workflow.refuse.duplicate_id", id=state.doc_id, other="、".join(twins)), path,
+                        state.doc.line_of("id"))
     person = configured_person(repo.root, policy)
     return _Ctx(analysis, policy, person, state, state.doc)
 
@@ -135,7 +140,10 @@ def _check_approval(ctx: _Ctx, step: str) -> None:
     if wf.drafter_may_not_approve and str(ctx.doc.get("drafter") or "") == me:
         raise RuleError(t("workflow.refuse.drafter", person=me), state.path, ctx.doc.line_of("drafter"))
     correct_ids = {e.commit for e in state.events if e.step == "correct" and e.problem is None}
-    if any(pid == me and sha not in correct_ids for sha, pid, _ in state.changes):
+    by_id = ctx.analysis.trust.hist.by_id
+    # whoever only committed an attachment is not an author of the text (the workflow agrees)
+    if any(pid == me and sha not in correct_ids and by_id[sha].changed(state.path) is not None
+           for sha, pid, _ in state.changes):  # fmt: skip
         raise RuleError(t("workflow.refuse.author", person=me), state.path)
     steps = {s.name: s for s in state.steps}
     for s in state.steps:
@@ -179,7 +187,7 @@ def decide(
     if approve:
         _check_approval(ctx, step)
         if step == "check":
-            hits = secrecy_findings(ctx.doc, ctx.policy)
+            hits = secrecy_findings(ctx.doc, ctx.policy) + attachments_secrecy(ctx.doc, ctx.policy, repo.root)
             open_hits = [f for f in hits if f.code not in waive]
             if open_hits:
                 first = open_hits[0]

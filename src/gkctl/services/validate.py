@@ -7,9 +7,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from gkctl.core.document import Document, document_paths
-from gkctl.core.findings import Finding
+from gkctl.core.document import Document, decode, document_paths
+from gkctl.core.errors import GkctlError
+from gkctl.core.findings import Finding, finding
+from gkctl.core.keys import normalize_key
+from gkctl.core.policy import POLICY_DIR, load_policy
 from gkctl.core.rules import Context, check_document, check_repository
+from gkctl.core.yamlio import load_yaml
 from gkctl.register.rules import check_records
 from gkctl.services.repository import Repository
 
@@ -61,6 +65,9 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
     A large repository is checked in two processes (parsing YAML and scanning bodies is CPU
     work); the policy is loaded first so the forked worker inherits it.
     """
+    keys = key_findings(repo)
+    if not keys:
+        load_policy(repo.root)  # the working tree's policy files must read back (file and line, exit 2)
     chosen = expand_paths(repo, paths) if paths else document_paths(repo.root)
     ctx = Context(policy=repo.policy, root=repo.root, today=repo.today, strict=strict)
     workers = min(2, os.cpu_count() or 1)
@@ -82,8 +89,31 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
     if not paths:
         findings += check_repository(docs, ctx)
         findings += records
+    findings += keys
     findings.sort(key=lambda f: (f.path or "", f.line or 0, f.code))
     return ValidationResult(findings, len(chosen), unreadable)
+
+
+def key_findings(repo: Repository) -> list[Finding]:
+    """Keys in the working tree's people.yaml that nobody could sign with (GK210, with their line).
+
+    A broken key line is otherwise silently nobody's key; the policy loader refuses it too, so a
+    committed one is refused by verify and the hook.
+    """
+    rel = f"{POLICY_DIR}/people.yaml"
+    try:
+        loaded = load_yaml(decode((repo.root / rel).read_bytes(), rel), rel)
+    except (OSError, GkctlError):
+        return []  # a missing or unparseable file is the policy loader's message
+    people = loaded.data.get("people") if isinstance(loaded.data, dict) else None
+    out = []
+    for i, item in enumerate(people if isinstance(people, list) else []):
+        keys = item.get("keys") if isinstance(item, dict) else None
+        for j, key in enumerate(keys if isinstance(keys, list) else []):
+            if not isinstance(key, str) or normalize_key(key) is None:
+                out.append(finding("GK210", "error", rel, loaded.line("people", i, "keys", j),
+                                   person=item.get("id", "?"), key=str(key)[:60]))  # fmt: skip
+    return out
 
 
 def _other_records(repo: Repository) -> list[Finding]:

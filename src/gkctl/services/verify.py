@@ -28,7 +28,7 @@ from gkctl.trail.gitutil import find_root, git, git_bytes
 from gkctl.trail.history import CommitRecord, History, load_history
 from gkctl.trail.signatures import BEIJING, check_signatures
 from gkctl.trail.trust import ADMIN, Trust
-from gkctl.trail.workflow import DOC_STEPS, analyse
+from gkctl.trail.workflow import DOC_STEPS, Analysis, analyse
 
 # Clocks of the clerks' machines drift a little; a commit further ahead than this is refused.
 FUTURE_SKEW = 10 * 60
@@ -41,6 +41,7 @@ _WORKFLOW_CODES = {
     "workflow.bad.inactive": "GK404",
     "workflow.bad.no_policy": "GK406",
     "workflow.bad.policy_unauthorised": "GK410",
+    "workflow.bad.register_unauthorised": "GK412",
     "workflow.bad.no_such_step": "GK440",
     "workflow.bad.merge": "GK440",
     "workflow.bad.other_files": "GK440",
@@ -195,10 +196,40 @@ def verify_tip(
 
     for v in _document_findings(root, trust, [r for r in checked if not r.is_merge]):
         add(v)
+    for v in _ambiguous_ids(analysis, [r for r in checked if not r.is_merge]):
+        add(v)
     order = {rec.id: i for i, rec in enumerate(trust.order)}
     out.sort(key=lambda v: (order.get(v.commit, -1), v.code, v.path or ""))
     root_id = anchor_id if anchor_id is not None else first_root
     return VerifyResult(hist.head, root_id, len(checked), tuple(out))
+
+
+def _ambiguous_ids(analysis: Analysis, records: list[CommitRecord]) -> list[Violation]:
+    """Commits that write a second file with the id of a published document (GK452).
+
+    Steps, 索引号 and the site page all hang on the id: two files with one id make it unclear
+    which text was approved and published. A rename (the old file removed) is not a second file.
+    """
+    trust = analysis.trust
+    published: dict[str, set[str]] = {}
+    for st in analysis.documents.values():
+        if st.publication is not None:
+            published.setdefault(st.publication.doc_id, set()).add(st.publication.path)
+    if not published:
+        return []
+    out = []
+    for rec in records:
+        for ch in rec.changes:
+            if not (ch.new_blob and ch.path.startswith("docs/") and ch.path.endswith(".md")):
+                continue
+            doc = trust.document(ch.new_blob, ch.path)
+            if doc is None or doc.id not in published:
+                continue
+            others = sorted(q for q in published[doc.id] if q != ch.path and trust.blob_at(rec.id, q))
+            if others:
+                out.append(Violation(rec.id, "GK452", t("GK452", id=doc.id, other="、".join(others)), path=ch.path,
+                                     line=doc.line_of("id"), document=doc.id))  # fmt: skip
+    return out
 
 
 def _first_parent_root(hist: History) -> str | None:

@@ -114,6 +114,8 @@ def collect(
     ).hexdigest()
 
     records = workflow.publications(root, commit, analysis)
+    _refuse_shared_ids(records)
+    hidden = _non_public_blobs(analysis.trust, commit)
     del analysis  # hundreds of MB on a big history; the bodies read next need the room
     gc.collect()
     cache = BodyCache(cache_dir, config_hash())
@@ -123,7 +125,7 @@ def collect(
         cache.close()
     warnings: list[str] = []
     documents: list[SiteDocument] = []
-    sizes = _attachment_blobs(root, records, bodies)
+    sizes = _attachment_blobs(root, records, bodies, policy, hidden)
     for rec in records:
         doc = _site_document(rec, bodies.get(rec.blob), policy, sizes, warnings)
         if doc is not None:
@@ -190,9 +192,38 @@ def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
         return dict(pool.map(_render_one, items, chunksize=32))
 
 
-def _attachment_blobs(root: Path, records: list[Any], bodies: dict[str, Rendered]) -> dict[str, tuple[str, int]]:
-    """Blob id and size of every attachment, ``commit:path`` → (blob, size), in one git call."""
+def _refuse_shared_ids(records: list[Any]) -> None:
+    """Two publications under one document id would share a page: name both files."""
+    seen: dict[str, str] = {}
+    for rec in records:
+        other = seen.setdefault(rec.doc_id, rec.path)
+        if other != rec.path:
+            raise RuleError(t("site.duplicate_doc_paths", doc=rec.doc_id, first=other, second=rec.path), rec.path)
+
+
+def _non_public_blobs(trust: Any, commit: str) -> dict[str, str]:
+    """Blob → path of every document at ``commit`` that is not 主动公开 (or cannot be read)."""
+    tree = trust.tree_files(commit, "docs/")
+    trust.documents([(b, p) for p, b in tree.items()])
+    out = {}
+    for path, blob in tree.items():
+        doc = trust.document(blob, path)
+        if doc is None or doc.attribute != PUBLIC:
+            out[blob] = path
+    return out
+
+
+def _attachment_blobs(
+    root: Path, records: list[Any], bodies: dict[str, Rendered], policy: Policy, hidden: dict[str, str]
+) -> dict[str, tuple[str, int]]:
+    """Blob id and size of every attachment, ``commit:path`` → (blob, size), in one git call.
+
+    A second line behind validation and the workflow: an attachment outside the attachment
+    folder, of a type not allowed, or whose bytes are a non-public document stops the build.
+    """
     names: list[str] = []
+    owner: dict[str, tuple[str, str]] = {}
+    rule = policy.org.attachments
     for rec in records:
         body = bodies.get(rec.blob)
         if rec.state == "withdrawn" or body is None:
@@ -201,9 +232,18 @@ def _attachment_blobs(root: Path, records: list[Any], bodies: dict[str, Rendered
             norm = safe_repo_path(file)
             if norm is None or "\n" in norm:
                 raise RuleError(t("site.bad_attachment", file=file), rec.path)
+            code = rule.problem(norm)
+            if code is not None:
+                raise RuleError(t(code, file=file, root=rule.root, types="、".join(rule.types)), rec.path)
             names.append(f"{rec.commit}:{norm}")
+            owner[f"{rec.commit}:{norm}"] = (rec.path, file)
     names = sorted(set(names))
-    return {n: got for n, got in zip(names, blob_sizes(root, names), strict=True) if got is not None}
+    found = {n: got for n, got in zip(names, blob_sizes(root, names), strict=True) if got is not None}
+    for name, (blob, _) in found.items():
+        if blob in hidden:
+            path, file = owner[name]
+            raise RuleError(t("site.attachment_is_document", file=file, other=hidden[blob]), path)
+    return found
 
 
 def _site_document(

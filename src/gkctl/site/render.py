@@ -340,6 +340,14 @@ def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[di
              active_columns=s.ancestry(slug), page_kind="column")  # fmt: skip
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell Excel and WPS show as text: a leading ``= + - @``, tab or CR would start a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _write_attachments(docs: list[SiteDocument], staging: Staging, fetch_many: FetchMany) -> int:
     missing: list[tuple[str, str]] = []
     count = 0
@@ -398,8 +406,9 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"])
     for i in items:
-        w.writerow([i["index_number"], i["title"], i["column"], i["published"], i["doc_number"], i["validity"],
-                    i["page"], ";".join(str(x) for x in i["attachments"])])  # type: ignore[attr-defined]  # fmt: skip
+        w.writerow([csv_cell(str(v)) for v in (
+            i["index_number"], i["title"], i["column"], i["published"], i["doc_number"], i["validity"], i["page"],
+            ";".join(str(x) for x in i["attachments"]))])  # type: ignore[attr-defined]  # fmt: skip
     # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV correctly.
     staging.write("manifest.csv", buf.getvalue().encode("utf-8-sig"))
     return 3

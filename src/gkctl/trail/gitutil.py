@@ -10,6 +10,7 @@ pass through: they are the user's choice, not an accident of where gkctl runs.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -138,6 +139,9 @@ def commit(
     return git(root, "rev-parse", "HEAD").strip()
 
 
+_FULL_ID = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+
+
 def cat_objects(root: Path, names: Iterable[str]) -> list[tuple[str, str, bytes] | None]:
     """``git cat-file --batch`` for object names (ids or ``rev:path``), in order, in one process.
 
@@ -154,6 +158,10 @@ def cat_objects(root: Path, names: Iterable[str]) -> list[tuple[str, str, bytes]
         header = out[pos:end].split(b" ")
         pos = end + 1
         if len(header) != 3 or header[1] not in (b"blob", b"tree", b"commit", b"tag"):
+            if _FULL_ID.match(names[len(results)]):
+                # an id we took from history or a tree must be there: git says "missing" for a
+                # truncated or damaged object too, and that is not bad input but a broken repository
+                raise InputError(t("repo.corrupt", id=names[len(results)][:12]))
             results.append(None)  # "<name> missing" / "ambiguous"
             continue
         size = int(header[2])

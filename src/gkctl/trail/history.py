@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gkctl.core.errors import InputError
+from gkctl.core.i18n import t
 from gkctl.trail.cache import cache_path, git_dir, load_marshal, save_marshal
 from gkctl.trail.gitutil import git, git_bytes, read_objects
 from gkctl.trail.sshsig import split_signed_commit
@@ -299,8 +301,11 @@ def _load_history(root: Path, rev: str, use_cache: bool) -> History:
     head_out = git_bytes(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False).decode().strip()
     if not head_out:
         return History(None, (), {})
-    ids = rev_list(root, head_out)
     cache_file = _cache_path(root)
+    if (cache_file.parent.parent / "shallow").exists():
+        # a shallow clone cuts history: states, signers and policies would be judged from a stump
+        raise InputError(t("repo.shallow"))
+    ids = rev_list(root, head_out)
     cache = load_marshal(cache_file) if use_cache else {}
     missing = [sha for sha in ids if not _cached_ok(cache.get(sha), sha)]
     if missing:

@@ -7,8 +7,6 @@ type and base64 only (ssh) or by upper-case fingerprint (openpgp), so comments, 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import multiprocessing as mp
 import os
 import re
@@ -23,6 +21,7 @@ from typing import Any, Literal
 
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
+from gkctl.core.keys import normalize_key
 from gkctl.core.policy import Person, Policy
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
 from gkctl.trail.gitutil import git
@@ -33,19 +32,6 @@ KeyFormat = Literal["ssh", "openpgp"]
 
 # The bureau's day ends at midnight Beijing time (no daylight saving), whatever the machine's zone.
 BEIJING = timezone(timedelta(hours=8))
-SSH_KEY_TYPES = (
-    "ssh-ed25519",
-    "ssh-rsa",
-    "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521",
-    "sk-ssh-ed25519@openssh.com",
-    "sk-ecdsa-sha2-nistp256@openssh.com",
-)
-
-_HEX_FPR = re.compile(r"^(?:0x)?([0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")
-
-
 @dataclass(frozen=True, slots=True)
 class SigningKey:
     format: KeyFormat
@@ -57,37 +43,6 @@ class SigningKey:
             kind, b64 = self.key.split(" ", 1)
             return f"{kind} …{b64[-12:]}"
         return self.key[-16:]
-
-
-def normalize_key(text: str) -> str | None:
-    """``type base64`` for an ssh key line (options/comment/``key::`` dropped), an upper-case
-    fingerprint for an openpgp one, or None when ``text`` is neither."""
-    text = text.strip()
-    if text.startswith("key::"):
-        text = text[5:].strip()
-    compact = text.replace(" ", "")
-    m = _HEX_FPR.match(compact)
-    if m:
-        return m.group(1).upper()
-    tokens = text.split()
-    for i, token in enumerate(tokens[:-1]):
-        if token in SSH_KEY_TYPES and _blob_type(tokens[i + 1]) == token:
-            return f"{token} {tokens[i + 1]}"
-    return None
-
-
-def _blob_type(b64: str) -> str | None:
-    """The key type named inside an ssh public key blob, or None when it is not one."""
-    try:
-        blob = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if len(blob) < 4:
-        return None
-    n = int.from_bytes(blob[:4], "big")
-    if n > len(blob) - 4:
-        return None
-    return blob[4 : 4 + n].decode("ascii", "replace")
 
 
 def key_format(normalised: str) -> KeyFormat:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from gkctl.core.document import Document, parse_document
 from gkctl.core.errors import GkctlError
-from gkctl.core.policy import Person, Policy, is_policy_path, load_policy_from_files
-from gkctl.core.rules import secrecy_findings
+from gkctl.core.policy import TEXT_ATTACHMENT_TYPES, Person, Policy, file_type, is_policy_path, load_policy_from_files
+from gkctl.core.rules import attachment_secrecy_findings, safe_repo_path, secrecy_findings
 from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import git_bytes, read_objects
 from gkctl.trail.history import CommitRecord, History
@@ -26,6 +26,8 @@ from gkctl.trail.signatures import active_at, check_signatures, normalize_key
 from gkctl.trail.sshsig import SigCheck
 
 ADMIN = "admin"
+REGISTRAR = "registrar"
+REGISTER_PREFIXES = ("applications/", "appeals/")  # the registers: only a registrar's signature counts
 DOC_CACHE = "documents-v1.pickle"
 
 
@@ -162,14 +164,30 @@ class Trust:
         self.documents([(blob, path)])
         return self._docs.get(f"{blob}:{path}") if self._docs is not None else None
 
-    def secrecy_codes(self, doc: Document, blob: str, policy: Policy) -> frozenset[str]:
-        """Codes the secrecy scan finds in ``doc`` under ``policy`` (cached by blob and checks)."""
+    def secrecy_codes(self, doc: Document, blob: str, policy: Policy, at: str | None = None) -> frozenset[str]:
+        """Codes the secrecy scan finds in ``doc`` under ``policy`` (cached by blob and checks).
 
+        With ``at`` (a commit), the text attachments as they stand in that commit's tree are
+        scanned too: an ID number in an attached .txt is as public as one in the body.
+        """
         if self._docs is None:
             self._docs = self._load_docs()
-        key = f"sec:{blob}:{doc.path}:{hashlib.sha1(repr(policy.secrecy).encode()).hexdigest()}"
+        attached = []
+        if at is not None:
+            for att in doc.attachments:
+                norm = safe_repo_path(att.file)
+                if norm is not None and file_type(norm) in TEXT_ATTACHMENT_TYPES:
+                    att_blob = self.blob_at(at, norm)
+                    if att_blob:
+                        attached.append((att.line, norm, att_blob))
+        digest = hashlib.sha1(repr((policy.secrecy, [(n, b) for _, n, b in attached])).encode()).hexdigest()
+        key = f"sec:{blob}:{doc.path}:{digest}"
         if key not in self._docs:
-            self._docs[key] = frozenset(f.code for f in secrecy_findings(doc, policy))  # type: ignore[assignment]
+            codes = {f.code for f in secrecy_findings(doc, policy)}
+            for line, norm, att_blob in attached:
+                raw = self.blob(att_blob) or b""
+                codes |= {f.code for f in attachment_secrecy_findings(doc, line, norm, raw, policy)}
+            self._docs[key] = frozenset(codes)  # type: ignore[assignment]
             self._docs_dirty = True
         return self._docs[key]  # type: ignore[return-value]
 
@@ -281,10 +299,12 @@ class Trust:
     def compute(self) -> None:
         """Walk history once, deciding which policy changes an admin authorised."""
         self.check([r for r in self.order
-                    if r.step or any(is_policy_path(c.path) or c.path.startswith("docs/") for c in r.changes)])
+                    if r.step or any(is_policy_path(c.path) or c.path.startswith(("docs/", *REGISTER_PREFIXES))
+                                     for c in r.changes)])  # fmt: skip
         self.prefetch([c.new_blob for rec in self.order for c in rec.changes
                        if c.new_blob and is_policy_path(c.path)])  # fmt: skip
         for rec in self.order:
+            self._judge_registers(rec)
             pc = [c for c in rec.changes if is_policy_path(c.path)]
             if not rec.parents:
                 self._eff[rec.id] = tuple(sorted((c.path, c.new_blob) for c in pc if c.new_blob))
@@ -313,6 +333,25 @@ class Trust:
             if rejected:
                 self.problems.append((rec.id, "workflow.bad.policy_unauthorised", actor.person.id if actor.person else ""))
             self._eff[rec.id] = tuple(sorted(current.items()))
+
+    def _judge_registers(self, rec: CommitRecord) -> None:
+        """A change to the applications or appeals register counts only when a registrar signed it.
+
+        A merge is judged only for register content that neither of its other parents had (what
+        it takes from a side branch was judged on that branch, commit by commit).
+        """
+        if not rec.parents:
+            return
+        touched = [c for c in rec.changes if c.path.startswith(REGISTER_PREFIXES)]
+        if rec.is_merge:
+            touched = [c for c in touched if not any(self.blob_at(p, c.path) == c.new_blob for p in rec.parents[1:])]
+        if not touched:
+            return
+        actor = self.actor(rec)
+        if actor.problem is not None or actor.person is None:
+            return  # unsigned, unknown or inactive: reported for the commit already
+        if REGISTRAR not in actor.person.roles:
+            self.problems.append((rec.id, "workflow.bad.register_unauthorised", actor.person.id))
 
 
 def build_trust(root: Path, hist: History) -> Trust:

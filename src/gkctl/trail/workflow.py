@@ -344,7 +344,9 @@ class _DocWork:
         self.change_info = []
         for idx, rec in changes:
             who = trust.actor(rec).person
-            self.authors.append((idx, who.id if who else None, rec.id in valid_corrections))
+            # a commit that only changed an attachment does not make its signer an author of the text
+            not_author = rec.id in valid_corrections or rec.changed(path) is None
+            self.authors.append((idx, who.id if who else None, not_author))
             self.change_info.append((rec.id, who.id if who else None, rec.committer_time))
         if self.doc is not None:
             for i, (idx, ev) in enumerate(events):
@@ -357,7 +359,8 @@ class _DocWork:
                            and self._publishable(idx, ev)]  # fmt: skip
 
     def authors_upto(self, upto: int) -> set[str]:
-        # a reviewer's own attribute correction does not make them an author of the text
+        # a reviewer's own attribute correction, or a commit touching only an attachment, does not
+        # make its signer an author of the text
         return {pid for idx, pid, corrected in self.authors if idx < upto and pid and not corrected}
 
     def last_change_before(self, upto: int) -> int:
@@ -377,7 +380,7 @@ class _DocWork:
             problem = "workflow.bad.document"
         else:
             chain = _chain(pub_doc, policy, self.events, ev.blob or "", self.last_change_before(idx),
-                           self.authors_upto(idx), idx, lambda: trust.secrecy_codes(pub_doc, ev.blob or "", policy))
+                           self.authors_upto(idx), idx, lambda: trust.secrecy_codes(pub_doc, ev.blob or "", policy, ev.commit))
             if not all(s.done for s in chain):
                 problem = "workflow.bad.not_ready"
         if problem is not None:
@@ -417,7 +420,7 @@ class _DocWork:
         if doc is not None and head_policy is not None:
             ignored: dict[str, str] = {}
             steps = _chain(doc, head_policy, self.events, blob, self.last_change_before(end), self.authors_upto(end),
-                           end, lambda: trust.secrecy_codes(doc, blob, head_policy), ignored)  # fmt: skip
+                           end, lambda: trust.secrecy_codes(doc, blob, head_policy, trust.hist.head), ignored)  # fmt: skip
             self.problems.extend((commit, why, "") for commit, why in ignored.items())
         valid = {a.commit: True for s in steps for a in s.approvals}
         if publication is not None:
