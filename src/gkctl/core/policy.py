@@ -28,6 +28,15 @@ _ID = re.compile(r"^[a-z0-9_-]+$")
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """How far a commit's claimed date is believed, and whose witness of time counts (DESIGN §3)."""
+
+    skew: int = 600  # seconds a commit may be dated before its parents (clerks' clocks drift)
+    witness_keys: tuple[str, ...] = ()  # the central repository's pinned signing keys (``server pin``)
+    max_push_age_days: int | None = None  # the hook refuses new commits dated further back (None: off)
+
+
 @dataclass(frozen=True)
 class Org:
     name: str
@@ -38,6 +47,7 @@ class Org:
     sections: tuple[str, ...]
     protected_branches: tuple[str, ...]
     section_codes: dict[str, str] = field(default_factory=dict)  # 办公室 -> bgs (used in new ids)
+    clock: Clock = field(default_factory=Clock)
 
     def index_number(self, year: int, serial: int) -> str:
         return self.index_pattern.format(code=self.code, year=year, serial=serial)
@@ -242,7 +252,28 @@ def _org(r: _Reader) -> Org:
         sections=tuple(sections),
         protected_branches=tuple(str(b) for b in r.data.get("protected_branches") or ("main",)),
         section_codes=codes,
+        clock=_clock(r),
     )
+
+
+def _clock(r: _Reader) -> Clock:
+    """``clock_skew_minutes`` and ``witness: {keys, max_push_age_days}`` of ``gkctl.yaml``."""
+    skew = r.data.get("clock_skew_minutes", 10)
+    if isinstance(skew, bool) or not isinstance(skew, int) or skew < 0:
+        raise r.fail(t("policy.wrong_type", key="clock_skew_minutes"), "clock_skew_minutes")
+    witness = r.data.get("witness") or {}
+    if not isinstance(witness, dict):
+        raise r.fail(t("policy.wrong_type", key="witness"), "witness")
+    keys = witness.get("keys") or []
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise r.fail(t("policy.wrong_type", key="keys"), "witness", "keys")
+    for i, key in enumerate(keys):
+        if key_identity(key).count(" ") != 1 or not key.startswith(("ssh-", "ecdsa-", "sk-")):
+            raise r.fail(t("policy.bad_witness_key", key=key[:60]), "witness", "keys", i)
+    age = witness.get("max_push_age_days")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 1):
+        raise r.fail(t("policy.wrong_type", key="max_push_age_days"), "witness", "max_push_age_days")
+    return Clock(skew * 60, tuple(key_identity(k) for k in keys), age)
 
 
 def _disclosure(r: _Reader) -> Disclosure:

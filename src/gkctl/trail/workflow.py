@@ -54,6 +54,7 @@ class PublicationRecord:
     state: str  # "published" | "withdrawn" | "repealed"
     notice: str | None  # public withdrawal explanation or repeal notice
     notice_date: date | None
+    published_claimed: date | None = None  # the signer's date when the witnessed one differs
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +390,7 @@ class _DocWork:
         trust, doc, path, blob = self.trust, self.doc, self.path, self.blob or ""
         publication: PublicationRecord | None = None
         first_published: date | None = None
+        claimed: date | None = None
         for _idx, ev in self.events:
             if ev.problem is not None or ev.step not in PUBLIC_STEPS:
                 continue
@@ -397,8 +399,12 @@ class _DocWork:
                     continue
                 if first_published is None:
                     first_published = _iso(ev.trailers.get("gkctl-published", ("",))[-1]) or ev.day
+                    witnessed = trust.witnessed.get(ev.commit)
+                    if witnessed is not None:  # the central repository's receive date is the date of record
+                        seen = datetime.fromtimestamp(witnessed, BEIJING).date()
+                        claimed, first_published = (first_published if first_published != seen else None), seen
                 publication = PublicationRecord(self.doc_id, path, ev.blob or "", _index_of(ev), first_published,
-                                                ev.commit, "published", None, None)  # fmt: skip
+                                                ev.commit, "published", None, None, claimed)  # fmt: skip
             elif publication is None:
                 self.problems.append((ev.commit, "workflow.bad.not_published", ""))
             else:
@@ -409,7 +415,7 @@ class _DocWork:
                     continue
                 publication = replace(
                     publication, state="withdrawn" if ev.step == "withdraw" else "repealed",
-                    notice=ev.message or None, notice_date=_iso(ev.trailers.get("gkctl-date", ("",))[-1]) or ev.day,
+                    notice=ev.message or None, notice_date=_notice_date(trust, ev),
                 )  # fmt: skip
         end = 1 << 62
         steps: tuple[StepStatus, ...] = ()
@@ -468,6 +474,14 @@ def _correction_in_scope(trust: Trust, rec: CommitRecord, path: str) -> bool:
         return False
     strip = lambda meta: {k: v for k, v in meta.items() if k not in CORRECTABLE_KEYS}  # noqa: E731
     return strip(old.meta) == strip(new.meta)
+
+
+def _notice_date(trust: Trust, ev: Event) -> date:
+    """The date of a withdrawal or repeal: witnessed where the central repository saw it."""
+    witnessed = trust.witnessed.get(ev.commit)
+    if witnessed is not None:
+        return datetime.fromtimestamp(witnessed, BEIJING).date()
+    return _iso(ev.trailers.get("gkctl-date", ("",))[-1]) or ev.day
 
 
 def _iso(text: str) -> date | None:
