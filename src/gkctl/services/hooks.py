@@ -163,7 +163,7 @@ def pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None) 
         if not scope:
             continue
         result = verify_tip(root, upd.new, scope, anchor, now, pushed=True)
-        out += result.violations
+        out += [v for v in result.violations if v.severity == "error"]  # warnings inform, never refuse
         if result.root:
             roots.add(result.root)
     if not out and anchor is None and len(roots) == 1:

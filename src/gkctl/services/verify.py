@@ -147,9 +147,11 @@ def verify_tip(
     commits dated too far back, ``witness.max_push_age_days``).
     """
     hist = load_history(root, tip)
-    analysis = analyse(root, tip, history=hist)
-    trust = analysis.trust
     now = time.time() if now is None else now
+    # a pushed commit's date of record is the moment the central repository receives it
+    arriving = dict.fromkeys(scope, int(now)) if pushed and scope else None
+    analysis = analyse(root, tip, history=hist, arriving=arriving)
+    trust = analysis.trust
 
     def wanted(cid: str) -> bool:
         return scope is None or cid in scope

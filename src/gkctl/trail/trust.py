@@ -363,11 +363,13 @@ class Trust:
                 self._revoked[rec.id] = self.revoked_before(rec)
 
 
-def build_trust(root: Path, hist: History) -> Trust:
+def build_trust(root: Path, hist: History, arriving: Mapping[str, int] | None = None) -> Trust:
     """Trust of ``hist``; where the policy pins a witness key, dated by the witness log.
 
-    The pinned keys come from the effective policy at the tip, which needs a first pass on
-    claimed dates; only when the log dates something is history judged again on witnessed ones.
+    ``arriving``: commits the central repository is receiving now, with the time it will
+    witness them (their date of record once accepted). The pinned keys come from the
+    effective policy at the tip, which needs a first pass on claimed dates; only when the
+    log dates something is history judged again on witnessed dates.
     """
     trust = Trust(Path(root), hist)
     trust.compute()
@@ -377,6 +379,8 @@ def build_trust(root: Path, hist: History) -> Trust:
         return trust
     log = read_log(Path(root), keys)
     times = witnessed_times(log, hist)
+    if arriving:
+        times.update((cid, when) for cid, when in arriving.items() if cid not in times)
     if not times:
         trust.witness = log
         return trust

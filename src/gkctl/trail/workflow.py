@@ -21,7 +21,7 @@ The rules implemented here, all parameterised by ``policies/workflow.yaml``:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -231,15 +231,19 @@ def _chain(
 # -- analysis --------------------------------------------------------------------------------
 
 
-def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> Analysis:
-    """Every document's state at ``rev``: one pass over history plus a few batched reads."""
+def analyse(root: Path, rev: str = "HEAD", history: History | None = None,
+            arriving: Mapping[str, int] | None = None) -> Analysis:  # fmt: skip
+    """Every document's state at ``rev``: one pass over history plus a few batched reads.
+
+    ``arriving``: commits being pushed to the central repository and their receive time.
+    """
     with paused_gc():
-        return _analyse(Path(root), rev, history)
+        return _analyse(Path(root), rev, history, arriving)
 
 
-def _analyse(root: Path, rev: str, history: History | None) -> Analysis:
+def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[str, int] | None = None) -> Analysis:
     hist = history if history is not None else load_history(root, rev)
-    trust = build_trust(root, hist)
+    trust = build_trust(root, hist, arriving)
     order, pos = trust.order, trust.pos
 
     step_recs = [r for r in order if r.step in DOC_STEPS and r.trailer("Gkctl-Path")]
