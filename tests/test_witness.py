@@ -183,3 +183,12 @@ def test_pin_takes_a_path_or_at_path_and_refuses_garbage(world, tmp_path: Path) 
     assert res.exit_code == 0, res.output
     assert key.line.split()[1] in (b.work / "gkctl.yaml").read_text(encoding="utf-8")
     assert os.path.exists(b.work / "gkctl.yaml")
+
+
+def test_audit_reports_the_claim_the_witness_contradicts(world) -> None:
+    w, rel, other = world
+    sync(Repository(other))
+    res = run_cli("audit", "--year", "2026", "--format", "json", "-C", str(other))
+    found = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK815"]
+    assert [(f["path"], f["severity"]) for f in found] == [(rel, "warning")], res.stdout
+    assert CLAIMED in found[0]["message"] and _today() in found[0]["message"]

@@ -49,6 +49,7 @@ RULES: dict[str, tuple[str, str]] = {
     "GK812": ("audit.step_void", "制度第二十二条第（八）项"),
     "GK813": ("audit.secrecy_waived", "制度第七条、第九条"),
     "GK814": ("audit.guide_without_year", "制度第十二条第（一）项"),
+    "GK815": ("audit.backdated_claim", "制度第二十二条第（七）项、第（八）项"),
 }
 
 
@@ -272,8 +273,21 @@ def repeals(inp: AuditInput) -> list[Finding]:
     return out
 
 
+def backdated_claims(inp: AuditInput) -> list[Finding]:
+    """Publications whose signer claimed a date more than a day before the central repository saw them."""
+    out: list[Finding] = []
+    for state in inp.analysis.documents.values():
+        pub = state.publication
+        if pub is None or pub.published_claimed is None or (pub.published_at - pub.published_claimed).days <= 1:
+            continue
+        if inp.all_years or pub.published_at.year in inp.years or pub.published_claimed.year in inp.years:
+            out.append(_f("GK815", "warning", state.path, None, id=state.doc_id, claimed=pub.published_claimed,
+                          witnessed=pub.published_at))  # fmt: skip
+    return out
+
+
 CHECKS = (late_publications, guides, invalid_steps, signatures, changed_after_signoff, secrecy_reviews,
-          applications_overdue, annual_reports, repeals)
+          applications_overdue, annual_reports, repeals, backdated_claims)
 
 
 def run_audit(inp: AuditInput) -> list[Finding]:
