@@ -186,7 +186,7 @@ def test_pin_takes_a_path_or_at_path_and_refuses_garbage(world, tmp_path: Path) 
 
 
 def test_audit_reports_the_claim_the_witness_contradicts(world) -> None:
-    w, rel, other = world
+    _w, rel, other = world
     sync(Repository(other))
     res = run_cli("audit", "--year", "2026", "--format", "json", "-C", str(other))
     found = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK815"]

@@ -234,7 +234,8 @@ def _date_claims(rec: CommitRecord, trust: Trust, pushed_at: float | None) -> li
                                                  skew=clock.skew // 60), document=doc))  # fmt: skip
     if rec.step is not None:
         days = {datetime.fromtimestamp(rec.committer_time + d, BEIJING).date().isoformat() for d in (-clock.skew, 0, clock.skew)}
-        for trailer in ("Gkctl-Published", "Gkctl-Date"):
+        # Gkctl-Date of withdraw/repeal is the effective date the clerk chose (--date), not a claim of when
+        for trailer in ("Gkctl-Published",):
             claimed = rec.trailer(trailer)
             if claimed is not None and claimed.strip() not in days:
                 actual = datetime.fromtimestamp(rec.committer_time, BEIJING).date().isoformat()

@@ -419,7 +419,7 @@ class _DocWork:
                     continue
                 publication = replace(
                     publication, state="withdrawn" if ev.step == "withdraw" else "repealed",
-                    notice=ev.message or None, notice_date=_notice_date(trust, ev),
+                    notice=ev.message or None, notice_date=_iso(ev.trailers.get("gkctl-date", ("",))[-1]) or ev.day,
                 )  # fmt: skip
         end = 1 << 62
         steps: tuple[StepStatus, ...] = ()
@@ -478,14 +478,6 @@ def _correction_in_scope(trust: Trust, rec: CommitRecord, path: str) -> bool:
         return False
     strip = lambda meta: {k: v for k, v in meta.items() if k not in CORRECTABLE_KEYS}  # noqa: E731
     return strip(old.meta) == strip(new.meta)
-
-
-def _notice_date(trust: Trust, ev: Event) -> date:
-    """The date of a withdrawal or repeal: witnessed where the central repository saw it."""
-    witnessed = trust.witnessed.get(ev.commit)
-    if witnessed is not None:
-        return datetime.fromtimestamp(witnessed, BEIJING).date()
-    return _iso(ev.trailers.get("gkctl-date", ("",))[-1]) or ev.day
 
 
 def _iso(text: str) -> date | None:
