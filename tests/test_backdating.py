@@ -190,3 +190,39 @@ def test_the_deadline_goes_by_the_witnessed_publication(world: Witnessed, tmp_pa
     doc = status()
     assert doc["published_at"] == seen.isoformat() and doc["published_claimed"] == claimed.isoformat()
     assert doc["overdue"] is True
+
+
+def test_an_application_reply_is_dated_by_its_witness(world: Witnessed, tmp_path: Path) -> None:
+    """A reply recorded with ``--date`` before the deadline but received by the central
+    repository after it: the audit finds the application overdue (GK808)."""
+    from gkctl.register.applications import find_application
+    from gkctl.register.deadlines import compute_deadline
+    from gkctl.services.apply import new_application, reply
+    from gkctl.services.people import add_person
+    from helpers.sig import make_ssh_key, use_ssh_key
+
+    b, w = fork(world, tmp_path)
+    key = make_ssh_key(tmp_path / "keys", "zhaodj")
+    add_person(b.act("wang"), "zhaodj", "赵登记", "办公室", ["registrar"], key.line)
+    use_ssh_key(b.work, key)
+    calendar = load_policy(b.work).calendar
+    claimed, seen = date(2026, 11, 20), datetime.now(BEIJING).date()
+    received = next(d for d in (claimed - timedelta(days=n) for n in range(20, 60))
+                    if claimed <= calendar.add_workdays(d, 20) < seen)  # fmt: skip
+    repo = b.act("wang")
+    use_ssh_key(b.work, key)
+    made = new_application(repo, channel="当面", applicant_type="自然人", applicant="张某", request="某项目审计报告",
+                           received=received)  # fmt: skip
+    reply(repo, made.id, result="予以公开", day=claimed)
+    due = compute_deadline(find_application(b.work, made.id), calendar).due
+    assert due is not None and claimed <= due < seen
+
+    def overdue() -> list[dict[str, object]]:
+        res = run_cli("audit", "--year", "2026", "--format", "json", "-C", str(b.work))
+        return [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK808"]
+
+    assert overdue() == []  # by the claim: replied in time
+    assert w.push().returncode == 0
+    git(b.work, "fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
+    [late] = overdue()
+    assert made.id in str(late["message"]) and seen.isoformat() in str(late["message"])

@@ -29,8 +29,10 @@ def test_concurrent_publications_converge_through_the_hook(tmp_path: Path) -> No
         records = len(git(w.central, "rev-list", "refs/gkctl/witness").split())
 
         b.act("wang")  # the same publisher re-signs
-        result = sync(Repository(b.work))
+        stages: list[tuple[str, int, int | None]] = []
+        result = sync(Repository(b.work), progress=lambda *report: stages.append(report))
         assert result.pushed and not result.renumbered
+        assert ("push", stages[-1][2], stages[-1][2]) in stages  # git's own progress reached the callback
         assert [(old, new) for _doc, old, new in result.replayed] == [(mine[1], mine[1][:-1] + "2")]
         numbers = sorted(p.index_number for p in publications(w.central))
         assert numbers == [mine[1], mine[1][:-1] + "2"]
