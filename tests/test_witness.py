@@ -64,8 +64,8 @@ def test_server_init_prints_the_witness_key_last(tmp_path: Path) -> None:
     res = run_cli("server", "init", str(target))
     assert res.exit_code == 0, res.output
     last = res.stdout.strip().splitlines()[-1]
-    assert last.startswith("ssh-ed25519 ") and last == (target / "gkctl" / "witness_ed25519.pub").read_text().strip()
-    assert (target / "gkctl" / "witness_ed25519").stat().st_mode & 0o077 == 0  # the private key is the server's alone
+    assert last.startswith("ssh-ed25519 ") and last == (target / "gkctl-witness" / "ed25519.pub").read_text().strip()
+    assert (target / "gkctl-witness" / "ed25519").stat().st_mode & 0o077 == 0  # the private key is the server's alone
     assert "hook post-receive" in (target / "hooks" / "post-receive").read_text()
 
 
@@ -166,7 +166,7 @@ def test_pin_takes_a_path_or_at_path_and_refuses_garbage(world, tmp_path: Path) 
     w, _rel, _other = world
     b = w.bureau.copy(tmp_path / "a")
     b.act("wang")
-    pub = w.central / "gkctl" / "witness_ed25519.pub"
+    pub = w.central / "gkctl-witness" / "ed25519.pub"
     again = run_cli("server", "pin", f"@{pub}", "-C", str(b.work))
     assert again.exit_code == 1 and "已固定" in again.stderr
     head = git(b.work, "rev-parse", "HEAD")

@@ -186,7 +186,7 @@ def server_pin(
 ) -> None:
     """固定中心仓库的见证公钥（管理员签名修改 gkctl.yaml 的 witness.keys）。
 
-    固定后，中心仓库见证的接收时间就是发布、期限和停用的依据。示例：gkctl server pin @/srv/git/qjsj.git/gkctl/witness_ed25519.pub
+    固定后，中心仓库见证的接收时间就是发布、期限和停用的依据。示例：gkctl server pin @/srv/git/qjsj.git/gkctl-witness/ed25519.pub
     """
     from gkctl.services import server as svc
 

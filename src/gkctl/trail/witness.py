@@ -23,12 +23,11 @@ from pathlib import Path
 from gkctl.core.policy import key_identity
 from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects
 from gkctl.trail.history import History, parse_commit
-from gkctl.trail.signatures import BEIJING
-from gkctl.trail.sshsig import verify_commit
+from gkctl.trail.signatures import BEIJING, check_signatures
 
 WITNESS_REF = "refs/gkctl/witness"
 RESERVED_PREFIX = "refs/gkctl/"  # refs only the central repository writes
-KEY_FILE = "gkctl/witness_ed25519"  # inside the bare repository, never in a clone
+KEY_FILE = "gkctl-witness/ed25519"  # inside the bare repository (not beside the deletable caches), never in a clone
 ZERO = "0" * 40
 _ATTEMPTS = 20  # concurrent pushes race for the log's tip; each loser re-reads and re-signs
 _FIELDS = ("gkctl-witness-ref", "gkctl-witness-old", "gkctl-witness-new", "gkctl-witness-time")
@@ -82,16 +81,18 @@ def read_log(root: Path, keys: Iterable[str], tip: str | None = None) -> Witness
         return WitnessLog(None, (), ())
     ids = git(root, "rev-list", "--reverse", tip, "--").split()
     raw = read_objects(root, ids)
+    commits = [parse_commit(sha, raw.get(sha, b"")) for sha in ids]
+    verdicts = check_signatures(root, commits)  # in process, cached by record id like every commit's
     records: list[Record] = []
     problems: list[Problem] = []
     last: dict[str, str | None] = {}
     last_time = 0
-    for n, sha in enumerate(ids):
-        commit = parse_commit(sha, raw.get(sha, b""))
+    for n, commit in enumerate(commits):
+        sha = commit.id
         if len(commit.parents) != (1 if n else 0):
             problems.append(Problem(sha, "GK432", (("why", "witness.why.parents"),)))
             continue
-        verdict = verify_commit(commit.raw)
+        verdict = verdicts[sha]
         if not verdict.good or not verdict.key:
             problems.append(Problem(sha, "GK430", (("reason", verdict.reason or "sshsig.bad"), ("detail", verdict.detail))))
             continue
