@@ -2,7 +2,9 @@
 
 The keys of ``status_data`` are the JSON contract of ``gkctl status --format json``:
 ``{"documents": [{"id", "path", "title", "attribute", "state", "steps", "index_number",
-"published_at", "due", "overdue", ...}]}``.
+"published_at", "due", "overdue", ...}]}``. ``published_at`` is the date of record: the central
+repository's witnessed date where it saw the publication, with the signer's own date kept as
+``published_claimed`` when the two differ.
 """
 
 from __future__ import annotations
