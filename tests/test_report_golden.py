@@ -56,7 +56,7 @@ def example(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         blob = _git(repo, "rev-parse", f"HEAD:{path}").strip()
         index = f"11500000MB1B37366Q/{day.year}-{serial:05d}"
         records.append(PublicationRecord(doc_id, path, blob, index, day, head, state, notice, notice_date))
-    monkeypatch.setattr(service, "publication_records", lambda root: records)
+    monkeypatch.setattr(service, "publication_records", lambda root, rev="HEAD": records)
     return repo
 
 

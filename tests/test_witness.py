@@ -189,6 +189,6 @@ def test_audit_reports_the_claim_the_witness_contradicts(world) -> None:
     _w, rel, other = world
     sync(Repository(other))
     res = run_cli("audit", "--year", "2026", "--format", "json", "-C", str(other))
-    found = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK815"]
+    found = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK819"]
     assert [(f["path"], f["severity"]) for f in found] == [(rel, "warning")], res.stdout
     assert CLAIMED in found[0]["message"] and _today() in found[0]["message"]

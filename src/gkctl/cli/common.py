@@ -82,6 +82,16 @@ def print_findings(findings: Iterable[Finding]) -> None:
         console.print(f"{where}[{style}]{label}[/{style}][{f.code}] {f.message}", soft_wrap=True, markup=True)
 
 
+def warn_calendar(repo: Repository) -> None:
+    """From 1 November, on stderr: next year's holiday arrangement is not in the calendar yet."""
+    from gkctl.core.calendar import next_year_finding
+
+    found = next_year_finding(repo.policy.calendar, repo.today)
+    if found is not None:
+        err_console.print(f"{found.path}: [yellow]{t('cli.warning')}[/yellow][{found.code}] {found.message}",
+                          soft_wrap=True, markup=True)  # fmt: skip
+
+
 def table(*headers: str, title: str | None = None) -> Table:
     tb = Table(title=title, show_lines=False, header_style="bold")
     for h in headers:

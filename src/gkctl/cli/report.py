@@ -54,6 +54,7 @@ def annual(
     as_document: Annotated[bool, typer.Option("--as-document", help="写成“政府信息公开年报”类文件，走正常审核发布流程")] = False,
     drafter: Annotated[str | None, typer.Option("--drafter", help="--as-document 时的拟稿人编号（默认签名密钥的主人）")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="列出每件申请计入表三的哪些行和列，便于人工核对")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="按某一修订（提交号、分支或标签）时的历史和登记计算；published 表示该年度报告公开时")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """生成政府信息公开工作年度报告：一至六部分，表二、表三、表四按 2021 年国家格式计算并校验。
@@ -63,6 +64,7 @@ def annual(
     {现行有效规范性文件数} {本年新收申请数} {上年结转申请数} {本年办结申请数} {结转下年度申请数}
     {予以公开数} {部分公开数} {不予公开数} {无法提供数} {不予处理数} {其他处理数} {行政复议数} {行政诉讼数}
     {收费金额} {收费申请数}。勾稽关系不成立时退出码为 1 并指出单元格。
+    该年度报告已公开的，逐格对比已公开的数字和现在的计算，指出不一致的单元格及引起变动的文件或登记。
 
     示例：gkctl report annual --year 2025 --format html --out 年报2025.html
     """
@@ -78,7 +80,7 @@ def annual(
         console.print(tb)
         return
     with _working("report.working"):
-        result = annual_report(r, year if year is not None else r.today.year - 1)
+        result = annual_report(r, year if year is not None else r.today.year - 1, as_of)
     _warn(result.findings)
     if not result.ok:
         err_console.print(t("report.checks_failed", count=sum(f.is_error for f in result.findings)), markup=False)
@@ -100,12 +102,14 @@ class AuditFormat(StrEnum):
 def audit(
     year: Annotated[int | None, typer.Option("--year", help="只审计该年度（默认上一年和今年；签名与审核链检查全部历史）")] = None,
     fmt: Annotated[AuditFormat, typer.Option("--format", help="输出格式：text 或 json")] = AuditFormat.text,
+    site: Annotated[Path | None, typer.Option("--site", help="gkctl build 生成的网站目录：核对每件已发布信息都在目录中（制度第二十二条第（二）项）")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """审计：按《政务信息公开工作制度》第二十二条、第十二条等列出问题；有错误时退出码为 1。
 
     查：逾期公开、当年公开指南缺失或未附申请表、未经完整审核链发布、签名无效或缺失、签发后改动、
-    未经保密审查发布、依申请公开逾期、年报缺失或逾期、规范性文件废止未公示。
+    未经保密审查发布、依申请公开逾期、超标准收取信息处理费（国办函〔2020〕109号，按缴费年度）、年报缺失或逾期、
+    规范性文件废止未公示、已公开年报的数字被此后的记录改动；期限因缺少日历无法计算的逐件列出，审计照常进行。
 
     示例：gkctl audit --year 2025 --format json
     """
@@ -114,7 +118,7 @@ def audit(
 
     r = repository(repo)
     with _working("audit.working"):
-        years, found = audit_findings(r, year)
+        years, found = audit_findings(r, year, site)
     errors = sum(f.is_error for f in found)
     if fmt == AuditFormat.json:
         print_json(audit_json(years, found))
@@ -139,6 +143,8 @@ def assess(
     repo: RepoOpt = None,
 ) -> None:
     """年度考核：按科室统计拟稿、公开属性更正（准确）、20 个工作日内公开（及时）、退回、依申请公开按期办结，并起草考核意见。
+
+    依申请公开按承办科室（section，未填的计入办公室）统计；未办结的申请按该年 12 月 31 日的情况判断。
 
     示例：gkctl assess --year 2025 --out 考核2025.md
     """

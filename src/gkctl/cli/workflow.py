@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, err_console, print_json, repository, table
+from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, err_console, print_json, repository, table, warn_calendar
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -181,10 +181,12 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     示例：gkctl status --format json
     """
     from gkctl.services.status import status_data, status_json
+    r = repository(repo)
+    warn_calendar(r)
     if fmt == Format.json:
-        sys.stdout.write(status_json(repository(repo), doc))
+        sys.stdout.write(status_json(r, doc))
         return
-    data = status_data(repository(repo), doc)
+    data = status_data(r, doc)
     docs = data["documents"]
     if not docs:
         console.print(t("workflow.status.none"))

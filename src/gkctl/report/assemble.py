@@ -48,18 +48,28 @@ class ReportData:
     published: int  # items published proactively in the year (all categories)
     applications: Sequence[ApplicationLike]
     appeals: Sequence[AppealLike]
+    report_published: date | None = None  # when this year's report was published, if it was
+    report_path: str | None = None
 
 
 def yuan(amount: Decimal) -> str:
     return format(amount.quantize(Decimal("0.01")).normalize(), "f") if amount else "0"
 
 
+def paid_on(app: ApplicationLike) -> date | None:
+    """The day a fee was paid: the last 缴费 event, else (no event recorded) the reply."""
+    events = getattr(app, "events", ()) or ()
+    paid = [e.date for e in events if getattr(e, "type", None) == "缴费"]
+    return max(paid) if paid else app.replied
+
+
 def fees(applications: Iterable[ApplicationLike], year: int) -> tuple[Decimal, int]:
-    """信息处理费 charged in the year: applications replied in the year with a fee."""
+    """信息处理费 collected in the year: counted in the year it was paid, not the year of the reply."""
     total, count = Decimal(0), 0
     for app in applications:
         fee = Decimal(str(getattr(app, "fee", 0) or 0))
-        if app.replied is not None and app.replied.year == year and fee > 0:
+        paid = paid_on(app)
+        if paid is not None and paid.year == year and fee > 0:
             total += fee
             count += 1
     return total, count
@@ -90,6 +100,22 @@ def figures(data: ReportData, table3: Table3, table4: dict[str, dict[str, int]])
 
 _HARD_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:件|条|元|万元)")
 CODE_HARD_FIGURE = "GK713"
+CODE_MANUAL_MISSING = "GK714"
+CODE_MOVED = "GK715"
+
+
+def manual_missing(narrative: Narrative) -> list[Finding]:
+    """Table 二's hand-entered rows (规章, 行政许可/处罚/强制, 收费) print 0 when not given: say so."""
+    blocks = {row: block for block in T.TABLE2 for row in block.rows}
+    out: list[Finding] = []
+    for label in T.T2_MANUAL_ROWS:
+        given = narrative.table2.get(label, {})
+        for column in blocks[label].columns:
+            if column not in given:
+                key = f"table2.{label}" + (f".{column}" if len(blocks[label].columns) > 1 else "")
+                out.append(Finding(CODE_MANUAL_MISSING, "warning", narrative.path, None,
+                                   t("report.manual_missing", key=key, label=label, column=column)))
+    return out
 
 
 def hard_figures(narrative: Narrative) -> list[Finding]:
@@ -104,10 +130,17 @@ def hard_figures(narrative: Narrative) -> list[Finding]:
     return out
 
 
-def deadline_findings(year: int, today: date, path: str) -> list[Finding]:
-    """条例 art. 49: a 部门 publishes last year's report by 31 January."""
+def deadline_findings(year: int, today: date, path: str, published: date | None = None,
+                      published_path: str | None = None) -> list[Finding]:  # fmt: skip
+    """条例 art. 49: a 部门 publishes last year's report by 31 January — judged by the publication, not today."""
     if year >= today.year:
         return [Finding(CODE_YEAR_OPEN, "warning", None, None, t("report.year_open", year=year))]
+    due = date(year + 1, 1, 31)
+    if published is not None:
+        if published <= due:
+            return []
+        return [Finding(CODE_LATE, "warning", published_path, None,
+                        t("report.published_late", year=year, date=published.isoformat(), due=due.isoformat()))]
     if year == today.year - 1 and today > date(today.year, 1, 31):
         return [Finding(CODE_LATE, "warning", None, None,
                         t("report.late", year=year, next=today.year))]
@@ -135,12 +168,13 @@ def assemble(data: ReportData, today: date) -> tuple[AnnualReport, list[Finding]
             text = sentence if text == PENDING_TEXT else sentence + "\n\n" + text
         sections[heading] = text
     found += hard_figures(data.narrative)
+    found += manual_missing(data.narrative)
     found += checks.check_table3(table3)
     found += checks.check_table4(table4)
     if data.narrative.previous_out is not None:
         source = data.narrative.previous_source or data.narrative.path
         found += checks.check_cross_year(table3, data.narrative.previous_out, source)
-    found += deadline_findings(data.year, today, data.narrative.path)
+    found += deadline_findings(data.year, today, data.narrative.path, data.report_published, data.report_path)
     title = data.narrative.title or f"{data.organisation}{data.year}年政府信息公开工作年度报告"
     report = AnnualReport(data.year, data.organisation, title, sections, table2, table3, table4, figs)
     return report, found
