@@ -13,7 +13,17 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, err_console, print_json, repository, table, warn_calendar
+from gkctl.cli.common import (
+    Format,
+    FormatOpt,
+    RepoOpt,
+    console,
+    err_console,
+    print_json,
+    repository,
+    table,
+    warn_calendar,
+)
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
