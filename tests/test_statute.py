@@ -387,9 +387,10 @@ def test_the_example_year_audits_and_assesses_to_the_end_with_a_2027_deadline(re
     import shutil
 
     example = Path(__file__).parent.parent / "examples/bureau"
-    for folder in ("docs", "attachments", "applications", "appeals", "reports"):
+    folders = [f for f in ("docs", "attachments", "applications", "appeals", "reports") if (example / f).is_dir()]
+    for folder in folders:
         shutil.copytree(example / folder, repo / folder, dirs_exist_ok=True)
-    git(repo, "add", "docs", "attachments", "applications", "appeals", "reports")
+    git(repo, "add", *folders)
     git(repo, "commit", "-q", "-S", "-m", "示例机关的文件和登记")
     r = Repository(repo, today=date(2026, 12, 15))
     _, found = audit_findings(r, None)  # 2025 and 2026

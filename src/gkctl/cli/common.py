@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -109,3 +110,22 @@ def progress(total: int, label: str) -> Iterator[Any]:
                   console=err_console, transient=True) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+def write_output(content: str | bytes, out: Path | None) -> None:
+    """Text to stdout or ``out``; a Word or PDF file only to ``out``, written whole or not at all."""
+    if out is None:
+        if isinstance(content, bytes):
+            raise InputError(t("report.binary_needs_out"))
+        sys.stdout.write(content)
+        return
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    partial = out.with_name(out.name + ".tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(t("report.cannot_write", reason=exc.strerror or str(exc)), str(out)) from None
+    err_console.print(t("report.written", path=str(out)), markup=False)

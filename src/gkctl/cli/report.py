@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
@@ -10,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from gkctl.cli.common import RepoOpt, console, err_console, repository
+from gkctl.cli.common import RepoOpt, console, err_console, repository, write_output
+from gkctl.core.errors import InputError
 from gkctl.core.findings import Finding
 from gkctl.core.i18n import t
 
@@ -21,6 +21,13 @@ class ReportFormat(StrEnum):
     md = "md"
     html = "html"
     json = "json"
+    docx = "docx"
+    pdf = "pdf"
+
+
+class TableStyle(StrEnum):
+    html = "html"
+    plain = "plain"
 
 
 def _warn(findings: list[Finding]) -> None:
@@ -37,20 +44,12 @@ def _working(key: str) -> AbstractContextManager[object]:
     return err_console.status(t(key)) if err_console.is_terminal else nullcontext()
 
 
-def _write(text: str, out: Path | None) -> None:
-    if out is None:
-        sys.stdout.write(text)
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    err_console.print(t("report.written", path=str(out)), markup=False)
-
-
 @report_app.command("annual")
 def annual(
     year: Annotated[int | None, typer.Option("--year", help="报告年度（默认上一年）")] = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="输出格式：md、html 或 json")] = ReportFormat.md,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="输出格式：md、html、json、docx（Word）或 pdf（docx 和 pdf 须用 --out）")] = ReportFormat.md,
     out: Annotated[Path | None, typer.Option("--out", help="写入文件（默认输出到标准输出）")] = None,
+    tables: Annotated[TableStyle, typer.Option("--tables", help="md 中的表格：html（保留合并单元格）或 plain（管道表格，合并单元格逐格写出，便于粘贴到公众号编辑器和 Word）")] = TableStyle.html,
     as_document: Annotated[bool, typer.Option("--as-document", help="写成“政府信息公开年报”类文件，走正常审核发布流程")] = False,
     drafter: Annotated[str | None, typer.Option("--drafter", help="--as-document 时的拟稿人编号（默认签名密钥的主人）")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="列出每件申请计入表三的哪些行和列，便于人工核对")] = False,
@@ -66,10 +65,18 @@ def annual(
     {收费金额} {收费申请数}。勾稽关系不成立时退出码为 1 并指出单元格。
     该年度报告已公开的，逐格对比已公开的数字和现在的计算，指出不一致的单元格及引起变动的文件或登记。
 
+    开头一段（编制依据、统计期限、电子版网址、联系方式）取自 gkctl.yaml 的 office 和 site；落款为机关名称和 annual.yaml 的 date（默认今天）。docx 按公文格式排版，pdf 由 LibreOffice 转换（没有时用 chromium 打印 HTML）。
+
     示例：gkctl report annual --year 2025 --format html --out 年报2025.html
+
+    示例：gkctl report annual --year 2025 --format docx --out 年报2025.docx
     """
     from gkctl.services.report import annual_report, placements, render_report, write_as_document
 
+    if tables == TableStyle.plain and fmt != ReportFormat.md:
+        raise InputError(t("report.plain_tables_md"))
+    if fmt in (ReportFormat.docx, ReportFormat.pdf) and out is None and not as_document:
+        raise InputError(t("report.binary_needs_out"))
     r = repository(repo)
     if explain:
         from gkctl.cli.common import table
@@ -91,7 +98,7 @@ def annual(
         if out is None:
             console.print(rel, markup=False)
             return
-    _write(render_report(result.report, fmt.value), out)
+    write_output(render_report(result.report, fmt.value, plain_tables=tables == TableStyle.plain), out)
 
 
 class AuditFormat(StrEnum):
@@ -153,4 +160,4 @@ def assess(
     r = repository(repo)
     with _working("report.working"):
         result = assessment(r, year if year is not None else r.today.year - 1)
-    _write(render_assessment(result, fmt.value), out)
+    write_output(render_assessment(result, fmt.value), out)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from gkctl.core.findings import Finding
 from gkctl.core.i18n import t
+from gkctl.core.policy import Office
 from gkctl.report import checks
 from gkctl.report import tables as T
 from gkctl.report.compute import (
@@ -35,6 +36,7 @@ FEE_PLACEHOLDER = "{收费金额}"
 CODE_NARRATIVE_MISSING = "GK710"
 CODE_LATE = "GK711"
 CODE_YEAR_OPEN = "GK712"
+CODE_NO_CONTACT = "GK716"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,9 @@ class ReportData:
     appeals: Sequence[AppealLike]
     report_published: date | None = None  # when this year's report was published, if it was
     report_path: str | None = None
+    office: Office = field(default_factory=Office)  # gkctl.yaml office: the contact the opening paragraph names
+    site_title: str = ""
+    site_url: str = ""
 
 
 def yuan(amount: Decimal) -> str:
@@ -147,6 +152,29 @@ def deadline_findings(year: int, today: date, path: str, published: date | None 
     return []
 
 
+OPENING = ("本报告依据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作年度报告格式》"
+           "（国办公开办函〔2021〕30号）要求，由{org}编制。本报告中所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
+           "本报告电子版可在{site}查阅。如对本报告有疑问，请与{office}联系{contact}。")
+
+
+def opening(data: ReportData) -> tuple[str, list[Finding]]:
+    """The paragraph every published report opens with, from gkctl.yaml; a warning where contact is missing."""
+    office = data.office
+    title = (data.site_title or data.organisation).replace(" ", "")
+    site = f"{title}网站（{data.site_url}）" if data.site_url else f"{title}网站"
+    parts = [f"{label}：{value}" for label, value in (("地址", office.address), ("邮编", office.postcode),
+                                                      ("电话", office.phone)) if value]  # fmt: skip
+    text = OPENING.format(org=data.organisation, year=data.year, site=site, office=office.name or data.organisation,
+                          contact=f"（{'，'.join(parts)}）" if parts else "")
+    missing = [key for key in ("address", "postcode", "phone") if not getattr(office, key)]
+    if not data.site_url:
+        missing.insert(0, "site.url")
+    if missing:
+        return text, [Finding(CODE_NO_CONTACT, "warning", "gkctl.yaml", None,
+                              t("report.no_contact", missing="、".join(missing)))]
+    return text, []
+
+
 def assemble(data: ReportData, today: date) -> tuple[AnnualReport, list[Finding]]:
     """The report and its findings (errors: failed identities; warnings: missing text, lateness)."""
     table3 = count_table3(data.applications, data.year).rows
@@ -175,6 +203,9 @@ def assemble(data: ReportData, today: date) -> tuple[AnnualReport, list[Finding]
         source = data.narrative.previous_source or data.narrative.path
         found += checks.check_cross_year(table3, data.narrative.previous_out, source)
     found += deadline_findings(data.year, today, data.narrative.path, data.report_published, data.report_path)
+    text, contact = opening(data)
+    found += contact
     title = data.narrative.title or f"{data.organisation}{data.year}年政府信息公开工作年度报告"
-    report = AnnualReport(data.year, data.organisation, title, sections, table2, table3, table4, figs)
+    report = AnnualReport(data.year, data.organisation, title, sections, table2, table3, table4, figs,
+                          opening=text, signed_on=data.narrative.date or today)
     return report, found

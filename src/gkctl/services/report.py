@@ -24,7 +24,7 @@ from gkctl.core.yamlio import load_yaml
 from gkctl.register.appeals import load_appeals
 from gkctl.register.applications import load_applications
 from gkctl.register.model import Application
-from gkctl.report import render
+from gkctl.report import pdf, render, word
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.assess import assess, opinion
 from gkctl.report.audit import AuditInput, SiteCatalogue, as_json, default_years, report_moved, run_audit
@@ -152,6 +152,9 @@ def gather_all(repo: Repository, year: int, as_of: str | None = None) -> Gathere
         appeals=appeals,
         report_published=report_doc.published_at if report_doc else None,
         report_path=report_doc.path if report_doc else None,
+        office=policy.org.office,
+        site_title=policy.org.site_title,
+        site_url=policy.org.site_url,
     )
     return Gathered(data, normative, report_doc)
 
@@ -241,14 +244,19 @@ def placements(repo: Repository, year: int) -> list[tuple[str, str, str, list[st
     return [(p.app_id, apps[p.app_id].path, p.column, [short_row_name(i) for i in p.rows]) for p in result.placements]
 
 
-def render_report(report: AnnualReport, fmt: str) -> str:
+def render_report(report: AnnualReport, fmt: str, plain_tables: bool = False) -> str | bytes:
+    """The report as text (md, html, json) or as a file's bytes (docx, pdf)."""
+    if fmt == "docx":
+        return word.annual_docx(report)
+    if fmt == "pdf":
+        return pdf.to_pdf(word.annual_docx(report), render.render_html(report))
     if fmt == "html":
         return render.render_html(report)
     if fmt == "json":
         import json
 
         return json.dumps(render.to_json(report), ensure_ascii=False, indent=2) + "\n"
-    return render.render_markdown(report)
+    return render.render_markdown(report, plain_tables=plain_tables)
 
 
 def _existing_report_doc(repo: Repository, folder: str, title: str) -> str | None:
