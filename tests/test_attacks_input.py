@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from gkctl.core.yamlio import dump_yaml
-from gkctl.services.hooks import init_server
+from gkctl.services.server import init_server
 from gkctl.trail.gitutil import commit
 from helpers.cli import Result, run_cli
 from helpers.docs import write_doc
@@ -45,7 +45,7 @@ class Central:
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
     base = tmp_path_factory.mktemp("attacks")
     with published_bureau(base) as (b, rel):
-        server = init_server(base / "central.git")
+        server = init_server(base / "central.git").path
         b.git("remote", "add", "origin", str(server))
         first = _push(b)
         assert first.returncode == 0, first.stderr
@@ -328,7 +328,7 @@ def test_every_new_ref_is_verified_like_main(central: Central) -> None:
 
 
 def test_protected_refs_come_from_gkctl_yaml(central: Central) -> None:
-    own = Central(init_server(central.base / "central-protect.git"), central.honest, central.base, central.published)
+    own = Central(init_server(central.base / "central-protect.git").path, central.honest, central.base, central.published)
     b = central.clone("protect-more")
     b.git("remote", "set-url", "origin", str(own.path))
     assert _push(b).returncode == 0
@@ -494,7 +494,7 @@ def test_truncated_object_is_named_as_a_corrupt_repository(central: Central) -> 
 
 
 def test_a_push_that_cannot_be_checked_in_time_is_refused(central: Central) -> None:
-    own = Central(init_server(central.base / "central-budget.git"), central.honest, central.base, central.published)
+    own = Central(init_server(central.base / "central-budget.git").path, central.honest, central.base, central.published)
     subprocess.run(["git", "-C", str(own.path), "config", "gkctl.hookTimeout", "0.01"], check=True)
     b = central.clone("budget")
     b.git("remote", "set-url", "origin", str(own.path))

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from gkctl.core.yamlio import dump_yaml
-from gkctl.services.hooks import init_server
+from gkctl.services.server import init_server
 from gkctl.trail.gitutil import commit
 from helpers.sig import Bureau, published_bureau, use_ssh_key
 
@@ -46,7 +46,7 @@ def _push(b: Bureau, *args: str) -> subprocess.CompletedProcess[str]:
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
     base = tmp_path_factory.mktemp("central")
     with published_bureau(base) as (b, rel):
-        server = init_server(base / "central.git")
+        server = init_server(base / "central.git").path
         b.git("remote", "add", "origin", str(server))
         yield Central(server, b, _push(b), base, rel)
 

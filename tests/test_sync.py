@@ -47,8 +47,9 @@ def clones(repo: Path, admin_key, tmp_path: Path) -> tuple[Bureau, Path, Path]:
 
 
 @pytest.mark.parametrize("upstream_doc, local_doc", [(DOC1, DOC2), (DOC2, DOC1)])
-def test_second_publisher_is_renumbered_before_pushing(clones, upstream_doc: str, local_doc: str) -> None:
-    """Whichever document sorts first, the one already pushed keeps the number."""
+def test_second_publisher_is_republished_on_top_before_pushing(clones, upstream_doc: str, local_doc: str) -> None:
+    """Whichever document sorts first, the one already pushed keeps the number; the local
+    publish commit, never shared, is replaced by a new one on top of upstream."""
     b, central, other = clones
     [first] = steps.publish(b.as_("publisher").repo, [upstream_doc])
     use_ssh_key(other, b.keys["publisher"])
@@ -56,16 +57,14 @@ def test_second_publisher_is_renumbered_before_pushing(clones, upstream_doc: str
     assert first.index_number == second.index_number  # apart, both took 00001
     assert sync(b.repo).pushed
     result = sync(Repository(other))
-    assert result.merged and result.pushed
-    assert result.renumbered == [(second.doc_id, second.index_number, "11500000MB1B37366Q/2026-00002")]
+    assert result.pushed and result.renumbered == []
+    assert result.replayed == [(second.doc_id, second.index_number, "11500000MB1B37366Q/2026-00002")]
     numbers = {p.doc_id: p.index_number for p in publications(central)}
     assert numbers == {first.doc_id: "11500000MB1B37366Q/2026-00001", second.doc_id: "11500000MB1B37366Q/2026-00002"}
-    # the clash commit stays in history (signatures intact, no rebase) and counts for nothing
-    problems = analyse(central).problems
-    assert [(sha, key) for sha, key, _ in problems if key == "workflow.bad.index_taken"] == [
-        (second.commit, "workflow.bad.index_taken")
-    ]
-    assert run_git(other, "rev-list", "--merges", "--count", "HEAD").strip() == "1"
+    # the superseded publish commit was never pushed: no clash anywhere, no merge needed
+    assert second.commit not in run_git(central, "rev-list", "--all")
+    assert not [key for _sha, key, _ in analyse(central).problems if key.startswith("workflow.bad.index")]
+    assert run_git(other, "rev-list", "--merges", "--count", "HEAD").strip() == "0"
     # and the first clone sees the same after its own sync
     sync(b.repo)
     assert {p.doc_id: p.index_number for p in publications(b.root)} == numbers

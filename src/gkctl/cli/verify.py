@@ -188,15 +188,45 @@ def hook_pre_receive(repo: RepoOpt = None) -> None:
         raise typer.Exit(1)
 
 
+@hook_app.command("post-receive", hidden=True)
+def hook_post_receive(repo: RepoOpt = None) -> None:
+    """（由中心仓库的 git 调用）为每次被接受的推送签署一条见证记录（refs/gkctl/witness）。
+
+    示例（手工试运行）：echo "$OLD $NEW refs/heads/main" | gkctl hook post-receive -C central.git
+    """
+    from gkctl.services import hooks as svc
+
+    root = Path(repo).resolve() if repo else Path.cwd()
+    svc.post_receive(root, svc.parse_updates(sys.stdin.read()))
+
+
 @server_app.command("init")
 def server_init(
     path: Annotated[Path, typer.Argument(help="新的中心仓库目录（裸仓库）")],
     root: Annotated[str | None, typer.Option("--root", help="预先固定信任根（40 位提交编号）；默认取首次推送的第一个提交")] = None,
 ) -> None:
-    """创建中心裸仓库并安装 pre-receive 钩子。
+    """创建中心裸仓库，安装 pre-receive（检查推送）和 post-receive（见证推送时间）钩子，生成见证密钥。
 
-    示例：gkctl server init /srv/git/qjsj.git
+    最后一行输出是见证公钥，交管理员用 gkctl server pin 固定。示例：gkctl server init /srv/git/qjsj.git
     """
-    from gkctl.services import hooks as svc
+    from gkctl.services import server as svc
+
     created = svc.init_server(path, root)
-    console.print(t("server.created", path=str(created)), soft_wrap=True, markup=False)
+    console.print(t("server.created", path=str(created.path)), soft_wrap=True, markup=False)
+    console.print(t("server.key_created", path=str(created.key_path)), soft_wrap=True, markup=False)
+    print(created.key_line)
+
+
+@server_app.command("pin")
+def server_pin(
+    key: Annotated[str, typer.Argument(help="见证公钥：公钥行（ssh-ed25519 AAAA…）、.pub 文件路径或 @路径")],
+    repo: RepoOpt = None,
+) -> None:
+    """固定中心仓库的见证公钥（管理员签名修改 gkctl.yaml 的 witness.keys）。
+
+    固定后，中心仓库见证的接收时间就是发布、期限和停用的依据。示例：gkctl server pin @/srv/git/qjsj.git/gkctl-witness/ed25519.pub
+    """
+    from gkctl.services import server as svc
+
+    sha, line = svc.pin(common.repository(repo), key)
+    console.print(t("server.pinned", key=line[:40] + "…", commit=sha[:10]), soft_wrap=True, markup=False)

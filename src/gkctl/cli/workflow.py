@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +24,7 @@ from gkctl.cli.common import (
     complete_documents,
     complete_people,
     console,
+    err_console,
     out_console,
     print_json,
     repository,
@@ -356,11 +359,35 @@ def whoami(repo: RepoOpt = None) -> None:
         raise typer.Exit(1)
 
 
+@contextmanager
+def _transfer_progress() -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A rich progress bar for git's fetch and push on a terminal; nothing on a pipe."""
+    if not err_console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+    tasks: dict[str, TaskID] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                  transient=True) as bar:  # fmt: skip
+
+        def report(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(t(f"sync.progress.{stage}"), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
 def sync(remote: Annotated[str | None, typer.Argument(help="远程仓库名（默认上游或 origin）")] = None,
          repo: RepoOpt = None) -> None:  # fmt: skip
     """同步：fetch、合并（绝不变基）、必要时重新编号，再推送。示例：gkctl sync"""
     from gkctl.services.sync import sync as sync_svc
-    res = sync_svc(repository(repo), remote)
+
+    with _transfer_progress() as progress:
+        res = sync_svc(repository(repo), remote, progress)
+    for doc_id, old, new in res.replayed:
+        console.print(t("workflow.sync.replayed", id=doc_id, old=old, new=new))
     for doc_id, old, new in res.renumbered:
         console.print(t("workflow.sync.renumbered", id=doc_id, old=old, new=new))
     merged = t("workflow.sync.merged") if res.merged else t("workflow.sync.up_to_date")

@@ -59,6 +59,15 @@ def file_type(path: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Clock:
+    """How far a commit's claimed date is believed, and whose witness of time counts (DESIGN §3)."""
+
+    skew: int = 600  # seconds a commit may be dated before its parents (clerks' clocks drift)
+    witness_keys: tuple[str, ...] = ()  # the central repository's pinned signing keys (``server pin``)
+    max_push_age_days: int | None = None  # the hook refuses new commits dated further back (None: off)
+
+
+@dataclass(frozen=True, slots=True)
 class Office:
     """The 政府信息公开工作机构 (受理机构): printed on the 申请表 and in the annual report's opening."""
 
@@ -102,6 +111,7 @@ class Org:
     section_codes: dict[str, str] = field(default_factory=dict)  # 办公室 -> bgs (used in new ids)
     attachments: Attachments = Attachments()
     protected_refs: tuple[str, ...] = DEFAULT_PROTECTED_REFS  # ref patterns (fnmatch) the hook keeps
+    clock: Clock = field(default_factory=Clock)
     office: Office = field(default_factory=Office)
     footer: SiteFooter = field(default_factory=SiteFooter)
 
@@ -312,6 +322,7 @@ def _org(r: _Reader) -> Org:
         section_codes=codes,
         attachments=_attachments(r),
         protected_refs=_protected_refs(r),
+        clock=_clock(r),
         office=_office(r),
         footer=_footer(r, site, str(org.get("name") or "")),
     )
@@ -374,6 +385,24 @@ def _protected_refs(r: _Reader) -> tuple[str, ...]:
     if not all(isinstance(x, str) and x.startswith("refs/") for x in refs):
         raise r.fail(t("policy.bad_protected_refs"), "protected_refs")
     return tuple(refs)
+def _clock(r: _Reader) -> Clock:
+    """``clock_skew_minutes`` and ``witness: {keys, max_push_age_days}`` of ``gkctl.yaml``."""
+    skew = r.data.get("clock_skew_minutes", 10)
+    if isinstance(skew, bool) or not isinstance(skew, int) or skew < 0:
+        raise r.fail(t("policy.wrong_type", key="clock_skew_minutes"), "clock_skew_minutes")
+    witness = r.data.get("witness") or {}
+    if not isinstance(witness, dict):
+        raise r.fail(t("policy.wrong_type", key="witness"), "witness")
+    keys = witness.get("keys") or []
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise r.fail(t("policy.wrong_type", key="keys"), "witness", "keys")
+    for i, key in enumerate(keys):
+        if key_identity(key).count(" ") != 1 or not key.startswith(("ssh-", "ecdsa-", "sk-")):
+            raise r.fail(t("policy.bad_witness_key", key=key[:60]), "witness", "keys", i)
+    age = witness.get("max_push_age_days")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 1):
+        raise r.fail(t("policy.wrong_type", key="max_push_age_days"), "witness", "max_push_age_days")
+    return Clock(skew * 60, tuple(key_identity(k) for k in keys), age)
 
 
 def _office(r: _Reader) -> Office:

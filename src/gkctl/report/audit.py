@@ -55,6 +55,7 @@ RULES: dict[str, tuple[str, str]] = {
     "GK816": ("audit.fee_over", "制度第二十二条第（四）项；国办函〔2020〕109号"),
     "GK817": ("audit.report_moved", "制度第二十四条；条例第五十条"),
     "GK818": ("audit.catalogue_stale", "制度第二十二条第（二）项"),
+    "GK819": ("audit.backdated_claim", "制度第二十二条第（七）项、第（八）项"),
 }
 
 
@@ -300,6 +301,20 @@ def repeals(inp: AuditInput) -> list[Finding]:
     return out
 
 
+def backdated_claims(inp: AuditInput) -> list[Finding]:
+    """Publications whose signer claimed a date more than a day before the central repository saw them."""
+    out: list[Finding] = []
+    for state in inp.analysis.documents.values():
+        pub = state.publication
+        if pub is None or pub.published_claimed is None or (pub.published_at - pub.published_claimed).days <= 1:
+            continue
+        if inp.all_years or pub.published_at.year in inp.years or pub.published_claimed.year in inp.years:
+            out.append(_f("GK819", "warning", state.path, None, id=state.doc_id, claimed=pub.published_claimed,
+                          witnessed=pub.published_at))  # fmt: skip
+    return out
+
+
+
 def fees(inp: AuditInput) -> list[Finding]:
     """Fees above 国办函〔2020〕109号 for the application, counted in the year they were paid."""
     out: list[Finding] = []
@@ -349,7 +364,8 @@ def report_moved(path: str | None, detail: str) -> Finding:
 
 
 CHECKS = (late_publications, guides, invalid_steps, signatures, changed_after_signoff, secrecy_reviews,
-          applications_overdue, fees, annual_reports, repeals, report_changes, catalogue, calendar_edge)
+          applications_overdue, fees, annual_reports, repeals, report_changes, catalogue, calendar_edge,
+          backdated_claims)
 
 
 def run_audit(inp: AuditInput) -> list[Finding]:

@@ -29,12 +29,13 @@ from gkctl.core.rules import Context, check_document
 from gkctl.core.yamlio import load_yaml
 from gkctl.services.verify import Violation, commits_between, verify_tip
 from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects, use_hook_environment
+from gkctl.trail.witness import RESERVED_PREFIX, append
 
 MARKER = "# installed by gkctl"
 ROOT_CONFIG = "gkctl.root"  # the trust anchor a central repository pins on its first push
 TIMEOUT_CONFIG = "gkctl.hookTimeout"  # seconds a push may take to check, set on the server
 DEFAULT_BUDGET = 300.0
-_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +75,10 @@ def install_pre_commit(root: Path, force: bool = False) -> Path:
     return _write_hook((hooks if hooks.is_absolute() else root / hooks) / "pre-commit", "pre-commit", force)
 
 
-def init_server(path: Path, anchor: str | None = None) -> Path:
-    """Create a bare central repository at ``path`` with the pre-receive hook installed."""
-    path = Path(path).absolute()
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise InputError(t("server.exists"), str(path))
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "--quiet", "--bare", "--initial-branch=main")
-    if anchor:
-        if not _SHA.match(anchor):
-            raise InputError(t("server.bad_root", rev=anchor))
-        git(path, "config", ROOT_CONFIG, anchor)
+def install_server_hooks(path: Path) -> None:
+    """The central repository's hooks: pre-receive judges a push, post-receive witnesses it."""
     _write_hook(path / "hooks" / "pre-receive", "pre-receive", force=True)
-    return path
+    _write_hook(path / "hooks" / "post-receive", "post-receive", force=True)
 
 
 # -- pre-commit -----------------------------------------------------------------------------
@@ -131,7 +123,7 @@ def parse_updates(text: str) -> list[RefUpdate]:
         if not line.strip():
             continue
         parts = line.split()
-        if len(parts) != 3 or not (_SHA.match(parts[0]) and _SHA.match(parts[1])):
+        if len(parts) != 3 or not (SHA.match(parts[0]) and SHA.match(parts[1])):
             raise InputError(t("hook.bad_line", text=line[:80]), "<stdin>", n)
         old, new, ref = parts
         out.append(RefUpdate(None if set(old) == {"0"} else old, None if set(new) == {"0"} else new, ref))
@@ -210,6 +202,9 @@ def _pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None)
     out: list[Violation] = []
     roots: set[str] = set()
     for upd in updates:
+        if upd.ref.startswith(RESERVED_PREFIX):  # the witness log is the server's, written by post-receive only
+            out.append(Violation(upd.new or upd.old or "", "GK434", t("GK434", ref=upd.ref)))
+            continue
         is_protected = any(fnmatch.fnmatchcase(upd.ref, p) for p in patterns)
         name = upd.ref.removeprefix("refs/heads/")
         if upd.new is None:
@@ -226,8 +221,8 @@ def _pre_receive(root: Path, updates: list[RefUpdate], now: float | None = None)
         scope = commits_between(root, tip, existing)
         if not scope:
             continue
-        result = verify_tip(root, tip, scope, anchor, now)
-        out += result.violations
+        result = verify_tip(root, tip, scope, anchor, now, pushed=True)
+        out += [v for v in result.violations if v.severity == "error"]  # warnings inform, never refuse
         if result.root:
             roots.add(result.root)
     if not out and anchor is None and len(roots) == 1:
@@ -242,6 +237,12 @@ def _is_ancestor(root: Path, old: str, new: str) -> bool:
     except GitError:
         return False
     return True
+
+
+def post_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[str]:
+    """Witness the accepted push: one signed record per ref update on ``refs/gkctl/witness``."""
+    when = int(time.time() if now is None else now)
+    return append(root, [(u.ref, u.old, u.new) for u in updates], when)
 
 
 def prepare_environment() -> None:

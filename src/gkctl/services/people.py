@@ -50,7 +50,7 @@ def effective_policy(repo: Repository) -> Policy:
     return policy
 
 
-def _admin(repo: Repository, policy: Policy) -> Person:
+def admin_of(repo: Repository, policy: Policy) -> Person:
     person = configured_person(repo.root, policy)
     if "admin" not in person.roles:
         raise RuleError(t("workflow.refuse.not_admin", person=person.id, name=person.name))
@@ -80,7 +80,7 @@ def add_person(repo: Repository, pid: str, name: str, section: str, roles: list[
     if is_dirty(repo.root, [PEOPLE_FILE]):
         raise RuleError(t("workflow.refuse.people_dirty"), PEOPLE_FILE)
     policy = effective_policy(repo)
-    _admin(repo, policy)
+    admin_of(repo, policy)
     if not _ID.match(pid):
         raise InputError(t("workflow.refuse.bad_id", person=pid))
     known_roles = policy.workflow.roles
@@ -105,7 +105,7 @@ def revoke_person(repo: Repository, pid: str, until: date) -> str:
     if is_dirty(repo.root, [PEOPLE_FILE]):
         raise RuleError(t("workflow.refuse.people_dirty"), PEOPLE_FILE)
     policy = effective_policy(repo)
-    _admin(repo, policy)
+    admin_of(repo, policy)
     header, people = _load_people_file(repo.root)
     entry = next((p for p in people if str(p.get("id")) == pid), None)
     if entry is None:
@@ -122,7 +122,7 @@ def change_roles(repo: Repository, pid: str, role: str, grant: bool) -> str:
     if is_dirty(repo.root, [PEOPLE_FILE]):
         raise RuleError(t("workflow.refuse.people_dirty"), PEOPLE_FILE)
     policy = effective_policy(repo)
-    _admin(repo, policy)
+    admin_of(repo, policy)
     if role not in policy.workflow.roles:
         raise InputError(t("workflow.refuse.unknown_role", role=role, allowed="、".join(policy.workflow.roles)))
     header, people = _load_people_file(repo.root)

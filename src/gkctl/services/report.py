@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from gkctl.core.document import parse_document, read_document, render_document
@@ -20,8 +20,10 @@ from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.findings import Finding
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
+from gkctl.core.yamlio import load_yaml
 from gkctl.register.appeals import load_appeals
 from gkctl.register.applications import load_applications
+from gkctl.register.model import Application
 from gkctl.report import pdf, render, word
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.assess import assess, opinion
@@ -36,8 +38,8 @@ from gkctl.services.new import next_id
 from gkctl.services.repository import Repository
 from gkctl.services.steps import today_beijing
 from gkctl.trail.gitutil import changed_since, export_tree, has_commits, read_objects, rev_parse
-from gkctl.trail.signatures import configured_person
-from gkctl.trail.workflow import PublicationRecord, analyse, publications
+from gkctl.trail.signatures import BEIJING, configured_person
+from gkctl.trail.workflow import Analysis, PublicationRecord, analyse, publications
 
 REPORT_CATEGORY = "政府信息公开年报"
 REPORT_SECTION = "办公室"
@@ -344,11 +346,12 @@ def audit_findings(
     years = (year,) if year is not None else default_years(repo.today)
     if not has_commits(repo.root):
         raise InputError(t("audit.no_history"))
+    analysis = analyse(repo.root, "HEAD")
     inp = AuditInput(
         root=repo.root,
         policy=repo.policy,
-        analysis=analyse(repo.root, "HEAD"),
-        applications=load_applications(repo.root),
+        analysis=analysis,
+        applications=witnessed_replies(analysis, load_applications(repo.root)),
         today=repo.today,
         years=years,
         all_years=year is None,
@@ -356,6 +359,33 @@ def audit_findings(
         site=site_catalogue(site) if site is not None else None,
     )
     return years, run_audit(inp)
+
+
+def witnessed_replies(analysis: Analysis, apps: list[Application]) -> list[Application]:
+    """Applications whose reply the central repository received later than the claimed ``replied``
+    date, with the witnessed date instead: an application's deadline goes by the date of record."""
+    witnessed = analysis.trust.witnessed
+    if not witnessed:
+        return apps
+    wanted = {a.path: a for a in apps if a.replied is not None}
+    versions = [(rec, c) for rec in analysis.trust.order for c in rec.changes if c.path in wanted and c.new_blob]
+    blobs = read_objects(analysis.trust.root, [c.new_blob or "" for _, c in versions])
+    first: dict[str, int] = {}  # path -> date of record of the commit that first recorded a reply
+    for rec, change in versions:
+        if change.path in first:
+            continue
+        try:
+            data = load_yaml(blobs.get(change.new_blob or "", b"").decode("utf-8"), change.path).data
+        except (GkctlError, UnicodeDecodeError):
+            continue
+        if isinstance(data, dict) and data.get("replied"):
+            first[change.path] = witnessed.get(rec.id, 0)
+    out = []
+    for app in apps:
+        when = first.get(app.path)
+        seen = datetime.fromtimestamp(when, BEIJING).date() if when else None
+        out.append(replace(app, replied=seen) if seen and app.replied and seen > app.replied else app)
+    return out
 
 
 def _late_changes(repo: Repository, years: tuple[int, ...]) -> list[Finding]:

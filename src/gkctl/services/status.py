@@ -2,7 +2,9 @@
 
 The keys of ``status_data`` are the JSON contract of ``gkctl status --format json``:
 ``{"documents": [{"id", "path", "title", "attribute", "state", "steps", "index_number",
-"published_at", "due", "overdue", ...}]}``.
+"published_at", "due", "overdue", ...}]}``. ``published_at`` is the date of record: the central
+repository's witnessed date where it saw the publication, with the signer's own date kept as
+``published_claimed`` when the two differ.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import git
 from gkctl.trail.history import paused_gc
 from gkctl.trail.signatures import BEIJING
+from gkctl.trail.witness import WITNESS_REF
 from gkctl.trail.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
 STATUS_CACHE = "status-v2.json"
@@ -122,6 +125,7 @@ def document_data(st: DocState, analysis: Analysis, today: date) -> dict[str, An
         ],
         "index_number": pub.index_number if pub else None,
         "published_at": published_at,
+        **({"published_claimed": pub.published_claimed} if pub and pub.published_claimed else {}),
         "publication_state": pub.state if pub else None,
         "notice": pub.notice if pub and pub.state != "published" else None,
         "notice_date": pub.notice_date if pub else None,
@@ -160,9 +164,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _cache_key(repo: Repository, today: date) -> tuple[str, str]:
-    head = git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+    # the witness log dates commits without moving HEAD, so its tip is part of the key (one process for both)
+    lines = git(repo.root, "show-ref", "--head", WITNESS_REF, check=False).splitlines()
+    refs = {ref: sha for sha, _, ref in (line.partition(" ") for line in lines)}
+    head = refs.get("HEAD", "")
     key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(),
-           "lang": current_lang()}  # fmt: skip
+           "lang": current_lang(), "witness": refs.get(WITNESS_REF, "")}  # fmt: skip
     return head, json.dumps(key, sort_keys=True)
 
 

@@ -21,17 +21,19 @@ from gkctl.core.document import parse_document
 from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.findings import Finding
 from gkctl.core.i18n import current_lang, t
-from gkctl.core.policy import Policy, load_policy_from_files
+from gkctl.core.policy import Clock, Policy, load_policy_from_files
 from gkctl.core.rules import Context, check_document
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
 from gkctl.trail.gitutil import find_root, git, git_bytes
 from gkctl.trail.history import CommitRecord, History, load_history
 from gkctl.trail.signatures import BEIJING, check_signatures
 from gkctl.trail.trust import ADMIN, Trust
+from gkctl.trail.witness import WITNESS_REF
 from gkctl.trail.workflow import DOC_STEPS, Analysis, analyse
 
 # Clocks of the clerks' machines drift a little; a commit further ahead than this is refused.
 FUTURE_SKEW = 10 * 60
+WITNESS_LATE = 24 * 3600  # a claim more than a day before the central repository saw the commit is reported
 OTHER_STEPS = ("people", "calendar", "apply", "appeal")  # steps that are ordinary content commits with trailers
 
 # workflow problem key -> verify code (messages are ours, so every code reads the same everywhere)
@@ -39,6 +41,7 @@ _WORKFLOW_CODES = {
     "workflow.bad.unsigned": "GK401",
     "workflow.bad.unknown_key": "GK403",
     "workflow.bad.inactive": "GK404",
+    "workflow.bad.revoked": "GK407",
     "workflow.bad.no_policy": "GK406",
     "workflow.bad.policy_unauthorised": "GK410",
     "workflow.bad.register_unauthorised": "GK412",
@@ -62,7 +65,7 @@ _WORKFLOW_CODES = {
     "workflow.bad.index_changed": "GK451",
 }
 _ACTOR_PROBLEMS = frozenset(("workflow.bad.unsigned", "workflow.bad.unknown_key", "workflow.bad.inactive",
-                             "workflow.bad.no_policy"))  # fmt: skip
+                             "workflow.bad.no_policy", "workflow.bad.revoked"))  # fmt: skip
 _SIG_CODES = {"bad": "GK402", "unsupported": "GK405"}
 
 
@@ -136,13 +139,20 @@ def verify(root: Path, revrange: str | None = None, anchor: str | None = None, n
 
 
 def verify_tip(
-    root: Path, tip: str, scope: set[str] | None = None, anchor: str | None = None, now: float | None = None
+    root: Path, tip: str, scope: set[str] | None = None, anchor: str | None = None, now: float | None = None,
+    pushed: bool = False,
 ) -> VerifyResult:
-    """Judge the commits of ``scope`` (all when None) in the history of ``tip``."""
+    """Judge the commits of ``scope`` (all when None) in the history of ``tip``.
+
+    ``pushed``: the commits are arriving at the central repository now (the hook may refuse
+    commits dated too far back, ``witness.max_push_age_days``).
+    """
     hist = load_history(root, tip)
-    analysis = analyse(root, tip, history=hist)
-    trust = analysis.trust
     now = time.time() if now is None else now
+    # a pushed commit's date of record is the moment the central repository receives it
+    arriving = dict.fromkeys(scope, int(now)) if pushed and scope else None
+    analysis = analyse(root, tip, history=hist, arriving=arriving)
+    trust = analysis.trust
 
     def wanted(cid: str) -> bool:
         return scope is None or cid in scope
@@ -183,6 +193,8 @@ def verify_tip(
         if rec.committer_time > now + FUTURE_SKEW:
             when = datetime.fromtimestamp(rec.committer_time, BEIJING).strftime("%Y-%m-%d %H:%M")
             add(Violation(rec.id, "GK420", t("GK420", when=when)))
+        for v in _date_claims(rec, trust, now if pushed else None):
+            add(v)
         forged = _forged_trailers(rec)
         if forged:
             add(Violation(rec.id, "GK440", t("GK440", why=forged), document=rec.trailer("Gkctl-Document")))
@@ -198,6 +210,9 @@ def verify_tip(
         add(v)
     for v in _ambiguous_ids(analysis, [r for r in checked if not r.is_merge]):
         add(v)
+    if scope is None:
+        for v in _witness_findings(root, trust):
+            add(v)
     order = {rec.id: i for i, rec in enumerate(trust.order)}
     out.sort(key=lambda v: (order.get(v.commit, -1), v.code, v.path or ""))
     root_id = anchor_id if anchor_id is not None else first_root
@@ -229,6 +244,64 @@ def _ambiguous_ids(analysis: Analysis, records: list[CommitRecord]) -> list[Viol
             if others:
                 out.append(Violation(rec.id, "GK452", t("GK452", id=doc.id, other="、".join(others)), path=ch.path,
                                      line=doc.line_of("id"), document=doc.id))  # fmt: skip
+    return out
+
+
+def _when(ts: int) -> str:
+    return datetime.fromtimestamp(ts, BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def _date_claims(rec: CommitRecord, trust: Trust, pushed_at: float | None) -> list[Violation]:
+    """What a commit's dates give away: backdated against its parents, trailers that disagree with
+    its own date, a claim the witness contradicts, or (on a push) a date too far back."""
+    out: list[Violation] = []
+    policy = trust.parent_policy(rec) or trust.policy_of(rec.id)
+    clock = policy.org.clock if policy is not None else Clock()
+    doc = rec.trailer("Gkctl-Document")
+    parents = [trust.hist.by_id[p] for p in rec.parents if p in trust.hist.by_id]
+    latest = max(parents, key=lambda p: p.committer_time, default=None)
+    if latest is not None and rec.committer_time < latest.committer_time - clock.skew:
+        out.append(Violation(rec.id, "GK424", t("GK424", when=_when(rec.committer_time), parent=_when(latest.committer_time),
+                                                 skew=clock.skew // 60), document=doc))  # fmt: skip
+    if rec.step is not None:
+        days = {datetime.fromtimestamp(rec.committer_time + d, BEIJING).date().isoformat() for d in (-clock.skew, 0, clock.skew)}
+        # Gkctl-Date of withdraw/repeal is the effective date the clerk chose (--date), not a claim of when
+        for trailer in ("Gkctl-Published",):
+            claimed = rec.trailer(trailer)
+            if claimed is not None and claimed.strip() not in days:
+                actual = datetime.fromtimestamp(rec.committer_time, BEIJING).date().isoformat()
+                out.append(Violation(rec.id, "GK425", t("GK425", trailer=trailer, claimed=claimed, actual=actual),
+                                     path=rec.trailer("Gkctl-Path"), document=doc))  # fmt: skip
+    seen = trust.witnessed.get(rec.id)
+    if seen is not None and rec.step is not None and seen - rec.committer_time > WITNESS_LATE:
+        out.append(Violation(rec.id, "GK426", t("GK426", claimed=_when(rec.committer_time), witnessed=_when(seen)),
+                             path=rec.trailer("Gkctl-Path"), document=doc, severity="warning"))  # fmt: skip
+    if pushed_at is not None and clock.max_push_age_days and rec.committer_time < pushed_at - clock.max_push_age_days * 86400:
+        out.append(Violation(rec.id, "GK427", t("GK427", when=_when(rec.committer_time), days=clock.max_push_age_days),
+                             document=doc))  # fmt: skip
+    return out
+
+
+def _witness_findings(root: Path, trust: Trust) -> list[Violation]:
+    """The witness log as the pinned keys see it; on the central repository, whether it covers every ref."""
+    log = trust.witness
+    if log is None:
+        return []
+    out = []
+    for p in log.problems:
+        params = dict(p.params)
+        if "why" in params:
+            params["why"] = t(params["why"], old=params.get("old", ""), ref=params.get("ref", ""))
+        if "reason" in params:
+            params["reason"] = t(params["reason"], namespace=params.get("detail", ""), detail=params.get("detail", ""),
+                                 alg=params.get("detail", ""))  # fmt: skip
+        out.append(Violation(p.record, p.code, t(p.code, record=p.record[:10], **params), path=WITNESS_REF))
+    if git(root, "rev-parse", "--is-bare-repository").strip() == "true":
+        witnessed = log.last_new
+        for line in git(root, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/", "refs/tags/").splitlines():
+            sha, _, ref = line.partition(" ")
+            if witnessed.get(ref) != sha:
+                out.append(Violation(log.tip or sha, "GK433", t("GK433", ref=ref, tip=sha[:10]), path=WITNESS_REF))
     return out
 
 

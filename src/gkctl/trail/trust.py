@@ -12,18 +12,29 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from gkctl.core.document import Document, parse_document
 from gkctl.core.errors import GkctlError
-from gkctl.core.policy import TEXT_ATTACHMENT_TYPES, Person, Policy, file_type, is_policy_path, load_policy_from_files
+from gkctl.core.policy import (
+    TEXT_ATTACHMENT_TYPES,
+    Person,
+    Policy,
+    file_type,
+    is_policy_path,
+    key_identity,
+    load_policy_from_files,
+)
 from gkctl.core.rules import attachment_secrecy_findings, safe_repo_path, secrecy_findings
 from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import git_bytes, read_objects
 from gkctl.trail.history import CommitRecord, History
-from gkctl.trail.signatures import active_at, check_signatures, normalize_key
+from gkctl.trail.signatures import BEIJING, active_at, check_signatures, normalize_key
 from gkctl.trail.sshsig import SigCheck
+from gkctl.trail.witness import WitnessLog, read_log, witnessed_times
 
 ADMIN = "admin"
 REGISTRAR = "registrar"
@@ -67,11 +78,19 @@ def dfs_order(hist: History) -> list[CommitRecord]:
 
 
 class Trust:
-    """Effective policy and verified actor of every commit of one history."""
+    """Effective policy and verified actor of every commit of one history.
 
-    def __init__(self, root: Path, hist: History) -> None:
+    ``witnessed`` holds the central repository's receive time of the commits it witnessed:
+    where known, that (not the signer's claim) is the commit's date of record.
+    """
+
+    def __init__(self, root: Path, hist: History, witnessed: Mapping[str, int] | None = None,
+                 witness: WitnessLog | None = None) -> None:  # fmt: skip
         self.root = root
         self.hist = hist
+        self.witnessed: Mapping[str, int] = witnessed or {}
+        self.witness = witness
+        self._revoked: dict[str, frozenset[str]] = {}
         self.order = dfs_order(hist)
         self.pos = {rec.id: i for i, rec in enumerate(self.order)}
         self.problems: list[tuple[str, str, str]] = []
@@ -276,6 +295,35 @@ class Trust:
     def head_policy(self) -> Policy | None:
         return self._policy(self._eff[self.hist.head]) if self.hist.head in self._eff else None
 
+    def time_of(self, rec: CommitRecord) -> int:
+        """The commit's date of record: the witnessed receive time, else the signer's claim."""
+        return self.witnessed.get(rec.id, rec.committer_time)
+
+    def revoked_before(self, rec: CommitRecord) -> frozenset[str]:
+        """Keys revoked by an ancestor of ``rec``: they sign nothing here, whatever its date says."""
+        sets = [self._revoked.get(p, frozenset()) for p in rec.parents]
+        if len(sets) == 1:
+            return sets[0]
+        return frozenset().union(*sets)
+
+    def _note_revocations(self, rec: CommitRecord) -> None:
+        """After a policy change, keys whose ``active_until`` is not later than the change's own date
+        are revoked for every descendant (revocation by position in history, not by date)."""
+        base = self.revoked_before(rec)
+        policy = self.policy_of(rec.id)
+        if policy is None:
+            self._revoked[rec.id] = base
+            return
+        when = datetime.fromtimestamp(self.time_of(rec), BEIJING).date()
+        revoked = set(base)
+        for person in policy.people.people:
+            ids = {key_identity(k) for k in person.keys}
+            if person.active_until is not None and person.active_until <= when:
+                revoked |= ids
+            else:
+                revoked -= ids  # an admin may reinstate a key
+        self._revoked[rec.id] = frozenset(revoked) if revoked != base else base
+
     def actor(self, rec: CommitRecord) -> Actor:
         if rec.id in self._actors:
             return self._actors[rec.id]
@@ -289,8 +337,10 @@ class Trust:
             person = policy.people.by_key(key)
             if person is None:
                 actor = Actor(key, None, "workflow.bad.unknown_key", key[:40])
-            elif not active_at(person, rec.committer_time):
+            elif not active_at(person, self.time_of(rec)):
                 actor = Actor(key, person, "workflow.bad.inactive", person.id)
+            elif key_identity(key) in self.revoked_before(rec):  # dated before the revocation, signed after it
+                actor = Actor(key, person, "workflow.bad.revoked", person.id)
             else:
                 actor = Actor(key, person, None)
         self._actors[rec.id] = actor
@@ -308,10 +358,12 @@ class Trust:
             pc = [c for c in rec.changes if is_policy_path(c.path)]
             if not rec.parents:
                 self._eff[rec.id] = tuple(sorted((c.path, c.new_blob) for c in pc if c.new_blob))
+                self._note_revocations(rec)
                 continue
             base = self._eff.get(rec.parents[0], ())
             if not pc:
                 self._eff[rec.id] = base
+                self._revoked[rec.id] = self.revoked_before(rec)
                 continue
             actor = self.actor(rec)
             authorised = actor.problem is None and actor.person is not None and ADMIN in actor.person.roles
@@ -333,6 +385,10 @@ class Trust:
             if rejected:
                 self.problems.append((rec.id, "workflow.bad.policy_unauthorised", actor.person.id if actor.person else ""))
             self._eff[rec.id] = tuple(sorted(current.items()))
+            if self._eff[rec.id] != base:
+                self._note_revocations(rec)
+            else:
+                self._revoked[rec.id] = self.revoked_before(rec)
 
     def _judge_registers(self, rec: CommitRecord) -> None:
         """A change to the applications or appeals register counts only when a registrar signed it.
@@ -354,7 +410,28 @@ class Trust:
             self.problems.append((rec.id, "workflow.bad.register_unauthorised", actor.person.id))
 
 
-def build_trust(root: Path, hist: History) -> Trust:
+def build_trust(root: Path, hist: History, arriving: Mapping[str, int] | None = None) -> Trust:
+    """Trust of ``hist``; where the policy pins a witness key, dated by the witness log.
+
+    ``arriving``: commits the central repository is receiving now, with the time it will
+    witness them (their date of record once accepted). The pinned keys come from the
+    effective policy at the tip, which needs a first pass on claimed dates; only when the
+    log dates something is history judged again on witnessed dates.
+    """
     trust = Trust(Path(root), hist)
     trust.compute()
-    return trust
+    policy = trust.head_policy
+    keys = policy.org.clock.witness_keys if policy is not None else ()
+    if not keys:
+        return trust
+    log = read_log(Path(root), keys)
+    times = witnessed_times(log, hist)
+    if arriving:
+        times.update((cid, when) for cid, when in arriving.items() if cid not in times)
+    if not times:
+        trust.witness = log
+        return trust
+    dated = Trust(Path(root), hist, times, log)
+    dated._blobs, dated._checks, dated._policies = trust._blobs, trust._checks, trust._policies
+    dated.compute()
+    return dated

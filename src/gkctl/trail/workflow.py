@@ -21,7 +21,7 @@ The rules implemented here, all parameterised by ``policies/workflow.yaml``:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -54,6 +54,7 @@ class PublicationRecord:
     state: str  # "published" | "withdrawn" | "repealed"
     notice: str | None  # public withdrawal explanation or repeal notice
     notice_date: date | None
+    published_claimed: date | None = None  # the signer's date when the witnessed one differs
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,15 +231,19 @@ def _chain(
 # -- analysis --------------------------------------------------------------------------------
 
 
-def analyse(root: Path, rev: str = "HEAD", history: History | None = None) -> Analysis:
-    """Every document's state at ``rev``: one pass over history plus a few batched reads."""
+def analyse(root: Path, rev: str = "HEAD", history: History | None = None,
+            arriving: Mapping[str, int] | None = None) -> Analysis:  # fmt: skip
+    """Every document's state at ``rev``: one pass over history plus a few batched reads.
+
+    ``arriving``: commits being pushed to the central repository and their receive time.
+    """
     with paused_gc():
-        return _analyse(Path(root), rev, history)
+        return _analyse(Path(root), rev, history, arriving)
 
 
-def _analyse(root: Path, rev: str, history: History | None) -> Analysis:
+def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[str, int] | None = None) -> Analysis:
     hist = history if history is not None else load_history(root, rev)
-    trust = build_trust(root, hist)
+    trust = build_trust(root, hist, arriving)
     order, pos = trust.order, trust.pos
 
     step_recs = [r for r in order if r.step in DOC_STEPS and r.trailer("Gkctl-Path")]
@@ -392,6 +397,7 @@ class _DocWork:
         trust, doc, path, blob = self.trust, self.doc, self.path, self.blob or ""
         publication: PublicationRecord | None = None
         first_published: date | None = None
+        claimed: date | None = None
         for _idx, ev in self.events:
             if ev.problem is not None or ev.step not in PUBLIC_STEPS:
                 continue
@@ -400,8 +406,12 @@ class _DocWork:
                     continue
                 if first_published is None:
                     first_published = _iso(ev.trailers.get("gkctl-published", ("",))[-1]) or ev.day
+                    witnessed = trust.witnessed.get(ev.commit)
+                    if witnessed is not None:  # the central repository's receive date is the date of record
+                        seen = datetime.fromtimestamp(witnessed, BEIJING).date()
+                        claimed, first_published = (first_published if first_published != seen else None), seen
                 publication = PublicationRecord(self.doc_id, path, ev.blob or "", _index_of(ev), first_published,
-                                                ev.commit, "published", None, None)  # fmt: skip
+                                                ev.commit, "published", None, None, claimed)  # fmt: skip
             elif publication is None:
                 self.problems.append((ev.commit, "workflow.bad.not_published", ""))
             else:
