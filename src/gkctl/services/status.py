@@ -21,11 +21,12 @@ from gkctl.services.repository import Repository
 from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import git
 from gkctl.trail.history import paused_gc
+from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING
 from gkctl.trail.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
-STATUS_CACHE = "status-v2.json"
-STATUS_CACHE_VERSION = 3
+STATUS_CACHE = "status-v3.json"
+STATUS_CACHE_VERSION = 4
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
 
@@ -115,33 +116,43 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _cache_key(repo: Repository, today: date) -> tuple[str, str]:
+def _cache_key(repo: Repository, today: date) -> tuple[str, dict[str, Any]]:
     head = git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
     key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(),
            "lang": current_lang()}  # fmt: skip
-    return head, json.dumps(key, sort_keys=True)
+    return head, key
 
 
 def _all_text(repo: Repository, today: date) -> str:
     """``{"documents": [...]}`` for every document at HEAD, cached by HEAD, day and language.
 
-    Each document is encoded as soon as it is described, so a bureau's status never sits in
-    memory as tens of thousands of nested dicts and one big string at once.
+    Each document is encoded as soon as it is described, one line each, so a bureau's status
+    never sits in memory as tens of thousands of nested dicts. When the analysis was folded from
+    an ancestor's, the lines of the documents the new commits did not touch are taken from that
+    ancestor's cached text as they are.
     """
     head, key = _cache_key(repo, today)
     cache_file = cache_path(repo.root, STATUS_CACHE)
     cached = _read_cache(cache_file, key) if head else None
     if cached is not None:
-        return cached
-    analysis = analyse(repo.root)
+        return cached[1]
+    analysis = analyse_head(repo.root)
+    reuse: dict[str, str] = {}
+    if analysis.base is not None:
+        old = _read_cache(cache_file, {**key, "head": analysis.base[0]})
+        if old is not None:
+            changed = analysis.base[1]
+            reuse = {p: line for p, line in zip(old[0], old[1].split("\n")[1:], strict=False) if p not in changed}
     with paused_gc():
-        parts = [json.dumps(_jsonable(document_data(st, analysis, today)), ensure_ascii=False)
-                 for st in analysis.documents.values()]  # fmt: skip
-    del analysis
-    text = '{"documents": [' + ",\n".join(parts) + "]}\n"
+        parts = [reuse[path].removesuffix(",") if path in reuse
+                 else json.dumps(_jsonable(document_data(st, analysis, today)), ensure_ascii=False)
+                 for path, st in analysis.documents.items()]  # fmt: skip
+    paths = list(analysis.documents)
+    del analysis, reuse
+    text = '{"documents": [\n' + ",\n".join(parts) + "\n]}\n"
     del parts
     if head:
-        _write_cache(cache_file, key, text)
+        _write_cache(cache_file, key, paths, text)
     return text
 
 
@@ -162,22 +173,25 @@ def status_data(repo: Repository, ref: str | None = None, today: date | None = N
     return {"documents": docs}
 
 
-def _read_cache(path: Path, key: str) -> str | None:
-    """The cached status text if its first line is ``key`` (one file: key and text replaced together)."""
+def _read_cache(path: Path, key: dict[str, Any]) -> tuple[list[str], str] | None:
+    """(document paths, text) if the cache's first line is ``key`` (key, paths and text are one file)."""
     try:
         with open(path, encoding="utf-8") as fh:
-            if fh.readline().rstrip("\n") != key:
+            if fh.readline().rstrip("\n") != json.dumps(key, sort_keys=True):
                 return None
-            return fh.read()
+            paths = json.loads(fh.readline())
+            text = fh.read()
     except (OSError, ValueError):
         return None
+    return (paths, text) if isinstance(paths, list) else None
 
 
-def _write_cache(path: Path, key: str, text: str) -> None:
+def _write_cache(path: Path, key: dict[str, Any], paths: list[str], text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(key + "\n" + text, encoding="utf-8")
+        tmp.write_text(json.dumps(key, sort_keys=True) + "\n" + json.dumps(paths, ensure_ascii=False) + "\n" + text,
+                       encoding="utf-8")  # fmt: skip
         os.replace(tmp, path)
     except OSError:
         pass  # only slower next time

@@ -24,13 +24,13 @@ from gkctl.core.rules import Context, check_document, secrecy_findings
 from gkctl.services.repository import Repository
 from gkctl.trail.gitutil import blob_id_of_file, commit, git, git_bytes, is_dirty
 from gkctl.trail.history import load_history
+from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING, configured_person
 from gkctl.trail.workflow import (
     APPROVAL_STEPS,
     PUBLIC_ATTRIBUTE,
     Analysis,
     DocState,
-    analyse,
     next_index_number,
     step_rule,
 )  # fmt: skip
@@ -97,7 +97,7 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
     if any(staged):
         # a step commit takes whatever is staged; one that changes other files counts for nothing
         raise RuleError(t("workflow.refuse.staged", paths="、".join(p for p in staged if p)))
-    analysis = analysis or analyse(repo.root)
+    analysis = analysis or analyse_head(repo.root)
     state = analysis.documents.get(path)
     policy = analysis.trust.head_policy
     if state is None:
@@ -107,7 +107,9 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
     if state.doc is None:
         raise RuleError(t("workflow.refuse.unreadable"), path)
     person = configured_person(repo.root, policy)
-    return _Ctx(analysis, policy, person, state, state.doc)
+    # the analysis keeps front matter only: the checks below (secrecy scan) read the whole text
+    doc = parse_document(git_bytes(repo.root, "cat-file", "blob", state.blob), path)
+    return _Ctx(analysis, policy, person, state, doc)
 
 
 def _require_role(ctx: _Ctx, step: str) -> None:
@@ -294,7 +296,7 @@ def publish(repo: Repository, refs: list[str], ready: bool = False, fetch: bool 
     """Publish documents (or every ``ready`` 主动公开 one): one signed commit each, with 索引号."""
     if fetch:
         _fetch_quietly(repo.root)
-    analysis = analyse(repo.root)
+    analysis = analyse_head(repo.root)
     if ready:
         refs = [s.path for s in analysis.documents.values()
                 if s.doc is not None and s.doc.attribute == PUBLIC_ATTRIBUTE

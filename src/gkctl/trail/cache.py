@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -53,4 +54,33 @@ def save_marshal(path: Path, data: dict[Any, Any]) -> None:
         tmp.write_bytes(_MAGIC + hashlib.sha256(payload).digest() + payload)
         os.replace(tmp, path)
     except (OSError, ValueError):
+        pass
+
+
+_PICKLE_MAGIC = b"GKP1"
+
+
+def load_pickle(path: Path) -> Any:
+    """The object saved by ``save_pickle``, or None when missing, damaged or of another code."""
+    try:
+        blob = path.read_bytes()
+        payload = memoryview(blob)[36:]
+        if blob[:4] != _PICKLE_MAGIC or hashlib.sha256(payload).digest() != blob[4:36]:
+            return None
+        # our own file inside .git, checksummed: as trusted as the hooks beside it
+        return pickle.loads(payload)
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, KeyError,
+            pickle.UnpicklingError):  # fmt: skip
+        return None
+
+
+def save_pickle(path: Path, data: Any) -> None:
+    """Write ``data`` atomically with a checksum; silently skip when we cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(_PICKLE_MAGIC + hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, path)
+    except (OSError, ValueError, pickle.PicklingError):
         pass

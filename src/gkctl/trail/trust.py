@@ -67,7 +67,7 @@ def dfs_order(hist: History) -> list[CommitRecord]:
 class Trust:
     """Effective policy and verified actor of every commit of one history."""
 
-    def __init__(self, root: Path, hist: History) -> None:
+    def __init__(self, root: Path, hist: History, docs_cache: bool = True) -> None:
         self.root = root
         self.hist = hist
         self.order = dfs_order(hist)
@@ -80,7 +80,9 @@ class Trust:
         self._checks: dict[str, SigCheck] = {}
         self._policy_of: dict[str, Policy | None] = {}
         self._blob_at: dict[tuple[str, str], str | None] = {}
-        self._docs: dict[str, Document | None] | None = None
+        # without the shared cache (a run that parses a handful of documents) start empty, save nothing
+        self._docs: dict[str, Document | None] | None = None if docs_cache else {}
+        self._docs_cache = docs_cache
         self._docs_dirty = False
         self._docs_file = cache_path(root, DOC_CACHE)
 
@@ -183,7 +185,7 @@ class Trust:
 
     def save(self) -> None:
         """Keep parsed documents for next time (a cache we cannot write only costs time)."""
-        if not self._docs_dirty or self._docs is None:
+        if not self._docs_dirty or self._docs is None or not self._docs_cache:
             return
         try:
             self._docs_file.parent.mkdir(parents=True, exist_ok=True)
@@ -239,6 +241,10 @@ class Trust:
         Only changes an admin of the previous policy signed are in force; None for an unknown commit.
         """
         return self._eff.get(sha)
+
+    def assume_effective(self, files: dict[str, tuple[tuple[str, str], ...]]) -> None:
+        """Take the effective files of these commits as known (from a snapshot of a full pass)."""
+        self._eff.update(files)
 
     def policy_of(self, sha: str) -> Policy | None:
         """The effective policy of commit ``sha`` (after it)."""

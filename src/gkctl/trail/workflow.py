@@ -76,6 +76,10 @@ class Event:
     def day(self) -> date:
         return datetime.fromtimestamp(self.time, BEIJING).date()
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # a snapshot holds tens of thousands: skip the slow slots path
+        return (Event, (self.commit, self.step, self.verdict, self.person, self.name, self.time, self.blob,
+                        self.message, self.problem, self.problem_detail, self.trailers))  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class StepStatus:
@@ -85,6 +89,9 @@ class StepStatus:
     needed: int
     approvals: tuple[Event, ...]  # approvals that count for the current content
     done: bool
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (StepStatus, (self.name, self.label, self.role, self.needed, self.approvals, self.done))
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,8 @@ class Analysis:
     used_indexes: frozenset[str]  # every 索引号 ever written in a publish commit
     problems: tuple[tuple[str, str, str], ...]  # (commit, message key, detail) of step/policy commits that count for nothing
     work: FullPass | None = field(default=None, compare=False, repr=False)  # set by a full pass
+    # set when folded from an ancestor's analysis: (that commit, the paths whose state may differ)
+    base: tuple[str, frozenset[str]] | None = field(default=None, compare=False, repr=False)
 
     def by_id(self, doc_id: str) -> DocState | None:
         return next((s for s in self.documents.values() if s.doc_id == doc_id), None)
@@ -241,13 +250,25 @@ def _analyse(root: Path, rev: str, history: History | None) -> Analysis:
     hist = history if history is not None else load_history(root, rev)
     trust = build_trust(root, hist)
     current = trust.tree_files(hist.head, "docs/") if hist.head else {}
-    sink = ProblemSink(list(trust.problems))
-    docs = path_pass(root, trust, trust.order, current, None, sink)
-    accepted = assign_indexes(candidates_of(docs), sink)
-    states = {path: docs[path].finish(accepted) for path in sorted(current)}
+    sinks = (ProblemSink(list(trust.problems)), ProblemSink([]), ProblemSink([]))
+    docs = path_pass(root, trust, trust.order, current, None, sinks[0])
+    accepted = assign_indexes(candidates_of(docs), sinks[1])
+    states = finish_all(docs, current, accepted, sinks[2])
     trust.save()
     used = frozenset(u for work in docs.values() for u in work.used_indexes) - {""}
-    return Analysis(hist.head, trust, states, used, tuple(sink.all), FullPass(docs, current, accepted, sink))
+    problems = (*sinks[0].all, *sinks[1].all, *sinks[2].all)
+    return Analysis(hist.head, trust, states, used, problems, FullPass(docs, current, accepted, sinks))
+
+
+def finish_all(docs: dict[str, DocWork], current: dict[str, str], accepted: set[str], sink: ProblemSink
+               ) -> dict[str, DocState]:  # fmt: skip
+    """The state of every document at ``rev`` (of ``current`` that ``docs`` judged), by path."""
+    states = {}
+    for path in sorted(current):
+        if path in docs:
+            docs[path].sink = sink
+            states[path] = docs[path].finish(accepted)
+    return states
 
 
 class ProblemSink:
@@ -271,16 +292,16 @@ class ProblemSink:
 class FullPass:
     """What a full pass learnt beside its answer (the incremental snapshot is made of it)."""
 
-    docs: dict[str, _DocWork]
+    docs: dict[str, DocWork]
     current: dict[str, str]
     accepted: set[str]
-    sink: ProblemSink
+    sinks: tuple[ProblemSink, ProblemSink, ProblemSink]  # judging, 索引号 assignment, final states
 
 
 def path_pass(
     root: Path, trust: Trust, order: list[CommitRecord], current: dict[str, str], only: set[str] | None,
     sink: ProblemSink, watched: set[str] | None = None,
-) -> dict[str, _DocWork]:  # fmt: skip
+) -> dict[str, DocWork]:  # fmt: skip
     """Judge the step commits and content changes of every document (or of the paths ``only``).
 
     ``order`` holds every commit that touches the judged paths, parents before children; the
@@ -295,7 +316,7 @@ def path_pass(
     # An approval covers the document's attachments too: a change to one is a change to the
     # document (otherwise a file could be swapped between sign-off and publication).
     trust.documents([(b, p) for p, b in judged.items()])
-    attachments = {path: _attachment_paths(trust.document(blob, path)) for path, blob in judged.items()}
+    attachments = {path: attachment_paths(trust.document(blob, path)) for path, blob in judged.items()}
     if watched is None:
         watched = {a for files in attachments.values() for a in files}
     # content changes per path (merges only when they create content no parent had)
@@ -342,14 +363,14 @@ def path_pass(
                 sink.add(path, (ev.commit, "workflow.bad.correct_scope", path))
 
     # every path that ever had steps or is at ``rev`` (a deleted document still owns its 索引号)
-    return {path: _DocWork(trust, path, current.get(path), events.get(path, []), changes.get(path, []), sink)
+    return {path: DocWork(trust, path, current.get(path), events.get(path, []), changes.get(path, []), sink)
             for path in sorted(set(judged) | set(events))}  # fmt: skip
 
 
 Candidate = tuple[int, str, str, str]  # (position in history, path, publish commit, 索引号 it names)
 
 
-def candidates_of(docs: dict[str, _DocWork]) -> list[Candidate]:
+def candidates_of(docs: dict[str, DocWork]) -> list[Candidate]:
     return [(idx, path, ev.commit, _index_of(ev)) for path, work in docs.items() for idx, ev in work.candidates]
 
 
@@ -377,7 +398,7 @@ def assign_indexes(candidates: list[Candidate], sink: ProblemSink) -> set[str]:
     return accepted
 
 
-class _DocWork:
+class DocWork:
     """One document's events judged against its content: approvals, publish candidates."""
 
     def __init__(
@@ -503,7 +524,7 @@ def _step_blobs(root: Path, trust: Trust, pairs: list[tuple[str, str]]) -> dict[
     return {pair: blob for pair, blob in found.items() if blob}
 
 
-def _attachment_paths(doc: Document | None) -> tuple[str, ...]:
+def attachment_paths(doc: Document | None) -> tuple[str, ...]:
     """Repo paths of the document's attachments (unsafe ones are validation's business)."""
     if doc is None:
         return ()
