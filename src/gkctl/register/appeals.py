@@ -17,7 +17,7 @@ from pathlib import Path
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.yamlio import Loaded, as_date
-from gkctl.register.records import read_records, refuse_errors, text_of
+from gkctl.register.records import duplicate_ids, read_records, record_paths, refuse_errors, text_of
 
 FOLDER = "appeals"
 TYPES = ("行政复议", "行政诉讼")
@@ -63,10 +63,7 @@ class Appeal:
 
 
 def appeal_paths(root: Path) -> list[str]:
-    folder = root / FOLDER
-    if not folder.is_dir():
-        return []
-    return sorted(p.relative_to(root).as_posix() for p in folder.glob("*/*.yaml") if p.is_file())
+    return record_paths(root, FOLDER)
 
 
 def parse_appeal(loaded: Loaded, path: str) -> tuple[Appeal | None, list[Finding]]:
@@ -133,13 +130,8 @@ def load_appeals(root: Path) -> list[Appeal]:
 
 
 def check_appeals(appeals: list[Appeal], application_ids: set[str], today: date) -> list[Finding]:
-    out: list[Finding] = []
-    seen: dict[str, str] = {}
+    out = duplicate_ids(appeals, "GK537")
     for a in appeals:
-        if a.id in seen:
-            out.append(finding("GK537", "error", a.path, a.line("id"), id=a.id, other=seen[a.id]))
-        else:
-            seen[a.id] = a.path
         m = ID_PATTERN.match(a.id)
         if (
             a.id != Path(a.path).stem

@@ -28,14 +28,11 @@ from gkctl.register.model import (
     Application,
     Event,
 )
-from gkctl.register.records import read_records, refuse_errors, text_of
+from gkctl.register.records import read_records, record_paths, refuse_errors, text_of
 
 
 def application_paths(root: Path) -> list[str]:
-    folder = root / FOLDER
-    if not folder.is_dir():
-        return []
-    return sorted(p.relative_to(root).as_posix() for p in folder.glob("*/*.yaml") if p.is_file())
+    return record_paths(root, FOLDER)
 
 
 

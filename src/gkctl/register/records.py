@@ -8,10 +8,30 @@ from typing import Any, TypeVar
 
 from gkctl.core.document import decode
 from gkctl.core.errors import InputError
-from gkctl.core.findings import Finding
+from gkctl.core.findings import Finding, finding
 from gkctl.core.yamlio import Loaded, load_yaml
 
 T = TypeVar("T")
+
+
+def record_paths(root: Path, folder: str) -> list[str]:
+    """The register files of ``folder`` (``applications`` or ``appeals``): ``<folder>/<year>/<id>.yaml``."""
+    base = root / folder
+    if not base.is_dir():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in base.glob("*/*.yaml") if p.is_file())
+
+
+def duplicate_ids(records: Iterable[Any], code: str) -> list[Finding]:
+    """One finding per record whose ``id`` an earlier record already has (naming the other file)."""
+    out: list[Finding] = []
+    seen: dict[str, str] = {}
+    for rec in records:
+        if rec.id in seen:
+            out.append(finding(code, "error", rec.path, rec.line("id"), id=rec.id, other=seen[rec.id]))
+        else:
+            seen[rec.id] = rec.path
+    return out
 
 
 def read_yaml_file(root: Path, relpath: str) -> Loaded:

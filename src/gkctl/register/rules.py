@@ -22,6 +22,7 @@ from gkctl.register.appeals import check_appeals, read_appeals
 from gkctl.register.applications import read_applications
 from gkctl.register.deadlines import MAX_EXTENSION, REPLY_DAYS, compute_deadline
 from gkctl.register.model import ID_PATTERN, RESULT_SUBITEMS, Application, resolve_subitem
+from gkctl.register.records import duplicate_ids
 
 _OPENERS = {"补正收到": "补正告知", "征求意见答复": "征求意见", "缴费": "收费通知"}
 
@@ -140,14 +141,9 @@ def check_application(
 def check_applications(
     apps: list[Application], cal: WorkCalendar, today: date, people: Iterable[str] | None = None
 ) -> list[Finding]:
-    out: list[Finding] = []
+    out = duplicate_ids(apps, "GK513")
     people = list(people) if people is not None else None
-    seen: dict[str, str] = {}
     for app in apps:
-        if app.id in seen:
-            out.append(finding("GK513", "error", app.path, app.line("id"), id=app.id, other=seen[app.id]))
-        else:
-            seen[app.id] = app.path
         out.extend(check_application(app, cal, today, people))
     return out
 
