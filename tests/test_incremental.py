@@ -149,3 +149,34 @@ def test_a_damaged_or_foreign_snapshot_is_a_full_pass(bureau: Bureau) -> None:
     assert analyse_head(bureau.root).documents == first.documents
     snap.write_bytes(b"")
     assert analyse_head(bureau.root).documents == first.documents
+
+
+def test_builds_touch_only_what_changed(bureau: Bureau, cli, tmp_path: Path) -> None:
+    from gkctl.services.build import build_site
+
+    b = bureau
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件", drafter="clerk")
+    b.commit_file("clerk", DOC2, "拟稿")
+    for doc, ref in ((DOC, "2026-bgs-001"), (DOC2, "2026-bgs-002")):
+        full_chain(b, doc)
+        b.as_("publisher")
+        assert cli("-C", str(b.root), "publish", ref).exit_code == 0
+    out = tmp_path / "site"
+    cold = build_site(b.root, out)
+    assert cold.rendered > 0 and cold.unchanged == 0
+    # the first build after a cold one goes to the other staging tree: it starts from the live one
+    again = build_site(b.root, out)
+    assert (again.rendered, again.written, again.removed) == (0, 0, 0)
+    assert again.unchanged > 0
+    # a withdrawal changes the column counts; only pages that show them, or the document, are rendered
+    assert cli("-C", str(b.root), "withdraw", "2026-bgs-002", "--reason", "内容有误，撤回更正。").exit_code == 0
+    after = build_site(b.root, out)
+    assert 0 < after.rendered <= cold.rendered // 3  # not every page through the navigation's counts
+    assert after.withdrawn == 1
+    fresh = tmp_path / "fresh"
+    build_site(b.root, fresh)  # and the reused pages are byte for byte what a build from nothing makes
+    assert _tree(out) == _tree(fresh)
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}

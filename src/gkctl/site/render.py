@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -155,8 +156,9 @@ class _Site:
         self.top = [self.views[s] for s in self.children.get(None, [])]
         base = site.base_url or site.org.site_url
         self.base = base if not base or base.endswith("/") else base + "/"
+        # the navigation as every page shows it: column counts only where a page shows them
         nav = json.dumps(
-            [dataclasses.asdict(v) for v in self.views.values()] + [dataclasses.asdict(site.org), self.base],
+            [_nav_fields(v) for v in self.views.values()] + [dataclasses.asdict(site.org), self.base],
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -184,6 +186,11 @@ class _Site:
 
     def crumbs(self, slug: str) -> list[dict[str, str]]:
         return [{"name": self.views[s].name, "url": self.views[s].url} for s in reversed(self.ancestry(slug))]
+
+
+def _nav_fields(view: ColumnView) -> dict[str, object]:
+    """A column as the navigation shows it (without the count of its documents)."""
+    return {k: v for k, v in dataclasses.asdict(view).items() if k != "count"}
 
 
 def render_site(
@@ -218,11 +225,19 @@ def render_site(
             return encoded[value]
         return str(value)
 
+    # A page is keyed by what it shows. The default templates show a column's count only on that
+    # column's own page (its children), so one withdrawal does not touch every page's key through
+    # the navigation; a bureau's templates that read ``count`` anywhere else key every page by it.
+    counts_everywhere = any(re.search(rb"\.count\b|\[.count.\]", data) for name, data in templates.files.items()
+                            if name.endswith(".html") and name != "column.html")  # fmt: skip
+    top_key = s.top if counts_everywhere else [_nav_fields(v) for v in s.top]
+
     def page(rel: str, template: str, **ctx: object) -> None:
         nonlocal pages
         pages += 1
         ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", **ctx}
-        inputs = json.dumps([template, ctx], ensure_ascii=False, sort_keys=True, default=encode)
+        shown = {**ctx, "top_columns": top_key} if ctx.get("top_columns") is s.top else ctx
+        inputs = json.dumps([template, shown], ensure_ascii=False, sort_keys=True, default=encode)
         key = hashlib.sha256((page_salt + inputs).encode()).hexdigest()
         if staging.reuse(rel, key):
             return
