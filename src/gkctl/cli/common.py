@@ -42,6 +42,11 @@ def set_global_repo(repo: str | None) -> None:
     _global_repo = repo
 
 
+def global_repo() -> str | None:
+    """The repository named by the global ``-C``, if any."""
+    return _global_repo
+
+
 def repository(repo: str | None = None) -> Repository:
     """The repository named by the command's ``-C`` or the global one, else found upward."""
     from gkctl.services.repository import open_repository

@@ -11,22 +11,19 @@ import json
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from gkctl import __version__
 from gkctl.core.errors import GkctlError, InputError
-from gkctl.core.i18n import current_lang, t
+from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.services.repository import Repository
+from gkctl.services.status_cache import STATUS_CACHE, cache_key, write_cached
 from gkctl.trail.cache import cache_path
-from gkctl.trail.gitutil import git
 from gkctl.trail.history import paused_gc
 from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING
 from gkctl.trail.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
-STATUS_CACHE = "status-v3.json"
-STATUS_CACHE_VERSION = 4
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
 
@@ -117,10 +114,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _cache_key(repo: Repository, today: date) -> tuple[str, dict[str, Any]]:
-    head = git(repo.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
-    key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(),
-           "lang": current_lang()}  # fmt: skip
-    return head, key
+    return cache_key(repo.root, today)
 
 
 def _all_text(repo: Repository, today: date) -> str:
@@ -154,6 +148,13 @@ def _all_text(repo: Repository, today: date) -> str:
     if head:
         _write_cache(cache_file, key, paths, text)
     return text
+
+
+def write_status_json(repo: Repository, out: BinaryIO, today: date | None = None) -> None:
+    """``status --format json`` of every document to ``out`` (the cached bytes when current)."""
+    today = today or datetime.now(BEIJING).date()
+    if not write_cached(repo.root, out, today):
+        out.write(_all_text(repo, today).encode("utf-8"))
 
 
 def status_json(repo: Repository, ref: str | None = None, today: date | None = None) -> str:
