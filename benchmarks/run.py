@@ -595,6 +595,9 @@ def _template_change(repo: Path, src: Path) -> None:
         raise RuntimeError(proc.stderr.strip() or "git commit failed")
 
 
+SKIP_MKDOCS = False  # --skip-mkdocs: its one run takes minutes at 10k documents
+
+
 def _others(repo: Path, repeat: int) -> tuple[Result, Result, int]:
     mkdocs, hugo = TOOLS / "bin" / "mkdocs", TOOLS / "bin" / "hugo"
     if not TOOLS.exists():
@@ -603,7 +606,9 @@ def _others(repo: Path, repeat: int) -> tuple[Result, Result, int]:
     md_root, hugo_root = OUT / "mkdocs-site", OUT / "hugo-site"
     n = published_markdown(repo, md_root / "docs", hugo=False)
     published_markdown(repo, hugo_root / "content", hugo=True)
-    if mkdocs.exists():
+    if SKIP_MKDOCS:
+        mk = Result("mkdocs", note="not run (--skip-mkdocs)")
+    elif mkdocs.exists():
         (md_root / "mkdocs.yml").write_text("site_name: bench\nuse_directory_urls: false\n")
         mk = run_case("mkdocs build", [str(mkdocs), "build", "-q", "-d", str(OUT / "site-mkdocs")], md_root, repeat,
                       enough=60)  # fmt: skip
@@ -676,8 +681,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, help="where the corpus is generated once and kept")
     ap.add_argument("--district", action="store_true",
                     help="100,000 documents, 20,000 applications, kept in /work/bench-district unless --corpus")
+    ap.add_argument("--skip-mkdocs", action="store_true", help="leave out the (slow) MkDocs baseline")
     ap.add_argument("--out", type=Path, help="also write the table (with machine and command) to this file")
     args = ap.parse_args(argv)
+    global SKIP_MKDOCS
+    SKIP_MKDOCS = args.skip_mkdocs
     if args.district:
         args.docs, args.apps = 100_000, 20_000
         args.corpus = args.corpus or Path("/work/bench-district")
