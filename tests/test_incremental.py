@@ -145,7 +145,7 @@ def test_a_damaged_or_foreign_snapshot_is_a_full_pass(bureau: Bureau) -> None:
     first = analyse_head(bureau.root)
     snap = cache_path(bureau.root, SNAPSHOT)
     assert snap.is_file()
-    snap.write_bytes(b"GKP1" + b"\0" * 32 + b"not a snapshot")
+    snap.write_bytes(b"GKP2not a snapshot" + b"\0" * 32)
     assert analyse_head(bureau.root).documents == first.documents
     snap.write_bytes(b"")
     assert analyse_head(bureau.root).documents == first.documents

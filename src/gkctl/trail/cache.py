@@ -57,15 +57,26 @@ def save_marshal(path: Path, data: dict[Any, Any]) -> None:
         pass
 
 
-_PICKLE_MAGIC = b"GKP1"
+_PICKLE_MAGIC = b"GKP2"
+
+
+class _HashingWriter:
+    """A file that hashes what is written to it (the snapshot is never held twice in memory)."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh, self.sha = fh, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        return int(self.fh.write(data))
 
 
 def load_pickle(path: Path) -> Any:
     """The object saved by ``save_pickle``, or None when missing, damaged or of another code."""
     try:
         blob = path.read_bytes()
-        payload = memoryview(blob)[36:]
-        if blob[:4] != _PICKLE_MAGIC or hashlib.sha256(payload).digest() != blob[4:36]:
+        payload = memoryview(blob)[4:-32]
+        if blob[:4] != _PICKLE_MAGIC or hashlib.sha256(payload).digest() != blob[-32:]:
             return None
         # our own file inside .git, checksummed: as trusted as the hooks beside it
         return pickle.loads(payload)
@@ -75,12 +86,15 @@ def load_pickle(path: Path) -> Any:
 
 
 def save_pickle(path: Path, data: Any) -> None:
-    """Write ``data`` atomically with a checksum; silently skip when we cannot."""
+    """Write ``data`` atomically with a trailing checksum; silently skip when we cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.write_bytes(_PICKLE_MAGIC + hashlib.sha256(payload).digest() + payload)
+        with open(tmp, "wb") as fh:
+            fh.write(_PICKLE_MAGIC)
+            writer = _HashingWriter(fh)
+            pickle.dump(data, writer, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(writer.sha.digest())
         os.replace(tmp, path)
     except (OSError, ValueError, pickle.PicklingError):
         pass

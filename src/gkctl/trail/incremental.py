@@ -102,9 +102,10 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
         if analysis.work is None or analysis.head is None:
             return analysis
         snap = _snapshot(analysis, analysis.work)
+        del analysis  # the whole history it holds is not needed by what is returned
         if is_head:
             save_pickle(file, snap)
-        return _analysis(root, snap, analysis.trust)
+        return _analysis(root, snap)
 
 
 def _load(file: Path) -> Snapshot | None:
@@ -213,13 +214,11 @@ def _replay(root: Path, snap: Snapshot, head: str) -> tuple[Analysis, Snapshot] 
         if rec.step in DOC_STEPS and named:
             dirty.add(named)
 
-    pos = dict(snap.pos)
-    eff = dict(snap.eff)
+    # the snapshot was just read for this run alone: extend its tables in place (no second copy)
+    pos, eff, touch, steps = snap.pos, snap.eff, snap.touch, snap.steps
     for i, rec in enumerate(new):
         pos[rec.id] = snap.count + i
-        eff[rec.id] = snap.eff[snap.head]
-    touch = {k: list(v) for k, v in snap.touch.items()}
-    steps = {k: list(v) for k, v in snap.steps.items()}
+        eff[rec.id] = eff[snap.head]
     for rec in new:
         for ch in rec.changes:
             touch.setdefault(ch.path, []).append(rec.id)
