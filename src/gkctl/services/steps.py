@@ -90,14 +90,16 @@ def _doc_path(repo: Repository, ref: str) -> str:
 
 def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _Ctx:
     """The committed document, its state, the effective policy and the acting person."""
-    path = _doc_path(repo, ref)
+    analysis = analysis or analyse_head(repo.root)
+    # an id the analysis knows names its committed file: no need to parse every working-tree document
+    known = analysis.by_id(ref) if not ref.endswith(".md") else None
+    path = known.path if known is not None else _doc_path(repo, ref)
     if is_dirty(repo.root, [path]):
         raise RuleError(t("workflow.refuse.dirty"), path)
     staged = git(repo.root, "diff", "--cached", "--name-only", "-z").split("\0")
     if any(staged):
         # a step commit takes whatever is staged; one that changes other files counts for nothing
         raise RuleError(t("workflow.refuse.staged", paths="、".join(p for p in staged if p)))
-    analysis = analysis or analyse_head(repo.root)
     state = analysis.documents.get(path)
     policy = analysis.trust.head_policy
     if state is None:
