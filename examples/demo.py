@@ -26,6 +26,7 @@ REVIEWERS = {"办公室": "lisi", "财政审计科": "qianqi", "法规审理科"
 SIGNER, OFFICE, PUBLISHER, REGISTRAR = "sunba", "zhoujiu", "wushi", "zhoujiu"
 PROOFREADERS = ("lisi", "sunba", "zhaoliu", "zhangsan")
 REPORT_DAY = date(2026, 1, 16)  # the annual report is drafted before the 31 January deadline
+FORM = "政府信息公开申请表.docx"  # attached to each year's 公开指南 (制度第十二条第（一）项)
 CORRECTED = "2025-czk-020"  # drafted as 主动公开 by mistake; the reviewer corrects it
 
 
@@ -90,6 +91,12 @@ class Demo:
         admin_key = (self.keys / "admin.pub").read_text().strip()
         self.gkctl("init", str(self.root), "--org", bureau["organisation"], "--code", bureau["code"], "--admin", "admin",
                    "--admin-name", self.names["admin"], "--admin-key", admin_key, "--site-url", bureau["site_url"])
+        self.say("管理员登记受理机构的地址和电话（申请表表头、年报开头用）")
+        config = yaml.safe_load((self.root / "gkctl.yaml").read_text(encoding="utf-8"))
+        config["office"] = bureau["office"]
+        (self.root / "gkctl.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        self.git("add", "--", "gkctl.yaml")
+        self.git("commit", "-q", "-S", "-m", "登记政府信息公开受理机构的联系方式")
         self.say("管理员登记人员、角色和签名公钥")
         for p in self.people:
             if p["id"] == "admin":
@@ -115,7 +122,10 @@ class Demo:
             if (self.root / f).exists() and f == rel:
                 raise SystemExit(f"示例文件 {rel} 与仓库中已有文件重名")
             (self.root / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(BUREAU / f, self.root / f)
+            if f.endswith(FORM):  # the guide's 申请表 is the one gkctl generates
+                self.gkctl("form", "application", "--out", str(self.root / f), quiet=True)
+            else:
+                shutil.copy2(BUREAU / f, self.root / f)
         self.git("add", "--", *files)
         self.git("commit", "-q", "-S", "-m", f"拟稿：{meta['title']}")
 
@@ -221,7 +231,8 @@ class Demo:
         site = self.out / "site"
         self.gkctl("build", "--out", str(site))
         self.say("生成 2025 年度政府信息公开工作年度报告")
-        for fmt in ("html", "md"):
+        formats = ["html", "md", "docx"] + (["pdf"] if shutil.which("soffice") or shutil.which("chromium") else [])
+        for fmt in formats:
             self.gkctl("report", "annual", "--year", "2025", "--format", fmt, "--out", str(self.out / f"report-2025.{fmt}"),
                        quiet=True)
         print(f"\n完成。仓库：{self.root}\n网站：{site / 'index.html'}（或运行 gkctl -C {self.root} serve --out {site}）"

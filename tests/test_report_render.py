@@ -10,6 +10,7 @@ from decimal import Decimal
 import markdown
 import nh3
 
+from gkctl.core.policy import Office
 from gkctl.report import render
 from gkctl.report import tables as T
 from gkctl.report.assemble import ReportData, assemble
@@ -24,8 +25,18 @@ NARRATIVE = Narrative(
         "五、存在的主要问题及改进情况": "问题……",
         "六、其他需要报告的事项": "无。",
     },
-    table2={"行政事业性收费": {T.T2_FEES: Decimal("1.50")}},
+    table2={
+        "规章": {T.T2_ISSUED: 0, T.T2_REPEALED: 0, T.T2_IN_FORCE: 0},
+        "行政许可": {T.T2_DECISIONS: 0},
+        "行政处罚": {T.T2_DECISIONS: 3},
+        "行政强制": {T.T2_DECISIONS: 0},
+        "行政事业性收费": {T.T2_FEES: Decimal("1.50")},
+    },
 )
+
+
+CONTACT = {"office": Office("局办公室", "綦江区某路1号", "401420", "023-1234567"), "site_title": "区政府网站",
+           "site_url": "https://example.gov.cn/"}
 
 
 def _report():
@@ -40,6 +51,7 @@ def _report():
             App("b", d(2024, 12, 30), None, None, None, "商业企业"),
         ],
         appeals=[Case("f", "行政诉讼", "未经复议直接起诉", d(2025, 4, 1), "结果维持", d(2025, 9, 1))],
+        **CONTACT,
     )
     report, found = assemble(data, today=d(2026, 1, 15))
     return report, found
@@ -126,12 +138,29 @@ def test_json_shape() -> None:
 def test_late_report_warns_with_article_49() -> None:
     _, found = _report()
     assert found == []
-    data = ReportData(2025, "局", NARRATIVE, NormativeCounts(), 0, [], [])
+    data = ReportData(2025, "局", NARRATIVE, NormativeCounts(), 0, [], [], **CONTACT)
     _, late = assemble(data, today=d(2026, 2, 1))
     assert [f.code for f in late] == ["GK711"] and "2026年1月31日" in late[0].message
     assert all(f.severity == "warning" for f in late)
-    _, older = assemble(ReportData(2023, "局", NARRATIVE, NormativeCounts(), 0, [], []), today=d(2026, 2, 1))
+    _, older = assemble(ReportData(2023, "局", NARRATIVE, NormativeCounts(), 0, [], [], **CONTACT), today=d(2026, 2, 1))
     assert older == []
+    # judged by the publication, not by today: published 2026-01-28 is on time whatever today is
+    on_time = ReportData(2025, "局", NARRATIVE, NormativeCounts(), 0, [], [], d(2026, 1, 28), "docs/2026/x.md", **CONTACT)
+    assert assemble(on_time, today=d(2026, 12, 1))[1] == []
+    late_pub = ReportData(2025, "局", NARRATIVE, NormativeCounts(), 0, [], [], d(2026, 2, 3), "docs/2026/x.md", **CONTACT)
+    (f,) = assemble(late_pub, today=d(2026, 12, 1))[1]
+    assert f.code == "GK711" and f.path == "docs/2026/x.md" and "2026-02-03" in f.message
+
+
+def test_hand_entered_rows_of_table_two_that_are_missing_are_named() -> None:
+    from dataclasses import replace
+
+    partial = replace(NARRATIVE, table2={"行政许可": {T.T2_DECISIONS: 1}})
+    _, found = assemble(ReportData(2023, "局", partial, NormativeCounts(), 0, [], [], **CONTACT), today=d(2026, 2, 1))
+    assert {f.code for f in found} == {"GK714"} and all(f.path == "reports/2025/annual.yaml" for f in found)
+    messages = " ".join(f.message for f in found)
+    assert "table2.规章.本年制发件数" in messages and "table2.行政事业性收费" in messages
+    assert "table2.行政许可" not in messages
 
 
 def test_help_lists_every_placeholder() -> None:

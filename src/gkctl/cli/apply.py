@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, ask, console, print_findings, print_json, repository, table
+from gkctl.cli.common import (
+    Format,
+    FormatOpt,
+    RepoOpt,
+    ask,
+    console,
+    print_findings,
+    print_json,
+    repository,
+    table,
+    warn_calendar,
+)
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -18,6 +30,12 @@ apply_app = typer.Typer(
 )
 appeal_app = typer.Typer(
     help="政府信息公开行政复议、行政诉讼案件登记。",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+calendar_app = typer.Typer(
+    help="工作日历：登记国务院办公厅发布的下一年节假日安排（policies/calendar.yaml，须管理员签名）。",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -57,6 +75,7 @@ def apply_new(
     received: Annotated[
         str | None, typer.Option("--received", help="收到日期 YYYY-MM-DD（条例第三十一条；默认今天）")
     ] = None,
+    section: Annotated[str | None, typer.Option("--section", help="承办科室（年度考核按此计入；默认办公室）")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """登记一件政府信息公开申请，写出 applications/<年>/<编号>.yaml 并签名提交。
@@ -73,6 +92,7 @@ def apply_new(
         applicant=ask(applicant, "--applicant", "apply.prompt.applicant"),
         request=ask(request, "--request", "apply.prompt.request"),
         received=_date(received, "--received"),
+        section=section,
     )
     _done(change, "apply.done.new")
 
@@ -80,17 +100,25 @@ def apply_new(
 @apply_app.command("event")
 def apply_event(
     app_id: Annotated[str, typer.Argument(help="申请编号，如 2026-003")],
-    event_type: Annotated[str, typer.Argument(help="补正告知、补正收到、征求意见、征求意见答复、延期、收费通知、缴费")],
+    event_type: Annotated[
+        str, typer.Argument(help="补正告知、补正收到、征求意见、征求意见答复、延期、延迟答复、收费通知、缴费")
+    ],
     day: DateOpt = None,
     days: Annotated[int | None, typer.Option("--days", help="延期的工作日数（最多 20）")] = None,
     approved_by: Annotated[str | None, typer.Option("--approved-by", help="延期批准人（人员编号）")] = None,
-    party: Annotated[str | None, typer.Option("--party", help="征求意见的对象（第三方或其他机关）")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="补正期限或缴费期限 YYYY-MM-DD")] = None,
+    party: Annotated[
+        str | None, typer.Option("--party", help="征求意见的对象：写明“第三方”（条例第三十二条），否则视为其他机关（第三十四条）")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="补正期限、缴费期限或延迟答复确定的期限 YYYY-MM-DD")
+    ] = None,
     amount: Annotated[float | None, typer.Option("--amount", help="收费通知或缴费金额（元）")] = None,
     note: Annotated[str | None, typer.Option("--note", help="备注")] = None,
     repo: RepoOpt = None,
 ) -> None:
-    """记录办理过程中的一件事（补正、征求意见、延期、收费），并签名提交。
+    """记录办理过程中的一件事（补正、征求意见、延期、延迟答复、收费），并签名提交。
+
+    期限无法计算（如缺少下一年日历）时照样记录，只给出警告。延迟答复（条例第三十五条）须写 --until 和 --note。
 
     示例：gkctl apply event 2026-003 延期 --days 20 --approved-by lisi --date 2026-03-25
     """
@@ -112,6 +140,7 @@ def apply_reply(
     ] = None,
     day: DateOpt = None,
     fee: Annotated[float | None, typer.Option("--fee", help="收取的信息处理费（元）")] = None,
+    pages: Annotated[int | None, typer.Option("--pages", help="按量计收时提供的页数（国办函〔2020〕109号第五条）")] = None,
     repo: RepoOpt = None,
 ) -> None:
     """登记答复：结果直接使用全国年报表格的类别和子项，并签名提交。
@@ -120,7 +149,7 @@ def apply_reply(
     """
     from gkctl.services import apply as svc
     r = repository(repo)
-    change = svc.reply(r, app_id, result=result, reason=reason, day=_date(day, "--date"), fee=fee)
+    change = svc.reply(r, app_id, result=result, reason=reason, day=_date(day, "--date"), fee=fee, pages=pages)
     _done(change, "apply.done.reply")
 
 
@@ -146,6 +175,7 @@ def apply_list(
     from gkctl.services import apply as svc
     r = repository(repo)
     rows = svc.list_applications(r, open_only=open_only, overdue_only=overdue, year=year)
+    warn_calendar(r)
     if fmt == Format.json:
         print_json({"today": r.today, "applications": [row.as_dict() for row in rows]})
         return
@@ -198,7 +228,8 @@ def apply_show(
         (t("apply.col.state"), _state_label(row)),
         (t("apply.col.result"), (a.result or "") + (f"（{a.result_reason}）" if a.result_reason else "")),
         (t("apply.col.replied"), svc.fmt_day(a.replied) if a.replied else ""),
-        (t("apply.col.fee"), f"{a.fee:g}"),
+        (t("apply.col.section"), a.section or t("apply.section_default")),
+        (t("apply.col.fee"), f"{a.fee:g}" + (t("apply.pages", pages=a.pages) if a.pages is not None else "")),
         (t("apply.col.path"), a.path),
     ):
         tb.add_row(label, value)
@@ -211,7 +242,7 @@ def apply_show(
             ev.add_row(svc.fmt_day(e.date), e.type, detail)
         console.print(ev)
     console.print(t("apply.steps_title"), style="bold")
-    if row.error:
+    if row.error and row.deadline is None:
         console.print(f"[red]{row.error}[/red]", markup=True, soft_wrap=True)
     if row.deadline:
         names = svc.person_names(r)
@@ -307,3 +338,44 @@ def appeal_list(
         tb.add_row(a.id, a.type, a.route or "", a.filed.isoformat(), a.application or "", a.result_as_of(r.today),
                    a.decided.isoformat() if a.decided else "")  # fmt: skip
     console.print(tb)
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@calendar_app.command("add")
+def calendar_add(
+    year: Annotated[int, typer.Argument(help="年份，如 2027")],
+    holiday: Annotated[
+        list[str] | None,
+        typer.Option("--holiday", help="放假日期（含调休放假的工作日），可重复：2027-01-01..2027-01-03:元旦 或 2027-04-05:清明节"),
+    ] = None,
+    workday: Annotated[
+        list[str] | None, typer.Option("--workday", help="调休上班日（周六或周日），可重复：2027-02-20:春节")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="YAML 文件，含 holidays 和 workdays 两项，格式同 policies/calendar.yaml")
+    ] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """登记一年的法定节假日和调休上班日（国务院办公厅节假日安排通知），校验后由管理员签名提交。
+
+    校验：调休上班日只能是周末；日期不重复、不重叠、都在该年内；元旦、春节、清明、劳动、端午、中秋、国庆都已登记。
+    gkctl 不会推算某一年的安排：没有登记的年份，落在其中的期限显示“无法计算”。
+
+    示例：gkctl calendar add 2027 --file 2027年节假日安排.yaml
+    """
+    from gkctl.services import calendar as cal_svc
+
+    r = repository(repo)
+    holidays = [cal_svc.parse_spec(x, "--holiday") for x in holiday or []]
+    workdays = [cal_svc.parse_spec(x, "--workday") for x in workday or []]
+    where = ""
+    if file is not None:
+        more_off, more_work = cal_svc.read_notice_file(file)
+        holidays += more_off
+        workdays += more_work
+        where = str(file)
+    change = cal_svc.add_year(r, year, holidays, workdays, where)
+    console.print(t("calendar.add.done", year=change.year, holidays=change.holidays, workdays=change.workdays,
+                    commit=change.commit[:10]), markup=False)  # fmt: skip

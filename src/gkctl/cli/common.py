@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -40,11 +41,6 @@ _global_repo: str | None = None
 def set_global_repo(repo: str | None) -> None:
     global _global_repo
     _global_repo = repo
-
-
-def global_repo() -> str | None:
-    """The repository named by the global ``-C``, if any."""
-    return _global_repo
 
 
 def repository(repo: str | None = None) -> Repository:
@@ -87,6 +83,16 @@ def print_findings(findings: Iterable[Finding]) -> None:
         console.print(f"{where}[{style}]{label}[/{style}][{f.code}] {f.message}", soft_wrap=True, markup=True)
 
 
+def warn_calendar(repo: Repository) -> None:
+    """From 1 November, on stderr: next year's holiday arrangement is not in the calendar yet."""
+    from gkctl.core.calendar import next_year_finding
+
+    found = next_year_finding(repo.policy.calendar, repo.today)
+    if found is not None:
+        err_console.print(f"{found.path}: [yellow]{t('cli.warning')}[/yellow][{found.code}] {found.message}",
+                          soft_wrap=True, markup=True)  # fmt: skip
+
+
 def table(*headers: str, title: str | None = None) -> Table:
     tb = Table(title=title, show_lines=False, header_style="bold")
     for h in headers:
@@ -104,3 +110,22 @@ def progress(total: int, label: str) -> Iterator[Any]:
                   console=err_console, transient=True) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+def write_output(content: str | bytes, out: Path | None) -> None:
+    """Text to stdout or ``out``; a Word or PDF file only to ``out``, written whole or not at all."""
+    if out is None:
+        if isinstance(content, bytes):
+            raise InputError(t("report.binary_needs_out"))
+        sys.stdout.write(content)
+        return
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    partial = out.with_name(out.name + ".tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(t("report.cannot_write", reason=exc.strerror or str(exc)), str(out)) from None
+    err_console.print(t("report.written", path=str(out)), markup=False)

@@ -12,6 +12,7 @@ import typer
 from gkctl import __version__
 from gkctl.cli import apply as apply_cli
 from gkctl.cli import docs
+from gkctl.cli import form as form_cli
 from gkctl.cli import report as report_cli
 from gkctl.cli import site as site_cli
 from gkctl.cli import verify as verify_cli
@@ -60,8 +61,10 @@ app.command("show")(docs.show)
 app.add_typer(report_cli.report_app, name="report")
 app.command("audit")(report_cli.audit)
 app.command("assess")(report_cli.assess)
+app.add_typer(form_cli.form_app, name="form")
 app.add_typer(apply_cli.apply_app, name="apply")
 app.add_typer(apply_cli.appeal_app, name="appeal")
+app.add_typer(apply_cli.calendar_app, name="calendar")
 app.command("build")(site_cli.build)
 app.command("serve")(site_cli.serve)
 app.command("verify")(verify_cli.verify_cmd)

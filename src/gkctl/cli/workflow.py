@@ -12,7 +12,7 @@ from typing import Annotated, Any, BinaryIO
 import typer
 from rich.console import Console
 
-from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, global_repo, print_json, repository, table
+from gkctl.cli.common import Format, FormatOpt, RepoOpt, console, print_json, repository, table, warn_calendar
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
@@ -187,23 +187,25 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     示例：gkctl status --format json
     """
     from gkctl.services.status_cache import write_cached
+    r = repository(repo)
+    warn_calendar(r)
     binary = getattr(sys.stdout, "buffer", None)  # a captured stdout may be text only
     sink = binary if binary is not None else io.BytesIO()
     if fmt == Format.json and doc is None:
         # the everyday warm case: the cached bytes, without importing the analysis
         sys.stdout.flush()
-        if write_cached(repo if repo is not None else global_repo(), sink):
+        if write_cached(r.root, sink):
             _flush(sink, binary)
             return
     from gkctl.services.status import status_data, status_json, write_status_json
     if fmt == Format.json:
         if doc is None:
-            write_status_json(repository(repo), sink)
+            write_status_json(r, sink)
             _flush(sink, binary)
         else:
-            sys.stdout.write(status_json(repository(repo), doc))
+            sys.stdout.write(status_json(r, doc))
         return
-    data = status_data(repository(repo), doc)
+    data = status_data(r, doc)
     docs = data["documents"]
     if not docs:
         console.print(t("workflow.status.none"))

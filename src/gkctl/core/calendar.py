@@ -3,8 +3,10 @@
 The built-in data is the ``chinesecalendar`` package (holidays *and* 调休 make-up working
 days, 2004 to its last published year). A new year's 国务院办公厅 holiday notice usually
 comes out in November–December, before the package is updated; ``policies/calendar.yaml``
-lets the office enter it by hand. For a year that neither knows, every question raises
-``InputError`` naming the override file: a deadline must never rest on a guess.
+lets the office enter it by hand (``gkctl calendar add``). For a year that neither knows, every
+question raises ``UnknownYear`` (an ``InputError``) naming the override file: a deadline must
+never rest on a guess. The same file holds the statutory caps of the clock's pauses and how a
+receipt on a rest day is counted, because both are part of counting a deadline.
 
 Counting follows the practice for 条例 periods: the start day (receipt) is not counted
 unless ``count_start_day: true`` is set, so "20 working days after D" is the 20th working
@@ -25,13 +27,40 @@ from chinese_calendar.constants import holidays as _PKG_HOLIDAYS
 from chinese_calendar.constants import workdays as _PKG_WORKDAYS
 
 from gkctl.core.errors import InputError
+from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.yamlio import as_date
 
 DEFAULT_PATH = "policies/calendar.yaml"
 PKG_FIRST_YEAR = min(_PKG_HOLIDAYS).year
 PKG_LAST_YEAR = max(_PKG_HOLIDAYS).year
-_KNOWN_KEYS = {"count_start_day", "years", "holidays", "workdays"}
+_KNOWN_KEYS = {"count_start_day", "years", "holidays", "workdays", "pause_caps", "rest_day_receipt"}
+RECEIPT_CHOICES = ("as_is", "next_workday")
+# Statutory caps of the pauses of the reply clock (kind -> working days, the article that sets it).
+# ``policies/calendar.yaml`` may restate them under ``pause_caps`` (keys 第三方、其他机关、缴费).
+DEFAULT_CAPS: dict[str, tuple[int, str]] = {
+    "third_party": (15, "条例第三十二条"),
+    "agency": (15, "条例第三十四条"),
+    "payment": (20, "国办函〔2020〕109号第七条"),
+}
+CAP_NAMES = {"第三方": "third_party", "其他机关": "agency", "缴费": "payment"}
+WARN_FROM = (11, 1)  # month, day: from then on, next year's arrangement should be entered
+
+
+class UnknownYear(InputError):
+    """A question about a day of a year neither the package nor the override file knows."""
+
+    def __init__(self, message: str, path: str | None, year: int) -> None:
+        super().__init__(message, path)
+        self.year = year
+
+
+@dataclass(frozen=True, slots=True)
+class PauseCap:
+    """The longest a pause of the reply clock may last, in working days, and why."""
+
+    days: int
+    article: str
 
 # What kind of day a date is, for explanations.
 DayKind = Literal["workday", "weekend", "holiday", "makeup"]
@@ -94,6 +123,8 @@ class WorkCalendar:
     years: frozenset[int] = frozenset()  # years the override file defines completely
     count_start_day: bool = False
     path: str = DEFAULT_PATH
+    caps: dict[str, PauseCap] = field(default_factory=lambda: {k: PauseCap(*v) for k, v in DEFAULT_CAPS.items()})
+    rest_day_receipt: str = "as_is"  # next_workday: a receipt on a rest day counts from the next working day
     _cache: dict[date, DayInfo] = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------------ construction
@@ -120,12 +151,18 @@ class WorkCalendar:
         years_raw = data.get("years") or []
         if not isinstance(years_raw, list) or not all(type(y) is int for y in years_raw):
             raise InputError(t("calendar.bad_years"), path, _line(loaded, "years"))
-        holidays = _date_entries(data.get("holidays"), "holidays", path, loaded)
-        workdays = _date_entries(data.get("workdays"), "workdays", path, loaded)
+        holidays = date_entries(data.get("holidays"), "holidays", path, loaded)
+        workdays = date_entries(data.get("workdays"), "workdays", path, loaded)
         both = sorted(set(holidays) & set(workdays))
         if both:
             raise InputError(t("calendar.both", day=both[0].isoformat()), path, _line(loaded, "workdays"))
-        return cls(dict(holidays), dict(workdays), frozenset(years_raw), count_start, path)
+        receipt = data.get("rest_day_receipt", "as_is")
+        if receipt not in RECEIPT_CHOICES:
+            raise InputError(t("calendar.bad_choice", key="rest_day_receipt", value=receipt,
+                               known="、".join(RECEIPT_CHOICES)), path, _line(loaded, "rest_day_receipt"))  # fmt: skip
+        caps = _caps(data.get("pause_caps"), path, loaded)
+        return cls(dict(holidays), dict(workdays), frozenset(years_raw), count_start, path, caps=caps,
+                   rest_day_receipt=receipt)  # fmt: skip
 
     # ------------------------------------------------------------------ single days
     def day_info(self, d: date) -> DayInfo:
@@ -146,9 +183,10 @@ class WorkCalendar:
         if d.year in self.years:
             return DayInfo(d, not weekend, "weekend" if weekend else "workday")
         if not PKG_FIRST_YEAR <= d.year <= PKG_LAST_YEAR:
-            raise InputError(
+            raise UnknownYear(
                 t("calendar.unknown_year", year=d.year, path=self.path, first=PKG_FIRST_YEAR, last=PKG_LAST_YEAR),
                 self.path,
+                d.year,
             )
         if d in _PKG_WORKDAYS:
             return DayInfo(d, True, "makeup" if weekend else "workday", _chinese_name(_PKG_WORKDAYS[d]))
@@ -162,6 +200,18 @@ class WorkCalendar:
     def check_year(self, year: int) -> None:
         """Raise ``InputError`` unless the calendar can answer for every day of ``year``."""
         self.day_info(date(year, 1, 1))
+
+    def knows_year(self, year: int) -> bool:
+        return year in self.years or PKG_FIRST_YEAR <= year <= PKG_LAST_YEAR
+
+    def missing_next_year(self, today: date) -> int | None:
+        """Next year, when from 1 November on its arrangement is not in the calendar yet."""
+        if (today.month, today.day) >= WARN_FROM and not self.knows_year(today.year + 1):
+            return today.year + 1
+        return None
+
+    def cap(self, kind: str) -> PauseCap:
+        return self.caps.get(kind) or PauseCap(*DEFAULT_CAPS[kind])
 
     # ------------------------------------------------------------------ arithmetic
     def _walk(self, start: date, n: int, count_start: bool | None) -> Iterator[DayInfo]:
@@ -225,7 +275,35 @@ def _line(loaded: Any, *keypath: str | int) -> int | None:
         return None
 
 
-def _date_entries(raw: Any, key: str, path: str, loaded: Any) -> dict[date, str | None]:
+CODE_NEXT_YEAR = "GK201"
+
+
+def next_year_finding(cal: WorkCalendar, today: date) -> Finding | None:
+    """From 1 November: next year's arrangement is not in the calendar yet (deadlines will run into it)."""
+    year = cal.missing_next_year(today)
+    if year is None:
+        return None
+    return finding(CODE_NEXT_YEAR, "warning", cal.path, None, year=year)
+
+
+def _caps(raw: Any, path: str, loaded: Any) -> dict[str, PauseCap]:
+    """``pause_caps: {第三方: {days: 15, article: 条例第三十二条}, ...}``, the defaults for what is not named."""
+    caps = {k: PauseCap(*v) for k, v in DEFAULT_CAPS.items()}
+    if raw is None:
+        return caps
+    if not isinstance(raw, dict):
+        raise InputError(t("calendar.bad_caps", known="、".join(CAP_NAMES)), path, _line(loaded, "pause_caps"))
+    for name, item in raw.items():
+        kind = CAP_NAMES.get(str(name))
+        days = item.get("days") if isinstance(item, dict) else None
+        article = item.get("article") if isinstance(item, dict) else None
+        if kind is None or type(days) is not int or days <= 0 or not isinstance(article, str) or not article.strip():
+            raise InputError(t("calendar.bad_caps", known="、".join(CAP_NAMES)), path, _line(loaded, "pause_caps", name))
+        caps[kind] = PauseCap(days, article.strip())
+    return caps
+
+
+def date_entries(raw: Any, key: str, path: str, loaded: Any) -> dict[date, str | None]:
     """Entries are a date, ``{date, name}`` or a range ``{from, to, name}``."""
     if raw is None:
         return {}

@@ -28,6 +28,22 @@ _ID = re.compile(r"^[a-z0-9_-]+$")
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
+@dataclass(frozen=True, slots=True)
+class Office:
+    """The 政府信息公开工作机构 (受理机构): printed on the 申请表 and in the annual report's opening."""
+
+    name: str = ""
+    address: str = ""
+    postcode: str = ""
+    phone: str = ""
+    fax: str = ""
+    email: str = ""
+    hours: str = ""
+
+
+OFFICE_FIELDS: tuple[str, ...] = ("name", "address", "postcode", "phone", "fax", "email", "hours")
+
+
 @dataclass(frozen=True)
 class Org:
     name: str
@@ -38,6 +54,7 @@ class Org:
     sections: tuple[str, ...]
     protected_branches: tuple[str, ...]
     section_codes: dict[str, str] = field(default_factory=dict)  # 办公室 -> bgs (used in new ids)
+    office: Office = field(default_factory=Office)
 
     def index_number(self, year: int, serial: int) -> str:
         return self.index_pattern.format(code=self.code, year=year, serial=serial)
@@ -242,7 +259,25 @@ def _org(r: _Reader) -> Org:
         sections=tuple(sections),
         protected_branches=tuple(str(b) for b in r.data.get("protected_branches") or ("main",)),
         section_codes=codes,
+        office=_office(r),
     )
+
+
+def _office(r: _Reader) -> Office:
+    """``office:`` in gkctl.yaml: name, address, postcode, phone, fax, email, hours (all optional)."""
+    raw = r.data.get("office")
+    if raw is None:
+        return Office()
+    if not isinstance(raw, dict):
+        raise r.fail(t("policy.wrong_type", key="office"), "office")
+    values: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in OFFICE_FIELDS:
+            raise r.fail(t("policy.office_unknown_key", key=key, known="、".join(OFFICE_FIELDS)), "office", key)
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise r.fail(t("policy.wrong_type", key=f"office.{key}"), "office", key)
+        values[str(key)] = str(value).strip()
+    return Office(**values)
 
 
 def _disclosure(r: _Reader) -> Disclosure:

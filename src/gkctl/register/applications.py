@@ -92,6 +92,11 @@ def parse_application(loaded: Loaded, path: str) -> tuple[Application | None, li
             err("GK502", "fee", key="fee", value=fee_raw)
         else:
             fee = float(fee_raw)
+    pages = data.get("pages")
+    if pages is not None and (isinstance(pages, bool) or not isinstance(pages, int) or pages < 0):
+        err("GK502", "pages", key="pages", value=pages)
+        pages = None
+    section = text_of(data.get("section"))
     if any(f.is_error for f in out) or received is None or channel is None or a_type is None or request is None:
         return None, out
     lines = tuple((k, loaded.line(k) or 1) for k in data)
@@ -108,6 +113,8 @@ def parse_application(loaded: Loaded, path: str) -> tuple[Application | None, li
         result_reason=reason,
         replied=replied,
         fee=fee,
+        pages=pages,
+        section=section,
         lines=lines,
     )
     return app, out

@@ -14,7 +14,10 @@ this application is the increase of the monthly total.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
 
 # (first unit, last unit or None for open-ended, yuan per unit)
 PAGE_BANDS: tuple[tuple[int, int | None, int], ...] = ((1, 30, 0), (31, 100, 10), (101, 200, 20), (201, None, 40))
@@ -94,3 +97,40 @@ def fee_by_pages(pages: int) -> Fee:
         count = top - first + 1
         bands.append(Band(first, last if last is not None else pages, count, rate, count * rate))
     return Fee("pages", pages, 0, tuple(bands))
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLimit:
+    """The most 国办函〔2020〕109号 allows for one application, and how it was found."""
+
+    by_items: int  # 按件: this application as the n-th of its applicant's month
+    nth: int  # n
+    by_pages: int | None  # 按量: when ``pages`` is recorded
+
+    @property
+    def allowed(self) -> int:
+        """Either method may be chosen for an application (art. 3), so the larger one bounds the fee."""
+        return max(self.by_items, self.by_pages or 0)
+
+
+class _FeeApp(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def received(self) -> date: ...
+    @property
+    def applicant(self) -> str: ...
+    @property
+    def applicant_type(self) -> str: ...
+    @property
+    def pages(self) -> int | None: ...
+
+
+def fee_limit(app: _FeeApp, register: Iterable[_FeeApp]) -> FeeLimit:
+    """按件 counts the same applicant's applications in the calendar month of receipt (art. 4)."""
+    month = [a for a in register if a.applicant == app.applicant and a.applicant_type == app.applicant_type
+             and (a.received.year, a.received.month) == (app.received.year, app.received.month)]  # fmt: skip
+    month.sort(key=lambda a: (a.received, a.id))
+    nth = next((i for i, a in enumerate(month, 1) if a.id == app.id), len(month) + 1)
+    by_pages = fee_by_pages(app.pages).total if app.pages is not None else None
+    return FeeLimit(fee_by_items(1, nth - 1).total, nth, by_pages)

@@ -20,7 +20,7 @@ from datetime import date
 FOLDER = "applications"
 CHANNELS = ("当面", "邮寄", "网络", "传真", "其他")
 APPLICANT_TYPES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
-EVENT_TYPES = ("补正告知", "补正收到", "征求意见", "征求意见答复", "延期", "收费通知", "缴费")
+EVENT_TYPES = ("补正告知", "补正收到", "征求意见", "征求意见答复", "延期", "延迟答复", "收费通知", "缴费")
 ID_PATTERN = re.compile(r"^(\d{4})-(\d{3,})$")
 KNOWN_KEYS = (
     "id",
@@ -33,6 +33,8 @@ KNOWN_KEYS = (
     "result_reason",
     "replied",
     "fee",
+    "pages",
+    "section",
 )
 EVENT_KEYS = ("type", "date", "days", "approved_by", "party", "until", "amount", "note")
 
@@ -131,7 +133,7 @@ class Event:
     days: int | None = None  # 延期: working days added
     approved_by: str | None = None  # 延期: person id of the 政府信息公开工作机构负责人
     party: str | None = None  # 征求意见: who is consulted (第三方 / another agency)
-    until: dt.date | None = None  # 补正告知: the 补正期限 given; 收费通知: the payment deadline
+    until: dt.date | None = None  # 补正告知: the 补正期限; 收费通知: the payment deadline; 延迟答复: the new date
     amount: float | None = None  # 收费通知 / 缴费: yuan
     note: str | None = None
 
@@ -150,6 +152,8 @@ class Application:
     result_reason: str | None = None
     replied: date | None = None
     fee: float = 0
+    pages: int | None = None  # 按量计收: pages provided, where the fee is charged by volume
+    section: str | None = None  # 承办科室, credited in the assessment (default: the office)
     lines: tuple[tuple[str, int], ...] = ()  # top-level key -> line, for findings
 
     def line(self, key: str) -> int | None:

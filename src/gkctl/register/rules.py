@@ -14,13 +14,13 @@ from datetime import date
 from pathlib import Path
 
 from gkctl.core.calendar import WorkCalendar
-from gkctl.core.errors import InputError
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.register.appeals import check_appeals, read_appeals
 from gkctl.register.applications import read_applications
-from gkctl.register.deadlines import MAX_EXTENSION, REPLY_DAYS, compute_deadline
+from gkctl.register.deadlines import DELAY_EVENT, MAX_EXTENSION, REPLY_DAYS, compute_deadline
+from gkctl.register.fees import FeeLimit, fee_limit
 from gkctl.register.model import ID_PATTERN, RESULT_SUBITEMS, Application, resolve_subitem
 from gkctl.register.records import duplicate_ids
 
@@ -103,17 +103,20 @@ def check_application(
             add("GK516", "error", e.line, person="")
         elif people_ids is not None and e.approved_by not in people_ids:
             add("GK516", "error", e.line, person=e.approved_by)
+    for e in app.events_of(DELAY_EVENT):
+        if e.until is None or e.note is None or e.until <= e.date:
+            add("GK525", "error", e.line)
     if total_ext > MAX_EXTENSION:
         add("GK510", "error", app.events_of("延期")[-1].line, days=total_ext, max=MAX_EXTENSION)
 
-    # the clock
-    try:
-        dl = compute_deadline(app, cal, today)
-    except InputError as exc:
-        out.append(finding("GK524", "error", path, app.line("received"), detail=str(exc)))
+    # the clock: a year missing from the calendar is a warning, so that recording still succeeds
+    dl = compute_deadline(app, cal, today)
+    if dl.missing_year is not None:
+        out.append(finding("GK524", "warning", path, app.line("received"),
+                           detail=t("deadline.no_calendar", year=dl.missing_year, path=cal.path)))  # fmt: skip
         return out
     notices = app.events_of("补正告知")
-    if notices and notices[0].date > dl.correction_due:
+    if notices and dl.correction_due is not None and notices[0].date > dl.correction_due:
         late = cal.workdays_between(dl.correction_due, notices[0].date)
         add("GK511", "warning", notices[0].line, date=notices[0].date.isoformat(), due=dl.correction_due, late=late)
     if dl.base_due is not None:
@@ -139,19 +142,45 @@ def check_application(
 
 
 def check_applications(
-    apps: list[Application], cal: WorkCalendar, today: date, people: Iterable[str] | None = None
-) -> list[Finding]:
+    apps: list[Application], cal: WorkCalendar, today: date, people: Iterable[str] | None = None,
+    sections: Iterable[str] | None = None,
+) -> list[Finding]:  # fmt: skip
     out = duplicate_ids(apps, "GK513")
     people = list(people) if people is not None else None
+    known_sections = set(sections) if sections is not None else None
     for app in apps:
         out.extend(check_application(app, cal, today, people))
+        out.extend(check_fee(app, apps))
+        if known_sections is not None and app.section is not None and app.section not in known_sections:
+            out.append(finding("GK527", "error", app.path, app.line("section"), section=app.section,
+                               known="、".join(sorted(known_sections))))  # fmt: skip
     return out
 
 
-def check_register(root: Path, cal: WorkCalendar, today: date, people: Iterable[str] | None = None) -> list[Finding]:
+def check_fee(app: Application, register: list[Application]) -> list[Finding]:
+    """A fee above what 国办函〔2020〕109号 allows for this application (seed art. 22(四))."""
+    if app.fee <= 0:
+        return []
+    limit = fee_limit(app, register)
+    if app.fee <= limit.allowed:
+        return []
+    return [finding("GK526", "error", app.path, app.line("fee"), fee=_yuan(app.fee), allowed=limit.allowed,
+                    detail=fee_detail(limit))]  # fmt: skip
+
+
+def fee_detail(limit: FeeLimit) -> str:
+    items = t("fee.limit_items", nth=limit.nth, amount=limit.by_items)
+    pages = t("fee.limit_pages", amount=limit.by_pages) if limit.by_pages is not None else t("fee.limit_no_pages")
+    return f"{items}；{pages}"
+
+
+def check_register(
+    root: Path, cal: WorkCalendar, today: date, people: Iterable[str] | None = None,
+    sections: Iterable[str] | None = None,
+) -> list[Finding]:  # fmt: skip
     """Every finding about ``applications/`` and ``appeals/`` of the repository at ``root``."""
     apps, out = read_applications(root)
-    out.extend(check_applications(apps, cal, today, people))
+    out.extend(check_applications(apps, cal, today, people, sections))
     appeals, found = read_appeals(root)
     out.extend(found)
     out.extend(check_appeals(appeals, {a.id for a in apps}, today))
@@ -173,4 +202,4 @@ def _yuan(amount: float) -> str:
 def check_records(root: Path, policy: Policy, today: date | None = None) -> list[Finding]:
     """Findings about ``applications/`` and ``appeals/`` (for ``gkctl validate``)."""
     people = [p.id for p in policy.people.people]
-    return check_register(root, policy.calendar, today or date.today(), people)
+    return check_register(root, policy.calendar, today or date.today(), people, policy.org.sections)

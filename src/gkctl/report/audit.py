@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from gkctl.core.calendar import UnknownYear, next_year_finding
 from gkctl.core.document import Document, parse_document
 from gkctl.core.errors import GkctlError
 from gkctl.core.findings import Finding, Severity
@@ -20,6 +21,7 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import Policy, is_policy_path
 from gkctl.register.deadlines import compute_deadline, is_overdue
 from gkctl.register.model import Application
+from gkctl.register.rules import check_fee
 from gkctl.trail.history import CommitRecord
 from gkctl.trail.signatures import BEIJING, check_signatures
 from gkctl.trail.workflow import Analysis, DocState, PublicationRecord
@@ -49,6 +51,10 @@ RULES: dict[str, tuple[str, str]] = {
     "GK812": ("audit.step_void", "制度第二十二条第（八）项"),
     "GK813": ("audit.secrecy_waived", "制度第七条、第九条"),
     "GK814": ("audit.guide_without_year", "制度第十二条第（一）项"),
+    "GK815": ("audit.no_calendar", "制度第十五条第（三）项；条例第三十三条"),
+    "GK816": ("audit.fee_over", "制度第二十二条第（四）项；国办函〔2020〕109号"),
+    "GK817": ("audit.report_moved", "制度第二十四条；条例第五十条"),
+    "GK818": ("audit.catalogue_stale", "制度第二十二条第（二）项"),
 }
 
 
@@ -61,10 +67,23 @@ class AuditInput:
     today: date
     years: tuple[int, ...]
     all_years: bool  # no --year: history-wide checks look at every commit
+    report_changes: tuple[Finding, ...] = ()  # published annual reports against today's count (services)
+    site: SiteCatalogue | None = None  # the built site's catalogue, when ``--site`` names one
+
+
+@dataclass(frozen=True)
+class SiteCatalogue:
+    """What a built site's ``manifest.json`` says it lists (the 政府信息公开目录)."""
+
+    path: str
+    rev: str
+    generated: str
+    index_numbers: frozenset[str]
 
 
 def article(code: str) -> str:
-    return RULES[code][1]
+    """The articles a finding breaches ('' for a finding that is a notice, not a breach)."""
+    return RULES[code][1] if code in RULES else ""
 
 
 def _f(code: str, severity: Severity, path: str | None, line: int | None, **params: object) -> Finding:
@@ -100,7 +119,12 @@ def late_publications(inp: AuditInput) -> list[Finding]:
         published = pub.published_at if pub else None
         if doc.formed.year not in inp.years and (published is None or published.year not in inp.years):
             continue
-        due = cal.add_workdays(doc.formed, PUBLISH_DAYS)
+        try:
+            due = cal.add_workdays(doc.formed, PUBLISH_DAYS)
+        except UnknownYear as exc:
+            out.append(_f("GK815", "warning", state.path, doc.line_of("formed"), id=doc.id, year=exc.year,
+                          file=cal.path))  # fmt: skip
+            continue
         line = doc.line_of("formed")
         if published is not None and published > due:
             out.append(_f("GK801", "error", state.path, line, id=doc.id, formed=doc.formed, due=due,
@@ -232,6 +256,10 @@ def applications_overdue(inp: AuditInput) -> list[Finding]:
         if not in_scope:
             continue
         deadline = compute_deadline(app, cal, inp.today)
+        if deadline.missing_year is not None:
+            out.append(_f("GK815", "warning", app.path, app.line("received"), id=app.id, year=deadline.missing_year,
+                          file=cal.path))  # fmt: skip
+            continue
         if not is_overdue(app, deadline, inp.today) or deadline.due is None:
             continue
         if app.replied is not None:
@@ -272,8 +300,56 @@ def repeals(inp: AuditInput) -> list[Finding]:
     return out
 
 
+def fees(inp: AuditInput) -> list[Finding]:
+    """Fees above 国办函〔2020〕109号 for the application, counted in the year they were paid."""
+    out: list[Finding] = []
+    for app in inp.applications:
+        if app.fee <= 0 or paid_year(app) not in inp.years:
+            continue
+        for f in check_fee(app, inp.applications):
+            out.append(Finding("GK816", "error", f.path, f.line, f.message + t("audit.article", article=article("GK816"))))
+    return out
+
+
+def paid_year(app: Application) -> int | None:
+    """The year a fee was paid: the last 缴费 event, else the reply."""
+    paid = app.events_of("缴费")
+    if paid:
+        return paid[-1].date.year
+    return app.replied.year if app.replied else None
+
+
+def catalogue(inp: AuditInput) -> list[Finding]:
+    """Seed art. 22(二): the 目录 is updated after each publication — every public item is in the built site."""
+    if inp.site is None:
+        return []
+    out: list[Finding] = []
+    for state in inp.analysis.documents.values():
+        pub = state.publication
+        if pub is None or pub.state != "published" or pub.index_number in inp.site.index_numbers:
+            continue
+        out.append(_f("GK818", "error", state.path, None, id=state.doc_id, date=pub.published_at,
+                      index=pub.index_number, site=inp.site.path, generated=inp.site.generated,
+                      rev=inp.site.rev[:10]))  # fmt: skip
+    return out
+
+
+def calendar_edge(inp: AuditInput) -> list[Finding]:
+    found = next_year_finding(inp.policy.calendar, inp.today)
+    return [found] if found is not None else []
+
+
+def report_changes(inp: AuditInput) -> list[Finding]:
+    """Late changes to a published annual report's year (worked out by the services, which can count it)."""
+    return list(inp.report_changes)
+
+
+def report_moved(path: str | None, detail: str) -> Finding:
+    return _f("GK817", "warning", path, None, detail=detail)
+
+
 CHECKS = (late_publications, guides, invalid_steps, signatures, changed_after_signoff, secrecy_reviews,
-          applications_overdue, annual_reports, repeals)
+          applications_overdue, fees, annual_reports, repeals, report_changes, catalogue, calendar_edge)
 
 
 def run_audit(inp: AuditInput) -> list[Finding]:

@@ -193,15 +193,19 @@ class PublicationLike(Protocol):
 def count_normative(records: Iterable[PublicationLike], year: int) -> NormativeCounts:
     """行政规范性文件 issued, repealed and in force for ``year`` from publication records.
 
-    A record's state is as of today, so a document repealed after 31 December still counts as
-    in force for the year; a withdrawn one stops being in force on its withdrawal date.
+    Counted by the dates the acts were made, not published: 制发 by the document's ``formed``
+    date (a record without it: its publication), 废止 by the repeal's own date (``Gkctl-Date``,
+    the record's ``notice_date``). A record's state is as of today, so a document repealed after
+    31 December still counts as in force for the year; a withdrawn one stops being in force on
+    its withdrawal date.
     """
     end = date(year, 12, 31)
     issued = repealed = in_force = 0
     for rec in records:
-        if rec.published_at > end:
+        made = getattr(rec, "formed", None) or rec.published_at
+        if made > end:
             continue
-        if rec.published_at.year == year:
+        if made.year == year:
             issued += 1
         ended = rec.state in ("repealed", "withdrawn") and (rec.notice_date is None or rec.notice_date <= end)
         if rec.state == "repealed" and rec.notice_date is not None and rec.notice_date.year == year:

@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
-from gkctl.core.yamlio import Loaded, load_yaml
+from gkctl.core.yamlio import Loaded, as_date, load_yaml
 from gkctl.report import tables as T
 
 # The narrative sections by the short key a clerk writes (the heading without its number).
 SECTION_KEYS: dict[str, str] = {h.split("、", 1)[1]: h for h in T.NARRATIVE_SECTIONS}
-TOP_KEYS = ("title", "sections", "table2", "previous_year")
+TOP_KEYS = ("title", "date", "sections", "table2", "previous_year")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Narrative:
     previous_out: dict[str, int] | None = None  # last year's 四、结转下年度继续办理, per column
     exists: bool = True
     previous_source: str | None = None  # where previous_out comes from, when not this file
+    date: date | None = None  # the 落款 date (default: the day the report is generated)
 
 
 def narrative_path(year: int) -> str:
@@ -119,7 +121,10 @@ def parse_narrative(loaded: Loaded, rel: str) -> Narrative:
         table2[label] = values
     previous_out = _previous(loaded, rel, data.get("previous_year"))
     title = data.get("title")
-    return Narrative(rel, str(title) if title else None, sections, lines, table2, previous_out)
+    signed = as_date(data.get("date"))
+    if data.get("date") is not None and signed is None:
+        raise _fail(loaded, rel, "report.narrative_bad_date", "date", value=data.get("date"))
+    return Narrative(rel, str(title) if title else None, sections, lines, table2, previous_out, date=signed)
 
 
 def _previous(loaded: Loaded, rel: str, raw: Any) -> dict[str, int] | None:

@@ -50,3 +50,45 @@ def carried_out(html_or_markdown: str) -> dict[str, int] | None:
                 except ValueError:
                     return None
     return None
+
+
+# A cell of the national tables: ("二", row label, column) | ("三", row index, column) | ("四", group, column).
+CellKey = tuple[str, str | int, str]
+
+
+def published_cells(html_or_markdown: str) -> dict[CellKey, str]:
+    """Every figure of tables 二, 三 and 四 in a rendered report (what can be found; the rest left out)."""
+    parser = _Rows()
+    parser.feed(html_or_markdown)
+    out: dict[CellKey, str] = {}
+    labels2 = {label: block for block in T.TABLE2 for label in block.rows}
+    n4 = len(T.T4_GROUP_COLUMNS)
+    for table in parser.tables:
+        cells = [c for row in table for c in row]
+        if any(T.T3_NOTE in c for c in cells):
+            data = [row for row in table if len(row) > len(T.T3_COLUMNS) and all(_number(c)
+                    for c in row[-len(T.T3_COLUMNS):])]  # fmt: skip
+            if len(data) == len(T.TABLE3_ROWS):
+                for index, row in enumerate(data):
+                    for column, value in zip(T.T3_COLUMNS, row[-len(T.T3_COLUMNS):], strict=True):
+                        out[("三", index, column)] = value
+        elif T.T2_HEAD in cells:
+            for row in table:
+                block = labels2.get(row[0]) if row else None
+                if block is not None and len(row) == 1 + len(block.columns) and all(_number(c) for c in row[1:]):
+                    for column, value in zip(block.columns, row[1:], strict=True):
+                        out[("二", row[0], column)] = value
+        elif T.T4_DIRECT in cells:
+            for row in table:
+                if len(row) == len(T.T4_GROUPS) * n4 and all(_number(c) for c in row):
+                    for i, value in enumerate(row):
+                        out[("四", T.T4_GROUPS[i // n4], T.T4_GROUP_COLUMNS[i % n4])] = value
+    return out
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -2,7 +2,9 @@
 
 Tables are laid out once, as grids of cells with their row and column spans (the official
 merged-cell layout), and printed as HTML tables by one template macro. Markdown has no merged
-cells, so the Markdown report embeds the same HTML tables, which Markdown and the portal accept.
+cells, so the Markdown report embeds the same HTML tables, which Markdown and the portal accept;
+``plain`` tables spell each merged cell out in every slot it covers, as pipe tables that paste
+into the 微信公众号 editor and Word.
 """
 
 from __future__ import annotations
@@ -103,6 +105,36 @@ def grid4(table: Table4) -> Grid:
     ]
 
 
+def slots(grid: Grid) -> dict[tuple[int, int], tuple[Cell, int, int]]:
+    """Who occupies each (row, column) slot of a grid: the cell, its first row and first column."""
+    out: dict[tuple[int, int], tuple[Cell, int, int]] = {}
+    for r, line in enumerate(grid):
+        c = 0
+        for cell in line:
+            while (r, c) in out:
+                c += 1
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    out[(r + dr, c + dc)] = (cell, r, c)
+            c += cell.colspan
+    return out
+
+
+def expand(grid: Grid) -> list[list[str]]:
+    """The grid as a full matrix: a merged cell's text in every slot it spans."""
+    taken = slots(grid)
+    width = max(c for _, c in taken) + 1
+    return [[taken[(r, c)][0].text if (r, c) in taken else "" for c in range(width)] for r in range(len(grid))]
+
+
+def plain_table(grid: Grid) -> str:
+    """A pipe table of the expanded grid; its first row is the pipe table's header."""
+    rows = [[text.replace("|", "\\|") for text in row] for row in expand(grid)]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
+    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    return "\n".join(lines)
+
+
 @cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
@@ -120,18 +152,21 @@ def narrative_html(text: str) -> Markup:
     return Markup(nh3.clean(md.markdown(text, output_format="html")))
 
 
-def _context(report: AnnualReport, with_title: bool) -> dict[str, Any]:
+def _context(report: AnnualReport, with_title: bool, plain: bool = False) -> dict[str, Any]:
     return {
         "r": report,
         "with_title": with_title,
+        "plain": plain,
+        "plain_table": plain_table,
         "headings": T.HEADINGS,
         "grids": {1: grid2(report.table2), 2: grid3(report.table3), 3: grid4(report.table4)},
         "narrative_html": narrative_html,
     }
 
 
-def render_markdown(report: AnnualReport, with_title: bool = True) -> str:
-    return _env().get_template("annual.md.j2").render(**_context(report, with_title))
+def render_markdown(report: AnnualReport, with_title: bool = True, plain_tables: bool = False) -> str:
+    """The report as Markdown; ``plain_tables`` for pipe tables instead of HTML ones."""
+    return _env().get_template("annual.md.j2").render(**_context(report, with_title, plain_tables))
 
 
 def render_html(report: AnnualReport) -> str:
@@ -149,6 +184,7 @@ def to_json(report: AnnualReport) -> dict[str, Any]:
         "year": report.year,
         "title": report.title,
         "organisation": report.organisation,
+        "opening": report.opening,
         "sections": sections,
         "table2": [
             {"block": row.block, "label": row.label, "values": {k: _json_number(v) for k, v in row.values.items()}}
@@ -162,4 +198,5 @@ def to_json(report: AnnualReport) -> dict[str, Any]:
             T.T4_LITIGATION: {g: dict(report.table4[g]) for g in (T.T4_DIRECT, T.T4_AFTER_REVIEW)},
         },
         "figures": dict(report.figures),
+        "signature": {"organisation": report.organisation, "date": report.signed_on.isoformat() if report.signed_on else None},
     }

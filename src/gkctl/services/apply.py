@@ -21,7 +21,7 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import Person
 from gkctl.core.yamlio import dump_yaml, load_yaml
 from gkctl.register.applications import find_application, load_applications, next_id, parse_application
-from gkctl.register.deadlines import Deadline, Step, compute_deadline, is_overdue, state_of
+from gkctl.register.deadlines import DELAY_EVENT, Deadline, Step, compute_deadline, is_overdue, state_of
 from gkctl.register.fees import Fee, fee_by_items, fee_by_pages
 from gkctl.register.model import (
     APPLICANT_TYPES,
@@ -33,13 +33,14 @@ from gkctl.register.model import (
     application_path,
     resolve_subitem,
 )
-from gkctl.register.rules import check_application
+from gkctl.register.rules import check_application, check_fee
 from gkctl.services.repository import Repository
 from gkctl.trail.gitutil import commit
 from gkctl.trail.signatures import configured_person
 
 ROLE = "registrar"
-_ORDER = ("id", "received", "channel", "applicant", "request", "events", "result", "result_reason", "replied", "fee")
+_ORDER = ("id", "received", "channel", "applicant", "section", "request", "events", "result", "result_reason",
+          "replied", "fee", "pages")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- writing
@@ -114,7 +115,11 @@ def _raw(repo: Repository, app: Application) -> dict[str, Any]:
 
 def _check_app(repo: Repository) -> Callable[[Application], list[Finding]]:
     people = [p.id for p in repo.policy.people.people]
-    return lambda app: check_application(app, repo.policy.calendar, repo.today, people)
+    def check(app: Application) -> list[Finding]:
+        others = [a for a in load_applications(repo.root) if a.id != app.id]
+        return check_application(app, repo.policy.calendar, repo.today, people) + check_fee(app, [*others, app])
+
+    return check
 
 
 def _one_of(value: str, known: tuple[str, ...], key: str) -> str:
@@ -131,9 +136,12 @@ class Change:
 
 
 def new_application(
-    repo: Repository, *, channel: str, applicant_type: str, applicant: str, request: str, received: date | None = None
-) -> Change:
+    repo: Repository, *, channel: str, applicant_type: str, applicant: str, request: str, received: date | None = None,
+    section: str | None = None,
+) -> Change:  # fmt: skip
     _one_of(channel, CHANNELS, "--channel")
+    if section is not None:
+        _one_of(section, repo.policy.org.sections, "--section")
     _one_of(applicant_type, APPLICANT_TYPES, "--applicant-type")
     if not applicant.strip() or not request.strip():
         raise InputError(t("apply.empty", key="--applicant / --request"))
@@ -147,6 +155,7 @@ def new_application(
         "received": received,
         "channel": channel,
         "applicant": {"type": applicant_type, "name": applicant.strip()},
+        "section": section,
         "request": request.strip(),
     }
     msg = _commit_message(t("apply.commit.new", id=app_id), t("apply.commit.new_body", channel=channel,
@@ -177,6 +186,8 @@ def add_event(
             raise InputError(t("apply.extension_needs"))
         if repo.policy.people.get(approved_by) is None:
             raise InputError(t("GK516", person=approved_by))
+    if event_type == DELAY_EVENT and (until is None or not (note or "").strip()):
+        raise InputError(t("apply.delay_needs"))
     if event_type == "补正告知" and app.events_of("补正告知"):
         raise RuleError(t("GK519"), app.path)
     person = registrar(repo)
@@ -221,9 +232,11 @@ def _numbered(subs: tuple[str, ...]) -> str:
 
 def reply(
     repo: Repository, app_id: str, *, result: str, reason: str | None = None, day: date | None = None,
-    fee: float | None = None,
+    fee: float | None = None, pages: int | None = None,
 ) -> Change:  # fmt: skip
     category, subitem = resolve_result(result, reason)
+    if pages is not None and pages < 0:
+        raise InputError(t("apply.bad_choice", key="--pages", value=pages, known="≥ 0"))
     app = find_application(repo.root, app_id)
     if app.replied is not None:
         raise RuleError(t("apply.already_replied", id=app.id, date=app.replied.isoformat()), app.path)
@@ -236,6 +249,8 @@ def reply(
     data["replied"] = day or repo.today
     if fee is not None:
         data["fee"] = int(fee) if float(fee).is_integer() else fee
+    if pages is not None:
+        data["pages"] = pages
     label = f"{category}（{subitem}）" if subitem else category
     msg = _commit_message(t("apply.commit.reply", id=app.id, result=label),
                           t("apply.commit.reply_body", date=data["replied"].isoformat()), app.id, person)  # fmt: skip
@@ -274,6 +289,9 @@ class Row:
             "result": a.result,
             "result_reason": a.result_reason,
             "fee": a.fee,
+            "pages": a.pages,
+            "section": a.section,
+            "delayed_until": self.deadline.delayed_until if self.deadline else None,
             "path": a.path,
             "error": self.error,
         }
@@ -281,11 +299,10 @@ class Row:
 
 def row_of(repo: Repository, app: Application) -> Row:
     cal = repo.policy.calendar
-    try:
-        dl = compute_deadline(app, cal, repo.today)
-    except InputError as exc:
-        return Row(app, None, "replied" if app.replied else "open", False, None, str(exc))
+    dl = compute_deadline(app, cal, repo.today)
     state = state_of(app, dl, repo.today)
+    if dl.missing_year is not None:
+        return Row(app, dl, state, False, None, render_step(dl.steps[-1]))
     left = None
     if app.replied is None and dl.due is not None:
         try:

@@ -6,8 +6,13 @@ public records), the registers of applications and appeals, and the clerk's narr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from gkctl.core.document import parse_document, read_document, render_document
@@ -17,10 +22,11 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.register.appeals import load_appeals
 from gkctl.register.applications import load_applications
-from gkctl.report import render
+from gkctl.report import pdf, render, word
 from gkctl.report.assemble import PENDING_TEXT, ReportData, assemble
 from gkctl.report.assess import assess, opinion
-from gkctl.report.audit import AuditInput, as_json, default_years, run_audit
+from gkctl.report.audit import AuditInput, SiteCatalogue, as_json, default_years, report_moved, run_audit
+from gkctl.report.compare import Movers, compare
 from gkctl.report.compute import count_normative, count_table3
 from gkctl.report.model import AnnualReport
 from gkctl.report.narrative import Narrative, load_narrative, narrative_path
@@ -29,7 +35,7 @@ from gkctl.report.tables import short_row_name
 from gkctl.services.new import next_id
 from gkctl.services.repository import Repository
 from gkctl.services.steps import today_beijing
-from gkctl.trail.gitutil import has_commits, read_objects
+from gkctl.trail.gitutil import changed_since, export_tree, has_commits, read_objects, rev_parse
 from gkctl.trail.signatures import configured_person
 from gkctl.trail.workflow import PublicationRecord, analyse, publications
 
@@ -58,45 +64,108 @@ def _is_normative(policy: Policy, category: str) -> bool:
     return bool(cat.normative) if cat is not None else category == "规范性文件"
 
 
-def publication_records(root: Path) -> list[PublicationRecord]:
+def publication_records(root: Path, rev: str = "HEAD") -> list[PublicationRecord]:
     """The workflow's public records (empty before the first commit)."""
     if not has_commits(root):
         return []
 
-    return list(publications(root, "HEAD"))
+    return list(publications(root, rev))
 
 
-def gather(repo: Repository, year: int) -> ReportData:
+@dataclass(frozen=True)
+class Normative:
+    """A 规范性文件's public record with the date it was made (``formed``), for table 二."""
 
+    doc_id: str
+    published_at: date
+    state: str
+    notice_date: date | None
+    formed: date | None
+    commit: str
+
+
+@dataclass(frozen=True)
+class PublishedReport:
+    """This year's annual report as published through the chain."""
+
+    path: str
+    published_at: date
+    commit: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Gathered:
+    data: ReportData
+    normative: list[Normative]
+    published: PublishedReport | None
+
+
+REGISTER_FOLDERS = ("applications", "appeals", "reports")
+PUBLISHED = "published"  # --as-of published: the revision that published the year's report
+
+
+def gather(repo: Repository, year: int, as_of: str | None = None) -> ReportData:
+    return gather_all(repo, year, as_of).data
+
+
+def gather_all(repo: Repository, year: int, as_of: str | None = None) -> Gathered:
+    """One year's data; with ``as_of`` the history and the registers as they stood at that revision."""
     root, policy = repo.root, repo.policy
     if year < 2000 or year > repo.today.year:
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
-    records = publication_records(root)
+    rev = "HEAD" if as_of is None else rev_parse(root, as_of)
+    records = publication_records(root, rev)
     blobs = read_blobs(root, (r.blob for r in records))
-    normative = []
+    normative: list[Normative] = []
+    report_doc: PublishedReport | None = None
     for rec in records:
         raw = blobs.get(rec.blob)
         if raw is None:
             continue
         try:
-            category = parse_document(raw, rec.path).category
+            doc = parse_document(raw, rec.path)
         except GkctlError:
             continue  # an approved blob that no longer parses is validate's business, not the report's
-        if _is_normative(policy, category):
-            normative.append(rec)
+        if _is_normative(policy, doc.category):
+            normative.append(Normative(rec.doc_id, rec.published_at, rec.state, rec.notice_date, doc.formed,
+                                       rec.commit))  # fmt: skip
+        if doc.category == REPORT_CATEGORY and f"{year}年" in doc.title and rec.state != "withdrawn" \
+                and (report_doc is None or rec.published_at < report_doc.published_at):
+            report_doc = PublishedReport(rec.path, rec.published_at, rec.commit, doc.body)
     published = sum(1 for r in records if r.published_at.year == year and r.state != "withdrawn")
-    narrative = load_narrative(root, year)
+    with _registers(root, as_of and rev) as where:
+        narrative = load_narrative(where, year)
+        applications = load_applications(where)
+        appeals = load_appeals(where)
     if narrative.previous_out is None:
         narrative = _previous_from_published(narrative, records, blobs, policy.org.name, year)
-    return ReportData(
+    data = ReportData(
         year=year,
         organisation=policy.org.name,
         narrative=narrative,
         normative=count_normative(normative, year),
         published=published,
-        applications=load_applications(root),
-        appeals=load_appeals(root),
+        applications=applications,
+        appeals=appeals,
+        report_published=report_doc.published_at if report_doc else None,
+        report_path=report_doc.path if report_doc else None,
+        office=policy.org.office,
+        site_title=policy.org.site_title,
+        site_url=policy.org.site_url,
     )
+    return Gathered(data, normative, report_doc)
+
+
+@contextmanager
+def _registers(root: Path, rev: str | None) -> Iterator[Path]:
+    """The working tree, or the register folders as they were at ``rev`` in a temporary directory."""
+    if not rev:
+        yield root
+        return
+    with tempfile.TemporaryDirectory(prefix="gkctl-as-of-") as tmp:
+        export_tree(root, rev, REGISTER_FOLDERS, Path(tmp))
+        yield Path(tmp)
 
 
 def _previous_from_published(narrative: Narrative, records: list[PublicationRecord], blobs: dict[str, bytes], org: str,
@@ -119,9 +188,50 @@ def _previous_from_published(narrative: Narrative, records: list[PublicationReco
     return narrative
 
 
-def annual_report(repo: Repository, year: int) -> AnnualResult:
-    report, found = assemble(gather(repo, year), repo.today)
+def annual_report(repo: Repository, year: int, as_of: str | None = None) -> AnnualResult:
+    """The report; when this year's report was published, every cell that differs from it is named.
+
+    ``as_of="published"`` computes the year as the history stood when its report was published.
+    """
+    if as_of == PUBLISHED:
+        current = gather_all(repo, year)
+        if current.published is None:
+            raise InputError(t("report.no_published", year=year))
+        as_of = current.published.commit
+    gathered = gather_all(repo, year, as_of)
+    report, found = assemble(gathered.data, repo.today)
+    found += [
+        Finding("GK715", "warning", gathered.published.path if gathered.published else None, None, msg)
+        for msg in moved_messages(repo, gathered, report)
+    ]
     return AnnualResult(report, found)
+
+
+def moved_messages(repo: Repository, gathered: Gathered, report: AnnualReport) -> list[str]:
+    """One sentence per cell of the published report that today's count no longer gives."""
+    pub = gathered.published
+    if pub is None:
+        return []
+    diffs = compare(pub.body, report, count_table3(gathered.data.applications, report.year).placements,
+                    _movers(repo, pub, gathered))  # fmt: skip
+    unknown = t("report.moved_unknown")
+    return [t("report.moved", year=report.year, path=pub.path, date=pub.published_at.isoformat(), cell=d.cell,
+              published=d.published, now=d.now, records="、".join(d.records) or unknown) for d in diffs]  # fmt: skip
+
+
+def _movers(repo: Repository, pub: PublishedReport, gathered: Gathered) -> Movers:
+    """Records changed after the report's publication commit: register files and 规范性文件 steps."""
+    paths, messages = changed_since(repo.root, pub.commit, ("applications", "appeals"))
+    apps = frozenset(Path(p).stem for p in paths if p.startswith("applications/"))
+    cases = frozenset(Path(p).stem for p in paths if p.startswith("appeals/"))
+    ids = {n.doc_id for n in gathered.normative}
+    moved: list[str] = []
+    for message in messages:
+        step = re.search(r"^Gkctl-Step:\s*(publish|repeal|withdraw)\s*$", message, re.M)
+        doc = re.search(r"^Gkctl-Document:\s*(\S+)\s*$", message, re.M)
+        if step and doc and doc.group(1) in ids and doc.group(1) not in moved:
+            moved.append(doc.group(1))
+    return Movers(tuple(moved), apps, cases)
 
 
 def placements(repo: Repository, year: int) -> list[tuple[str, str, str, list[str]]]:
@@ -132,14 +242,19 @@ def placements(repo: Repository, year: int) -> list[tuple[str, str, str, list[st
     return [(p.app_id, apps[p.app_id].path, p.column, [short_row_name(i) for i in p.rows]) for p in result.placements]
 
 
-def render_report(report: AnnualReport, fmt: str) -> str:
+def render_report(report: AnnualReport, fmt: str, plain_tables: bool = False) -> str | bytes:
+    """The report as text (md, html, json) or as a file's bytes (docx, pdf)."""
+    if fmt == "docx":
+        return word.annual_docx(report)
+    if fmt == "pdf":
+        return pdf.to_pdf(word.annual_docx(report), render.render_html(report))
     if fmt == "html":
         return render.render_html(report)
     if fmt == "json":
         import json
 
         return json.dumps(render.to_json(report), ensure_ascii=False, indent=2) + "\n"
-    return render.render_markdown(report)
+    return render.render_markdown(report, plain_tables=plain_tables)
 
 
 def _existing_report_doc(repo: Repository, folder: str, title: str) -> str | None:
@@ -207,7 +322,21 @@ def write_as_document(repo: Repository, report: AnnualReport, drafter: str | Non
     return rel
 
 
-def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...], list[Finding]]:
+def site_catalogue(site: Path) -> SiteCatalogue:
+    """The index numbers a built site lists, from its ``manifest.json``."""
+    path = site / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        items = data["items"]
+        numbers = frozenset(str(i["index_number"]) for i in items if i.get("title"))  # withdrawn ones have none
+        return SiteCatalogue(str(site), str(data.get("rev", "")), str(data.get("generated", "")), numbers)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(t("audit.bad_site", path=str(path), reason=type(exc).__name__), str(path)) from None
+
+
+def audit_findings(
+    repo: Repository, year: int | None, site: Path | None = None
+) -> tuple[tuple[int, ...], list[Finding]]:
     """``gkctl audit``: the years looked at and the findings, each citing the seed article."""
 
     if year is not None and (year < 2000 or year > repo.today.year):
@@ -223,8 +352,27 @@ def audit_findings(repo: Repository, year: int | None) -> tuple[tuple[int, ...],
         today=repo.today,
         years=years,
         all_years=year is None,
+        report_changes=tuple(_late_changes(repo, years)),
+        site=site_catalogue(site) if site is not None else None,
     )
     return years, run_audit(inp)
+
+
+def _late_changes(repo: Repository, years: tuple[int, ...]) -> list[Finding]:
+    """GK817 for every cell of a published annual report that today's records no longer give."""
+    out: list[Finding] = []
+    for y in years:
+        if y >= repo.today.year:
+            continue
+        try:
+            gathered = gather_all(repo, y)
+            if gathered.published is None:
+                continue
+            report, _ = assemble(gathered.data, repo.today)
+            out += [report_moved(gathered.published.path, m) for m in moved_messages(repo, gathered, report)]
+        except GkctlError:
+            continue  # a register that does not parse is reported by validate and by the audit itself
+    return out
 
 
 def audit_json(years: tuple[int, ...], found: list[Finding]) -> dict[str, object]:

@@ -32,7 +32,7 @@ from gkctl.trail.workflow import DOC_STEPS, analyse
 
 # Clocks of the clerks' machines drift a little; a commit further ahead than this is refused.
 FUTURE_SKEW = 10 * 60
-OTHER_STEPS = ("people", "apply", "appeal")  # steps that are ordinary content commits with trailers
+OTHER_STEPS = ("people", "calendar", "apply", "appeal")  # steps that are ordinary content commits with trailers
 
 # workflow problem key -> verify code (messages are ours, so every code reads the same everywhere)
 _WORKFLOW_CODES = {

@@ -171,3 +171,28 @@ def read_objects(root: Path, ids: Iterable[str]) -> dict[str, bytes]:
 def blob_id_of_file(root: Path, relpath: str) -> str:
     """The blob id the working-tree file would have (``git hash-object``)."""
     return git(root, "hash-object", "--", relpath).strip()
+
+
+def export_tree(root: Path, rev: str, prefixes: Iterable[str], dest: Path) -> None:
+    """Write the files under ``prefixes`` as they were at ``rev`` into ``dest`` (same relative paths)."""
+    listing = git(root, "ls-tree", "-r", "-z", "--full-tree", rev_parse(root, rev), "--", *prefixes)
+    entries = []
+    for item in listing.split("\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition("\t")
+        kind, obj = meta.split()[1:3]
+        if kind == "blob":
+            entries.append((path, obj))
+    blobs = read_objects(root, (obj for _, obj in entries))
+    for path, obj in entries:
+        target = dest / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(blobs.get(obj, b""))
+
+
+def changed_since(root: Path, rev: str, prefixes: Iterable[str]) -> tuple[set[str], list[str]]:
+    """Files under ``prefixes`` changed after ``rev`` up to HEAD, and the messages of the commits since."""
+    paths = {p for p in git(root, "diff", "--name-only", "-z", rev, "HEAD", "--", *prefixes).split("\0") if p}
+    messages = [m for m in git(root, "log", "-z", "--format=%B", f"{rev}..HEAD").split("\0") if m.strip()]
+    return paths, messages
