@@ -75,7 +75,7 @@ class Result:
 
 
 def _tree_rss(root_pid: int) -> int:
-    """Resident bytes of ``root_pid`` and every process below it, from /proc (0 when gone)."""
+    """Memory of ``root_pid`` and every process below it (summed PSS from /proc; 0 when gone)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -88,9 +88,10 @@ def _tree_rss(root_pid: int) -> int:
         tree.add(pid)
         todo.extend(c for c, p in parents.items() if p == pid and c not in tree)
     total = 0
-    for pid in tree:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    for pid in tree:  # proportional set size: pages a forked worker shares with its parent count once
+        with contextlib.suppress(OSError, ValueError, IndexError, StopIteration):
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            total += int(next(ln for ln in rollup if ln.startswith("Pss:")).split()[1]) * 1024
     return total
 
 
@@ -702,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
             f"# gkctl benchmark results\n\nRun {started} on {machine()}; {load} (wall times stretch when "
             f"other work shares the cores; cpu = user + system seconds of the command and its children; runs "
             f"of a case and its baseline alternate; peak = the larger of the process's high-water mark and "
-            f"the summed memory of its process tree, workers included).\n\n"
+            f"the summed memory (PSS) of its process tree, workers included).\n\n"
             f"Corpus: `benchmarks/generate.py --docs {args.docs} --apps {args.apps} --seed {args.seed}` — "
             f"{info['commits']} signed commits, {args.docs} documents ({info.get('published_md', '?')} published), "
             f"{args.apps} applications; generated in {info['generate_s']} s. Baselines: {info.get('tools', '')}.\n\n"
