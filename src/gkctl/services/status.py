@@ -133,7 +133,7 @@ def _all_text(repo: Repository, today: date) -> str:
     analysis = analyse_head(repo.root)
     reuse: dict[str, str] = {}
     if analysis.base is not None:
-        old = _read_cache(cache_file, {**key, "head": analysis.base[0]})
+        old = _read_cache(cache_file, key, heads=analysis.base[0])
         if old is not None:
             changed = analysis.base[1]
             reuse = {p: line for p, line in zip(old[0], old[1].split("\n")[1:], strict=False) if p not in changed}
@@ -174,12 +174,20 @@ def status_data(repo: Repository, ref: str | None = None, today: date | None = N
     return {"documents": docs}
 
 
-def _read_cache(path: Path, key: dict[str, Any]) -> tuple[list[str], str] | None:
-    """(document paths, text) if the cache's first line is ``key`` (key, paths and text are one file)."""
+def _read_cache(path: Path, key: dict[str, Any], heads: frozenset[str] | None = None) -> tuple[list[str], str] | None:
+    """(document paths, text) if the cache's first line is ``key`` (key, paths and text are one
+    file); with ``heads``, a text written at any of those commits (same day, language, code)."""
     try:
         with open(path, encoding="utf-8") as fh:
-            if fh.readline().rstrip("\n") != json.dumps(key, sort_keys=True):
-                return None
+            line = fh.readline().rstrip("\n")
+            if heads is None:
+                if line != json.dumps(key, sort_keys=True):
+                    return None
+            else:
+                found = json.loads(line)
+                if not isinstance(found, dict) or found.get("head") not in heads \
+                        or {**found, "head": key["head"]} != key:  # fmt: skip
+                    return None
             paths = json.loads(fh.readline())
             text = fh.read()
     except (OSError, ValueError):

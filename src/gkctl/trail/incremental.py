@@ -124,7 +124,7 @@ def _problems(snap: Snapshot) -> tuple[Problem, ...]:
 
 
 def _analysis(root: Path, snap: Snapshot, trust: Trust | None = None,
-              base: tuple[str, frozenset[str]] | None = None) -> Analysis:  # fmt: skip
+              base: tuple[frozenset[str], frozenset[str]] | None = None) -> Analysis:  # fmt: skip
     if trust is None:
         trust = Trust(root, History(None, (), {}), docs_cache=False)
         trust.hist = History(snap.head, (), {})
@@ -251,6 +251,7 @@ def _replay(root: Path, snap: Snapshot, head: str) -> tuple[Analysis, Snapshot] 
     trust.pos = {r.id: pos[r.id] for r in order}
     trust.assume_effective({sha: eff[sha] for rec in order for sha in (rec.id, *rec.parents) if sha in eff})
 
+    trust.check(order)  # every signature verdict in one read of the verdict cache
     sinks = (ProblemSink([]), ProblemSink([]), ProblemSink([]))
     docs = path_pass(root, trust, order, current, dirty, sinks[0], watched)
     cands = {p: c for p, c in snap.candidates.items() if p not in dirty}
@@ -278,4 +279,4 @@ def _replay(root: Path, snap: Snapshot, head: str) -> tuple[Analysis, Snapshot] 
         FORMAT, __version__, head, snap.count + len(new), pos, eff, touch, steps, current, attachments, states,
         cands, accepted, used, snap.global_problems, problems,
     )  # fmt: skip
-    return _analysis(root, fresh, trust, (snap.head, frozenset(dirty))), fresh
+    return _analysis(root, fresh, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty))), fresh

@@ -121,8 +121,9 @@ class Analysis:
     used_indexes: frozenset[str]  # every 索引号 ever written in a publish commit
     problems: tuple[tuple[str, str, str], ...]  # (commit, message key, detail) of step/policy commits that count for nothing
     work: FullPass | None = field(default=None, compare=False, repr=False)  # set by a full pass
-    # set when folded from an ancestor's analysis: (that commit, the paths whose state may differ)
-    base: tuple[str, frozenset[str]] | None = field(default=None, compare=False, repr=False)
+    # set when folded from an ancestor's analysis: (that commit and the commits folded onto it,
+    # the paths whose state may differ from theirs)
+    base: tuple[frozenset[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
 
     def by_id(self, doc_id: str) -> DocState | None:
         return next((s for s in self.documents.values() if s.doc_id == doc_id), None)
