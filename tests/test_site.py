@@ -116,15 +116,15 @@ def test_script_links_handlers_and_raw_html_are_not_active_in_any_page(built: tu
         assert "evil.example" not in text, rel
         assert not re.search(r"<(iframe|svg|style|object|embed)\b", text, re.I), rel
         for form in re.findall(r"<form\b[^>]*>", text):  # only the site's own search and filter forms
-            assert re.search(r'action="((\.\./)*search\.html|index\.html)"', form), (rel, form)
+            assert re.search(r'action="((/([^"/]*/)*|(\.\./)*)search\.html|index\.html)"', form), (rel, form)
         for tag in re.findall(r"<script\b[^>]*>", text, re.I):  # only our own scripts, from our own folders
-            assert re.fullmatch(r'<script src="(\.\./)*(static|search)/[a-z0-9]+\.js">', tag), (rel, tag)
+            assert re.fullmatch(r'<script src="(/|(\.\./)*)(static|search)/[a-z0-9]+\.js">', tag), (rel, tag)
 
 
 def test_document_page_has_the_chongqing_index_block(built: tuple[Path, dict[str, bytes]]) -> None:
     _, files = built
     page = text_of(files, "doc/2026/2026-bgs-003.html")
-    cells = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]*)</td>', page))
+    cells = dict(re.findall(r'<dt>([^<]+)</dt><dd>(?:<span class="[a-z]+">)?([^<]*)', page))
     assert cells == {
         "索引号": "11500000MB1B37366Q/2026-00003",
         "发文字号": "綦审发〔2026〕3号",
@@ -144,14 +144,21 @@ def test_document_page_has_the_chongqing_index_block(built: tuple[Path, dict[str
     assert page.count("<h1") == 1 and '<h3 id="第一条">第一条</h3>' in page
 
 
-def test_withdrawn_document_becomes_a_notice_and_is_listed_nowhere(built: tuple[Path, dict[str, bytes]]) -> None:
+def test_withdrawn_document_becomes_a_notice_listed_only_with_the_notices(built: tuple[Path, dict[str, bytes]]) -> None:
     _, files = built
     notice = text_of(files, "doc/2026/2026-bgs-004.html")
     assert "信息已撤回" in notice and "因内容有误，现予撤回。" in notice and "11500000MB1B37366Q/2026-00004" in notice
     for rel, data in files.items():
         assert b"WITHDRAWN" not in data, rel
     catalogue = text_of(files, "xxgkml/index.html")
-    assert "2026-bgs-004" not in catalogue and "2026-bgs-004" not in text_of(files, "sitemap.xml")
+    assert "2026-bgs-004" not in catalogue and "2026-bgs-004" not in text_of(files, "col/sjxx/index.html")
+    # the notice is findable: the 撤回和废止信息 page, the sitemap and the feed name it, with date and reason
+    notices = text_of(files, "notices/index.html")
+    row = notices[notices.index("doc/2026/2026-bgs-004.html") :]
+    assert "11500000MB1B37366Q/2026-00004" in row and "因内容有误，现予撤回。" in row and "2026-04-01" in row
+    assert "关于印发审计工作规则的通知" in notices and "因上位法修订，本规则废止。" in notices  # the repealed one too
+    assert "doc/2026/2026-bgs-004.html" in text_of(files, "sitemap.xml")
+    assert "信息已撤回（索引号 11500000MB1B37366Q/2026-00004）" in text_of(files, "feed.xml")
     manifest = json.loads(files["manifest.json"])
     gone = [i for i in manifest["items"] if i["page"] == "doc/2026/2026-bgs-004.html"]
     assert gone == [{"attachments": [], "column": "", "doc_number": "", "index_number": "11500000MB1B37366Q/2026-00004",
@@ -190,7 +197,9 @@ def test_every_internal_link_resolves(built: tuple[Path, dict[str, bytes]]) -> N
         for href in re.findall(r'(?:href|src)="([^"]+)"', data.decode()):
             if href.startswith(("#", "http:", "https:", "mailto:")):
                 continue
-            target = (base / rel).parent / urllib.parse.unquote(href.split("#")[0].split("?")[0])
+            path = urllib.parse.unquote(href.split("#")[0].split("?")[0])
+            # the 404 page's links start at the site's root (the base URL's path, "/" here)
+            target = base / path.lstrip("/") if path.startswith("/") else (base / rel).parent / path
             assert target.resolve().is_file(), f"{rel} → {href}"
             assert base in target.resolve().parents
             checked += 1
@@ -208,12 +217,11 @@ def test_catalogue_feed_sitemap_and_manifest(built: tuple[Path, dict[str, bytes]
     feed = ET.fromstring(files["feed.xml"])
     assert feed.findtext("a:updated", namespaces=ns) == "2026-11-20T17:30:00+08:00"
     entries = feed.findall("a:entry", ns)
-    assert len(entries) == 28 and entries[0].find("a:link", ns).get("href").startswith(
-        "https://sjj.example.gov.cn/doc/"
-    )
+    assert len(entries) == 28 + 1  # the listed items and the withdrawal notice
+    assert entries[0].find("a:link", ns).get("href").startswith("https://sjj.example.gov.cn/doc/")
     sitemap = ET.fromstring(files["sitemap.xml"])
     locs = [u.findtext("{http://www.sitemaps.org/schemas/sitemap/0.9}loc") for u in sitemap]
-    assert "https://sjj.example.gov.cn/doc/2026/2026-bgs-003.html" in locs and len(locs) == 28 + 2 + 7
+    assert "https://sjj.example.gov.cn/doc/2026/2026-bgs-003.html" in locs and len(locs) == 28 + 1 + 4 + 7
     manifest = json.loads(files["manifest.json"])
     rule = next(i for i in manifest["items"] if i["index_number"].endswith("2026-00003"))
     assert rule == {"index_number": "11500000MB1B37366Q/2026-00003", "title": "关于印发审计工作规则的通知",
@@ -227,19 +235,9 @@ def test_catalogue_feed_sitemap_and_manifest(built: tuple[Path, dict[str, bytes]
 
 def test_search_index_finds_a_chinese_word_in_bodies(built: tuple[Path, dict[str, bytes]]) -> None:
     _, files = built
-    docs = json.loads(files["search/docs.js"].decode().removeprefix("window.GK_SEARCH_DOCS=").rstrip(";\n"))
 
     def find(query: str) -> list[str]:
-        hits: set[int] | None = None
-        for tok in search.tokens(query):
-            shard = files[f"search/s{search.shard_of(tok, docs['shards']):04d}.js"].decode()
-            body = json.loads(shard[shard.index(",") + 1 : -3])
-            nums, acc = [], 0
-            for d in body.get(tok, []):
-                acc += d
-                nums.append(acc)
-            hits = set(nums) if hits is None else hits & set(nums)
-        return sorted(docs["docs"][n][0] for n in hits or ())
+        return sorted(search.find(files, query))
 
     assert find("上位法") == []  # notices are not indexed text of the body
     assert find("审计项目管理") == ["doc/2026/2026-bgs-003.html"]
@@ -297,10 +295,11 @@ def test_later_builds_rerender_only_what_changed(tmp_path: Path, corpus: tuple[P
                            published=docs[7].published_at)  # fmt: skip
     later = site_input(docs, build_time=BUILD_TIME + timedelta(days=3))  # a new REV, a later commit date
     changed = build(later, out, root)
-    # the page itself, the pages that list it (its column and the parent's, the catalogue), the home page (date)
+    # the page itself, the pages that list it (its column and the parent's, the catalogue), the home page
+    # and the 网站地图 (they show the date)
     assert sorted(changed.rendered_pages) == [
         "col/fdzdgknr/index.html", "col/sjxx/index.html", "doc/2026/2026-sj-003.html", "index.html",
-        "xxgkml/index.html",
+        "sitemap.html", "xxgkml/index.html",
     ]  # fmt: skip
     fresh = tmp_path / "fresh"
     build(later, fresh, root)

@@ -7,9 +7,11 @@ and in a later unapproved commit). The build must contain none of them, anywhere
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -174,7 +176,8 @@ def test_build_is_deterministic_and_renders_from_git_not_the_working_tree(
     run_git(tmp_path, "clone", "-q", str(b.root), str(clone))
     third = tmp_path / "third"
     assert cli("-C", str(clone), "build", "--out", str(third)).exit_code == 0
-    assert _all_bytes(third) == before
+    unsigned = {rel: data for rel, data in before.items() if rel != "manifest.json.sig"}
+    assert _all_bytes(third) == unsigned  # the clone has no signing key: everything but the signature
     index = (out / "index.html").read_text(encoding="utf-8")
     commit_day = run_git(b.root, "show", "-s", "--format=%cs", "HEAD").strip()
     assert f"本站内容生成于 {commit_day}" in index
@@ -263,3 +266,98 @@ def test_template_expressions_cannot_reach_python(bureau_site: tuple[Bureau, Pat
     assert result.exit_code == 2 and "unsafe" in result.output and "Traceback" not in result.output
     assert "subclasses" not in result.stdout and "<class" not in result.output
     assert not out.exists()
+
+
+# -- 网页防篡改: gkctl verify --site ------------------------------------------------------------
+
+
+def _deploy(out: Path, where: Path) -> Path:
+    """Copy a built site the way it is put on a web server: plain files, no symlinks."""
+    shutil.copytree(out.resolve(), where)
+    return where
+
+
+def test_the_manifest_lists_every_file_and_is_signed_by_the_builder(bureau_site: tuple[Bureau, Path]) -> None:
+    b, out = bureau_site
+    files = _all_bytes(out)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["rev"] == run_git(b.root, "rev-parse", "HEAD").strip()
+    assert set(manifest["files"]) == set(files) - {"manifest.json", "manifest.json.sig"}
+    assert manifest["files"]["index.html"] == hashlib.sha256(files["index.html"]).hexdigest()
+    sig = files["manifest.json.sig"]
+    assert sig.startswith(b"-----BEGIN SSH SIGNATURE-----")
+    allowed = out.parent / "allowed"
+    allowed.write_text(f"clerk {b.keys['clerk'].line}\n", encoding="utf-8")
+    (out.parent / "m.sig").write_bytes(sig)
+    check = subprocess.run(  # OpenSSH itself accepts it, in the gkctl-site namespace only
+        ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "clerk", "-n", "gkctl-site", "-s",
+         str(out.parent / "m.sig")], input=files["manifest.json"], capture_output=True,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+
+
+def test_verify_site_passes_an_untouched_copy_offline_and_by_rebuilding(
+    bureau_site: tuple[Bureau, Path], tmp_path: Path, cli
+) -> None:
+    b, out = bureau_site
+    www = _deploy(out, tmp_path / "www")
+    for extra in ((), ("--offline",)):
+        result = cli("-C", str(b.root), "verify", "--site", str(www), *extra)
+        assert result.exit_code == 0, result.output
+        assert "网站副本与版本" in result.stdout and "一致" in result.stdout and "签名人 clerk" in result.stdout
+    as_json = cli("-C", str(b.root), "verify", "--site", str(out), "--offline", "--format", "json")
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)["problems"] == []  # the live symlink works too
+
+
+def test_verify_site_names_every_tampering(bureau_site: tuple[Bureau, Path], tmp_path: Path, cli) -> None:
+    b, out = bureau_site
+    www = _deploy(out, tmp_path / "www")
+    page = next(p for p in (www / "doc" / "2026").glob("*.html") if "okpublicbody" in p.read_text(encoding="utf-8"))
+    page.write_text(page.read_text(encoding="utf-8").replace("okpublicbody", "篡改的内容"), encoding="utf-8")
+    (www / "doc" / "2026" / "added.html").write_text("<p>后来加的页面</p>", encoding="utf-8")
+    (www / "feed.xml").unlink()
+    attachment = next((www / "files").rglob("*.txt"))
+    attachment.write_bytes(attachment.read_bytes() + b"x")
+    rel = {p: p.relative_to(www).as_posix() for p in (page, attachment)}
+    for extra in ((), ("--offline",)):
+        result = cli("-C", str(b.root), "verify", "--site", str(www), "--format", "json", *extra)
+        assert result.exit_code == 1, result.output
+        problems = {(p["code"], p["path"]) for p in json.loads(result.stdout)["problems"]}
+        assert problems == {("GK470", rel[page]), ("GK470", rel[attachment]), ("GK471", "doc/2026/added.html"),
+                            ("GK472", "feed.xml")}, extra  # fmt: skip
+    text = cli("-C", str(b.root), "verify", "--site", str(www), "--offline")
+    assert text.exit_code == 1 and f"已被修改：{rel[page]}" in text.stdout and "缺少文件：feed.xml" in text.stdout
+    assert "多出的文件：doc/2026/added.html" in text.stdout and "4 处问题" in text.stdout
+
+
+def test_verify_site_refuses_a_forged_or_missing_signature(
+    bureau_site: tuple[Bureau, Path], tmp_path: Path, cli
+) -> None:
+    b, out = bureau_site
+    www = _deploy(out, tmp_path / "www")
+    # a forger edits a page and writes its new digest into the manifest: the signature no longer holds
+    (www / "index.html").write_text("<p>假的首页</p>", encoding="utf-8")
+    manifest = json.loads((www / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["index.html"] = hashlib.sha256("<p>假的首页</p>".encode()).hexdigest()
+    (www / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                       encoding="utf-8")  # fmt: skip
+    forged = cli("-C", str(b.root), "verify", "--site", str(www), "--offline", "--format", "json")
+    assert forged.exit_code == 1
+    assert {p["code"] for p in json.loads(forged.stdout)["problems"]} == {"GK474"}
+    # … and re-signs it with a key of their own: a good signature, but by no one in the policy
+    stranger = make_ssh_key(tmp_path / "keys", "stranger")
+    signed = subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-n", "gkctl-site", "-f", str(stranger.private)],
+                            input=(www / "manifest.json").read_bytes(), capture_output=True, check=True)  # fmt: skip
+    (www / "manifest.json.sig").write_bytes(signed.stdout)
+    resigned = cli("-C", str(b.root), "verify", "--site", str(www), "--offline")
+    assert resigned.exit_code == 1 and "GK475" in resigned.stdout and "不属于" in resigned.stdout
+    (www / "manifest.json.sig").unlink()
+    unsigned = cli("-C", str(b.root), "verify", "--site", str(www), "--offline")
+    assert unsigned.exit_code == 1 and "GK474" in unsigned.stdout and "没有签名" in unsigned.stdout
+    (www / "manifest.json").unlink()
+    lost = cli("-C", str(b.root), "verify", "--site", str(www))
+    assert lost.exit_code == 1 and "GK473" in lost.stdout
+    missing = cli("-C", str(b.root), "verify", "--site", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and "不存在" in missing.output and "Traceback" not in missing.output
+    alone = cli("-C", str(b.root), "verify", "--offline")
+    assert alone.exit_code == 2 and "--site" in alone.output

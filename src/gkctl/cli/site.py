@@ -70,6 +70,20 @@ def make_server(directory: Path, port: int) -> Any:
         def log_message(self, format: str, *args: object) -> None:  # quiet: the user wants the page
             return
 
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """A missing page gets the site's own 404 page (its links start at the root), as a portal would."""
+            page = Path(directory) / "404.html"
+            if code != 404 or not page.is_file():
+                super().send_error(code, message, explain)
+                return
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
     handler = functools.partial(QuietHandler, directory=os.fspath(directory))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
 

@@ -12,6 +12,7 @@ import typer
 
 from gkctl.cli import common
 from gkctl.cli.common import RepoOpt, console, err_console, print_findings, print_json
+from gkctl.core.errors import InputError
 from gkctl.core.findings import has_errors
 from gkctl.core.i18n import t
 
@@ -40,13 +41,22 @@ def verify_cmd(
     revrange: Annotated[str | None, typer.Argument(help="版本范围，如 origin/main..HEAD（默认：全部历史）")] = None,
     root: Annotated[str | None, typer.Option("--root", help="信任根：历史的第一个提交（改写的历史会被发现）")] = None,
     fmt: Annotated[VerifyFormat, typer.Option("--format", help="输出格式：text、json 或 github（CI 注释）")] = VerifyFormat.text,
+    site: Annotated[str | None, typer.Option("--site", help="核对已部署的网站目录（网页防篡改），而不是历史")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="与 --site 一起用：按签名的 manifest.json 核对，不重新生成")] = False,
     repo: RepoOpt = None,
 ) -> None:
     """验证历史：签名、签名人及其角色、政策修改、审核链、索引号和文件内容。
 
-    退出码 0 通过，1 有问题，2 用法错误。示例：gkctl verify --root 3b18e512dba7 origin/main..HEAD
+    --site DIR 核对网站副本：每个文件须与该副本所记版本重新生成的结果一致，不多不少。
+    退出码 0 通过，1 有问题，2 用法错误。示例：gkctl verify --root 3b18e512dba7 origin/main..HEAD；
+    gkctl verify --site /var/www/html --offline
     """
     root_dir = _git_root(repo)
+    if site is not None:
+        _verify_site(root_dir, Path(site), offline, fmt)
+        return
+    if offline:
+        raise InputError(t("verify_site.offline_alone"))
     # a spinner on a terminal (the work is one history pass, not a countable loop); nothing on a pipe
     busy = err_console.status(t("verify.running")) if err_console.is_terminal else nullcontext()
     with busy:
@@ -64,6 +74,34 @@ def verify_cmd(
             console.print(_line(v), soft_wrap=True, markup=False)
         style = "green" if result.ok else "red"
         console.print(f"[{style}]{_summary(result)}[/{style}]", soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _verify_site(root: Path, site: Path, offline: bool, fmt: VerifyFormat) -> None:
+    from gkctl.services.verify_site import verify_site
+
+    busy = err_console.status(t("verify.running")) if err_console.is_terminal and not offline else nullcontext()
+    with busy:
+        result = verify_site(root, site, offline)
+    if result.ok:
+        how = t("verify_site.how_offline" if offline else "verify_site.how_rebuild")
+        summary = t("verify_site.ok", rev=result.rev[:12], files=result.files, signer=result.signer, how=how)
+    else:
+        summary = t("verify_site.failed", rev=(result.rev or "-")[:12], problems=len(result.problems))
+    if fmt is VerifyFormat.json:
+        print_json({"ok": result.ok, "site": str(result.site), "rev": result.rev, "offline": result.offline,
+                    "files": result.files, "signer": result.signer,
+                    "problems": [{"code": p.code, "path": p.path, "message": p.message} for p in result.problems]})  # fmt: skip
+    elif fmt is VerifyFormat.github:
+        for p in result.problems:
+            print(f"::error title={_escape('gkctl ' + p.code, True)}::{_escape(p.message)}")
+        print(summary)
+    else:
+        for p in result.problems:
+            console.print(f"{t('cli.error')}[{p.code}] {p.message}", soft_wrap=True, markup=False)
+        style = "green" if result.ok else "red"
+        console.print(f"[{style}]{summary}[/{style}]", soft_wrap=True)
     if not result.ok:
         raise typer.Exit(1)
 

@@ -44,6 +44,22 @@ class Office:
 OFFICE_FIELDS: tuple[str, ...] = ("name", "address", "postcode", "phone", "fax", "email", "hours")
 
 
+@dataclass(frozen=True, slots=True)
+class SiteFooter:
+    """What 《政府网站发展指引》 has every government site's footer carry (``site:`` in gkctl.yaml).
+
+    Empty strings are left out of the page; ``host`` (主办单位) defaults to the organisation.
+    """
+
+    host: str = ""
+    identifier: str = ""  # 网站标识码
+    icp: str = ""  # ICP备案号
+    police: str = ""  # 公安机关备案号
+    contact: tuple[str, ...] = ()  # 联系电话、地址
+    supervision: tuple[str, ...] = ()  # who takes 举报 and how to reach them (制度第十七至十九条)
+    feedback: str = ""  # e-mail, phone or the district platform's URL for 意见建议 (制度第二十条)
+
+
 @dataclass(frozen=True)
 class Org:
     name: str
@@ -55,6 +71,7 @@ class Org:
     protected_branches: tuple[str, ...]
     section_codes: dict[str, str] = field(default_factory=dict)  # 办公室 -> bgs (used in new ids)
     office: Office = field(default_factory=Office)
+    footer: SiteFooter = field(default_factory=SiteFooter)
 
     def index_number(self, year: int, serial: int) -> str:
         return self.index_pattern.format(code=self.code, year=year, serial=serial)
@@ -234,6 +251,8 @@ def _org(r: _Reader) -> Org:
     if not _CODE.match(code):
         raise r.fail(t("policy.bad_code", code=code), "organisation", "code")
     site = r.data.get("site") or {}
+    if not isinstance(site, dict):
+        raise r.fail(t("policy.wrong_type", key="site"), "site")
     pattern = str(r.data.get("index_pattern") or "{code}/{year}-{serial:05d}")
     try:
         pattern.format(code=code, year=2000, serial=1)
@@ -260,6 +279,37 @@ def _org(r: _Reader) -> Org:
         protected_branches=tuple(str(b) for b in r.data.get("protected_branches") or ("main",)),
         section_codes=codes,
         office=_office(r),
+        footer=_footer(r, site, str(org.get("name") or "")),
+    )
+
+
+def _lines(r: _Reader, site: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A ``site:`` value that is one line or a list of lines."""
+    value = site.get(key)
+    if value is None or value == "":
+        return ()
+    if isinstance(value, (str, int)):
+        return (str(value),)
+    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+        return tuple(str(v) for v in value)
+    raise r.fail(t("policy.wrong_type", key=key), "site", key)
+
+
+def _footer(r: _Reader, site: dict[str, Any], org_name: str) -> SiteFooter:
+    single: dict[str, str] = {}
+    for key in ("host", "identifier", "icp", "police", "feedback"):
+        value = site.get(key)
+        if value is not None and not isinstance(value, (str, int)):
+            raise r.fail(t("policy.wrong_type", key=key), "site", key)
+        single[key] = "" if value is None else str(value).strip()
+    return SiteFooter(
+        host=single["host"] or org_name,
+        identifier=single["identifier"],
+        icp=single["icp"],
+        police=single["police"],
+        contact=_lines(r, site, "contact"),
+        supervision=_lines(r, site, "supervision"),
+        feedback=single["feedback"],
     )
 
 

@@ -9,10 +9,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gkctl.core.i18n import t
+from gkctl.site import manifest
 from gkctl.site.collect import collect
 from gkctl.site.output import Staging
 from gkctl.site.render import Progress, render_site
 from gkctl.trail.cache import cache_path
+from gkctl.trail.signatures import sign_data
 
 DEFAULT_OUT = "_site"
 
@@ -30,6 +33,7 @@ class BuildResult:
     removed: int
     seconds: float
     warnings: tuple[str, ...]
+    signed: bool = False  # manifest.json.sig written with the builder's key
 
 
 def cache_dir(root: Path) -> Path:
@@ -43,10 +47,12 @@ def build_site(
     rev: str = "HEAD",
     base_url: str = "",
     progress: Progress | None = None,
+    sign: bool = True,
 ) -> BuildResult:
     """Build the public site of ``root`` at ``rev`` into ``out`` (default ``root/_site``).
 
-    On any error the previously built site stays live and untouched.
+    On any error the previously built site stays live and untouched. With ``sign`` the
+    manifest is signed by the builder's configured ssh key, so a deployed copy can be checked.
     """
     started = time.perf_counter()
     target = out if out is not None else root / DEFAULT_OUT
@@ -55,7 +61,10 @@ def build_site(
     staging = Staging(target)
     staging.open()
     try:
-        stats = render_site(got.site, got.templates, staging, got.fetch_many, progress)
+        stats = render_site(got.site, got.templates, staging, got.fetch_many, progress, cache_dir(root))
+        signature = sign_data(root, (staging.tree / manifest.NAME).read_bytes(), manifest.NAMESPACE) if sign else None
+        if signature is not None:
+            staging.write(manifest.SIGNATURE, signature)
         written = staging.commit()
     finally:
         staging.close()
@@ -70,5 +79,6 @@ def build_site(
         unchanged=written.unchanged,
         removed=written.removed,
         seconds=time.perf_counter() - started,
-        warnings=got.warnings,
+        warnings=got.warnings + (() if signature is not None or not sign else (t("site.unsigned"),)),
+        signed=signature is not None,
     )

@@ -151,7 +151,11 @@ def collect(
 
 def _org(policy: Policy) -> SiteOrg:
     org = policy.org
-    return SiteOrg(org.name, org.code, org.site_title, org.site_url)
+    f = org.footer
+    return SiteOrg(
+        org.name, org.code, org.site_title, org.site_url, host=f.host or org.name, identifier=f.identifier,
+        icp=f.icp, police=f.police, contact=f.contact, supervision=f.supervision, feedback=f.feedback,
+    )  # fmt: skip
 
 
 def _bodies(root: Path, records: list[Any], cache: BodyCache, progress: Progress | None) -> dict[str, Rendered]:

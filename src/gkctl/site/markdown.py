@@ -99,3 +99,18 @@ def summary_of(text: str, limit: int = 80) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rstrip() + "…"
+
+
+_LEADING_HEADING = re.compile(r"\A\s*<h2\b[^>]*>(.*?)</h2>\s*", re.S)
+
+
+def drop_title(clean_html: str, title: str) -> str:
+    """``clean_html`` without a first heading that repeats ``title``.
+
+    ``gkctl new`` starts every body with ``# 标题``; the page already shows the title as its
+    heading, so the body's copy would show it twice.
+    """
+    m = _LEADING_HEADING.match(clean_html)
+    if m is None or _SPACE.sub("", html.unescape(_TAG.sub("", m.group(1)))) != _SPACE.sub("", title):
+        return clean_html
+    return clean_html[m.end() :]

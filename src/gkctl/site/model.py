@@ -27,6 +27,29 @@ class SiteOrg:
     site_title: str
     site_url: str  # absolute base URL used by the feed, the sitemap and the manifest ('' = relative)
     topic: str = "审计"  # 主题分类 shown when a category names none
+    # Footer conventions of 《政府网站发展指引》 and the supervision channels (gkctl.yaml ``site:``)
+    host: str = ""  # 主办单位 ('' = the organisation)
+    identifier: str = ""  # 网站标识码
+    icp: str = ""  # ICP备案号
+    police: str = ""  # 公安机关备案号
+    contact: tuple[str, ...] = ()
+    supervision: tuple[str, ...] = ()
+    feedback: str = ""
+
+    @property
+    def police_number(self) -> str:
+        """The digits of the 公安机关备案号, which its public query page takes."""
+        return "".join(ch for ch in self.police if ch.isdigit())
+
+    @property
+    def feedback_href(self) -> str:
+        """A link for ``feedback`` when it is an address one can follow ('' for a phone number)."""
+        value = self.feedback.strip()
+        if value.startswith(("https://", "http://")):
+            return value
+        if "@" in value and " " not in value:
+            return "mailto:" + value
+        return ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,6 +169,10 @@ class Staging:
             return
         self.write(rel, fetch(blob), key="blob:" + blob)
 
+    def produced(self) -> dict[str, str]:
+        """Every path this build has produced so far, with the key it was built from ('' = none)."""
+        return dict(self._new)
+
     # -- finish ---------------------------------------------------------------------------
     def commit(self) -> WriteStats:
         """Remove what this build did not produce, record the tree, switch the symlink."""

@@ -15,7 +15,9 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -24,7 +26,8 @@ from markupsafe import Markup
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
 from gkctl.core.resources import data_dir
-from gkctl.site import search
+from gkctl.site import manifest, search
+from gkctl.site.markdown import drop_title, plain_text
 from gkctl.site.model import Column, SiteDocument, SiteInput, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 
@@ -32,6 +35,8 @@ PAGE_SIZE = 20
 HOME_ITEMS = 8
 FEED_ITEMS = 50
 APPLICATION_FORM_WORD = "申请表"  # an attachment so named is offered on the 依申请公开 page
+GOV_MARK = "static/dzjg.png"  # the 党政机关网站标识 image, when the bureau adds it to its templates
+BEIJING = timezone(timedelta(hours=8))
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total): "bodies" then "pages"
 FetchMany = Callable[[list[str]], dict[str, bytes]]
@@ -76,6 +81,7 @@ class RenderStats:
     attachments: int
     rendered: int  # pages actually rendered (the others' inputs were unchanged)
     rendered_pages: tuple[str, ...] = ()
+    search_segments: int = 0  # search segments inverted again (the others came from the cache)
 
 
 def _filesize(n: int) -> str:
@@ -188,6 +194,9 @@ class _Site:
         return [{"name": self.views[s].name, "url": self.views[s].url} for s in reversed(self.ancestry(slug))]
 
 
+COUNT_PAGES = ("column.html", "sitemap.html")  # they show counts of the views they are given, keyed by them
+
+
 def _nav_fields(view: ColumnView) -> dict[str, object]:
     """A column as the navigation shows it (without the count of its documents)."""
     return {k: v for k, v in dataclasses.asdict(view).items() if k != "count"}
@@ -199,13 +208,18 @@ def render_site(
     staging: Staging,
     fetch_many: FetchMany,
     progress: Progress | None = None,
+    cache_dir: Path | None = None,
 ) -> RenderStats:
-    """Render every page of ``site`` into ``staging`` (which skips unchanged bytes)."""
+    """Render every page of ``site`` into ``staging`` (which skips unchanged bytes).
+
+    ``cache_dir`` holds the search segments' postings (optional: without it they are computed).
+    """
     s = _Site(site)
     env = _env(templates)
     common = {
         "org": site.org,
         "top_columns": s.top,
+        "gov_mark": GOV_MARK if GOV_MARK in templates.files else "",
     }
     pages = 0
     rendered: list[str] = []
@@ -225,17 +239,18 @@ def render_site(
             return encoded[value]
         return str(value)
 
-    # A page is keyed by what it shows. The default templates show a column's count only on that
-    # column's own page (its children), so one withdrawal does not touch every page's key through
+    # A page is keyed by what it shows. The default templates show a column's count only on the
+    # column pages and the site map (views they are given), so one withdrawal does not touch every page's key through
     # the navigation; a bureau's templates that read ``count`` anywhere else key every page by it.
     counts_everywhere = any(re.search(rb"\.count\b|\[.count.\]", data) for name, data in templates.files.items()
-                            if name.endswith(".html") and name != "column.html")  # fmt: skip
+                            if name.endswith(".html") and (name not in COUNT_PAGES or b"top_columns" in data))
     top_key = s.top if counts_everywhere else [_nav_fields(v) for v in s.top]
 
     def page(rel: str, template: str, **ctx: object) -> None:
         nonlocal pages
         pages += 1
-        ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", **ctx}
+        ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "",
+               "page_url": s.base + rel, **ctx}  # fmt: skip
         shown = {**ctx, "top_columns": top_key} if ctx.get("top_columns") is s.top else ctx
         inputs = json.dumps([template, shown], ensure_ascii=False, sort_keys=True, default=encode)
         key = hashlib.sha256((page_salt + inputs).encode()).hexdigest()
@@ -250,7 +265,8 @@ def render_site(
             page(doc.url, "withdrawn.html", doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
         else:
             crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
-            page(doc.url, "document.html", doc=doc, body=Markup(doc.body_html), crumbs=crumbs,
+            body = Markup(drop_title(doc.body_html, doc.title))  # the page heading already shows it
+            page(doc.url, "document.html", doc=doc, body=body, crumbs=crumbs,
                  active_columns=s.ancestry(doc.column), page_kind="document")  # fmt: skip
         if progress and (done % 50 == 0 or done == total):
             progress("pages", done, total)
@@ -258,8 +274,10 @@ def render_site(
     attachments = _write_attachments(s.listed, staging, fetch_many)
 
     blocks = [{"column": v, "docs": s.subtree_docs[v.slug][:HOME_ITEMS]} for v in s.top]
-    # Only the home page shows the REV's date: every other page changes only when its content does.
-    page("index.html", "home.html", blocks=blocks, page_kind="home", build_date=site.build_time.date().isoformat())
+    # Only the home page and the 网站地图 show the REV's date (its Beijing calendar day, the same on
+    # both): every other page changes only when what it shows does.
+    build_date = site.build_time.astimezone(BEIJING).date().isoformat()
+    page("index.html", "home.html", blocks=blocks, page_kind="home", build_date=build_date)
     forms = [
         {"doc": d, "attachment": a}
         for d in s.listed
@@ -274,18 +292,35 @@ def render_site(
     all_columns = [s.views[slug] for slug in s.tree_order]
     page("xxgkml/index.html", "catalogue.html", rows=rows, years=years, all_columns=all_columns,
          page_kind="catalogue", crumbs=[{"name": "政府信息公开目录", "url": ""}])  # fmt: skip
-    page("search.html", "search.html", page_kind="search", crumbs=[{"name": "站内搜索", "url": ""}])
-    page("404.html", "404.html")
+    page("search.html", "search.html", page_kind="search", crumbs=[{"name": "站内搜索", "url": ""}],
+         all_columns=all_columns, years=years)  # fmt: skip
+    page("sitemap.html", "sitemap.html", page_kind="sitemap", crumbs=[{"name": "网站地图", "url": ""}],
+         tree=_tree(s, None), build_date=build_date)  # fmt: skip
+    notices = sorted(s.withdrawn, key=_notice_order, reverse=True)
+    repealed = sorted((d for d in s.listed if d.repealed), key=_notice_order, reverse=True)
+    page("notices/index.html", "notices.html", page_kind="notices", withdrawn=notices, repealed=repealed,
+         crumbs=[{"name": "撤回和废止信息", "url": ""}])  # fmt: skip
+    # The 404 page is served for any missing path, at any depth: its links start at the site's root.
+    page("404.html", "404.html", root=urlsplit(s.base).path or "/")
     pages += _write_machine_files(s, env, staging)
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
-    search_inputs = json.dumps([templates.digest, s.nav_digest, *(digests[d.doc_id] for d in s.listed)])
-    search_key = hashlib.sha256(search_inputs.encode()).hexdigest()
-    if not staging.reuse_folder("search/", search_key):  # the index is rebuilt only when a listed item changed
-        for rel, data in search.build_index(_search_entries(s)).items():
-            staging.write(rel, data, key=search_key)
-    return RenderStats(pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered))
+    salt = json.dumps([templates.digest, s.nav_digest])
+    segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir)
+    manifest.write(staging, _manifest_head(s), cache_dir)
+    pages += 1
+    return RenderStats(
+        pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered), segments
+    )
+
+
+def _notice_order(doc: SiteDocument) -> tuple[date, str]:
+    return (doc.notice_date or doc.published_at, doc.index_number)
+
+
+def _tree(s: _Site, parent: str | None) -> list[dict[str, object]]:
+    return [{"view": s.views[c], "children": _tree(s, c)} for c in s.children.get(parent, [])]
 
 
 def _doc_digest(doc: SiteDocument) -> str:
@@ -356,15 +391,40 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
         }
         for d in s.listed[:FEED_ITEMS]
     ]
+    # Withdrawals are news too: the public notice, dated the day it was given.
+    notices = [
+        {
+            "doc": d,
+            "id": (s.base + d.url if s.base else f"urn:gkctl:{site.org.code or 'site'}:{d.slug}") + "#withdrawn",
+            "published": _stamp(d.notice_date or d.published_at),
+            "updated": _stamp(d.notice_date or d.published_at),
+        }
+        for d in s.withdrawn
+    ]
+    entries = sorted(entries + notices, key=lambda e: (e["updated"], e["id"]), reverse=True)[:FEED_ITEMS]
     updated = site.build_time.isoformat(timespec="seconds")
     feed = {"org": site.org, "base": s.base, "feed_id": feed_id, "entries": entries, "updated": updated}
     staging.write("feed.xml", _render(env, "feed.xml", feed))
     urls = [{"path": "index.html", "lastmod": ""}, {"path": "xxgkml/index.html", "lastmod": ""}]
     urls += [{"path": s.views[slug].url, "lastmod": ""} for slug in s.tree_order]
-    urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed]
+    urls += [{"path": p, "lastmod": ""} for p in ("notices/index.html", "sitemap.html")]
+    urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed + s.withdrawn]
     staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}))
 
-    items = []
+    items = _manifest_items(s)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"])
+    for i in items:
+        w.writerow([i["index_number"], i["title"], i["column"], i["published"], i["doc_number"], i["validity"],
+                    i["page"], ";".join(str(x) for x in i["attachments"])])  # type: ignore[attr-defined]  # fmt: skip
+    # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV correctly.
+    staging.write("manifest.csv", buf.getvalue().encode("utf-8-sig"))
+    return 3
+
+
+def _manifest_items(s: _Site) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
     for d in s.listed + s.withdrawn:
         items.append({
             "index_number": d.index_number,
@@ -376,26 +436,29 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
             "page": d.url,
             "attachments": [] if d.withdrawn else [d.attachment_url(a) for a in d.attachments],
         })  # fmt: skip
-    items.sort(key=lambda i: (i["published"], i["index_number"]))
-    manifest = {"site": site.org.site_title, "org": site.org.name, "rev": site.rev, "generated": updated,
-                "base_url": s.base, "items": items}  # fmt: skip
-    staging.write("manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"])
-    for i in items:
-        w.writerow([i["index_number"], i["title"], i["column"], i["published"], i["doc_number"], i["validity"],
-                    i["page"], ";".join(i["attachments"])])  # fmt: skip
-    # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV correctly.
-    staging.write("manifest.csv", buf.getvalue().encode("utf-8-sig"))
-    return 4
+    items.sort(key=lambda i: (str(i["published"]), str(i["index_number"])))
+    return items
 
 
-def _search_entries(s: _Site) -> Iterable[tuple[list[str], set[str]]]:
-    """Per listed document: its result record and its tokens (title, 文号, body, attachment titles)."""
+def _manifest_head(s: _Site) -> dict[str, object]:
+    site = s.site
+    return {"site": site.org.site_title, "org": site.org.name, "rev": site.rev,
+            "generated": site.build_time.isoformat(timespec="seconds"), "base_url": s.base,
+            "items": _manifest_items(s)}  # fmt: skip
+
+
+def _search_entries(s: _Site, digests: dict[str, str]) -> Iterable[search.Entry]:
+    """Per listed document: its result record, and (lazily) its tokens and plain text."""
     for d in s.listed:
         column = s.views[d.column].name
         record = [d.url, d.title + ("（已废止）" if d.repealed else ""), column, d.published_at.isoformat(),
-                  d.index_number]  # fmt: skip
-        head = search.tokens(" ".join([d.title, d.doc_number, *(a.title for a in d.attachments)]))
-        yield record, head.union(d.tokens) if d.tokens else head | search.tokens(d.text)
+                  d.index_number, d.doc_number, " ".join(s.ancestry(d.column))]  # fmt: skip
+
+        def terms(d: SiteDocument = d) -> set[str]:
+            head = search.tokens(" ".join([d.title, d.doc_number, d.index_number, *(a.title for a in d.attachments)]))
+            return head.union(d.tokens) if d.tokens else head | search.tokens(d.text)
+
+        def text(d: SiteDocument = d) -> str:
+            return d.text or plain_text(drop_title(d.body_html, d.title))
+
+        yield search.Entry(d.doc_id, digests[d.doc_id] + column, record, terms, text)

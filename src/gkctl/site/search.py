@@ -2,19 +2,39 @@
 
 Text is cut into overlapping character pairs (bigrams) inside runs of Chinese characters
 and into whole words inside runs of ASCII letters and digits. A query is cut the same way
-in ``static/search.js``; a document matches when it holds every pair of the query. The
-postings are spread over ``shards`` JavaScript files by a hash both sides compute, so a
-query loads only the few files it needs and the site works from ``file://`` without a server.
+in ``static/search.js``; a document is a candidate when it holds every pair of the query,
+and a query that names a 文号 or a 索引号 must then occur exactly (``綦审公〔2025〕1号``
+never finds ``〔2025〕2号``).
+
+Layout, so a query loads only what it needs and one changed document costs one segment:
+
+- documents are spread over ``segments`` by a hash of their id; each segment's postings are
+  computed on their own and cached under ``.git/gkctl/site/search/`` by the digest of its
+  documents, so a build after one change re-inverts one segment and joins the rest;
+- postings are spread over ``shards`` files by a hash of the token (``search/sNNNN.js``, one
+  list of per-segment postings each), so a query loads a few files and works from ``file://``;
+- plain text for snippets lives in ``search/t/SEG-BUCKET.js``, a few documents per file,
+  loaded only for the results shown.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import operator
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gkctl.site.output import Staging
+
+FORMAT = "search-v2"  # part of every cache key: bump when the index layout changes
+BUCKET = 8  # documents per snippet-text file
+TEXT_LIMIT = 20_000  # characters of a body kept for snippets
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+|[a-z0-9]+")
 
@@ -36,45 +56,217 @@ def tokens(text: str) -> set[str]:
     return out
 
 
-def shard_of(token: str, shards: int) -> int:
+def _hash(text: str) -> int:
     h = 0
-    for ch in token:
+    for ch in text:
         h = (h * 31 + ord(ch)) & 0xFFFFFFFF
-    return h % shards
+    return h
 
 
-def _shard_count(postings: int) -> int:
-    n = 16
-    while n < 1024 and postings / n > 40_000:
+def shard_of(token: str, shards: int) -> int:
+    return _hash(token) % shards
+
+
+def segment_count(documents: int) -> int:
+    """Segments for a site of ``documents``: ~300 documents each, a power of two (stable as it grows)."""
+    n = 1
+    while n < 64 and documents / n > 300:
         n *= 2
     return n
 
 
-def build_index(entries: Iterable[tuple[list[str], Iterable[str]]]) -> dict[str, bytes]:
-    """Files of the index, by path under ``search/``.
+def shard_count(documents: int) -> int:
+    """Token shards: about 40,000 postings a file at ~500 distinct tokens a document."""
+    n = 16
+    while n < 1024 and documents * 500 / n > 40_000:
+        n *= 2
+    return n
 
-    ``entries``: per document, its display record ``[url, title, column, date, index_number]``
-    and its tokens (``tokens(text)``). Document numbers follow the order given (keep it deterministic).
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One listed document as search shows and finds it.
+
+    ``record``: ``[url, title, column, date, index_number, doc_number, column slugs]``;
+    ``key``: a digest of everything the entry is built from (the index is reused by it);
+    ``terms``/``text``: computed only when the entry's segment or bucket is rebuilt.
     """
-    docs: list[list[str]] = []
+
+    doc_id: str
+    key: str
+    record: list[str]
+    terms: Callable[[], Iterable[str]]
+    text: Callable[[], str]
+
+
+class SegmentCache:
+    """Postings of one segment as per-shard JSON fragments, a file per segment digest."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def get(self, key: str, shards: int) -> list[str] | None:
+        if self.folder is None:
+            return None
+        try:
+            value = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(value, list) or len(value) != shards or not all(isinstance(v, str) for v in value):
+            return None
+        return value
+
+    def put(self, key: str, fragments: list[str], keep: Iterable[str]) -> None:
+        if self.folder is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f"{key}.json.tmp-{os.getpid()}"
+            tmp.write_text(json.dumps(fragments, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.folder / f"{key}.json")
+        except OSError:
+            pass
+        self._prune(set(keep) | {key})
+
+    def _prune(self, keep: set[str]) -> None:
+        """Segments no current build uses go (the cache stays the size of one index)."""
+        assert self.folder is not None
+        try:
+            for path in self.folder.glob("*.json"):
+                if path.stem not in keep:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[str]:
     inverted: dict[str, list[int]] = defaultdict(list)
-    for number, (record, toks) in enumerate(entries):
-        docs.append(record)
-        for tok in toks:
+    for number, entry in enumerate(entries):
+        terms = entry.terms()
+        for tok in terms if isinstance(terms, (set, frozenset)) else set(terms):
             inverted[tok].append(number)
-    total = sum(len(v) for v in inverted.values())
-    shards = _shard_count(total)
     parts: list[dict[str, list[int]]] = [{} for _ in range(shards)]
     for tok in sorted(inverted):
         nums = inverted[tok]
-        parts[shard_of(tok, shards)][tok] = [nums[0]] + [b - a for a, b in itertools.pairwise(nums)]
-    files = {"search/docs.js": _js("GK_SEARCH_DOCS", {"shards": shards, "docs": docs})}
-    for i, part in enumerate(parts):
-        body = json.dumps(part, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        files[f"search/s{i:04d}.js"] = f"GK_SEARCH_SHARD({i},{body});\n".encode()
-    return files
+        shard = shard_memo.get(tok)
+        if shard is None:  # the same tokens recur in every segment: hash each once per build
+            shard = shard_memo[tok] = shard_of(tok, shards)
+        parts[shard][tok] = [nums[0]] + [b - a for a, b in itertools.pairwise(nums)]
+    return [json.dumps(p, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for p in parts]
+
+
+def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir: Path | None = None) -> int:
+    """Write ``search/`` into ``staging``; returns how many segments had to be inverted again.
+
+    ``entries`` in a deterministic order (each segment keeps it); ``salt`` covers what every
+    record depends on beside the documents (templates, column names).
+    """
+    segments = segment_count(len(entries))
+    shards = shard_count(len(entries))
+    members: list[list[Entry]] = [[] for _ in range(segments)]
+    for entry in entries:
+        members[_hash(entry.doc_id) % segments].append(entry)
+    cache = SegmentCache(cache_dir)
+    keys = [
+        hashlib.sha256("\n".join([FORMAT, salt, str(shards), *(e.key for e in seg)]).encode()).hexdigest()
+        for seg in members
+    ]
+    fragments: list[list[str]] = []
+    inverted = 0
+    memo: dict[str, int] = {}
+    for seg, key in zip(members, keys, strict=True):
+        got = cache.get(key, shards)
+        if got is None:
+            got = _segment_fragments(seg, shards, memo)
+            cache.put(key, got, keys)
+            inverted += 1
+        fragments.append(got)
+    docs = [[e.record for e in seg] for seg in members]
+    staging.write("search/docs.js", _js("GK_SEARCH_DOCS", {"segments": segments, "shards": shards, "docs": docs}))
+    for i in range(shards):
+        body = ",".join(frag[i] for frag in fragments)
+        staging.write(f"search/s{i:04d}.js", f"GK_SEARCH_SHARD({i},[{body}]);\n".encode())
+    for s, seg in enumerate(members):
+        for b in range(0, len(seg), BUCKET):
+            chunk = seg[b : b + BUCKET]
+            rel = f"search/t/{s:03d}-{b // BUCKET:04d}.js"
+            key = hashlib.sha256("\n".join([FORMAT, "text", *(e.key for e in chunk)]).encode()).hexdigest()
+            if staging.reuse(rel, key):
+                continue
+            texts = json.dumps([e.text()[:TEXT_LIMIT] for e in chunk], ensure_ascii=False, separators=(",", ":"))
+            staging.write(rel, f"GK_SEARCH_TEXT({s},{b // BUCKET},{texts});\n".encode(), key=key)
+    return inverted
 
 
 def _js(name: str, value: object) -> bytes:
     body = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return f"window.{name}={body};\n".encode()
+
+
+# -- the query side, as static/search.js runs it (tests and `gkctl` checks use this one) ----------
+
+_PRECISE = re.compile(r"[0-9〔〕\[\]]")
+
+
+def normalise(text: str) -> str:
+    """What exact matching compares: ASCII forms, lower case, no white space, 〔〕 for [] and ().
+
+    Clerks type 文号 brackets as ``[]`` or ``()`` as often as ``〔〕``; search.js does the same.
+    """
+    text = text.translate(_WIDE).lower()
+    text = text.replace("[", "〔").replace("]", "〕").replace("［", "〔").replace("］", "〕")
+    text = text.replace("(", "〔").replace(")", "〕").replace("（", "〔").replace("）", "〕")
+    return re.sub(r"\s+", "", text)
+
+
+def precise(query: str) -> bool:
+    """A query with digits or 〔〕 (a 文号, a 索引号 or its serial) must occur exactly."""
+    return bool(_PRECISE.search(normalise(query)))
+
+
+def find(files: dict[str, bytes], query: str, column: str = "", year: str = "") -> list[str]:
+    """URLs of the documents a query finds in a built index, best first (the order search.js shows)."""
+    index = json.loads(files["search/docs.js"].decode().removeprefix("window.GK_SEARCH_DOCS=").rstrip(";\n"))
+    segments, shards, docs = index["segments"], index["shards"], index["docs"]
+    want = normalise(query)
+    if not want:
+        return []
+    hits: set[tuple[int, int]] | None = None
+    # a lone Chinese character is not indexed inside longer runs: the phrase check decides
+    toks = sorted(tok for tok in tokens(query) if len(tok) > 1 or tok.isascii())
+    for tok in toks:
+        raw = files.get(f"search/s{shard_of(tok, shards):04d}.js", b"").decode()
+        found: set[tuple[int, int]] = set()
+        if raw:
+            parts = json.loads(raw[raw.index(",") + 1 : -3])
+            for seg, part in enumerate(parts):
+                acc = 0
+                for d in part.get(tok, []):
+                    acc += d
+                    found.add((seg, acc))
+        hits = found if hits is None else hits & found
+    if hits is None:
+        hits = {(s, n) for s in range(segments) for n in range(len(docs[s]))}
+
+    def head(rec: list[str]) -> str:
+        return normalise(" ".join([rec[1], rec[5], rec[4]]))
+
+    def text_of(seg: int, n: int) -> str:
+        raw = files.get(f"search/t/{seg:03d}-{n // BUCKET:04d}.js", b"").decode()
+        return normalise(json.loads(raw[raw.index("[") : -3])[n % BUCKET]) if raw else ""
+
+    out: list[tuple[int, str, str]] = []
+    for seg, n in hits:
+        rec = docs[seg][n]
+        if column and column not in rec[6].split():
+            continue
+        if year and not rec[3].startswith(year):
+            continue
+        in_head = want in head(rec)
+        if (precise(query) or not toks) and not in_head and want not in text_of(seg, n):
+            continue
+        out.append((0 if in_head else 1, rec[3], rec[0]))
+    out.sort(key=lambda h: h[2])
+    out.sort(key=lambda h: h[1], reverse=True)
+    out.sort(key=lambda h: h[0])  # exact matches of title, 文号 or 索引号 first, then newest first
+    return [h[2] for h in out]

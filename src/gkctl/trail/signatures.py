@@ -326,3 +326,35 @@ def _gpg_verify(root: Path, raw: bytes) -> SigCheck:
             return SigCheck("bad", None, "sshsig.gpg_failed", word)
     detail = next((w for w in ("NO_PUBKEY", "ERRSIG", "NODATA") if w in status), f"exit {proc.returncode}")
     return SigCheck("unsupported", None, "sshsig.gpg_failed", detail)
+
+
+# -- signing data other than commits ----------------------------------------------------------
+
+
+def sign_data(root: Path, data: bytes, namespace: str) -> bytes | None:
+    """An armored SSHSIG over ``data`` by the key git signs with in ``root`` (``ssh-keygen -Y sign``).
+
+    None when no ssh signing key is configured (an openpgp key cannot make an SSHSIG); a key
+    given as a literal (``key::…``) signs through the ssh agent, as git does.
+    """
+    fmt = git(root, "config", "--get", "gpg.format", check=False).strip()
+    value = git(root, "config", "--get", "user.signingkey", check=False).strip()
+    if fmt != "ssh" or not value:
+        return None
+    with tempfile.TemporaryDirectory(prefix="gkctl-sign-") as tmp:
+        if value.startswith(("key::", "ssh-", "ecdsa-", "sk-")):
+            key = Path(tmp) / "key.pub"
+            key.write_text((normalize_key(value) or value) + "\n", encoding="ascii")
+            args = ["-U", "-f", str(key)]
+        else:
+            path = Path(value).expanduser()
+            args = ["-f", str(path if path.is_absolute() else root / path)]
+        try:
+            proc = subprocess.run(
+                ["ssh-keygen", "-q", "-Y", "sign", "-n", namespace, *args], input=data, capture_output=True
+            )
+        except OSError as exc:
+            raise RuleError(t("sig.sign_failed", detail=str(exc))) from None
+    if proc.returncode != 0 or b"BEGIN SSH SIGNATURE" not in proc.stdout:
+        raise RuleError(t("sig.sign_failed", detail=proc.stderr.decode("utf-8", "replace").strip()[-300:]))
+    return proc.stdout

@@ -1,0 +1,134 @@
+"""``manifest.json``: the revision a built site shows and the SHA-256 of every file in it.
+
+The build signs it (SSHSIG, namespace ``gkctl-site``, in ``manifest.json.sig``) so a copy on a
+web server can be checked against it without the repository's help (``verify --site
+--offline``), or by rebuilding the same revision and comparing every byte. Digests of files
+whose staging key names their content exactly (pages, attachments) are cached under
+``.git/gkctl/site/`` by that key; the cache is optional, everything else is hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gkctl.site.output import Staging
+
+NAME = "manifest.json"
+SIGNATURE = "manifest.json.sig"
+NAMESPACE = "gkctl-site"
+FORMAT = "gkctl-site-manifest/1"
+_DIGESTS = "digests-v1.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _load_cache(folder: Path | None) -> dict[str, str]:
+    if folder is None:
+        return {}
+    try:
+        value = json.loads((folder / _DIGESTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _save_cache(folder: Path | None, cache: dict[str, str]) -> None:
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{_DIGESTS}.tmp-{os.getpid()}"
+        tmp.write_text(json.dumps(cache, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, folder / _DIGESTS)
+    except OSError:
+        pass
+
+
+def write(staging: Staging, head: dict[str, object], cache_dir: Path | None = None) -> None:
+    """Write ``manifest.json``: ``head`` plus the digest of every file produced so far."""
+    cache = _load_cache(cache_dir)
+    fresh: dict[str, str] = {}
+    files: dict[str, str] = {}
+    for rel, key in sorted(staging.produced().items()):
+        if rel in (NAME, SIGNATURE):
+            continue
+        ident = f"{key}\0{rel}" if key else ""
+        digest = cache.get(ident) if ident else None
+        if digest is None:
+            digest = _sha256(staging.tree / rel)
+        if ident:
+            fresh[ident] = digest
+        files[rel] = digest
+    _save_cache(cache_dir, fresh)
+    body = {**head, "format": FORMAT, "files": files}
+    staging.write(NAME, (json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    kind: str  # changed | added | missing
+    path: str
+
+
+def files_in(folder: Path) -> dict[str, Path]:
+    """Every file under ``folder`` by its path relative to it (symlinks followed, hidden files too)."""
+    base = folder.resolve()
+    out: dict[str, Path] = {}
+    for dirpath, _dirs, names in os.walk(base, followlinks=True):
+        for name in names:
+            path = Path(dirpath) / name
+            out[path.relative_to(base).as_posix()] = path
+    return out
+
+
+def against_digests(copy: dict[str, Path], digests: dict[str, str]) -> list[Difference]:
+    """What differs between a copy's files and the digest list of its manifest."""
+    diffs: list[Difference] = []
+    for rel in sorted(set(copy) | set(digests)):
+        if rel in (NAME, SIGNATURE):
+            continue
+        if rel not in digests:
+            diffs.append(Difference("added", rel))
+        elif rel not in copy:
+            diffs.append(Difference("missing", rel))
+        elif _sha256(copy[rel]) != digests[rel]:
+            diffs.append(Difference("changed", rel))
+    return diffs
+
+
+def against_tree(copy: dict[str, Path], built: dict[str, Path], skip: Iterable[str] = (SIGNATURE,)) -> list[Difference]:
+    """What differs between a copy and a fresh build (``skip``: present in both, compared elsewhere)."""
+    skipped = set(skip)
+    diffs: list[Difference] = []
+    for rel in sorted(set(copy) | set(built)):
+        if rel not in built:
+            if rel not in skipped:
+                diffs.append(Difference("added", rel))
+        elif rel not in copy:
+            diffs.append(Difference("missing", rel))
+        elif rel not in skipped and not _same(copy[rel], built[rel]):
+            diffs.append(Difference("changed", rel))
+    return diffs
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            ca, cb = fa.read(1 << 20), fb.read(1 << 20)
+            if ca != cb:
+                return False
+            if not ca:
+                return True
