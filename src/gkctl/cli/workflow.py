@@ -3,13 +3,14 @@ repeal, status, log, whoami, sync, and ``people``. Thin: parse, call a service, 
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 from rich.console import Console
@@ -237,21 +238,41 @@ def _uncommitted(repo: Repository, doc: str) -> str | None:
     return unsaved_state(repo, doc)
 
 
+def _flush(sink: BinaryIO, binary: BinaryIO | None) -> None:
+    if binary is None and isinstance(sink, io.BytesIO):
+        sys.stdout.write(sink.getvalue().decode("utf-8"))
+    else:
+        sink.flush()
+
+
 def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径（默认全部）", autocompletion=complete_documents)] = None,
            fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None:  # fmt: skip
     """每份文件的状态、各步骤（谁、何时、结论、意见、是否仍有效）、下一步、索引号与公开期限。
 
     示例：gkctl status --format json
     """
-    from gkctl.services.status import status_data, status_json
+    from gkctl.services.status_cache import write_cached
     r = repository(repo)
     warn_calendar(r)
     note = _uncommitted(r, doc) if doc is not None else None
     if note == "uncommitted":
         console.print(f"{doc}：[yellow]{t('status.uncommitted')}[/yellow]")
         return
+    binary = getattr(sys.stdout, "buffer", None)  # a captured stdout may be text only
+    sink = binary if binary is not None else io.BytesIO()
+    if fmt == Format.json and doc is None:
+        # the everyday warm case: the cached bytes, without importing the analysis
+        sys.stdout.flush()
+        if write_cached(r.root, sink):
+            _flush(sink, binary)
+            return
+    from gkctl.services.status import status_data, status_json, write_status_json
     if fmt == Format.json:
-        sys.stdout.write(status_json(r, doc))
+        if doc is None:
+            write_status_json(r, sink)
+            _flush(sink, binary)
+        else:
+            sys.stdout.write(status_json(r, doc))
         return
     data = status_data(r, doc)
     docs = data["documents"]

@@ -13,22 +13,19 @@ import json
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from gkctl import __version__
 from gkctl.core.errors import GkctlError, InputError
-from gkctl.core.i18n import current_lang, t
+from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.services.repository import Repository
+from gkctl.services.status_cache import STATUS_CACHE, cache_key, write_cached
 from gkctl.trail.cache import cache_path
-from gkctl.trail.gitutil import git
 from gkctl.trail.history import paused_gc
+from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING
-from gkctl.trail.witness import WITNESS_REF
 from gkctl.trail.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
-STATUS_CACHE = "status-v2.json"
-STATUS_CACHE_VERSION = 4
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
 
@@ -163,37 +160,48 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _cache_key(repo: Repository, today: date) -> tuple[str, str]:
-    # the witness log dates commits without moving HEAD, so its tip is part of the key (one process for both)
-    lines = git(repo.root, "show-ref", "--head", WITNESS_REF, check=False).splitlines()
-    refs = {ref: sha for sha, _, ref in (line.partition(" ") for line in lines)}
-    head = refs.get("HEAD", "")
-    key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(),
-           "lang": current_lang(), "witness": refs.get(WITNESS_REF, "")}  # fmt: skip
-    return head, json.dumps(key, sort_keys=True)
+def _cache_key(repo: Repository, today: date) -> tuple[str, dict[str, Any]]:
+    return cache_key(repo.root, today)
 
 
 def _all_text(repo: Repository, today: date) -> str:
     """``{"documents": [...]}`` for every document at HEAD, cached by HEAD, day and language.
 
-    Each document is encoded as soon as it is described, so a bureau's status never sits in
-    memory as tens of thousands of nested dicts and one big string at once.
+    Each document is encoded as soon as it is described, one line each, so a bureau's status
+    never sits in memory as tens of thousands of nested dicts. When the analysis was folded from
+    an ancestor's, the lines of the documents the new commits did not touch are taken from that
+    ancestor's cached text as they are.
     """
     head, key = _cache_key(repo, today)
     cache_file = cache_path(repo.root, STATUS_CACHE)
     cached = _read_cache(cache_file, key) if head else None
     if cached is not None:
-        return cached
-    analysis = analyse(repo.root)
+        return cached[1]
+    analysis = analyse_head(repo.root)
+    reuse: dict[str, str] = {}
+    if analysis.base is not None:
+        old = _read_cache(cache_file, key, heads=analysis.base[0])
+        if old is not None:
+            changed = analysis.base[1]
+            reuse = {p: line for p, line in zip(old[0], old[1].split("\n")[1:], strict=False) if p not in changed}
     with paused_gc():
-        parts = [json.dumps(_jsonable(document_data(st, analysis, today)), ensure_ascii=False)
-                 for st in analysis.documents.values()]  # fmt: skip
-    del analysis
-    text = '{"documents": [' + ",\n".join(parts) + "]}\n"
+        parts = [reuse[path].removesuffix(",") if path in reuse
+                 else json.dumps(_jsonable(document_data(st, analysis, today)), ensure_ascii=False)
+                 for path, st in analysis.documents.items()]  # fmt: skip
+    paths = list(analysis.documents)
+    del analysis, reuse
+    text = '{"documents": [\n' + ",\n".join(parts) + "\n]}\n"
     del parts
     if head:
-        _write_cache(cache_file, key, text)
+        _write_cache(cache_file, key, paths, text)
     return text
+
+
+def write_status_json(repo: Repository, out: BinaryIO, today: date | None = None) -> None:
+    """``status --format json`` of every document to ``out`` (the cached bytes when current)."""
+    today = today or datetime.now(BEIJING).date()
+    if not write_cached(repo.root, out, today):
+        out.write(_all_text(repo, today).encode("utf-8"))
 
 
 def status_json(repo: Repository, ref: str | None = None, today: date | None = None) -> str:
@@ -213,22 +221,33 @@ def status_data(repo: Repository, ref: str | None = None, today: date | None = N
     return {"documents": docs}
 
 
-def _read_cache(path: Path, key: str) -> str | None:
-    """The cached status text if its first line is ``key`` (one file: key and text replaced together)."""
+def _read_cache(path: Path, key: dict[str, Any], heads: frozenset[str] | None = None) -> tuple[list[str], str] | None:
+    """(document paths, text) if the cache's first line is ``key`` (key, paths and text are one
+    file); with ``heads``, a text written at any of those commits (same day, language, code)."""
     try:
         with open(path, encoding="utf-8") as fh:
-            if fh.readline().rstrip("\n") != key:
-                return None
-            return fh.read()
+            line = fh.readline().rstrip("\n")
+            if heads is None:
+                if line != json.dumps(key, sort_keys=True):
+                    return None
+            else:
+                found = json.loads(line)
+                if not isinstance(found, dict) or found.get("head") not in heads \
+                        or {**found, "head": key["head"]} != key:  # fmt: skip
+                    return None
+            paths = json.loads(fh.readline())
+            text = fh.read()
     except (OSError, ValueError):
         return None
+    return (paths, text) if isinstance(paths, list) else None
 
 
-def _write_cache(path: Path, key: str, text: str) -> None:
+def _write_cache(path: Path, key: dict[str, Any], paths: list[str], text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(key + "\n" + text, encoding="utf-8")
+        tmp.write_text(json.dumps(key, sort_keys=True) + "\n" + json.dumps(paths, ensure_ascii=False) + "\n" + text,
+                       encoding="utf-8")  # fmt: skip
         os.replace(tmp, path)
     except OSError:
         pass  # only slower next time

@@ -24,13 +24,13 @@ from gkctl.core.rules import Context, attachments_secrecy, check_document, secre
 from gkctl.services.repository import Repository
 from gkctl.trail.gitutil import blob_id_of_file, commit, git, git_bytes, is_dirty
 from gkctl.trail.history import load_history
+from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING, configured_person
 from gkctl.trail.workflow import (
     APPROVAL_STEPS,
     PUBLIC_ATTRIBUTE,
     Analysis,
     DocState,
-    analyse,
     next_index_number,
     step_rule,
 )  # fmt: skip
@@ -91,14 +91,16 @@ def _doc_path(repo: Repository, ref: str) -> str:
 
 def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _Ctx:
     """The committed document, its state, the effective policy and the acting person."""
-    path = _doc_path(repo, ref)
+    analysis = analysis or analyse_head(repo.root)
+    # an id the analysis knows names its committed file: no need to parse every working-tree document
+    known = analysis.by_id(ref) if not ref.endswith(".md") else None
+    path = known.path if known is not None else _doc_path(repo, ref)
     if is_dirty(repo.root, [path]):
         raise RuleError(t("workflow.refuse.dirty"), path)
     staged = git(repo.root, "diff", "--cached", "--name-only", "-z").split("\0")
     if any(staged):
         # a step commit takes whatever is staged; one that changes other files counts for nothing
         raise RuleError(t("workflow.refuse.staged", paths="、".join(p for p in staged if p)))
-    analysis = analysis or analyse(repo.root)
     state = analysis.documents.get(path)
     policy = analysis.trust.head_policy
     if state is None:
@@ -113,7 +115,9 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
         raise RuleError(t("workflow.refuse.duplicate_id", id=state.doc_id, other="、".join(twins)), path,
                         state.doc.line_of("id"))
     person = configured_person(repo.root, policy)
-    return _Ctx(analysis, policy, person, state, state.doc)
+    # the analysis keeps front matter only: the checks below (secrecy scan) read the whole text
+    doc = parse_document(git_bytes(repo.root, "cat-file", "blob", state.blob), path)
+    return _Ctx(analysis, policy, person, state, doc)
 
 
 def _require_role(ctx: _Ctx, step: str) -> None:
@@ -303,7 +307,7 @@ def publish(repo: Repository, refs: list[str], ready: bool = False, fetch: bool 
     """Publish documents (or every ``ready`` 主动公开 one): one signed commit each, with 索引号."""
     if fetch:
         _fetch_quietly(repo.root)
-    analysis = analyse(repo.root)
+    analysis = analyse_head(repo.root)
     if ready:
         refs = [s.path for s in analysis.documents.values()
                 if s.doc is not None and s.doc.attribute == PUBLIC_ATTRIBUTE

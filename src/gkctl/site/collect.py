@@ -43,6 +43,7 @@ from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
 from gkctl.trail import workflow
 from gkctl.trail.gitutil import cat_objects, git, rev_parse
+from gkctl.trail.incremental import analyse_head
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
@@ -102,7 +103,7 @@ def collect(
     commit = rev_parse(root, rev)
     build_time = datetime.fromisoformat(git(root, "show", "-s", "--format=%cI", commit).strip())
     # Policy and templates as an admin last put them in force, never a clerk's unauthorised edit.
-    analysis = workflow.analyse(root, commit)
+    analysis = analyse_head(root, commit)
     config = dict(analysis.trust.effective_files(commit) or ())
     blobs = dict(zip(config, cat_batch(root, [config[p] for p in config]), strict=True))
     contents = {p: b[1] for p, b in blobs.items() if b is not None}

@@ -46,6 +46,15 @@ def check_rel_path(rel: str) -> str:
     return rel
 
 
+def _record(state_file: Path) -> dict[str, str]:
+    """``{path: key}`` a committed build recorded for its tree ({} when none or unreadable)."""
+    try:
+        files = json.loads(state_file.read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return files if isinstance(files, dict) else {}
+
+
 class Staging:
     """One build's view of the output: ``open`` → ``write``/``write_blob``/``reuse`` → ``commit``."""
 
@@ -83,14 +92,32 @@ class Staging:
         name = TREES[1] if live is not None and live.name == TREES[0] else TREES[0]
         self.tree = self.trees_dir / name
         self._state_file = self.trees_dir / f"{name}.json"
-        try:
-            self._old = json.loads(self._state_file.read_text(encoding="utf-8")).get("files", {})
-        except (OSError, ValueError, AttributeError):
-            self._old = {}
+        self._old = _record(self._state_file)
         # Until this build commits, the record of this tree is unknown: drop it first.
         with contextlib.suppress(FileNotFoundError):
             self._state_file.unlink()
         self.tree.mkdir(exist_ok=True)
+        if not self._old and live is not None:
+            self._seed_from(live)
+
+    def _seed_from(self, live: Path) -> None:
+        """Start an unrecorded tree (the build after the first) as hard links to the live one.
+
+        Files are only ever replaced by rename, never written in place, so the links never
+        change the live site; without them the second build re-rendered every page.
+        """
+        files = _record(self.trees_dir / f"{live.name}.json")
+        for rel, key in files.items():
+            src, dst = live / rel, self.tree / rel
+            try:
+                check_rel_path(rel)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(FileNotFoundError):
+                    dst.unlink()
+                os.link(src, dst)
+            except (OSError, RuleError):
+                continue  # that file is simply built again
+            self._old[rel] = key
 
     def live_tree(self) -> Path | None:
         if not self.out.is_symlink():

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
@@ -161,8 +162,9 @@ class _Site:
         self.top = [self.views[s] for s in self.children.get(None, [])]
         base = site.base_url or site.org.site_url
         self.base = base if not base or base.endswith("/") else base + "/"
+        # the navigation as every page shows it: column counts only where a page shows them
         nav = json.dumps(
-            [dataclasses.asdict(v) for v in self.views.values()] + [dataclasses.asdict(site.org), self.base],
+            [_nav_fields(v) for v in self.views.values()] + [dataclasses.asdict(site.org), self.base],
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -190,6 +192,14 @@ class _Site:
 
     def crumbs(self, slug: str) -> list[dict[str, str]]:
         return [{"name": self.views[s].name, "url": self.views[s].url} for s in reversed(self.ancestry(slug))]
+
+
+COUNT_PAGES = ("column.html", "sitemap.html")  # they show counts of the views they are given, keyed by them
+
+
+def _nav_fields(view: ColumnView) -> dict[str, object]:
+    """A column as the navigation shows it (without the count of its documents)."""
+    return {k: v for k, v in dataclasses.asdict(view).items() if k != "count"}
 
 
 def render_site(
@@ -229,12 +239,20 @@ def render_site(
             return encoded[value]
         return str(value)
 
+    # A page is keyed by what it shows. The default templates show a column's count only on the
+    # column pages and the site map (views they are given), so one withdrawal does not touch every page's key through
+    # the navigation; a bureau's templates that read ``count`` anywhere else key every page by it.
+    counts_everywhere = any(re.search(rb"\.count\b|\[.count.\]", data) for name, data in templates.files.items()
+                            if name.endswith(".html") and (name not in COUNT_PAGES or b"top_columns" in data))
+    top_key = s.top if counts_everywhere else [_nav_fields(v) for v in s.top]
+
     def page(rel: str, template: str, **ctx: object) -> None:
         nonlocal pages
         pages += 1
         ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "",
                "page_url": s.base + rel, **ctx}  # fmt: skip
-        inputs = json.dumps([template, ctx], ensure_ascii=False, sort_keys=True, default=encode)
+        shown = {**ctx, "top_columns": top_key} if ctx.get("top_columns") is s.top else ctx
+        inputs = json.dumps([template, shown], ensure_ascii=False, sort_keys=True, default=encode)
         key = hashlib.sha256((page_salt + inputs).encode()).hexdigest()
         if staging.reuse(rel, key):
             return

@@ -26,6 +26,8 @@ _LOCATION_VARS = (
     "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_LITERAL_PATHSPECS",
 )  # fmt: skip
 
+WITNESS_REF = "refs/gkctl/witness"  # the central repository's signed log of pushes (trail.witness)
+
 
 class GitError(RuleError):
     """A git command failed; the message holds git's own words."""

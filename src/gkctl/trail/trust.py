@@ -85,7 +85,7 @@ class Trust:
     """
 
     def __init__(self, root: Path, hist: History, witnessed: Mapping[str, int] | None = None,
-                 witness: WitnessLog | None = None) -> None:  # fmt: skip
+                 witness: WitnessLog | None = None, docs_cache: bool = True) -> None:  # fmt: skip
         self.root = root
         self.hist = hist
         self.witnessed: Mapping[str, int] = witnessed or {}
@@ -101,7 +101,9 @@ class Trust:
         self._checks: dict[str, SigCheck] = {}
         self._policy_of: dict[str, Policy | None] = {}
         self._blob_at: dict[tuple[str, str], str | None] = {}
-        self._docs: dict[str, Document | None] | None = None
+        # without the shared cache (a run that parses a handful of documents) start empty, save nothing
+        self._docs: dict[str, Document | None] | None = None if docs_cache else {}
+        self._docs_cache = docs_cache
         self._docs_dirty = False
         self._docs_file = cache_path(root, DOC_CACHE)
 
@@ -220,7 +222,7 @@ class Trust:
 
     def save(self) -> None:
         """Keep parsed documents for next time (a cache we cannot write only costs time)."""
-        if not self._docs_dirty or self._docs is None:
+        if not self._docs_dirty or self._docs is None or not self._docs_cache:
             return
         try:
             self._docs_file.parent.mkdir(parents=True, exist_ok=True)
@@ -276,6 +278,10 @@ class Trust:
         Only changes an admin of the previous policy signed are in force; None for an unknown commit.
         """
         return self._eff.get(sha)
+
+    def assume_effective(self, files: dict[str, tuple[tuple[str, str], ...]]) -> None:
+        """Take the effective files of these commits as known (from a snapshot of a full pass)."""
+        self._eff.update(files)
 
     def policy_of(self, sha: str) -> Policy | None:
         """The effective policy of commit ``sha`` (after it)."""

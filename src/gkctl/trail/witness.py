@@ -21,11 +21,10 @@ from datetime import datetime
 from pathlib import Path
 
 from gkctl.core.policy import key_identity
-from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects
+from gkctl.trail.gitutil import WITNESS_REF, GitError, git, git_bytes, read_objects
 from gkctl.trail.history import History, parse_commit
 from gkctl.trail.signatures import BEIJING, check_signatures
 
-WITNESS_REF = "refs/gkctl/witness"
 RESERVED_PREFIX = "refs/gkctl/"  # refs only the central repository writes
 KEY_FILE = "gkctl-witness/ed25519"  # inside the bare repository (not beside the deletable caches), never in a clone
 ZERO = "0" * 40

@@ -77,6 +77,10 @@ class Event:
     def day(self) -> date:
         return datetime.fromtimestamp(self.time, BEIJING).date()
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # a snapshot holds tens of thousands: skip the slow slots path
+        return (Event, (self.commit, self.step, self.verdict, self.person, self.name, self.time, self.blob,
+                        self.message, self.problem, self.problem_detail, self.trailers))  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class StepStatus:
@@ -86,6 +90,9 @@ class StepStatus:
     needed: int
     approvals: tuple[Event, ...]  # approvals that count for the current content
     done: bool
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (StepStatus, (self.name, self.label, self.role, self.needed, self.approvals, self.done))
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,10 @@ class Analysis:
     documents: dict[str, DocState]  # path -> state
     used_indexes: frozenset[str]  # every 索引号 ever written in a publish commit
     problems: tuple[tuple[str, str, str], ...]  # (commit, message key, detail) of step/policy commits that count for nothing
+    work: FullPass | None = field(default=None, compare=False, repr=False)  # set by a full pass
+    # set when folded from an ancestor's analysis: (that commit and the commits folded onto it,
+    # the paths whose state may differ from theirs)
+    base: tuple[frozenset[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
 
     def by_id(self, doc_id: str) -> DocState | None:
         return next((s for s in self.documents.values() if s.doc_id == doc_id), None)
@@ -244,15 +255,76 @@ def analyse(root: Path, rev: str = "HEAD", history: History | None = None,
 def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[str, int] | None = None) -> Analysis:
     hist = history if history is not None else load_history(root, rev)
     trust = build_trust(root, hist, arriving)
-    order, pos = trust.order, trust.pos
-
-    step_recs = [r for r in order if r.step in DOC_STEPS and r.trailer("Gkctl-Path")]
     current = trust.tree_files(hist.head, "docs/") if hist.head else {}
+    sinks = (ProblemSink(list(trust.problems)), ProblemSink([]), ProblemSink([]))
+    docs = path_pass(root, trust, trust.order, current, None, sinks[0])
+    accepted = assign_indexes(candidates_of(docs), sinks[1])
+    states = finish_all(docs, current, accepted, sinks[2])
+    trust.save()
+    used = frozenset(u for work in docs.values() for u in work.used_indexes) - {""}
+    problems = (*sinks[0].all, *sinks[1].all, *sinks[2].all)
+    return Analysis(hist.head, trust, states, used, problems, FullPass(docs, current, accepted, sinks))
+
+
+def finish_all(docs: dict[str, DocWork], current: dict[str, str], accepted: set[str], sink: ProblemSink
+               ) -> dict[str, DocState]:  # fmt: skip
+    """The state of every document at ``rev`` (of ``current`` that ``docs`` judged), by path."""
+    states = {}
+    for path in sorted(current):
+        if path in docs:
+            docs[path].sink = sink
+            states[path] = docs[path].finish(accepted)
+    return states
+
+
+class ProblemSink:
+    """Problems in the order the full pass finds them, and the same problems grouped by path.
+
+    Every problem but a policy commit's belongs to the one document its step commit names, so
+    a run that re-judges only some documents can put the others' problems back unchanged.
+    """
+
+    def __init__(self, initial: list[tuple[str, str, str]]) -> None:
+        self.all = initial
+        self.global_count = len(initial)
+        self.by_path: dict[str, list[tuple[str, str, str]]] = {}
+
+    def add(self, path: str, item: tuple[str, str, str]) -> None:
+        self.all.append(item)
+        self.by_path.setdefault(path, []).append(item)
+
+
+@dataclass
+class FullPass:
+    """What a full pass learnt beside its answer (the incremental snapshot is made of it)."""
+
+    docs: dict[str, DocWork]
+    current: dict[str, str]
+    accepted: set[str]
+    sinks: tuple[ProblemSink, ProblemSink, ProblemSink]  # judging, 索引号 assignment, final states
+
+
+def path_pass(
+    root: Path, trust: Trust, order: list[CommitRecord], current: dict[str, str], only: set[str] | None,
+    sink: ProblemSink, watched: set[str] | None = None,
+) -> dict[str, DocWork]:  # fmt: skip
+    """Judge the step commits and content changes of every document (or of the paths ``only``).
+
+    ``order`` holds every commit that touches the judged paths, parents before children; the
+    result is the same whether it holds the whole history or just those commits. ``watched``
+    (the attachment files of every document at ``rev``) must be given when ``only`` is.
+    """
+    pos = trust.pos
+    wanted = (lambda path: True) if only is None else only.__contains__
+    step_recs = [r for r in order if r.step in DOC_STEPS and r.trailer("Gkctl-Path")
+                 and wanted(r.trailer("Gkctl-Path") or "")]  # fmt: skip
+    judged = {p: b for p, b in current.items() if wanted(p)}
     # An approval covers the document's attachments too: a change to one is a change to the
     # document (otherwise a file could be swapped between sign-off and publication).
-    trust.documents([(b, p) for p, b in current.items()])
-    attachments = {path: _attachment_paths(trust.document(blob, path)) for path, blob in current.items()}
-    watched = {a for files in attachments.values() for a in files}
+    trust.documents([(b, p) for p, b in judged.items()])
+    attachments = {path: attachment_paths(trust.document(blob, path)) for path, blob in judged.items()}
+    if watched is None:
+        watched = {a for files in attachments.values() for a in files}
     # content changes per path (merges only when they create content no parent had)
     seen_blobs: dict[str, set[str | None]] = {}
     changes: dict[str, list[tuple[int, CommitRecord]]] = {}
@@ -272,7 +344,6 @@ def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[st
             changes[path] = sorted(merged.values(), key=lambda item: item[0])
 
     events: dict[str, list[tuple[int, Event]]] = {}
-    problems: list[tuple[str, str, str]] = list(trust.problems)
     # the file each step names, in its own commit's tree: one git process for all of them
     # (walking first parents from every step commit cost seconds and a large memo on big histories)
     in_tree = _step_blobs(root, trust, [(rec.id, rec.trailer("Gkctl-Path") or "") for rec in step_recs])
@@ -281,66 +352,67 @@ def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[st
         ev = _judge(rec, trust, in_tree.get((rec.id, path)), path)
         events.setdefault(path, []).append((pos[rec.id], ev))
         if ev.problem:
-            problems.append((rec.id, ev.problem, ev.problem_detail))
+            sink.add(path, (rec.id, ev.problem, ev.problem_detail))
 
     # every blob we will parse, in one read
-    corrections = {ev.commit: trust.hist.by_id[ev.commit] for evs in events.values() for _, ev in evs
+    by_id = {rec.id: rec for rec in step_recs}
+    corrections = {ev.commit: by_id[ev.commit] for evs in events.values() for _, ev in evs
                    if ev.step == "correct" and ev.problem is None}  # fmt: skip
     pub_paths = [(ev.blob, p) for p, evs in events.items() for _, ev in evs if ev.step == "publish" and ev.blob]
-    trust.documents([*((b, p) for p, b in current.items()), *pub_paths,
+    trust.documents([*((b, p) for p, b in judged.items()), *pub_paths,
                      *((c.old_blob or "", c.path) for rec in corrections.values() for c in rec.changes),
                      *((c.new_blob or "", c.path) for rec in corrections.values() for c in rec.changes)])  # fmt: skip
     for path, evs in events.items():
         for i, (idx, ev) in enumerate(evs):
             if ev.commit in corrections and not _correction_in_scope(trust, corrections[ev.commit], path):
                 evs[i] = (idx, replace(ev, problem="workflow.bad.correct_scope"))
-                problems.append((ev.commit, "workflow.bad.correct_scope", path))
-    used_indexes = frozenset(
-        ev.trailers.get("gkctl-index", ("",))[-1] for evs in events.values() for _, ev in evs if ev.step == "publish"
-    ) - {""}
+                sink.add(path, (ev.commit, "workflow.bad.correct_scope", path))
 
     # every path that ever had steps or is at ``rev`` (a deleted document still owns its 索引号)
-    docs = {path: _DocWork(trust, path, current.get(path), events.get(path, []), changes.get(path, []), problems)
-            for path in sorted(set(current) | set(events))}  # fmt: skip
-    accepted = _assign_indexes(docs, problems)
-    states = {path: docs[path].finish(accepted) for path in sorted(current)}
-    trust.save()
-    return Analysis(hist.head, trust, states, used_indexes, tuple(problems))
+    return {path: DocWork(trust, path, current.get(path), events.get(path, []), changes.get(path, []), sink)
+            for path in sorted(set(judged) | set(events))}  # fmt: skip
+
+
+Candidate = tuple[int, str, str, str]  # (position in history, path, publish commit, 索引号 it names)
+
+
+def candidates_of(docs: dict[str, DocWork]) -> list[Candidate]:
+    return [(idx, path, ev.commit, _index_of(ev)) for path, work in docs.items() for idx, ev in work.candidates]
 
 
 def _index_of(ev: Event) -> str:
     return ev.trailers.get("gkctl-index", ("",))[-1]
 
 
-def _assign_indexes(docs: dict[str, _DocWork], problems: list[tuple[str, str, str]]) -> set[str]:
+def assign_indexes(candidates: list[Candidate], sink: ProblemSink) -> set[str]:
     """Which publish commits count: in history order, a 索引号 belongs to the first document
     that validly used it, and a document keeps the first number it got."""
     owner: dict[str, str] = {}
     number: dict[str, str] = {}
     accepted: set[str] = set()
-    for _idx, path, ev in sorted((idx, path, ev) for path, work in docs.items() for idx, ev in work.candidates):
-        wanted = _index_of(ev)
+    for _idx, path, commit, wanted in sorted(candidates):
         if path in number:
             if wanted != number[path]:
-                problems.append((ev.commit, "workflow.bad.index_changed", wanted))
+                sink.add(path, (commit, "workflow.bad.index_changed", wanted))
                 continue
         elif not wanted or wanted in owner:
-            problems.append((ev.commit, "workflow.bad.index_taken", wanted))
+            sink.add(path, (commit, "workflow.bad.index_taken", wanted))
             continue
         owner.setdefault(wanted, path)
         number.setdefault(path, wanted)
-        accepted.add(ev.commit)
+        accepted.add(commit)
     return accepted
 
 
-class _DocWork:
+class DocWork:
     """One document's events judged against its content: approvals, publish candidates."""
 
     def __init__(
         self, trust: Trust, path: str, blob: str | None, events: list[tuple[int, Event]],
-        changes: list[tuple[int, CommitRecord]], problems: list[tuple[str, str, str]],
+        changes: list[tuple[int, CommitRecord]], sink: ProblemSink,
     ) -> None:  # fmt: skip
-        self.trust, self.path, self.blob, self.problems = trust, path, blob, problems
+        self.trust, self.path, self.blob, self.sink = trust, path, blob, sink
+        self.used_indexes = {_index_of(ev) for _, ev in events if ev.step == "publish"}
         self.changes = changes
         self.doc = trust.document(blob, path)
         self.doc_id = self.doc.id if self.doc else path.rsplit("/", 1)[-1].removesuffix(".md")
@@ -358,7 +430,7 @@ class _DocWork:
                 named = ev.trailers.get("gkctl-document", ("",))[-1]
                 if ev.problem is None and ev.blob == blob and named != self.doc.id:
                     events[i] = (idx, replace(ev, problem="workflow.bad.document", problem_detail=named))
-                    problems.append((ev.commit, "workflow.bad.document", named))
+                    sink.add(path, (ev.commit, "workflow.bad.document", named))
         self.events = events
         self.candidates = [(idx, ev) for idx, ev in events if ev.step == "publish" and ev.problem is None
                            and self._publishable(idx, ev)]  # fmt: skip
@@ -389,7 +461,7 @@ class _DocWork:
             if not all(s.done for s in chain):
                 problem = "workflow.bad.not_ready"
         if problem is not None:
-            self.problems.append((ev.commit, problem, _index_of(ev)))
+            self.sink.add(self.path, (ev.commit, problem, _index_of(ev)))
         return problem is None
 
     def finish(self, accepted: set[str]) -> DocState:
@@ -413,12 +485,12 @@ class _DocWork:
                 publication = PublicationRecord(self.doc_id, path, ev.blob or "", _index_of(ev), first_published,
                                                 ev.commit, "published", None, None, claimed)  # fmt: skip
             elif publication is None:
-                self.problems.append((ev.commit, "workflow.bad.not_published", ""))
+                self.sink.add(self.path, (ev.commit, "workflow.bad.not_published", ""))
             else:
                 policy = trust.parent_policy_by_id(ev.commit)
                 category = policy.columns.category(doc.category) if (policy and doc) else None
                 if ev.step == "repeal" and not (category and category.normative):
-                    self.problems.append((ev.commit, "workflow.bad.not_normative", doc.category if doc else ""))
+                    self.sink.add(self.path, (ev.commit, "workflow.bad.not_normative", doc.category if doc else ""))
                     continue
                 publication = replace(
                     publication, state="withdrawn" if ev.step == "withdraw" else "repealed",
@@ -431,7 +503,8 @@ class _DocWork:
             ignored: dict[str, str] = {}
             steps = _chain(doc, head_policy, self.events, blob, self.last_change_before(end), self.authors_upto(end),
                            end, lambda: trust.secrecy_codes(doc, blob, head_policy, trust.hist.head), ignored)  # fmt: skip
-            self.problems.extend((commit, why, "") for commit, why in ignored.items())
+            for commit, why in ignored.items():
+                self.sink.add(path, (commit, why, ""))
         valid = {a.commit: True for s in steps for a in s.approvals}
         if publication is not None:
             state = publication.state
@@ -465,7 +538,7 @@ def _step_blobs(root: Path, trust: Trust, pairs: list[tuple[str, str]]) -> dict[
     return {pair: blob for pair, blob in found.items() if blob}
 
 
-def _attachment_paths(doc: Document | None) -> tuple[str, ...]:
+def attachment_paths(doc: Document | None) -> tuple[str, ...]:
     """Repo paths of the document's attachments (unsafe ones are validation's business)."""
     if doc is None:
         return ()

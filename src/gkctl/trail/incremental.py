@@ -1,0 +1,286 @@
+"""The analysis of HEAD from a snapshot of an ancestor: only what the new commits touch is re-judged.
+
+A full pass reads and judges the whole history; its cost grows with every commit. After it,
+the folded state — per-document states, 索引号 candidates and assignment, problems by document,
+the effective policy after every commit, which commits touched which path — is kept under
+``.git/gkctl/`` keyed by the commit it describes. A later command on a descendant reads only the
+new commits and the few older ones that touched the same documents, and re-runs the same
+per-document pass (``workflow.path_pass``) on them.
+
+Everything the snapshot cannot explain falls back to the full pass: a head that is not a
+linear descendant (a rewrite, another root, a merge among the new commits), a policy or template
+change (every document's chain depends on the head's policy), a change to which files are
+attachments, a 索引号 decision of an untouched document that would come out differently, too many
+new commits, or a snapshot of another format or code version, or damaged. The snapshot is never
+needed for correctness: ``tests/test_incremental.py`` compares every answer with a full pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from gkctl import __version__
+from gkctl.core.policy import is_policy_path
+from gkctl.trail.cache import cache_path, load_pickle, save_pickle
+from gkctl.trail.gitutil import WITNESS_REF, git, git_bytes
+from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits
+from gkctl.trail.history import parse_commit as _parse
+from gkctl.trail.trust import Trust
+from gkctl.trail.workflow import (
+    DOC_STEPS,
+    Analysis,
+    Candidate,
+    DocState,
+    DocWork,
+    FullPass,
+    ProblemSink,
+    analyse,
+    assign_indexes,
+    attachment_paths,
+    candidates_of,
+    finish_all,
+    path_pass,
+)  # fmt: skip
+
+SNAPSHOT = "analysis-v1.pickle"
+FORMAT = 1  # bump when the snapshot's fields or their meaning change
+MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
+SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
+
+Problem = tuple[str, str, str]
+Eff = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class Snapshot:
+    """The folded state of the history reachable from ``head``, as the full pass would give it."""
+
+    format: int
+    code: str  # gkctl version that wrote it
+    head: str
+    count: int  # commits reachable from head
+    pos: dict[str, int]  # commit -> position in the full pass's order
+    eff: dict[str, Eff]  # commit -> effective policy and template files after it
+    touch: dict[str, list[str]]  # path -> commits whose first-parent diff changes it
+    steps: dict[str, list[str]]  # document path -> step commits that name it
+    current: dict[str, str]  # document path -> blob at head
+    attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files
+    states: dict[str, DocState]
+    candidates: dict[str, list[Candidate]]
+    accepted: set[str]
+    used: dict[str, set[str]]
+    global_problems: list[Problem]  # policy commits'
+    problems: dict[str, tuple[list[Problem], list[Problem], list[Problem]]]  # path -> per phase
+
+
+def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
+    """What ``workflow.analyse`` says about ``rev``, from the snapshot when it explains ``rev``.
+
+    The result's ``trust`` knows the head's policy and files but not the whole history, and its
+    documents carry front matter without bodies: callers that walk ``trust.hist`` (log, verify,
+    audit) or read bodies (the report) use ``analyse``.
+    """
+    root = Path(root)
+    with paused_gc():
+        head = git_bytes(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False).decode().strip()
+        if not head:
+            return analyse(root, rev)
+        if git(root, "rev-parse", "--verify", "--quiet", WITNESS_REF, check=False).strip():
+            # witnessed dates move without HEAD moving, and a replay would judge on claimed dates:
+            # a repository with a witness log takes the full pass until the snapshot knows the log
+            return analyse(root, head)
+        is_head = head == git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+        file = cache_path(root, SNAPSHOT)
+        snap = _load(file)
+        if snap is not None and snap.head == head:
+            return _from_snapshot(root, snap)
+        if snap is not None:
+            replayed = _replay(root, snap, head)
+            if replayed is not None:
+                analysis, fresh = replayed
+                if is_head and fresh.count - snap.count >= SAVE_AFTER:
+                    save_pickle(file, fresh)
+                return analysis
+        analysis = analyse(root, head)
+        if analysis.work is None or analysis.head is None:
+            return analysis
+        snap = _snapshot(analysis, analysis.work)
+        del analysis  # the whole history it holds is not needed by what is returned
+        if is_head:
+            save_pickle(file, snap)
+        return _analysis(root, snap)
+
+
+def _load(file: Path) -> Snapshot | None:
+    snap = load_pickle(file)
+    if not isinstance(snap, Snapshot) or snap.format != FORMAT or snap.code != __version__:
+        return None
+    return snap
+
+
+def _problems(snap: Snapshot) -> tuple[Problem, ...]:
+    out = list(snap.global_problems)
+    for path in sorted(snap.problems):
+        for phase in snap.problems[path]:
+            out.extend(phase)
+    return tuple(out)
+
+
+def _analysis(root: Path, snap: Snapshot, trust: Trust | None = None,
+              base: tuple[frozenset[str], frozenset[str]] | None = None) -> Analysis:  # fmt: skip
+    if trust is None:
+        trust = Trust(root, History(None, (), {}), docs_cache=False)
+        trust.hist = History(snap.head, (), {})
+    trust.assume_effective({snap.head: snap.eff[snap.head]})
+    used = frozenset(u for values in snap.used.values() for u in values) - {""}
+    return Analysis(snap.head, trust, dict(snap.states), used, _problems(snap), base=base)
+
+
+def _from_snapshot(root: Path, snap: Snapshot) -> Analysis:
+    return _analysis(root, snap)
+
+
+def _snapshot(analysis: Analysis, work: FullPass) -> Snapshot:
+    """The snapshot of a full pass (``analysis.head`` must be set)."""
+    trust = analysis.trust
+    touch: dict[str, list[str]] = {}
+    steps: dict[str, list[str]] = {}
+    for rec in trust.order:
+        for ch in rec.changes:
+            touch.setdefault(ch.path, []).append(rec.id)
+        path = rec.trailer("Gkctl-Path")
+        if rec.step in DOC_STEPS and path:
+            steps.setdefault(path, []).append(rec.id)
+    pre, idx, post = work.sinks
+    problems = {path: (pre.by_path.get(path, []), idx.by_path.get(path, []), post.by_path.get(path, []))
+                for path in {*pre.by_path, *idx.by_path, *post.by_path}}  # fmt: skip
+    assert analysis.head is not None
+    return Snapshot(
+        FORMAT, __version__, analysis.head, len(trust.order), dict(trust.pos),
+        {rec.id: trust.effective_files(rec.id) or () for rec in trust.order}, touch, steps, dict(work.current),
+        {path: attachment_paths(work.docs[path].doc) for path in work.current},
+        {path: _front_matter(st) for path, st in analysis.documents.items()}, _candidates(work.docs), set(work.accepted),
+        {path: set(w.used_indexes) for path, w in work.docs.items()}, pre.all[: pre.global_count], problems,
+    )  # fmt: skip
+
+
+def _front_matter(state: DocState) -> DocState:
+    """The state without the document's body: the analysis reads front matter, bodies cost memory."""
+    return replace(state, doc=replace(state.doc, body="")) if state.doc is not None and state.doc.body else state
+
+
+def _candidates(docs: dict[str, DocWork]) -> dict[str, list[Candidate]]:
+    out: dict[str, list[Candidate]] = {}
+    for cand in candidates_of(docs):
+        out.setdefault(cand[1], []).append(cand)
+    return out
+
+
+def _read(root: Path, ids: list[str]) -> list[CommitRecord]:
+    got = read_commits(root, ids)
+    return [_parse(sha, got[sha][0], tuple(Change(*c) for c in got[sha][1])) for sha in ids if sha in got]
+
+
+def _replay(root: Path, snap: Snapshot, head: str) -> tuple[Analysis, Snapshot] | None:
+    """The analysis of ``head`` folded from ``snap``, or None when the snapshot cannot explain it."""
+    out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{snap.head}..{head}", "--", check=False)
+    new_ids = out.decode().split()
+    if not new_ids or len(new_ids) > MAX_REPLAY:
+        return None
+    new = _read(root, new_ids)
+    if len(new) != len(new_ids):
+        return None
+    parent = snap.head
+    for rec in new:  # a linear descendant: every new commit's only parent is the one before it
+        if rec.parents != (parent,) or any(is_policy_path(c.path) for c in rec.changes):
+            return None
+        parent = rec.id
+
+    # the documents to re-judge: changed, named by a step, or owning a changed attachment
+    owners: dict[str, set[str]] = {}
+    for path, files in snap.attachments.items():
+        for f in files:
+            owners.setdefault(f, set()).add(path)
+    dirty: set[str] = set()
+    current = dict(snap.current)
+    for rec in new:
+        for ch in rec.changes:
+            if ch.path.startswith("docs/"):
+                dirty.add(ch.path)
+                if ch.path.endswith(".md"):
+                    if ch.new_blob is None:
+                        current.pop(ch.path, None)
+                    else:
+                        current[ch.path] = ch.new_blob
+            dirty |= owners.get(ch.path, set())
+        named = rec.trailer("Gkctl-Path")
+        if rec.step in DOC_STEPS and named:
+            dirty.add(named)
+
+    # the snapshot was just read for this run alone: extend its tables in place (no second copy)
+    pos, eff, touch, steps = snap.pos, snap.eff, snap.touch, snap.steps
+    for i, rec in enumerate(new):
+        pos[rec.id] = snap.count + i
+        eff[rec.id] = eff[snap.head]
+    for rec in new:
+        for ch in rec.changes:
+            touch.setdefault(ch.path, []).append(rec.id)
+        named = rec.trailer("Gkctl-Path")
+        if rec.step in DOC_STEPS and named:
+            steps.setdefault(named, []).append(rec.id)
+
+    trust = Trust(root, History(head, tuple(new), {r.id: r for r in new}), docs_cache=False)
+    attachments = dict(snap.attachments)
+    for path in dirty:
+        attachments.pop(path, None)
+        if path in current:
+            attachments[path] = attachment_paths(trust.document(current[path], path))
+    watched = {f for files in attachments.values() for f in files}
+    if watched != {f for files in snap.attachments.values() for f in files}:
+        return None  # which files are attachments changed: other documents' changes may read differently
+
+    # the older commits that touched those documents or their attachments, and their parents' policy
+    paths = dirty | {f for path in dirty for f in attachments.get(path, ())}
+    new_set = set(new_ids)
+    old_ids = sorted({c for p in paths for c in (*touch.get(p, ()), *steps.get(p, ())) if c not in new_set},
+                     key=pos.__getitem__)  # fmt: skip
+    old = _read(root, old_ids)
+    if len(old) != len(old_ids):
+        return None
+    order = [*old, *new]
+    by_id = {r.id: r for r in order}
+    trust.hist = History(head, tuple(order), by_id)
+    trust.order = order
+    trust.pos = {r.id: pos[r.id] for r in order}
+    trust.assume_effective({sha: eff[sha] for rec in order for sha in (rec.id, *rec.parents) if sha in eff})
+
+    trust.check(order)  # every signature verdict in one read of the verdict cache
+    sinks = (ProblemSink([]), ProblemSink([]), ProblemSink([]))
+    docs = path_pass(root, trust, order, current, dirty, sinks[0], watched)
+    cands = {p: c for p, c in snap.candidates.items() if p not in dirty}
+    cands.update(_candidates(docs))
+    accepted = assign_indexes([c for lst in cands.values() for c in lst], sinks[1])
+    for path, lst in cands.items():  # an untouched document's 索引号 decisions must stand
+        if path in dirty:
+            continue
+        if {c[2] for c in lst} & accepted != {c[2] for c in lst} & snap.accepted:
+            return None
+        if sinks[1].by_path.get(path, []) != snap.problems.get(path, ([], [], []))[1]:
+            return None
+    fresh_states = finish_all(docs, {p: b for p, b in current.items() if p in dirty}, accepted, sinks[2])
+    fresh_states = {p: _front_matter(st) for p, st in fresh_states.items()}
+    states = {p: fresh_states[p] if p in dirty else snap.states[p] for p in sorted(current)}
+
+    problems = {p: v for p, v in snap.problems.items() if p not in dirty}
+    for path in {*sinks[0].by_path, *sinks[1].by_path, *sinks[2].by_path}:
+        if path in dirty:
+            problems[path] = tuple(s.by_path.get(path, []) for s in sinks)  # type: ignore[assignment]
+    used = {p: v for p, v in snap.used.items() if p not in dirty}
+    used.update({p: set(w.used_indexes) for p, w in docs.items()})
+    cands = {p: c for p, c in cands.items() if c}
+    fresh = Snapshot(
+        FORMAT, __version__, head, snap.count + len(new), pos, eff, touch, steps, current, attachments, states,
+        cands, accepted, used, snap.global_problems, problems,
+    )  # fmt: skip
+    return _analysis(root, fresh, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty))), fresh

@@ -1,0 +1,182 @@
+"""The incremental analysis gives the full pass's answers, whatever state the caches are in.
+
+A bureau's history grows one command at a time (steps, edits, publication, withdrawal, a new
+document, a policy change, a merge, a rewrite). After each, every command that reads the state
+is run with the caches as that command left them, then again with ``.git/gkctl`` deleted, with
+every cache file damaged, and with the caches of an earlier commit (stale: the snapshot must be
+folded forward or refused); the answers must agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from gkctl.services import steps
+from gkctl.trail.cache import cache_path
+from gkctl.trail.incremental import SNAPSHOT, analyse_head
+from gkctl.trail.workflow import analyse
+from helpers.docs import write_doc
+from helpers.workflow import DOC, Bureau, full_chain, run_git
+
+DOC2 = "docs/2026/2026-bgs-002.md"
+DOC3 = "docs/2026/2026-bgs-003.md"
+
+
+def _answers(cli, b: Bureau, out: Path) -> dict[str, bytes]:
+    """What a user sees from every command that reads the state (not the ones that write it)."""
+    root = str(b.root)
+    answers: dict[str, bytes] = {}
+    for name, args in (("status.json", ("status", "--format", "json")), ("status.txt", ("status",)),
+                       ("status-one.json", ("status", "2026-bgs-001", "--format", "json")),
+                       ("log.json", ("log", "2026-bgs-001", "--format", "json"))):  # fmt: skip
+        res = cli("-C", root, *args)
+        assert res.exit_code == 0, res.output
+        answers[name] = res.stdout.encode()
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out.parent / f"{out.name}.trees", ignore_errors=True)
+    res = cli("-C", root, "build", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    for f in sorted(p for p in out.rglob("*") if p.is_file()):
+        answers[f"site/{f.relative_to(out)}"] = f.read_bytes()
+    return answers
+
+
+def _damage(cache: Path) -> None:
+    for f in cache.iterdir():
+        if f.is_file():
+            data = bytearray(f.read_bytes())
+            for i in range(0, len(data), max(1, len(data) // 7)):
+                data[i] ^= 0x5A
+            f.write_bytes(bytes(data))
+
+
+def _check(cli, b: Bureau, tmp: Path, stale: Path | None, folds: bool = True) -> Path:
+    """Compare the cached run with deleted, damaged and stale caches; return this commit's caches."""
+    cache = cache_path(b.root, "x").parent
+    cached = _answers(cli, b, tmp / "site")
+    keep = tmp / f"caches-{run_git(b.root, 'rev-parse', 'HEAD').strip()}"
+    shutil.copytree(cache, keep)
+    variants = {"deleted": lambda: shutil.rmtree(cache), "damaged": lambda: _damage(cache)}
+    if stale is not None:
+        variants["stale"] = lambda: (shutil.rmtree(cache), shutil.copytree(stale, cache))
+    for name, prepare in variants.items():
+        prepare()
+        if name == "stale":  # folded forward from the older snapshot exactly when it explains HEAD
+            assert (analyse_head(b.root).base is not None) == folds
+        got = _answers(cli, b, tmp / "site")
+        assert got.keys() == cached.keys(), name
+        for key in cached:
+            assert got[key] == cached[key], (name, key)
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.copytree(keep, cache)
+    # the answer a step command starts from is the full pass's too
+    full, folded = analyse(b.root), analyse_head(b.root)
+    assert list(folded.documents) == list(full.documents)
+    for path, st in full.documents.items():
+        assert folded.documents[path] == _without_body(st), path
+    assert folded.used_indexes == full.used_indexes
+    assert folded.problem_of == full.problem_of
+    return keep
+
+
+def _without_body(st):
+    from dataclasses import replace
+
+    return replace(st, doc=replace(st.doc, body="")) if st.doc is not None else st
+
+
+def test_every_answer_is_the_full_pass_whatever_the_caches(bureau: Bureau, cli, tmp_path: Path) -> None:
+    b, root = bureau, str(bureau.root)
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件", drafter="clerk")
+    write_doc(b.root, DOC3, id="2026-bgs-003", title="第三份文件", drafter="clerk", category="工作动态")
+    run_git(b.root, "add", "docs")
+    b.commit_file("clerk", "docs", "拟稿：两份")
+    full_chain(b)
+    stale = _check(cli, b, tmp_path, None)
+
+    b.as_("publisher")
+    assert cli("-C", root, "publish", "2026-bgs-001").exit_code == 0
+    stale = _check(cli, b, tmp_path, stale)
+
+    full_chain(b, DOC2)  # six step commits after the snapshot
+    b.as_("publisher")
+    assert cli("-C", root, "publish", "2026-bgs-002").exit_code == 0
+    stale = _check(cli, b, tmp_path, stale)
+
+    # an edit after publication voids the approvals; a withdrawal ends the other publication
+    write_doc(b.root, DOC, drafter="clerk", title="关于印发政务信息公开工作制度的通知（修订）")
+    b.commit_file("clerk", DOC, "修订")
+    b.as_("publisher")
+    assert cli("-C", root, "withdraw", "2026-bgs-002", "--reason", "内容有误，撤回更正。").exit_code == 0
+    stale = _check(cli, b, tmp_path, stale)
+
+    # a step the rules refuse (the drafter approving) counts for nothing, in both passes
+    b.as_("clerk")
+    steps_blob = run_git(b.root, "rev-parse", f"HEAD:{DOC3}").strip()
+    run_git(b.root, "commit", "-q", "-S", "--allow-empty", "-m",
+            f"审稿通过\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-003\nGkctl-Path: {DOC3}\n"
+            f"Gkctl-Blob: {steps_blob}\nGkctl-Verdict: approve")  # fmt: skip
+    stale = _check(cli, b, tmp_path, stale)
+
+    # a policy change: every chain may read differently, so the snapshot is not folded forward
+    people = b.root / "policies/people.yaml"
+    people.write_text(people.read_text(encoding="utf-8").replace("校对三", "校对叁"), encoding="utf-8")
+    b.commit_file("admin", "policies/people.yaml", "人员变更：更名")
+    stale = _check(cli, b, tmp_path, stale, folds=False)
+
+    # a merge of a side line, then a rewrite of the tip: both fall back to the full pass
+    run_git(b.root, "checkout", "-q", "-b", "side")
+    steps.decide(b.as_("reviewer").repo, DOC, "review", True, "公开属性准确")
+    run_git(b.root, "checkout", "-q", "main")
+    write_doc(b.root, DOC3, id="2026-bgs-003", title="第三份文件（改）", drafter="clerk", category="工作动态")
+    b.commit_file("clerk", DOC3, "修改")
+    b.as_("admin")
+    run_git(b.root, "merge", "-q", "--no-ff", "-S", "-m", "合并", "side")
+    stale = _check(cli, b, tmp_path, stale, folds=False)
+    run_git(b.root, "reset", "-q", "--hard", "HEAD~1")
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件（新）", drafter="clerk")
+    b.commit_file("clerk", DOC2, "修改")
+    _check(cli, b, tmp_path, stale, folds=False)
+
+
+def test_a_damaged_or_foreign_snapshot_is_a_full_pass(bureau: Bureau) -> None:
+    full_chain(bureau)
+    first = analyse_head(bureau.root)
+    snap = cache_path(bureau.root, SNAPSHOT)
+    assert snap.is_file()
+    snap.write_bytes(b"GKP2not a snapshot" + b"\0" * 32)
+    assert analyse_head(bureau.root).documents == first.documents
+    snap.write_bytes(b"")
+    assert analyse_head(bureau.root).documents == first.documents
+
+
+def test_builds_touch_only_what_changed(bureau: Bureau, cli, tmp_path: Path) -> None:
+    from gkctl.services.build import build_site
+
+    b = bureau
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件", drafter="clerk")
+    b.commit_file("clerk", DOC2, "拟稿")
+    for doc, ref in ((DOC, "2026-bgs-001"), (DOC2, "2026-bgs-002")):
+        full_chain(b, doc)
+        b.as_("publisher")
+        assert cli("-C", str(b.root), "publish", ref).exit_code == 0
+    out = tmp_path / "site"
+    cold = build_site(b.root, out)
+    assert cold.rendered > 0 and cold.unchanged == 0
+    # the first build after a cold one goes to the other staging tree: it starts from the live one
+    again = build_site(b.root, out)
+    assert (again.rendered, again.written, again.removed) == (0, 0, 0)
+    assert again.unchanged > 0
+    # a withdrawal changes the column counts; only pages that show them, or the document, are rendered
+    assert cli("-C", str(b.root), "withdraw", "2026-bgs-002", "--reason", "内容有误，撤回更正。").exit_code == 0
+    after = build_site(b.root, out)
+    assert 0 < after.rendered < cold.rendered // 2  # not every page through the navigation's counts
+    assert after.withdrawn == 1
+    fresh = tmp_path / "fresh"
+    build_site(b.root, fresh)  # and the reused pages are byte for byte what a build from nothing makes
+    assert _tree(out) == _tree(fresh)
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
