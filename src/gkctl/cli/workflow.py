@@ -442,10 +442,7 @@ def people_grant(
     repo: RepoOpt = None,
 ) -> None:
     """授予人员一个角色（管理员签名）。示例：gkctl people grant admin --role publisher"""
-    from gkctl.services import people as people_svc
-    r = repository(repo)
-    sha = people_svc.change_roles(r, person, role, grant=True)
-    console.print(t("people.granted", person=person, role=people_svc.role_name(r.policy, role), commit=sha[:10]))
+    _change_role(repo, person, role, grant=True)
 
 
 @people_app.command("ungrant")
@@ -455,10 +452,15 @@ def people_ungrant(
     repo: RepoOpt = None,
 ) -> None:
     """取消人员的一个角色（管理员签名）。示例：gkctl people ungrant lisi --role reviewer"""
+    _change_role(repo, person, role, grant=False)
+
+
+def _change_role(repo: str | None, person: str, role: str, grant: bool) -> None:
     from gkctl.services import people as people_svc
     r = repository(repo)
-    sha = people_svc.change_roles(r, person, role, grant=False)
-    console.print(t("people.ungranted", person=person, role=people_svc.role_name(r.policy, role), commit=sha[:10]))
+    sha = people_svc.change_roles(r, person, role, grant=grant)
+    key = "people.granted" if grant else "people.ungranted"
+    console.print(t(key, person=person, role=people_svc.role_name(r.policy, role), commit=sha[:10]))
 
 
 @people_app.command("list")
