@@ -134,6 +134,21 @@ def _trailers(ctx: _Ctx, step: str, blob: str | None = None) -> list[tuple[str, 
             ("Gkctl-Blob", blob or ctx.state.blob)]  # fmt: skip
 
 
+def _changed_text(ctx: _Ctx, sha: str, path: str) -> bool:
+    """Whether commit ``sha`` changed the document file itself (not only an attachment).
+
+    A folded analysis holds only the newest commits, so an older one is asked of git.
+    """
+    rec = ctx.analysis.trust.hist.by_id.get(sha)
+    if rec is not None:
+        return rec.changed(path) is not None
+    root = ctx.analysis.trust.root
+    parent = git(root, "rev-parse", "--verify", "--quiet", sha + "^1", check=False).strip()
+    if parent:
+        return bool(git(root, "diff", "--name-only", parent, sha, "--", path).strip())
+    return bool(git(root, "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", sha, "--", path).strip())
+
+
 def _check_approval(ctx: _Ctx, step: str) -> None:
     """Refuse an approval that ``workflow`` would not count."""
     wf = ctx.policy.workflow
@@ -144,9 +159,8 @@ def _check_approval(ctx: _Ctx, step: str) -> None:
     if wf.drafter_may_not_approve and str(ctx.doc.get("drafter") or "") == me:
         raise RuleError(t("workflow.refuse.drafter", person=me), state.path, ctx.doc.line_of("drafter"))
     correct_ids = {e.commit for e in state.events if e.step == "correct" and e.problem is None}
-    by_id = ctx.analysis.trust.hist.by_id
     # whoever only committed an attachment is not an author of the text (the workflow agrees)
-    if any(pid == me and sha not in correct_ids and by_id[sha].changed(state.path) is not None
+    if any(pid == me and sha not in correct_ids and _changed_text(ctx, sha, state.path)
            for sha, pid, _ in state.changes):  # fmt: skip
         raise RuleError(t("workflow.refuse.author", person=me), state.path)
     steps = {s.name: s for s in state.steps}
