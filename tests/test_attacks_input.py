@@ -20,6 +20,7 @@ import yaml
 from gkctl.core.yamlio import dump_yaml
 from gkctl.services.server import init_server
 from gkctl.trail.gitutil import commit
+from helpers.central import assert_refused, push, refs
 from helpers.cli import Result, run_cli
 from helpers.docs import write_doc
 from helpers.sig import Bureau, make_ssh_key, published_bureau, use_ssh_key
@@ -35,7 +36,7 @@ class Central:
     published: str
 
     def refs(self) -> str:
-        return subprocess.run(["git", "-C", str(self.path), "show-ref"], capture_output=True, text=True).stdout
+        return refs(self.path)
 
     def clone(self, name: str) -> Bureau:
         return self.honest.copy(self.base / name)
@@ -47,25 +48,16 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
     with published_bureau(base) as (b, rel):
         server = init_server(base / "central.git").path
         b.git("remote", "add", "origin", str(server))
-        first = _push(b)
+        first = push(b)
         assert first.returncode == 0, first.stderr
         yield Central(server, b, base, rel)
 
 
-def _push(b: Bureau, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(b.work), "push", "origin", *(args or ("main",))],
-                          capture_output=True, text=True)  # fmt: skip
-
 
 def _refused(c: Central, b: Bureau, code: str, *push_args: str) -> str:
-    before = c.refs()
-    proc = _push(b, *push_args)
-    assert proc.returncode != 0, proc.stderr
-    assert "gkctl 拒绝了这次推送" in proc.stderr, proc.stderr
-    assert f"[{code}]" in proc.stderr, proc.stderr
-    assert c.refs() == before
-    assert SECRET not in proc.stdout + proc.stderr
-    return proc.stderr
+    stderr = assert_refused(c.path, b, code, *push_args)
+    assert SECRET not in stderr
+    return stderr
 
 
 def _cli(b: Bureau, *args: str) -> Result:
@@ -188,7 +180,7 @@ def test_committing_an_attachment_does_not_make_the_office_an_author(central: Ce
     b.approve_all(rel)
     b.publish(rel)
     assert _cli(b, "verify").exit_code == 0
-    assert _push(b, "HEAD:refs/heads/att-author").returncode == 0  # main stays where the module put it
+    assert push(b, "HEAD:refs/heads/att-author").returncode == 0  # main stays where the module put it
 
 
 # -- 3. registers -------------------------------------------------------------------------------
@@ -209,7 +201,7 @@ def _with_registrar(c: Central, name: str) -> tuple[Bureau, str]:
     assert res.exit_code == 0, res.output
     rel = res.stdout.strip().splitlines()[-1]
     assert rel.startswith("applications/") and (b.work / rel).is_file(), res.output
-    proc = _push(b, f"HEAD:refs/heads/{name}")
+    proc = push(b, f"HEAD:refs/heads/{name}")
     assert proc.returncode == 0, proc.stderr
     return b, rel
 
@@ -294,7 +286,7 @@ def test_build_names_both_files_of_a_shared_id(central: Central) -> None:
 def tagged(central: Central) -> str:
     """A release tag on the published tip, pushed honestly."""
     central.honest.git("tag", "v2026.11")
-    proc = _push(central.honest, "refs/tags/v2026.11")
+    proc = push(central.honest, "refs/tags/v2026.11")
     assert proc.returncode == 0, proc.stderr
     return "v2026.11"
 
@@ -331,7 +323,7 @@ def test_protected_refs_come_from_gkctl_yaml(central: Central) -> None:
     own = Central(init_server(central.base / "central-protect.git").path, central.honest, central.base, central.published)
     b = central.clone("protect-more")
     b.git("remote", "set-url", "origin", str(own.path))
-    assert _push(b).returncode == 0
+    assert push(b).returncode == 0
     b.act("wang")
     cfg = b.work / "gkctl.yaml"
     data = yaml.safe_load(cfg.read_text(encoding="utf-8"))
@@ -339,7 +331,7 @@ def test_protected_refs_come_from_gkctl_yaml(central: Central) -> None:
     data["protected_refs"] = ["refs/heads/main", "refs/heads/release/*", "refs/tags/*"]
     cfg.write_text(dump_yaml(data), encoding="utf-8")
     commit(b.work, "规则：保护发布分支", ["gkctl.yaml"])
-    proc = _push(b, "main", "HEAD:refs/heads/release/2026")
+    proc = push(b, "main", "HEAD:refs/heads/release/2026")
     assert proc.returncode == 0, proc.stderr
     _refused(own, b, "GK461", ":refs/heads/release/2026")
 

@@ -19,6 +19,7 @@ import yaml
 from gkctl.core.yamlio import dump_yaml
 from gkctl.services.server import init_server
 from gkctl.trail.gitutil import commit
+from helpers.central import assert_refused, push, refs
 from helpers.sig import Bureau, published_bureau, use_ssh_key
 
 
@@ -31,15 +32,11 @@ class Central:
     published: str  # repo path of the published document
 
     def refs(self) -> str:
-        return subprocess.run(["git", "-C", str(self.path), "show-ref"], capture_output=True, text=True).stdout
+        return refs(self.path)
 
     def clone(self, name: str) -> Bureau:
         return self.honest.copy(self.base / name)
 
-
-def _push(b: Bureau, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(b.work), "push", "origin", *(args or ("main",))],
-                          capture_output=True, text=True)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +45,12 @@ def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
     with published_bureau(base) as (b, rel):
         server = init_server(base / "central.git").path
         b.git("remote", "add", "origin", str(server))
-        yield Central(server, b, _push(b), base, rel)
+        yield Central(server, b, push(b), base, rel)
 
 
 def _refused(c: Central, b: Bureau, code: str, *push_args: str) -> str:
-    before = c.refs()
-    proc = _push(b, *push_args)
-    assert proc.returncode != 0, proc.stderr
-    assert "gkctl 拒绝了这次推送" in proc.stderr, proc.stderr
-    assert f"[{code}]" in proc.stderr, proc.stderr
-    assert c.refs() == before
-    return proc.stderr
+    stderr = assert_refused(c.path, b, code, *push_args)
+    return stderr
 
 
 def _step_message(subject: str, trailers: dict[str, str]) -> str:
@@ -180,7 +172,7 @@ def test_a_good_push_after_refusals_is_accepted(central: Central) -> None:
     b = central.clone("later")
     rel = b.draft("关于2027年度审计计划征求意见的通知")
     b.approve_all(rel)
-    proc = _push(b)
+    proc = push(b)
     assert proc.returncode == 0, proc.stderr
     assert b.git("rev-parse", "HEAD").strip() in central.refs()
 
