@@ -115,8 +115,10 @@ def out_console(pipe_width: int = 160) -> Console:
     return Console(highlight=False, width=int(columns) if columns.isdigit() and int(columns) > 0 else pipe_width)
 def warn_calendar(repo: Repository) -> None:
     """From 1 November, on stderr: next year's holiday arrangement is not in the calendar yet."""
-    from gkctl.core.calendar import next_year_finding
+    from gkctl.core.calendar import WARN_FROM, next_year_finding
 
+    if (repo.today.month, repo.today.day) < WARN_FROM:
+        return  # before November there is nothing to say: do not read the effective policy for it
     found = next_year_finding(repo.policy.calendar, repo.today)
     if found is not None:
         err_console.print(f"{found.path}: [yellow]{t('cli.warning')}[/yellow][{found.code}] {found.message}",
