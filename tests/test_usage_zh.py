@@ -99,7 +99,7 @@ def test_help_pages_and_usage_errors_are_chinese(repo: Path) -> None:
 @pytest.mark.parametrize("args, english", [
     (["stauts"], "Error: No such command 'stauts'. Did you mean 'status'?"),
     (["show"], "Error: Missing argument 'document'."),
-    (["report", "annual", "--year", "abc"], "Error: Invalid value for '--year': Input should be a valid integer"),
+    (["report", "annual", "--year", "abc"], "Error: Invalid value for '--year': 'abc' is not a valid int"),
     (["status", "--help"], "Show this message and exit."),
 ])  # fmt: skip
 def test_lang_en_keeps_clicks_english(repo: Path, args: list[str], english: str) -> None:

@@ -178,7 +178,7 @@ def apply_list(
     from gkctl.services import apply as svc
     r = repository(repo)
     rows = svc.list_applications(r, open_only=open_only, overdue_only=overdue, year=year)
-    warn_calendar(r)
+    warn_calendar(r.root, r.today, lambda: r.policy)
     if fmt == Format.json:
         print_json({"today": r.today, "applications": [row.as_dict() for row in rows]})
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from gkctl.core.errors import InputError
 from gkctl.core.findings import Finding
@@ -25,6 +23,9 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
+    from gkctl.core.policy import Policy
     from gkctl.services.repository import Repository
 
 
@@ -113,19 +114,37 @@ def out_console(pipe_width: int = 160) -> Console:
         return console
     columns = os.environ.get("COLUMNS", "")
     return Console(highlight=False, width=int(columns) if columns.isdigit() and int(columns) > 0 else pipe_width)
-def warn_calendar(repo: Repository) -> None:
+def warn_calendar(root: Path, today: date, policy: Callable[[], Policy]) -> None:
     """From 1 November, on stderr: next year's holiday arrangement is not in the calendar yet."""
-    from gkctl.core.calendar import WARN_FROM, next_year_finding
+    from gkctl.services.status_cache import calendar_note
 
-    if (repo.today.month, repo.today.day) < WARN_FROM:
-        return  # before November there is nothing to say: do not read the effective policy for it
-    found = next_year_finding(repo.policy.calendar, repo.today)
-    if found is not None:
-        err_console.print(f"{found.path}: [yellow]{t('cli.warning')}[/yellow][{found.code}] {found.message}",
+    def compute() -> tuple[str, str, str] | None:
+        from gkctl.core.calendar import WARN_FROM, next_year_finding
+
+        if (today.month, today.day) < WARN_FROM:
+            return None  # before November there is nothing to say: do not read the effective policy for it
+        found = next_year_finding(policy().calendar, today)
+        return (found.path or "", found.code, found.message) if found is not None else None
+
+    note = calendar_note(root, today, compute)
+    if note is not None:
+        err_console.print(f"{note[0]}: [yellow]{t('cli.warning')}[/yellow][{note[1]}] {note[2]}",
                           soft_wrap=True, markup=True)  # fmt: skip
 
 
+def repository_root(repo: str | None = None) -> Path:
+    """The root of the repository ``repository()`` would open, without importing its policy code."""
+    from gkctl.services.status_cache import repository_root as root_of
+
+    chosen = repo if repo is not None else _global_repo
+    if chosen is not None and not Path(chosen).is_dir():
+        return repository(repo).root  # its message names the missing folder
+    return root_of(chosen)
+
+
 def table(*headers: str, title: str | None = None) -> Table:
+    from rich.table import Table  # imported by the commands that draw one, not by every start-up
+
     tb = Table(title=title, show_lines=False, header_style="bold")
     for h in headers:
         tb.add_column(h, overflow="fold")
@@ -138,6 +157,8 @@ def progress(total: int, label: str) -> Iterator[Any]:
     if not err_console.is_terminal or total < 2:
         yield lambda n=1: None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err_console, transient=True) as bar:  # fmt: skip
         task = bar.add_task(label, total=total)

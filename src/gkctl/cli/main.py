@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -12,29 +13,31 @@ import typer.main
 from typer import TyperException
 
 from gkctl import __version__
-from gkctl.cli import apply as apply_cli
-from gkctl.cli import clerk, docs
-from gkctl.cli import form as form_cli
-from gkctl.cli import report as report_cli
-from gkctl.cli import site as site_cli
-from gkctl.cli import verify as verify_cli
-from gkctl.cli import workflow as workflow_cli
 from gkctl.cli.common import err_console, set_global_repo
 from gkctl.cli.usage import show_usage_error, translate, use_translated_help
 from gkctl.core.errors import GkctlError
 from gkctl.core.i18n import set_lang, t
 
-app = typer.Typer(
-    name="gkctl",
-    help="政务信息公开：文件、签名审核链、公开网站与年度报告，都在一个 git 仓库里。",
-    no_args_is_help=True,
-    add_completion=True,  # --install-completion / --show-completion; ids, people and columns complete
-    # A crash must never print local variables: they may hold a non-public document.
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-)
+HELP = "政务信息公开：文件、签名审核链、公开网站与年度报告，都在一个 git 仓库里。"
+
+# name -> (module under gkctl.cli, attribute, is a group): a run imports only the module of the
+# command it runs (the whole table for help and completion), so start-up does not grow with commands
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "init": ("docs", "init", False), "new": ("docs", "new", False), "validate": ("docs", "validate_cmd", False),
+    "list": ("docs", "list_cmd", False), "show": ("docs", "show", False), "clone": ("clerk", "clone", False),
+    "setup": ("clerk", "setup", False), "save": ("clerk", "save", False),
+    "report": ("report", "report_app", True), "audit": ("report", "audit", False),
+    "assess": ("report", "assess", False), "form": ("form", "form_app", True),
+    "apply": ("apply", "apply_app", True), "appeal": ("apply", "appeal_app", True),
+    "calendar": ("apply", "calendar_app", True), "build": ("site", "build", False),
+    "serve": ("site", "serve", False), "verify": ("verify", "verify_cmd", False),
+    "hook": ("verify", "hook_app", True), "server": ("verify", "server_app", True),
+    **{name: ("workflow", name, False) for name in (
+        "review", "sign", "check", "external", "proofread", "publish", "withdraw", "repeal", "status", "log",
+        "whoami", "sync")},
+    "people": ("workflow", "people_app", True),
+}  # fmt: skip
+_VALUE_OPTIONS = ("--lang", "-C", "--repo")  # the callback's options that take a value
 
 
 def _version(value: bool) -> None:
@@ -43,7 +46,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help="输出语言：zh（默认）或 en；也可设 GKCTL_LANG")] = None,
@@ -56,32 +58,55 @@ def main(
     set_global_repo(repo)
 
 
-app.command("init")(docs.init)
-app.command("new")(docs.new)
-app.command("validate")(docs.validate_cmd)
-app.command("list")(docs.list_cmd)
-app.command("show")(docs.show)
-app.command("clone")(clerk.clone)
-app.command("setup")(clerk.setup)
-app.command("save")(clerk.save)
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command tree: every command, or only ``only`` (the one a run invokes)."""
+    app = typer.Typer(
+        name="gkctl",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=True,  # --install-completion / --show-completion; ids, people and columns complete
+        # A crash must never print local variables: they may hold a non-public document.
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode=None,
+    )
+    app.callback()(main)
+    for name, (module, attr, group) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        obj = getattr(importlib.import_module(f"gkctl.cli.{module}"), attr)
+        if group:
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(obj)
+    return app
 
-# --- commands of the other areas register below --------------------------------------------
-app.add_typer(report_cli.report_app, name="report")
-app.command("audit")(report_cli.audit)
-app.command("assess")(report_cli.assess)
-app.add_typer(form_cli.form_app, name="form")
-app.add_typer(apply_cli.apply_app, name="apply")
-app.add_typer(apply_cli.appeal_app, name="appeal")
-app.add_typer(apply_cli.calendar_app, name="calendar")
-app.command("build")(site_cli.build)
-app.command("serve")(site_cli.serve)
-app.command("verify")(verify_cli.verify_cmd)
-app.add_typer(verify_cli.hook_app, name="hook")
-app.add_typer(verify_cli.server_app, name="server")
-for _name in ("review", "sign", "check", "external", "proofread", "publish", "withdraw", "repeal", "status", "log",
-              "whoami", "sync"):  # fmt: skip
-    app.command(_name)(getattr(workflow_cli, _name))
-app.add_typer(workflow_cli.people_app, name="people")
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # the whole tree, for the help reference and its tests
+        return build_app()
+    raise AttributeError(name)
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The command a run invokes when it names one of ``COMMANDS`` (else None: help, completion,
+    a typo, which need the whole tree)."""
+    if any(k.startswith("_GKCTL_COMPLETE") for k in os.environ):
+        return None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _VALUE_OPTIONS:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            if arg in ("-h", "--help", "--version") or arg.startswith(("--install-completion", "--show-completion")):
+                return None
+            i += 1
+            continue
+        return arg if arg in COMMANDS else None
+    return None
 
 
 def _lang_in(argv: list[str]) -> str | None:
@@ -103,7 +128,7 @@ def run(argv: list[str] | None = None) -> None:
     set_lang(_lang_in(args))
     debug = os.environ.get("GKCTL_DEBUG") == "1"
     try:
-        command = use_translated_help(typer.main.get_command(app))
+        command = use_translated_help(typer.main.get_command(build_app(command_in(args))))
         code = command.main(args=args, prog_name="gkctl", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except TyperException as exc:  # click's usage errors, shown in the user's language

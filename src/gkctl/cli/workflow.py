@@ -29,6 +29,7 @@ from gkctl.cli.common import (
     out_console,
     print_json,
     repository,
+    repository_root,
     table,
     warn_calendar,
 )
@@ -252,20 +253,22 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     示例：gkctl status --format json
     """
     from gkctl.services.status_cache import write_cached
+    root = repository_root(repo)
+    today = date.today()
+    warn_calendar(root, today, lambda: repository(repo).policy)
+    binary = getattr(sys.stdout, "buffer", None)  # a captured stdout may be text only
+    sink = binary if binary is not None else io.BytesIO()
+    if fmt == Format.json and doc is None:
+        # the everyday warm case: the cached bytes, without importing the analysis or the policy
+        sys.stdout.flush()
+        if write_cached(root, sink):
+            _flush(sink, binary)
+            return
     r = repository(repo)
-    warn_calendar(r)
     note = _uncommitted(r, doc) if doc is not None else None
     if note == "uncommitted":
         console.print(f"{doc}：[yellow]{t('status.uncommitted')}[/yellow]")
         return
-    binary = getattr(sys.stdout, "buffer", None)  # a captured stdout may be text only
-    sink = binary if binary is not None else io.BytesIO()
-    if fmt == Format.json and doc is None:
-        # the everyday warm case: the cached bytes, without importing the analysis
-        sys.stdout.flush()
-        if write_cached(r.root, sink):
-            _flush(sink, binary)
-            return
     from gkctl.services.status import status_data, status_json, write_status_json
     if fmt == Format.json:
         if doc is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,12 +21,18 @@ from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import WITNESS_REF, find_root, git
 
 STATUS_CACHE = "status-v3.json"
+NOTE_CACHE = "calendar-note-v1.json"
 STATUS_CACHE_VERSION = 5
 _BEIJING = timezone(timedelta(hours=8))  # the bureau's day, as trail.signatures.BEIJING
 
 
 def today_beijing() -> date:
     return datetime.now(_BEIJING).date()
+
+
+def repository_root(start: Path | str | None) -> Path:
+    """The repository's root, found with nothing of the policy or history code imported."""
+    return find_root(start)
 
 
 def cache_key(root: Path, today: date) -> tuple[str, dict[str, Any]]:
@@ -57,3 +64,36 @@ def write_cached(start: Path | str | None, out: BinaryIO, today: date | None = N
             return True
     except OSError:
         return False
+
+
+Note = tuple[str, str, str]  # (path, code, message) of a warning a command prints before its output
+
+
+def calendar_note(root: Path, today: date, compute: Callable[[], Note | None]) -> Note | None:
+    """The next-year calendar warning for HEAD on ``today``, remembered under ``.git/gkctl/``.
+
+    It depends only on HEAD's effective policy and the day, so a warm command prints it without
+    reading the policy; ``compute`` (which does) runs once per HEAD, day and language.
+    """
+    try:
+        head, key = cache_key(root, today)
+    except GkctlError:
+        return compute()
+    file = cache_path(root, NOTE_CACHE)
+    try:
+        found = json.loads(file.read_text(encoding="utf-8"))
+        if isinstance(found, dict) and found.get("key") == key and head:
+            note = found.get("note")
+            return (str(note[0]), str(note[1]), str(note[2])) if isinstance(note, list) and len(note) == 3 else None
+    except (OSError, ValueError):
+        pass
+    note = compute()
+    if head:
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"key": key, "note": note}, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(file)
+        except OSError:
+            pass  # only slower next time
+    return note
