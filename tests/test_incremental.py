@@ -10,11 +10,13 @@ folded forward or refused); the answers must agree byte for byte.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 from gkctl.services import steps
 from gkctl.trail.cache import cache_path
 from gkctl.trail.incremental import SNAPSHOT, analyse_head
+from gkctl.trail.states import STORE
 from gkctl.trail.workflow import analyse
 from helpers.docs import write_doc
 from helpers.workflow import DOC, Bureau, full_chain, run_git
@@ -149,6 +151,24 @@ def test_a_damaged_or_foreign_snapshot_is_a_full_pass(bureau: Bureau) -> None:
     assert analyse_head(bureau.root).documents == first.documents
     snap.write_bytes(b"")
     assert analyse_head(bureau.root).documents == first.documents
+
+
+def test_lost_state_rows_read_as_the_full_pass(bureau: Bureau) -> None:
+    """States are read lazily from their store: rows gone after the snapshot was written (or the
+    store replaced) must give the full pass's states, never a missing or stale document."""
+    write_doc(bureau.root, DOC2, id="2026-bgs-002", title="第二份文件", drafter="clerk")
+    bureau.commit_file("clerk", DOC2, "拟稿")
+    full_chain(bureau)
+    expected = {p: _without_body(st) for p, st in analyse(bureau.root).documents.items()}
+    cache_path(bureau.root, SNAPSHOT).unlink()
+    assert dict(analyse_head(bureau.root).documents) == expected  # a full pass: the snapshot of HEAD and its rows
+    store = cache_path(bureau.root, STORE)
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM state")
+    folded = analyse_head(bureau.root)
+    assert dict(folded.documents) == expected
+    store.unlink()  # a new store has another generation: the snapshot is not believed
+    assert dict(analyse_head(bureau.root).documents) == expected
 
 
 def test_builds_touch_only_what_changed(bureau: Bureau, cli, tmp_path: Path) -> None:

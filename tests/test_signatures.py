@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -180,8 +181,15 @@ def test_signature_cache_is_used_and_never_needed(repo: Path, ssh_key: SshKey) -
     _commit(repo, "one")
     records = list(load_history(repo, "HEAD"))
     first = check_signatures(repo, records)
-    cache = repo / ".git" / "gkctl" / SIG_CACHE
-    assert cache.is_file()
+    cache = repo / ".git" / "gkctl" / "cache.sqlite"
+    with sqlite3.connect(cache) as db:
+        (stored,) = db.execute(f'SELECT value FROM "{SIG_CACHE}" WHERE key = ?', (records[0].id,)).fetchone()
+    assert check_signatures(repo, records) == first
+    # a damaged row reads as missing (its checksum fails), never as another verdict
+    forged = stored[:8] + stored[8:].replace(b"good", b"bad_")
+    assert forged != stored
+    with sqlite3.connect(cache) as db:
+        db.execute(f'UPDATE "{SIG_CACHE}" SET value = ? WHERE key = ?', (forged, records[0].id))
     assert check_signatures(repo, records) == first
     cache.write_bytes(b"\x00garbage")
     assert check_signatures(repo, records) == first == {records[0].id: SigCheck("good", ssh_key.key)}

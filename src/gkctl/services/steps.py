@@ -109,7 +109,8 @@ def _prepare(repo: Repository, ref: str, analysis: Analysis | None = None) -> _C
         raise RuleError(t("workflow.refuse.no_policy"))
     if state.doc is None:
         raise RuleError(t("workflow.refuse.unreadable"), path)
-    twins = sorted(s.path for s in analysis.documents.values() if s.doc_id == state.doc_id and s.path != path and s.blob)
+    docs = analysis.documents
+    twins = sorted(p for p in analysis.paths_of(state.doc_id) if p != path and docs[p].blob)
     if twins:
         # steps bind to the id too: a second file with it would share (or steal) the approvals
         raise RuleError(t("workflow.refuse.duplicate_id", id=state.doc_id, other="、".join(twins)), path,

@@ -26,6 +26,7 @@ from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import WITNESS_REF, git, git_bytes
 from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits
 from gkctl.trail.history import parse_commit as _parse
+from gkctl.trail.states import STORE, LazyStates, StateStore, encode
 from gkctl.trail.trust import Trust
 from gkctl.trail.workflow import (
     DOC_STEPS,
@@ -43,8 +44,8 @@ from gkctl.trail.workflow import (
     path_pass,
 )  # fmt: skip
 
-SNAPSHOT = "analysis-v1.pickle"
-FORMAT = 1  # bump when the snapshot's fields or their meaning change
+SNAPSHOT = "analysis-v2.pickle"
+FORMAT = 2  # bump when the snapshot's fields or their meaning change
 MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
 
@@ -66,7 +67,9 @@ class Snapshot:
     steps: dict[str, list[str]]  # document path -> step commits that name it
     current: dict[str, str]  # document path -> blob at head
     attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files
-    states: dict[str, DocState]
+    state_keys: dict[str, bytes]  # document path -> its state's row in the state store (front matter only)
+    ids: dict[str, str]  # document path -> id, in the analysis' order
+    store: str  # generation of the state store the rows are in
     candidates: dict[str, list[Candidate]]
     accepted: set[str]
     used: dict[str, set[str]]
@@ -92,11 +95,12 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
             return analyse(root, head)
         is_head = head == git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
         file = cache_path(root, SNAPSHOT)
-        snap = _load(file)
+        store = StateStore(cache_path(root, STORE))
+        snap = _load(file, store)
         if snap is not None and snap.head == head:
-            return _from_snapshot(root, snap)
+            return _analysis(root, snap, store)
         if snap is not None:
-            replayed = _replay(root, snap, head)
+            replayed = _replay(root, snap, head, store)
             if replayed is not None:
                 analysis, fresh = replayed
                 if is_head and fresh.count - snap.count >= SAVE_AFTER:
@@ -105,17 +109,21 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
         analysis = analyse(root, head)
         if analysis.work is None or analysis.head is None:
             return analysis
-        snap = _snapshot(analysis, analysis.work)
+        snap = _snapshot(analysis, analysis.work, store, save=is_head)
+        if snap is None:
+            return analysis  # the states could not be stored: this run keeps the full pass's
         del analysis  # the whole history it holds is not needed by what is returned
         if is_head:
             save_pickle(file, snap)
-        return _analysis(root, snap)
+        return _analysis(root, snap, store)
 
 
-def _load(file: Path) -> Snapshot | None:
+def _load(file: Path, store: StateStore) -> Snapshot | None:
     snap = load_pickle(file)
     if not isinstance(snap, Snapshot) or snap.format != FORMAT or snap.code != __version__:
         return None
+    if store.generation() != snap.store:
+        return None  # the state store was deleted or replaced since: its rows are not the snapshot's
     return snap
 
 
@@ -127,22 +135,27 @@ def _problems(snap: Snapshot) -> tuple[Problem, ...]:
     return tuple(out)
 
 
-def _analysis(root: Path, snap: Snapshot, trust: Trust | None = None,
-              base: tuple[frozenset[str], frozenset[str]] | None = None) -> Analysis:  # fmt: skip
+def _analysis(root: Path, snap: Snapshot, store: StateStore, trust: Trust | None = None,
+              base: tuple[frozenset[str], frozenset[str]] | None = None,
+              fresh: dict[str, DocState] | None = None) -> Analysis:  # fmt: skip
     if trust is None:
         trust = Trust(root, History(None, (), {}), docs_cache=False)
         trust.hist = History(snap.head, (), {})
     trust.assume_effective({snap.head: snap.eff[snap.head]})
     used = frozenset(u for values in snap.used.values() for u in values) - {""}
-    return Analysis(snap.head, trust, dict(snap.states), used, _problems(snap), base=base)
+    head = snap.head
+
+    def recover() -> dict[str, DocState]:
+        return {p: _front_matter(st) for p, st in analyse(root, head).documents.items()}
+
+    keys = {p: k for p, k in snap.state_keys.items() if fresh is None or p not in fresh}
+    states = LazyStates(keys, snap.ids, store, fresh or {}, recover)
+    return Analysis(snap.head, trust, states, used, _problems(snap), base=base, doc_ids=snap.ids)
 
 
-def _from_snapshot(root: Path, snap: Snapshot) -> Analysis:
-    return _analysis(root, snap)
-
-
-def _snapshot(analysis: Analysis, work: FullPass) -> Snapshot:
-    """The snapshot of a full pass (``analysis.head`` must be set)."""
+def _snapshot(analysis: Analysis, work: FullPass, store: StateStore, save: bool) -> Snapshot | None:
+    """The snapshot of a full pass (``analysis.head`` must be set); None when its states could not
+    be stored."""
     trust = analysis.trust
     touch: dict[str, list[str]] = {}
     steps: dict[str, list[str]] = {}
@@ -156,11 +169,18 @@ def _snapshot(analysis: Analysis, work: FullPass) -> Snapshot:
     problems = {path: (pre.by_path.get(path, []), idx.by_path.get(path, []), post.by_path.get(path, []))
                 for path in {*pre.by_path, *idx.by_path, *post.by_path}}  # fmt: skip
     assert analysis.head is not None
+    rows = {path: encode(_front_matter(st)) for path, st in analysis.documents.items()}
+    generation = store.generation(create=True)
+    if generation is None or not store.put_many(dict(rows.values())):
+        return None
+    if save:
+        store.keep_only(k for k, _ in rows.values())
     return Snapshot(
         FORMAT, __version__, analysis.head, len(trust.order), dict(trust.pos),
         {rec.id: trust.effective_files(rec.id) or () for rec in trust.order}, touch, steps, dict(work.current),
         {path: attachment_paths(work.docs[path].doc) for path in work.current},
-        {path: _front_matter(st) for path, st in analysis.documents.items()}, _candidates(work.docs), set(work.accepted),
+        {path: row[0] for path, row in rows.items()}, {path: st.doc_id for path, st in analysis.documents.items()},
+        generation, _candidates(work.docs), set(work.accepted),
         {path: set(w.used_indexes) for path, w in work.docs.items()}, pre.all[: pre.global_count], problems,
     )  # fmt: skip
 
@@ -182,7 +202,7 @@ def _read(root: Path, ids: list[str]) -> list[CommitRecord]:
     return [_parse(sha, got[sha][0], tuple(Change(*c) for c in got[sha][1])) for sha in ids if sha in got]
 
 
-def _replay(root: Path, snap: Snapshot, head: str) -> tuple[Analysis, Snapshot] | None:
+def _replay(root: Path, snap: Snapshot, head: str, store: StateStore) -> tuple[Analysis, Snapshot] | None:
     """The analysis of ``head`` folded from ``snap``, or None when the snapshot cannot explain it."""
     out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{snap.head}..{head}", "--", check=False)
     new_ids = out.decode().split()
@@ -270,7 +290,12 @@ def _replay(root: Path, snap: Snapshot, head: str) -> tuple[Analysis, Snapshot] 
             return None
     fresh_states = finish_all(docs, {p: b for p, b in current.items() if p in dirty}, accepted, sinks[2])
     fresh_states = {p: _front_matter(st) for p, st in fresh_states.items()}
-    states = {p: fresh_states[p] if p in dirty else snap.states[p] for p in sorted(current)}
+    rows = {p: encode(st) for p, st in fresh_states.items()}
+    stored = store.put_many(dict(rows.values()))
+    at_head = sorted(current)
+    keys = {p: rows[p][0] if p in rows else snap.state_keys[p] for p in at_head if p in rows or p in snap.state_keys}
+    ids = {p: fresh_states[p].doc_id if p in fresh_states else snap.ids[p] for p in at_head
+           if p in fresh_states or p in snap.ids}  # fmt: skip
 
     problems = {p: v for p, v in snap.problems.items() if p not in dirty}
     for path in {*sinks[0].by_path, *sinks[1].by_path, *sinks[2].by_path}:
@@ -280,7 +305,9 @@ def _replay(root: Path, snap: Snapshot, head: str) -> tuple[Analysis, Snapshot] 
     used.update({p: set(w.used_indexes) for p, w in docs.items()})
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
-        FORMAT, __version__, head, snap.count + len(new), pos, eff, touch, steps, current, attachments, states,
-        cands, accepted, used, snap.global_problems, problems,
+        FORMAT, __version__, head, snap.count + len(new), pos, eff, touch, steps, current, attachments, keys, ids,
+        snap.store if stored else "", cands, accepted, used, snap.global_problems, problems,
     )  # fmt: skip
-    return _analysis(root, fresh, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty))), fresh
+    analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
+                         fresh_states)  # fmt: skip
+    return analysis, fresh

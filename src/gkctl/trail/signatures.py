@@ -23,7 +23,7 @@ from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
 from gkctl.core.keys import normalize_key
 from gkctl.core.policy import Person, Policy
-from gkctl.trail.cache import cache_path, load_marshal, save_marshal
+from gkctl.trail.cache import Table
 from gkctl.trail.gitutil import git
 from gkctl.trail.history import CommitRecord
 from gkctl.trail.sshsig import SigCheck, split_signed_commit, verify_commit
@@ -189,7 +189,7 @@ def allowed_signers(policy: Policy) -> str:
 
 # -- signature checks over many commits -------------------------------------------------------
 
-SIG_CACHE = "signatures-v2.marshal"
+SIG_CACHE = "signatures_v3"  # a table of the cache database
 
 
 def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: bool = True) -> dict[str, SigCheck]:
@@ -200,10 +200,11 @@ def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: boo
     hashes the whole signed object, so a verdict can never go stale); OpenPGP verdicts that
     depend on the local keyring ("cannot check") are not cached.
     """
-    path = cache_path(root, SIG_CACHE)
-    cache = load_marshal(path) if use_cache else {}
+    commits = list(commits)
+    table = Table(root, SIG_CACHE) if use_cache else None
+    cache = table.get_many(rec.id for rec in commits) if table is not None else {}
     result: dict[str, SigCheck] = {}
-    fresh = 0
+    fresh: dict[str, tuple[str, str, str, str]] = {}
     todo: list[CommitRecord] = []
     for rec in commits:
         entry = cache.get(rec.id)
@@ -218,10 +219,10 @@ def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: boo
             check = _gpg_verify(root, rec.raw)
         result[rec.id] = check
         if check.reason != "sshsig.gpg_failed":
-            cache[rec.id] = (check.status, check.key or "", check.reason, check.detail)
-            fresh += 1
-    if fresh and use_cache:
-        save_marshal(path, cache)
+            fresh[rec.id] = (check.status, check.key or "", check.reason, check.detail)
+    if table is not None:
+        table.put_many(fresh)
+        table.close()
     return result
 
 

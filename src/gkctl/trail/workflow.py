@@ -30,7 +30,7 @@ from pathlib import Path
 from gkctl.core.document import Document
 from gkctl.core.policy import Policy, StepRule
 from gkctl.core.rules import safe_repo_path
-from gkctl.trail.cache import cache_path, load_marshal, save_marshal
+from gkctl.trail.cache import Table
 from gkctl.trail.history import CommitRecord, History, load_history, paused_gc
 from gkctl.trail.signatures import BEIJING
 from gkctl.trail.trust import Trust, build_trust
@@ -118,7 +118,7 @@ class DocState:
 class Analysis:
     head: str | None
     trust: Trust
-    documents: dict[str, DocState]  # path -> state
+    documents: Mapping[str, DocState]  # path -> state (read lazily when folded from a snapshot)
     used_indexes: frozenset[str]  # every 索引号 ever written in a publish commit
     problems: tuple[tuple[str, str, str], ...]  # (commit, message key, detail) of step/policy commits that count for nothing
     work: FullPass | None = field(default=None, compare=False, repr=False)  # set by a full pass
@@ -126,8 +126,18 @@ class Analysis:
     # the paths whose state may differ from theirs)
     base: tuple[frozenset[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
 
+    # path -> document id when known without reading every state (a folded analysis)
+    doc_ids: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+
     def by_id(self, doc_id: str) -> DocState | None:
-        return next((s for s in self.documents.values() if s.doc_id == doc_id), None)
+        paths = self.paths_of(doc_id)
+        return self.documents[paths[0]] if paths else None
+
+    def paths_of(self, doc_id: str) -> list[str]:
+        """The paths of every document with this id, in the analysis' order."""
+        if self.doc_ids is not None:
+            return [p for p, i in self.doc_ids.items() if i == doc_id]
+        return [p for p, s in self.documents.items() if s.doc_id == doc_id]
 
     @cached_property
     def problem_of(self) -> dict[str, tuple[str, str]]:
@@ -520,22 +530,21 @@ class DocWork:
         )  # fmt: skip
 
 
-STEP_BLOB_CACHE = "step-blobs-v1.marshal"
+STEP_BLOB_CACHE = "step_blobs_v2"  # a table of the cache database
 
 
 def _step_blobs(root: Path, trust: Trust, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Blob of each ``(commit, path)``; cached by commit id (a commit's tree never changes)."""
-    file = cache_path(root, STEP_BLOB_CACHE)
-    cache = load_marshal(file)
+    table = Table(root, STEP_BLOB_CACHE)
+    cache = table.get_many(f"{c}\0{p}" for c, p in pairs)
     found = {pair: cache[f"{pair[0]}\0{pair[1]}"] for pair in pairs if f"{pair[0]}\0{pair[1]}" in cache}
     missing = [pair for pair in pairs if pair not in found]
     if missing:
         fresh = trust.blobs_at(missing)
-        for pair in missing:
-            cache[f"{pair[0]}\0{pair[1]}"] = fresh.get(pair, "")
-            found[pair] = fresh.get(pair, "")
-        save_marshal(file, cache)
-    return {pair: blob for pair, blob in found.items() if blob}
+        found.update({pair: fresh.get(pair, "") for pair in missing})
+        table.put_many({f"{c}\0{p}": fresh.get((c, p), "") for c, p in missing})
+    table.close()
+    return {pair: blob for pair, blob in found.items() if isinstance(blob, str) and blob}
 
 
 def attachment_paths(doc: Document | None) -> tuple[str, ...]:

@@ -1,0 +1,181 @@
+"""Document states of the folded analysis, stored one by one and read only when asked for.
+
+A snapshot of 10,000 documents holds ~21 MB of states; unpickling them all cost a command
+0.5–1.9 s although a step command reads one and ``status`` after a step re-describes a few.
+Each state is pickled on its own and kept in one SQLite file under ``.git/gkctl/``, keyed by
+a digest of its bytes (content-addressed: a row never changes, so a snapshot of any head can
+point at rows written for another). ``LazyStates`` is the ``path -> DocState`` mapping the
+analysis hands out: keys and document ids are in memory, a state is read on first access.
+
+A row that cannot be read (the file deleted or damaged after the snapshot was written) makes
+the mapping ask its ``recover`` callback for the full pass's states instead: never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
+from pathlib import Path
+
+from gkctl.trail.workflow import DocState
+
+STORE = "states-v1.sqlite"
+_BATCH = 500  # keys per SELECT (SQLite's bound-parameter limit is 999 on old builds)
+
+class StateStore:
+    """Pickled ``DocState`` rows by key, in one SQLite file; every failure reads as "not stored"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self._db is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+                db.execute("CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, data BLOB NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self._db = db
+            except (OSError, sqlite3.Error):
+                return None
+        return self._db
+
+    def generation(self, create: bool = False) -> str | None:
+        """A random id of this file, made when it is created: a snapshot names the file it wrote to."""
+        db = self._open()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+            if row is None and create:
+                value = os.urandom(8).hex()
+                db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('generation', ?)", (value,))
+                row = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+            return str(row[0]) if row else None
+        except sqlite3.Error:
+            return None
+
+    def get_many(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+        db = self._open()
+        wanted = list(dict.fromkeys(keys))
+        found: dict[bytes, bytes] = {}
+        if db is None:
+            return found
+        try:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                found.update(db.execute(f"SELECT key, data FROM state WHERE key IN ({marks})", chunk))
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put_many(self, rows: Mapping[bytes, bytes]) -> bool:
+        """Store ``rows`` in one transaction; False when they could not be written."""
+        db = self._open()
+        if db is None:
+            return False
+        try:
+            db.execute("BEGIN")
+            db.executemany("INSERT OR IGNORE INTO state (key, data) VALUES (?, ?)", sorted(rows.items()))
+            db.execute("COMMIT")
+            return True
+        except sqlite3.Error:
+            _rollback(db)
+            return False
+
+    def keep_only(self, live: Iterable[bytes]) -> None:
+        """Drop rows no snapshot points at (after a full pass wrote a new set)."""
+        db = self._open()
+        if db is None:
+            return
+        try:
+            db.execute("BEGIN")
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS live (key BLOB PRIMARY KEY)")
+            db.execute("DELETE FROM live")
+            db.executemany("INSERT OR IGNORE INTO live (key) VALUES (?)", ((k,) for k in live))
+            db.execute("DELETE FROM state WHERE key NOT IN (SELECT key FROM live)")
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            _rollback(db)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):
+        db.execute("ROLLBACK")
+
+
+def encode(state: DocState) -> tuple[bytes, bytes]:
+    """(key, bytes) of one state: the key is a digest of the bytes."""
+    data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    return _digest(data), data
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class LazyStates(Mapping[str, DocState]):
+    """``path -> DocState`` in the snapshot's order, rows read from ``store`` when first asked for."""
+
+    def __init__(self, keys: dict[str, bytes], ids: dict[str, str], store: StateStore,
+                 fresh: dict[str, DocState], recover: Callable[[], Mapping[str, DocState]]) -> None:  # fmt: skip
+        self._keys = keys  # path -> row key (paths in ``fresh`` may have none yet)
+        self._order = list(keys) if not fresh else sorted({*keys, *fresh})
+        self.ids = ids  # path -> document id, without reading a state
+        self._store = store
+        self._loaded: dict[str, DocState] = dict(fresh)
+        self._recover = recover
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._loaded or path in self._keys
+
+    def __getitem__(self, path: str) -> DocState:
+        if path not in self._loaded:
+            if path not in self._keys:
+                raise KeyError(path)
+            self.load([path])
+        return self._loaded[path]
+
+    def load(self, paths: Iterable[str]) -> None:
+        """Read the states of ``paths`` in batched queries (all of them for ``values()``)."""
+        todo = [p for p in paths if p not in self._loaded and p in self._keys]
+        if not todo:
+            return
+        rows = self._store.get_many(self._keys[p] for p in todo)
+        try:
+            if any(_digest(rows[self._keys[p]]) != self._keys[p] for p in todo):
+                raise ValueError("damaged row")
+            states = {p: pickle.loads(rows[self._keys[p]]) for p in todo}
+        except (KeyError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+            full = self._recover()  # a row went missing or bad since the snapshot: the full pass's answer
+            self._loaded = {p: full[p] for p in self._order}
+            return
+        self._loaded.update(states)
+
+    def values(self) -> ValuesView[DocState]:
+        self.load(self._order)
+        return super().values()
+
+    def items(self) -> ItemsView[str, DocState]:
+        self.load(self._order)
+        return super().items()
+
+    def paths_of(self, doc_id: str) -> list[str]:
+        return [p for p in self._order if self.ids.get(p) == doc_id]
