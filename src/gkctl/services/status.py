@@ -10,16 +10,24 @@ repository's witnessed date where it saw the publication, with the signer's own 
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.services.repository import Repository
-from gkctl.services.status_cache import STATUS_CACHE, cache_key, write_cached
+from gkctl.services.status_cache import (
+    PREFIX,
+    SEP,
+    STATUS_CACHE,
+    SUFFIX,
+    cache_key,
+    read_header,
+    read_text,
+    write_cached,
+    write_text,
+)
 from gkctl.trail.cache import cache_path
 from gkctl.trail.history import paused_gc
 from gkctl.trail.incremental import analyse_head
@@ -164,51 +172,66 @@ def _cache_key(repo: Repository, today: date) -> tuple[str, dict[str, Any]]:
     return cache_key(repo.root, today)
 
 
-def _all_bytes(repo: Repository, today: date) -> bytes:
-    """``{"documents": [...]}`` for every document at HEAD as UTF-8, cached by HEAD, day and language.
+def _refresh(repo: Repository, today: date) -> bytes | None:
+    """Make the cached ``status --format json`` text current for HEAD, day and language.
 
-    Each document is encoded as soon as it is described, one line each, so a bureau's status
-    never sits in memory as tens of thousands of nested dicts. When the analysis was folded from
-    an ancestor's, the lines of the documents the new commits did not touch are taken from that
-    ancestor's cached bytes as they are (never decoded: at 10,000 documents the text is ~28 MB).
+    Returns the text when it had to be made in memory (no commit yet, or the cache could not be
+    written), else None: the cache file holds it. Each document is described on its own line;
+    when the analysis was folded from an ancestor's, the lines of the documents the new commits
+    did not touch are copied from that ancestor's file by offset, never read or decoded.
     """
     head, key = _cache_key(repo, today)
     cache_file = cache_path(repo.root, STATUS_CACHE)
-    cached = _read_cache(cache_file, key) if head else None
-    if cached is not None:
-        return cached[1]
+    if head and read_header(cache_file, key) is not None:
+        return None
     analysis = analyse_head(repo.root)
     docs = analysis.documents  # a folded analysis reads a state only when asked for it
-    paths = list(docs)
-    old = _read_cache(cache_file, key, heads=analysis.base[0]) if analysis.base is not None else None
+    old = read_header(cache_file, key, heads=analysis.base[0]) if analysis.base is not None else None
 
     def line(path: str) -> bytes:
         return json.dumps(_jsonable(document_data(docs[path], analysis, today)), ensure_ascii=False).encode()
 
     with paused_gc():
         if old is not None and analysis.base is not None:
-            # the ancestor's lines, with only the changed documents' lines described again
             changed = analysis.base[1]
-            at = {p: i for i, p in enumerate(old[0])}
-            lines = old[1][len(b'{"documents": [\n') : -len(b"\n]}\n")].split(b",\n")
-            if len(lines) != len(old[0]):
-                lines, at = [], {}
-            parts = [lines[at[p]] if p in at and p not in changed else line(p) for p in paths]
-            del lines, old
+            at = {p: i for i, p in enumerate(old.paths)}
+            lines: list[tuple[str, bytes | int]] = [(p, at[p] if p in at and p not in changed else line(p))
+                                                    for p in docs]  # fmt: skip
         else:
-            parts = [line(p) for p in paths]
-    data = b'{"documents": [\n' + b",\n".join(parts) + b"\n]}\n"
-    del parts
-    if head:
-        _write_cache(cache_file, key, paths, data)
-    return data
+            lines = [(p, line(p)) for p in docs]
+    if head and write_text(cache_file, key, lines, old):
+        return None
+    full = [x if isinstance(x, bytes) else line(p) for p, x in lines]
+    return PREFIX + SEP.join(full) + SUFFIX if full else PREFIX + SUFFIX
+
+
+def _all_bytes(repo: Repository, today: date) -> bytes:
+    """``{"documents": [...]}`` for every document at HEAD as UTF-8 (the cached text when current)."""
+    made = _refresh(repo, today)
+    if made is not None:
+        return made
+    _head, key = _cache_key(repo, today)
+    text = read_text(cache_path(repo.root, STATUS_CACHE), key)
+    return text if text is not None else _refresh_in_memory(repo, today)
+
+
+def _refresh_in_memory(repo: Repository, today: date) -> bytes:
+    """The text without the cache (it changed under us between writing and reading it)."""
+    analysis = analyse_head(repo.root)
+    docs = analysis.documents
+    parts = [json.dumps(_jsonable(document_data(docs[p], analysis, today)), ensure_ascii=False).encode() for p in docs]
+    return PREFIX + SEP.join(parts) + SUFFIX
 
 
 def write_status_json(repo: Repository, out: BinaryIO, today: date | None = None) -> None:
     """``status --format json`` of every document to ``out`` (the cached bytes when current)."""
     today = today or datetime.now(BEIJING).date()
-    if not write_cached(repo.root, out, today):
-        out.write(_all_bytes(repo, today))
+    if write_cached(repo.root, out, today):
+        return
+    made = _refresh(repo, today)
+    if made is None and write_cached(repo.root, out, today):
+        return
+    out.write(made if made is not None else _refresh_in_memory(repo, today))
 
 
 def status_json(repo: Repository, ref: str | None = None, today: date | None = None) -> str:
@@ -226,40 +249,6 @@ def status_data(repo: Repository, ref: str | None = None, today: date | None = N
     if ref is not None:
         docs = [_pick(repo, docs, ref)]
     return {"documents": docs}
-
-
-def _read_cache(path: Path, key: dict[str, Any], heads: frozenset[str] | None = None) -> tuple[list[str], bytes] | None:
-    """(document paths, bytes) if the cache's first line is ``key`` (key, paths and text are one
-    file); with ``heads``, a text written at any of those commits (same day, language, code)."""
-    try:
-        with open(path, "rb") as fh:
-            line = fh.readline().rstrip(b"\n")
-            if heads is None:
-                if line != json.dumps(key, sort_keys=True).encode():
-                    return None
-            else:
-                found = json.loads(line)
-                if not isinstance(found, dict) or found.get("head") not in heads \
-                        or {**found, "head": key["head"]} != key:  # fmt: skip
-                    return None
-            paths = json.loads(fh.readline())
-            data = fh.read()
-    except (OSError, ValueError):
-        return None
-    return (paths, data) if isinstance(paths, list) else None
-
-
-def _write_cache(path: Path, key: dict[str, Any], paths: list[str], data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            fh.write(json.dumps(key, sort_keys=True).encode() + b"\n")
-            fh.write(json.dumps(paths, ensure_ascii=False).encode() + b"\n")
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # only slower next time
 
 
 def _pick(repo: Repository, docs: list[dict[str, Any]], ref: str) -> dict[str, Any]:

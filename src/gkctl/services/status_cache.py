@@ -8,8 +8,10 @@ interpreter, the CLI and one ``git rev-parse``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,9 +22,9 @@ from gkctl.core.i18n import current_lang
 from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import WITNESS_REF, find_root, git
 
-STATUS_CACHE = "status-v3.json"
+STATUS_CACHE = "status-v4.json"
 NOTE_CACHE = "calendar-note-v1.json"
-STATUS_CACHE_VERSION = 5
+STATUS_CACHE_VERSION = 6
 _BEIJING = timezone(timedelta(hours=8))  # the bureau's day, as trail.signatures.BEIJING
 
 
@@ -97,3 +99,126 @@ def calendar_note(root: Path, today: date, compute: Callable[[], Note | None]) -
         except OSError:
             pass  # only slower next time
     return note
+
+
+# -- the cached text, one line per document ---------------------------------------------------
+# The file: the key (JSON), then ``[[path, length], ...]`` of every document's line, then the text
+# ``{"documents": [`` LF, the lines joined by "," LF, LF ``]}`` LF. A status after a few commits
+# copies the unchanged lines from the ancestor's file by offset (in the kernel where it can), so
+# a 28 MB text is never read into memory to change one line of it.
+
+PREFIX, SEP, SUFFIX = b'{"documents": [\n', b",\n", b"\n]}\n"
+
+
+@dataclass
+class CachedText:
+    """Where each document's line is in a cache file."""
+
+    paths: list[str]
+    lengths: list[int]
+    text_at: int  # file offset of the text
+
+    def offset(self, i: int) -> int:
+        return self._offsets[i]
+
+    def __post_init__(self) -> None:
+        at, self._offsets = self.text_at + len(PREFIX), []
+        for n in self.lengths:
+            self._offsets.append(at)
+            at += n + len(SEP)
+
+
+def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = None) -> CachedText | None:
+    """The header of the cache if it carries ``key``; with ``heads``, one written at any of those
+    commits (same day, language, code)."""
+    try:
+        with open(file, "rb") as fh:
+            line = fh.readline().rstrip(b"\n")
+            if heads is None:
+                if line != json.dumps(key, sort_keys=True).encode():
+                    return None
+            else:
+                found = json.loads(line)
+                if not isinstance(found, dict) or found.get("head") not in heads \
+                        or {**found, "head": key["head"]} != key:  # fmt: skip
+                    return None
+            entries = json.loads(fh.readline())
+            text_at = fh.tell()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entries, list) or not all(isinstance(e, list) and len(e) == 2 for e in entries):
+        return None
+    return CachedText([str(e[0]) for e in entries], [int(e[1]) for e in entries], text_at)
+
+
+def read_text(file: Path, key: dict[str, Any]) -> bytes | None:
+    """The whole cached text if it carries ``key``."""
+    header = read_header(file, key)
+    if header is None:
+        return None
+    try:
+        with open(file, "rb") as fh:
+            fh.seek(header.text_at)
+            return fh.read()
+    except OSError:
+        return None
+
+
+def write_text(file: Path, key: dict[str, Any], lines: Sequence[tuple[str, bytes | int]],
+               old: CachedText | None = None) -> bool:  # fmt: skip
+    """Write the cache: each document's line is given, or is the index of its line in ``old``
+    (the file as it is now). Atomic; False when it could not be written."""
+    tmp = file.with_suffix(f".tmp{os.getpid()}")
+    lengths = [len(x) if isinstance(x, bytes) else old.lengths[x] for _, x in lines] if old else \
+        [len(x) if isinstance(x, bytes) else 0 for _, x in lines]  # fmt: skip
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as out, (open(file, "rb") if old is not None else open(os.devnull, "rb")) as src:
+            out.write(json.dumps(key, sort_keys=True).encode() + b"\n")
+            out.write(json.dumps([[p, n] for (p, _), n in zip(lines, lengths, strict=True)],
+                                 ensure_ascii=False).encode() + b"\n")  # fmt: skip
+            out.write(PREFIX)
+            run: tuple[int, int] | None = None  # old lines [a, b) copied in one piece
+            for i, (_, x) in enumerate(lines):
+                if isinstance(x, int) and run is not None and x == run[1]:
+                    run = (run[0], x + 1)
+                    continue
+                if run is not None:
+                    _copy(src, out, old, run)  # type: ignore[arg-type]
+                    run = None
+                if i:
+                    out.write(SEP)
+                if isinstance(x, int):
+                    run = (x, x + 1)
+                else:
+                    out.write(x)
+            if run is not None:
+                _copy(src, out, old, run)  # type: ignore[arg-type]
+            out.write(SUFFIX)
+        os.replace(tmp, file)
+        return True
+    except (OSError, ValueError):
+        tmp.unlink(missing_ok=True)
+        return False
+
+
+def _copy(src: BinaryIO, out: BinaryIO, old: CachedText, run: tuple[int, int]) -> None:
+    """Old lines ``run`` (with the separators between them) from ``src`` to ``out``."""
+    start = old.offset(run[0])
+    size = old.offset(run[1] - 1) + old.lengths[run[1] - 1] - start
+    out.flush()
+    done = 0
+    try:
+        while done < size:  # in the kernel, without the bytes passing through Python
+            n = os.copy_file_range(src.fileno(), out.fileno(), size - done, start + done)
+            if n <= 0:
+                break
+            done += n
+    except (AttributeError, OSError):
+        pass
+    if done < size:
+        out.seek(0, os.SEEK_END)
+        src.seek(start + done)
+        out.write(src.read(size - done))
+    else:
+        out.seek(0, os.SEEK_END)

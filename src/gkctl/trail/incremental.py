@@ -26,7 +26,7 @@ from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import WITNESS_REF, git, git_bytes
 from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits
 from gkctl.trail.history import parse_commit as _parse
-from gkctl.trail.states import STORE, LazyStates, StateStore, encode
+from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
 from gkctl.trail.trust import Trust
 from gkctl.trail.workflow import (
     DOC_STEPS,
@@ -44,8 +44,8 @@ from gkctl.trail.workflow import (
     path_pass,
 )  # fmt: skip
 
-SNAPSHOT = "analysis-v2.pickle"
-FORMAT = 2  # bump when the snapshot's fields or their meaning change
+SNAPSHOT = "analysis-v3.pickle"
+FORMAT = 3  # bump when the snapshot's fields or their meaning change
 MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
 
@@ -61,10 +61,10 @@ class Snapshot:
     code: str  # gkctl version that wrote it
     head: str
     count: int  # commits reachable from head
-    pos: dict[str, int]  # commit -> position in the full pass's order
-    eff: dict[str, Eff]  # commit -> effective policy and template files after it
-    touch: dict[str, list[str]]  # path -> commits whose first-parent diff changes it
-    steps: dict[str, list[str]]  # document path -> step commits that name it
+    # the distinct sets of effective policy and template files; each commit's (with its position in
+    # the full pass's order, and which paths it changes or names) is a row of the store's tables
+    effs: list[Eff]
+    head_eff: int  # index in ``effs`` of head's
     current: dict[str, str]  # document path -> blob at head
     attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files
     state_keys: dict[str, bytes]  # document path -> its state's row in the state store (front matter only)
@@ -95,15 +95,16 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
             return analyse(root, head)
         is_head = head == git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
         file = cache_path(root, SNAPSHOT)
-        store = StateStore(cache_path(root, STORE))
+        store = SnapshotStore(cache_path(root, STORE))
         snap = _load(file, store)
         if snap is not None and snap.head == head:
             return _analysis(root, snap, store)
         if snap is not None:
             replayed = _replay(root, snap, head, store)
             if replayed is not None:
-                analysis, fresh = replayed
-                if is_head and fresh.count - snap.count >= SAVE_AFTER:
+                analysis, fresh, index = replayed
+                if is_head and fresh.count - snap.count >= SAVE_AFTER and fresh.store \
+                        and store.write_index(head, *index, since=snap.count):  # fmt: skip
                     save_pickle(file, fresh)
                 return analysis
         analysis = analyse(root, head)
@@ -118,12 +119,12 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
         return _analysis(root, snap, store)
 
 
-def _load(file: Path, store: StateStore) -> Snapshot | None:
+def _load(file: Path, store: SnapshotStore) -> Snapshot | None:
     snap = load_pickle(file)
     if not isinstance(snap, Snapshot) or snap.format != FORMAT or snap.code != __version__:
         return None
-    if store.generation() != snap.store:
-        return None  # the state store was deleted or replaced since: its rows are not the snapshot's
+    if store.generation() != snap.store or store.index_head() != snap.head:
+        return None  # the store was deleted, replaced or written for another head since
     return snap
 
 
@@ -135,13 +136,13 @@ def _problems(snap: Snapshot) -> tuple[Problem, ...]:
     return tuple(out)
 
 
-def _analysis(root: Path, snap: Snapshot, store: StateStore, trust: Trust | None = None,
+def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | None = None,
               base: tuple[frozenset[str], frozenset[str]] | None = None,
               fresh: dict[str, DocState] | None = None) -> Analysis:  # fmt: skip
     if trust is None:
         trust = Trust(root, History(None, (), {}), docs_cache=False)
         trust.hist = History(snap.head, (), {})
-    trust.assume_effective({snap.head: snap.eff[snap.head]})
+    trust.assume_effective({snap.head: snap.effs[snap.head_eff]})
     used = frozenset(u for values in snap.used.values() for u in values) - {""}
     head = snap.head
 
@@ -153,36 +154,45 @@ def _analysis(root: Path, snap: Snapshot, store: StateStore, trust: Trust | None
     return Analysis(snap.head, trust, states, used, _problems(snap), base=base, doc_ids=snap.ids)
 
 
-def _snapshot(analysis: Analysis, work: FullPass, store: StateStore, save: bool) -> Snapshot | None:
-    """The snapshot of a full pass (``analysis.head`` must be set); None when its states could not
-    be stored."""
+def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bool) -> Snapshot | None:
+    """The snapshot of a full pass (``analysis.head`` must be set); None when its states or its
+    history tables could not be stored."""
     trust = analysis.trust
-    touch: dict[str, list[str]] = {}
-    steps: dict[str, list[str]] = {}
-    for rec in trust.order:
-        for ch in rec.changes:
-            touch.setdefault(ch.path, []).append(rec.id)
-        path = rec.trailer("Gkctl-Path")
-        if rec.step in DOC_STEPS and path:
-            steps.setdefault(path, []).append(rec.id)
+    assert analysis.head is not None
+    effs: dict[Eff, int] = {}
+    commits = [(rec.id, trust.pos[rec.id], effs.setdefault(trust.effective_files(rec.id) or (), len(effs)))
+               for rec in trust.order]  # fmt: skip
     pre, idx, post = work.sinks
     problems = {path: (pre.by_path.get(path, []), idx.by_path.get(path, []), post.by_path.get(path, []))
                 for path in {*pre.by_path, *idx.by_path, *post.by_path}}  # fmt: skip
-    assert analysis.head is not None
     rows = {path: encode(_front_matter(st)) for path, st in analysis.documents.items()}
     generation = store.generation(create=True)
     if generation is None or not store.put_many(dict(rows.values())):
         return None
     if save:
+        if not store.write_index(analysis.head, commits, _touches(trust.order, trust.pos), since=None):
+            return None
         store.keep_only(k for k, _ in rows.values())
+    head_eff = effs.setdefault(trust.effective_files(analysis.head) or (), len(effs))
     return Snapshot(
-        FORMAT, __version__, analysis.head, len(trust.order), dict(trust.pos),
-        {rec.id: trust.effective_files(rec.id) or () for rec in trust.order}, touch, steps, dict(work.current),
+        FORMAT, __version__, analysis.head, len(trust.order), list(effs), head_eff, dict(work.current),
         {path: attachment_paths(work.docs[path].doc) for path in work.current},
         {path: row[0] for path, row in rows.items()}, {path: st.doc_id for path, st in analysis.documents.items()},
         generation, _candidates(work.docs), set(work.accepted),
         {path: set(w.used_indexes) for path, w in work.docs.items()}, pre.all[: pre.global_count], problems,
     )  # fmt: skip
+
+
+def _touches(recs: list[CommitRecord], pos: dict[str, int]) -> list[tuple[str, int, str, int]]:
+    """``(path, pos, id, kind)`` rows: kind 0 a commit whose first-parent diff changes the path,
+    kind 1 a step commit that names the document."""
+    out: list[tuple[str, int, str, int]] = []
+    for rec in recs:
+        out.extend((ch.path, pos[rec.id], rec.id, 0) for ch in rec.changes)
+        named = rec.trailer("Gkctl-Path")
+        if rec.step in DOC_STEPS and named:
+            out.append((named, pos[rec.id], rec.id, 1))
+    return out
 
 
 def _front_matter(state: DocState) -> DocState:
@@ -202,7 +212,10 @@ def _read(root: Path, ids: list[str]) -> list[CommitRecord]:
     return [_parse(sha, got[sha][0], tuple(Change(*c) for c in got[sha][1])) for sha in ids if sha in got]
 
 
-def _replay(root: Path, snap: Snapshot, head: str, store: StateStore) -> tuple[Analysis, Snapshot] | None:
+Index = tuple[list[tuple[str, int, int]], list[tuple[str, int, str, int]]]  # rows of the store's history tables
+
+
+def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tuple[Analysis, Snapshot, Index] | None:
     """The analysis of ``head`` folded from ``snap``, or None when the snapshot cannot explain it."""
     out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{snap.head}..{head}", "--", check=False)
     new_ids = out.decode().split()
@@ -238,17 +251,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: StateStore) -> tuple[A
         if rec.step in DOC_STEPS and named:
             dirty.add(named)
 
-    # the snapshot was just read for this run alone: extend its tables in place (no second copy)
-    pos, eff, touch, steps = snap.pos, snap.eff, snap.touch, snap.steps
-    for i, rec in enumerate(new):
-        pos[rec.id] = snap.count + i
-        eff[rec.id] = eff[snap.head]
-    for rec in new:
-        for ch in rec.changes:
-            touch.setdefault(ch.path, []).append(rec.id)
-        named = rec.trailer("Gkctl-Path")
-        if rec.step in DOC_STEPS and named:
-            steps.setdefault(named, []).append(rec.id)
+    new_pos = {rec.id: snap.count + i for i, rec in enumerate(new)}
 
     trust = Trust(root, History(head, tuple(new), {r.id: r for r in new}), docs_cache=False)
     attachments = dict(snap.attachments)
@@ -262,18 +265,23 @@ def _replay(root: Path, snap: Snapshot, head: str, store: StateStore) -> tuple[A
 
     # the older commits that touched those documents or their attachments, and their parents' policy
     paths = dirty | {f for path in dirty for f in attachments.get(path, ())}
-    new_set = set(new_ids)
-    old_ids = sorted({c for p in paths for c in (*touch.get(p, ()), *steps.get(p, ())) if c not in new_set},
-                     key=pos.__getitem__)  # fmt: skip
+    touching = store.touching(paths, snap.count)
+    if touching is None:
+        return None
+    old_ids = [sha for sha, _ in touching]
     old = _read(root, old_ids)
     if len(old) != len(old_ids):
         return None
+    known = store.positions({sha for rec in old for sha in (rec.id, *rec.parents)}, snap.count)
+    if known is None or any(rec.id not in known for rec in old):
+        return None
     order = [*old, *new]
-    by_id = {r.id: r for r in order}
-    trust.hist = History(head, tuple(order), by_id)
+    trust.hist = History(head, tuple(order), {r.id: r for r in order})
     trust.order = order
-    trust.pos = {r.id: pos[r.id] for r in order}
-    trust.assume_effective({sha: eff[sha] for rec in order for sha in (rec.id, *rec.parents) if sha in eff})
+    trust.pos = {**{r.id: known[r.id][0] for r in old}, **new_pos}
+    head_eff = snap.effs[snap.head_eff]
+    trust.assume_effective({**{sha: snap.effs[e] for sha, (_, e) in known.items()},
+                            snap.head: head_eff, **dict.fromkeys(new_pos, head_eff)})  # fmt: skip
 
     trust.check(order)  # every signature verdict in one read of the verdict cache
     sinks = (ProblemSink([]), ProblemSink([]), ProblemSink([]))
@@ -305,9 +313,10 @@ def _replay(root: Path, snap: Snapshot, head: str, store: StateStore) -> tuple[A
     used.update({p: set(w.used_indexes) for p, w in docs.items()})
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
-        FORMAT, __version__, head, snap.count + len(new), pos, eff, touch, steps, current, attachments, keys, ids,
+        FORMAT, __version__, head, snap.count + len(new), snap.effs, snap.head_eff, current, attachments, keys, ids,
         snap.store if stored else "", cands, accepted, used, snap.global_problems, problems,
     )  # fmt: skip
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
                          fresh_states)  # fmt: skip
-    return analysis, fresh
+    index = ([(sha, p, snap.head_eff) for sha, p in new_pos.items()], _touches(new, new_pos))
+    return analysis, fresh, index

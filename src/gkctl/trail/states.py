@@ -23,11 +23,18 @@ from pathlib import Path
 
 from gkctl.trail.workflow import DocState
 
-STORE = "states-v1.sqlite"
+STORE = "snapshot-v1.sqlite"
 _BATCH = 500  # keys per SELECT (SQLite's bound-parameter limit is 999 on old builds)
 
-class StateStore:
-    """Pickled ``DocState`` rows by key, in one SQLite file; every failure reads as "not stored"."""
+class SnapshotStore:
+    """The large parts of the folded analysis, in one SQLite file; every failure reads as "not stored".
+
+    ``state``: pickled ``DocState`` rows by key. ``commit_at`` and ``touch``: each commit's position
+    in the full pass's order and effective policy, and which paths each commit changes or names;
+    these describe the history of the snapshot head ``meta.index_head`` (rows past the snapshot's
+    commit count are ignored), so a command reads the rows of the documents it re-judges and never
+    a table the size of the history.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -40,6 +47,10 @@ class StateStore:
                 db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
                 db.execute("CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, data BLOB NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS commit_at (id TEXT PRIMARY KEY, pos INTEGER NOT NULL,"
+                           " eff INTEGER NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS touch (path TEXT NOT NULL, pos INTEGER NOT NULL,"
+                           " id TEXT NOT NULL, kind INTEGER NOT NULL, PRIMARY KEY (path, kind, pos, id))")
                 self._db = db
             except (OSError, sqlite3.Error):
                 return None
@@ -89,6 +100,81 @@ class StateStore:
             _rollback(db)
             return False
 
+    def _meta(self, name: str) -> str | None:
+        db = self._open()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return str(row[0]) if row else None
+
+    def index_head(self) -> str | None:
+        """The snapshot head the history tables describe."""
+        return self._meta("index_head")
+
+    def write_index(self, head: str, commits: Iterable[tuple[str, int, int]],
+                    touches: Iterable[tuple[str, int, str, int]], since: int | None) -> bool:  # fmt: skip
+        """Record ``(id, pos, eff)`` and ``(path, pos, id, kind)`` rows for the history of ``head``:
+        all of it (``since`` None), or its commits from position ``since`` on, replacing any rows
+        from there (a fold that was never saved, or another line of history)."""
+        db = self._open()
+        if db is None:
+            return False
+        try:
+            db.execute("BEGIN")
+            if since is None:
+                db.execute("DELETE FROM commit_at")
+                db.execute("DELETE FROM touch")
+            else:
+                db.execute("DELETE FROM commit_at WHERE pos >= ?", (since,))
+                db.execute("DELETE FROM touch WHERE pos >= ?", (since,))
+            db.executemany("INSERT OR REPLACE INTO commit_at (id, pos, eff) VALUES (?, ?, ?)", commits)
+            db.executemany("INSERT OR REPLACE INTO touch (path, pos, id, kind) VALUES (?, ?, ?, ?)", touches)
+            db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('index_head', ?)", (head,))
+            db.execute("COMMIT")
+            return True
+        except sqlite3.Error:
+            _rollback(db)
+            return False
+
+    def touching(self, paths: Iterable[str], below: int) -> list[tuple[str, int]] | None:
+        """``(id, pos)`` of the commits before position ``below`` that change or name any of
+        ``paths``, in position order; None when the tables cannot be read."""
+        db = self._open()
+        if db is None:
+            return None
+        wanted = sorted(set(paths))
+        found: set[tuple[int, str]] = set()
+        try:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                found.update(db.execute(f"SELECT pos, id FROM touch WHERE path IN ({marks}) AND pos < ?",
+                                        (*chunk, below)))  # fmt: skip
+        except sqlite3.Error:
+            return None
+        return [(sha, pos) for pos, sha in sorted(found)]
+
+    def positions(self, ids: Iterable[str], below: int) -> dict[str, tuple[int, int]] | None:
+        """``id -> (pos, eff)`` of those of ``ids`` before position ``below``; None when unreadable."""
+        db = self._open()
+        if db is None:
+            return None
+        wanted = sorted(set(ids))
+        found: dict[str, tuple[int, int]] = {}
+        try:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(chunk))
+                for sha, pos, eff in db.execute(f"SELECT id, pos, eff FROM commit_at WHERE id IN ({marks})", chunk):
+                    if pos < below:
+                        found[sha] = (pos, eff)
+        except sqlite3.Error:
+            return None
+        return found
+
     def keep_only(self, live: Iterable[bytes]) -> None:
         """Drop rows no snapshot points at (after a full pass wrote a new set)."""
         db = self._open()
@@ -128,7 +214,7 @@ def _digest(data: bytes) -> bytes:
 class LazyStates(Mapping[str, DocState]):
     """``path -> DocState`` in the snapshot's order, rows read from ``store`` when first asked for."""
 
-    def __init__(self, keys: dict[str, bytes], ids: dict[str, str], store: StateStore,
+    def __init__(self, keys: dict[str, bytes], ids: dict[str, str], store: SnapshotStore,
                  fresh: dict[str, DocState], recover: Callable[[], Mapping[str, DocState]]) -> None:  # fmt: skip
         self._keys = keys  # path -> row key (paths in ``fresh`` may have none yet)
         self._order = list(keys) if not fresh else sorted({*keys, *fresh})
