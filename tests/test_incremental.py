@@ -14,8 +14,8 @@ import sqlite3
 from pathlib import Path
 
 from gkctl.services import steps
-from gkctl.trail.cache import cache_path
 from gkctl.trail import incremental
+from gkctl.trail.cache import cache_path
 from gkctl.trail.incremental import SNAPSHOT, analyse_head
 from gkctl.trail.states import STORE
 from gkctl.trail.workflow import analyse

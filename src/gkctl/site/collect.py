@@ -116,7 +116,7 @@ def collect(
 
     records = workflow.publications(root, commit, analysis)
     _refuse_shared_ids(records)
-    hidden = _non_public_blobs(analysis.trust, commit)
+    hidden = _non_public_blobs(analysis, commit)
     del analysis  # hundreds of MB on a big history; the bodies read next need the room
     gc.collect()
     cache = BodyCache(cache_dir, config_hash())
@@ -202,14 +202,26 @@ def _refuse_shared_ids(records: list[Any]) -> None:
             raise RuleError(t("site.duplicate_doc_paths", doc=rec.doc_id, first=other, second=rec.path), rec.path)
 
 
-def _non_public_blobs(trust: Any, commit: str) -> dict[str, str]:
-    """Blob → path of every document at ``commit`` that is not 主动公开 (or cannot be read)."""
+def _non_public_blobs(analysis: Any, commit: str) -> dict[str, str]:
+    """Blob → path of every document at ``commit`` that is not 主动公开 (or cannot be read).
+
+    The analysis knows each document's attribute; a file it does not describe as it is in the
+    tree is parsed here (the tree, not the analysis, is what the bytes could be copied from).
+    """
+    trust = analysis.trust
     tree = trust.tree_files(commit, "docs/")
-    trust.documents([(b, p) for p, b in tree.items()])
+    briefs = analysis.briefs()
+    unknown = [(b, p) for p, b in tree.items() if p not in briefs or briefs[p][0] != b]
+    trust.documents(unknown)
     out = {}
     for path, blob in tree.items():
-        doc = trust.document(blob, path)
-        if doc is None or doc.attribute != PUBLIC:
+        brief = briefs.get(path)
+        if brief is not None and brief[0] == blob:
+            attribute = brief[1]
+        else:
+            doc = trust.document(blob, path)
+            attribute = doc.attribute if doc is not None else None
+        if attribute != PUBLIC:
             out[blob] = path
     return out
 

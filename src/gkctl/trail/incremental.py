@@ -44,8 +44,8 @@ from gkctl.trail.workflow import (
     path_pass,
 )  # fmt: skip
 
-SNAPSHOT = "analysis-v3.pickle"
-FORMAT = 3  # bump when the snapshot's fields or their meaning change
+SNAPSHOT = "analysis-v4.pickle"
+FORMAT = 4  # bump when the snapshot's fields or their meaning change
 MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
 
@@ -150,8 +150,9 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
         return {p: _front_matter(st) for p, st in analyse(root, head).documents.items()}
 
     keys = {p: k for p, k in snap.state_keys.items() if fresh is None or p not in fresh}
-    states = LazyStates(keys, snap.ids, store, fresh or {}, recover)
-    return Analysis(snap.head, trust, states, used, _problems(snap), base=base, doc_ids=snap.ids)
+    states = LazyStates(keys, snap.ids, store, fresh or {}, recover, snap.current)
+    return Analysis(snap.head, trust, states, used, _problems(snap), base=base, doc_ids=snap.ids,
+                    briefs_from=states.briefs)  # fmt: skip
 
 
 def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bool) -> Snapshot | None:

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, ValuesView
 from pathlib import Path
 
-from gkctl.trail.workflow import DocState
+from gkctl.trail.workflow import Brief, DocState, brief_of
 
 STORE = "snapshot-v1.sqlite"
 _BATCH = 500  # keys per SELECT (SQLite's bound-parameter limit is 999 on old builds)
@@ -46,6 +46,7 @@ class SnapshotStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
                 db.execute("CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, data BLOB NOT NULL)")
+                db.execute("CREATE TABLE IF NOT EXISTS brief (key BLOB PRIMARY KEY, data BLOB NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS commit_at (id TEXT PRIMARY KEY, pos INTEGER NOT NULL,"
                            " eff INTEGER NOT NULL)")
@@ -71,7 +72,8 @@ class SnapshotStore:
         except sqlite3.Error:
             return None
 
-    def get_many(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+    def get_many(self, keys: Iterable[bytes], table: str = "state") -> dict[bytes, bytes]:
+        """Rows of ``state`` (or of ``brief``, the same keys) by key."""
         db = self._open()
         wanted = list(dict.fromkeys(keys))
         found: dict[bytes, bytes] = {}
@@ -81,19 +83,21 @@ class SnapshotStore:
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start : start + _BATCH]
                 marks = ",".join("?" * len(chunk))
-                found.update(db.execute(f"SELECT key, data FROM state WHERE key IN ({marks})", chunk))
+                found.update(db.execute(f"SELECT key, data FROM {table} WHERE key IN ({marks})", chunk))
         except sqlite3.Error:
             return {}
         return found
 
-    def put_many(self, rows: Mapping[bytes, bytes]) -> bool:
-        """Store ``rows`` in one transaction; False when they could not be written."""
+    def put_many(self, rows: Mapping[bytes, tuple[bytes, bytes]]) -> bool:
+        """Store ``key -> (state, brief)`` rows in one transaction; False when they could not be written."""
         db = self._open()
         if db is None:
             return False
         try:
             db.execute("BEGIN")
-            db.executemany("INSERT OR IGNORE INTO state (key, data) VALUES (?, ?)", sorted(rows.items()))
+            items = sorted(rows.items())
+            db.executemany("INSERT OR IGNORE INTO state (key, data) VALUES (?, ?)", ((k, v[0]) for k, v in items))
+            db.executemany("INSERT OR IGNORE INTO brief (key, data) VALUES (?, ?)", ((k, v[1]) for k, v in items))
             db.execute("COMMIT")
             return True
         except sqlite3.Error:
@@ -186,6 +190,7 @@ class SnapshotStore:
             db.execute("DELETE FROM live")
             db.executemany("INSERT OR IGNORE INTO live (key) VALUES (?)", ((k,) for k in live))
             db.execute("DELETE FROM state WHERE key NOT IN (SELECT key FROM live)")
+            db.execute("DELETE FROM brief WHERE key NOT IN (SELECT key FROM live)")
             db.execute("COMMIT")
         except sqlite3.Error:
             _rollback(db)
@@ -201,10 +206,10 @@ def _rollback(db: sqlite3.Connection) -> None:
         db.execute("ROLLBACK")
 
 
-def encode(state: DocState) -> tuple[bytes, bytes]:
-    """(key, bytes) of one state: the key is a digest of the bytes."""
+def encode(state: DocState) -> tuple[bytes, tuple[bytes, bytes]]:
+    """(key, (state bytes, brief bytes)) of one state: the key is a digest of the state's bytes."""
     data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-    return _digest(data), data
+    return _digest(data), (data, pickle.dumps(brief_of(state), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _digest(data: bytes) -> bytes:
@@ -215,8 +220,10 @@ class LazyStates(Mapping[str, DocState]):
     """``path -> DocState`` in the snapshot's order, rows read from ``store`` when first asked for."""
 
     def __init__(self, keys: dict[str, bytes], ids: dict[str, str], store: SnapshotStore,
-                 fresh: dict[str, DocState], recover: Callable[[], Mapping[str, DocState]]) -> None:  # fmt: skip
+                 fresh: dict[str, DocState], recover: Callable[[], Mapping[str, DocState]],
+                 blobs: Mapping[str, str]) -> None:  # fmt: skip
         self._keys = keys  # path -> row key (paths in ``fresh`` may have none yet)
+        self.blobs = blobs  # path -> the document's blob at the head (a brief must be of it)
         self._order = list(keys) if not fresh else sorted({*keys, *fresh})
         self.ids = ids  # path -> document id, without reading a state
         self._store = store
@@ -262,6 +269,24 @@ class LazyStates(Mapping[str, DocState]):
     def items(self) -> ItemsView[str, DocState]:
         self.load(self._order)
         return super().items()
+
+    def briefs(self) -> dict[str, Brief]:
+        """Every document's brief, read from the small brief rows (never the whole states)."""
+        out = {p: brief_of(st) for p, st in self._loaded.items()}
+        todo = [p for p in self._order if p not in out]
+        rows = self._store.get_many((self._keys[p] for p in todo), table="brief")
+        try:
+            out.update((p, pickle.loads(rows[self._keys[p]])) for p in todo)
+            if any(out[p][0] != self._keys_blob(p) for p in todo):
+                raise ValueError("a brief of another state")
+        except (KeyError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
+                IndexError):  # fmt: skip
+            self.load(self._order)
+            return {p: brief_of(self[p]) for p in self._order}
+        return {p: out[p] for p in self._order}
+
+    def _keys_blob(self, path: str) -> str:
+        return self.blobs.get(path, "")
 
     def paths_of(self, doc_id: str) -> list[str]:
         return [p for p in self._order if self.ids.get(p) == doc_id]

@@ -114,6 +114,14 @@ class DocState:
         return self.publication is not None and self.publication.blob != self.blob
 
 
+Brief = tuple[str, str | None, "PublicationRecord | None"]  # (blob, attribute or None if unreadable, publication)
+
+
+def brief_of(st: DocState) -> Brief:
+    """What the site and the report need of a document's state: a few fields, not its history."""
+    return st.blob, st.doc.attribute if st.doc is not None else None, st.publication
+
+
 @dataclass(frozen=True)
 class Analysis:
     head: str | None
@@ -128,6 +136,14 @@ class Analysis:
 
     # path -> document id when known without reading every state (a folded analysis)
     doc_ids: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+    # every document's brief without reading every state (a folded analysis)
+    briefs_from: Callable[[], Mapping[str, Brief]] | None = field(default=None, compare=False, repr=False)
+
+    def briefs(self) -> Mapping[str, Brief]:
+        """path -> (blob, attribute, publication) of every document."""
+        if self.briefs_from is not None:
+            return self.briefs_from()
+        return {p: brief_of(s) for p, s in self.documents.items()}
 
     def by_id(self, doc_id: str) -> DocState | None:
         paths = self.paths_of(doc_id)
@@ -576,7 +592,7 @@ def publications(root: Path, rev: str = "HEAD", analysis: Analysis | None = None
     """Every document that was validly published, as of ``rev`` (site and report read this)."""
     if analysis is None:
         analysis = analyse(Path(root), rev)
-    return [s.publication for s in analysis.documents.values() if s.publication is not None]
+    return [b[2] for b in analysis.briefs().values() if b[2] is not None]
 
 
 def next_index_number(policy: Policy, used: Iterable[str], year: int) -> str:
