@@ -192,3 +192,36 @@ def test_audit_reports_the_claim_the_witness_contradicts(world) -> None:
     found = [f for f in json.loads(res.stdout)["findings"] if f["code"] == "GK819"]
     assert [(f["path"], f["severity"]) for f in found] == [(rel, "warning")], res.stdout
     assert CLAIMED in found[0]["message"] and _today() in found[0]["message"]
+
+
+def test_a_witnessed_clone_folds_its_own_commits_and_rereads_a_grown_log(tmp_path: Path) -> None:
+    """The incremental analysis in a clone with a pinned witness: local commits fold onto the
+    snapshot (the log dates none of them yet); once a push is witnessed and the log fetched, the
+    commits it dates are judged again by the full pass. Each answer is the full pass's."""
+    from dataclasses import replace
+
+    from gkctl.trail.incremental import analyse_head
+    from gkctl.trail.workflow import analyse
+
+    def same(root: Path) -> bool:
+        folded = analyse_head(root)
+        full = {p: replace(st, doc=replace(st.doc, body="")) if st.doc else st
+                for p, st in analyse(root).documents.items()}  # fmt: skip
+        assert dict(folded.documents) == full
+        assert folded.problem_of == analyse(root).problem_of
+        return folded.base is not None
+
+    with witnessed_bureau(tmp_path) as w:
+        b = w.bureau
+        rel = b.draft("关于增量分析的通知")
+        assert not same(b.work)  # the first analysis is a full pass, and leaves the snapshot
+        b.approve_all(rel)
+        assert same(b.work)  # folded: the log dates none of the new commits
+        b.publish(rel)
+        assert w.push().returncode == 0
+        b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
+        assert not same(b.work)  # the log grew: its new record re-dates commits already judged
+        published = analyse_head(b.work).documents[rel].publication
+        assert published is not None and published.published_claimed is not None  # dated by the witness
+        second = b.draft("第二份通知")
+        assert same(b.work) and second in analyse_head(b.work).documents

@@ -10,8 +10,9 @@ per-document pass (``workflow.path_pass``) on them.
 Everything the snapshot cannot explain falls back to the full pass: a head that is not a
 linear descendant (a rewrite, another root, a merge among the new commits), a policy or template
 change (every document's chain depends on the head's policy), a change to which files are
-attachments, a 索引号 decision of an untouched document that would come out differently, too many
-new commits, or a snapshot of another format or code version, or damaged. The snapshot is never
+attachments, a 索引号 decision of an untouched document that would come out differently, a
+witness log (where a key is pinned) that grew since or whose record reaches a new commit, too
+many new commits, or a snapshot of another format or code version, or damaged. The snapshot is never
 needed for correctness: ``tests/test_incremental.py`` compares every answer with a full pass.
 """
 
@@ -21,13 +22,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gkctl import __version__
-from gkctl.core.policy import is_policy_path
+from gkctl.core.errors import GkctlError
+from gkctl.core.policy import is_policy_path, load_policy_from_files
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
-from gkctl.trail.gitutil import WITNESS_REF, git, git_bytes
+from gkctl.trail.gitutil import git, git_bytes, read_objects
 from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits
 from gkctl.trail.history import parse_commit as _parse
 from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
 from gkctl.trail.trust import Trust
+from gkctl.trail.witness import read_log, witness_tip
 from gkctl.trail.workflow import (
     DOC_STEPS,
     Analysis,
@@ -65,6 +68,7 @@ class Snapshot:
     # the full pass's order, and which paths it changes or names) is a row of the store's tables
     effs: list[Eff]
     head_eff: int  # index in ``effs`` of head's
+    witness: str | None  # the witness log's tip the dates of record were read from (None: no log)
     current: dict[str, str]  # document path -> blob at head
     attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files
     state_keys: dict[str, bytes]  # document path -> its state's row in the state store (front matter only)
@@ -89,10 +93,6 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
         head = git_bytes(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False).decode().strip()
         if not head:
             return analyse(root, rev)
-        if git(root, "rev-parse", "--verify", "--quiet", WITNESS_REF, check=False).strip():
-            # witnessed dates move without HEAD moving, and a replay would judge on claimed dates:
-            # a repository with a witness log takes the full pass until the snapshot knows the log
-            return analyse(root, head)
         is_head = head == git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
         file = cache_path(root, SNAPSHOT)
         store = SnapshotStore(cache_path(root, STORE))
@@ -161,8 +161,8 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
     trust = analysis.trust
     assert analysis.head is not None
     effs: dict[Eff, int] = {}
-    commits = [(rec.id, trust.pos[rec.id], effs.setdefault(trust.effective_files(rec.id) or (), len(effs)))
-               for rec in trust.order]  # fmt: skip
+    commits = [(rec.id, trust.pos[rec.id], effs.setdefault(trust.effective_files(rec.id) or (), len(effs)),
+                trust.witnessed.get(rec.id)) for rec in trust.order]  # fmt: skip
     pre, idx, post = work.sinks
     problems = {path: (pre.by_path.get(path, []), idx.by_path.get(path, []), post.by_path.get(path, []))
                 for path in {*pre.by_path, *idx.by_path, *post.by_path}}  # fmt: skip
@@ -176,7 +176,8 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
         store.keep_only(k for k, _ in rows.values())
     head_eff = effs.setdefault(trust.effective_files(analysis.head) or (), len(effs))
     return Snapshot(
-        FORMAT, __version__, analysis.head, len(trust.order), list(effs), head_eff, dict(work.current),
+        FORMAT, __version__, analysis.head, len(trust.order), list(effs), head_eff,
+        trust.witness.tip if trust.witness is not None else witness_tip(trust.root), dict(work.current),
         {path: attachment_paths(work.docs[path].doc) for path in work.current},
         {path: row[0] for path, row in rows.items()}, {path: st.doc_id for path, st in analysis.documents.items()},
         generation, _candidates(work.docs), set(work.accepted),
@@ -213,7 +214,32 @@ def _read(root: Path, ids: list[str]) -> list[CommitRecord]:
     return [_parse(sha, got[sha][0], tuple(Change(*c) for c in got[sha][1])) for sha in ids if sha in got]
 
 
-Index = tuple[list[tuple[str, int, int]], list[tuple[str, int, str, int]]]  # rows of the store's history tables
+def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
+    """Whether the full pass would date the snapshot's commits as it did and the new ones by
+    their own claim: no witness key is pinned, or the witness log is the one the snapshot read
+    and none of its records reaches a new commit. Else the full pass (a new record re-dates
+    commits already judged)."""
+    eff = snap.effs[snap.head_eff]
+    blobs = read_objects(root, [blob for _, blob in eff])
+    try:
+        policy = load_policy_from_files({path: blobs.get(blob, b"") for path, blob in eff if not path.startswith("templates/")})
+    except GkctlError:
+        return False
+    keys = policy.org.clock.witness_keys
+    if not keys:
+        return True  # nothing pinned: the log dates nothing, whatever it holds
+    tip = witness_tip(root)
+    if tip != snap.witness:
+        return False
+    if tip is None:
+        return True
+    # a record dates what its tip reaches only when the tip is in the history; a tip that reached
+    # a new commit from inside the history would itself be a new commit
+    tips = {rec.new for rec in read_log(root, keys, tip).records if rec.new}
+    return not tips & set(new_ids)
+
+
+Index = tuple[list[tuple[str, int, int, int | None]], list[tuple[str, int, str, int]]]  # rows of the store's history tables
 
 
 def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tuple[Analysis, Snapshot, Index] | None:
@@ -230,6 +256,8 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tupl
         if rec.parents != (parent,) or any(is_policy_path(c.path) for c in rec.changes):
             return None
         parent = rec.id
+    if not _same_dates(root, snap, new_ids):
+        return None
 
     # the documents to re-judge: changed, named by a step, or owning a changed attachment
     owners: dict[str, set[str]] = {}
@@ -281,7 +309,8 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tupl
     trust.order = order
     trust.pos = {**{r.id: known[r.id][0] for r in old}, **new_pos}
     head_eff = snap.effs[snap.head_eff]
-    trust.assume_effective({**{sha: snap.effs[e] for sha, (_, e) in known.items()},
+    trust.witnessed = {sha: when for sha, (_, _, when) in known.items() if when is not None}
+    trust.assume_effective({**{sha: snap.effs[e] for sha, (_, e, _) in known.items()},
                             snap.head: head_eff, **dict.fromkeys(new_pos, head_eff)})  # fmt: skip
 
     trust.check(order)  # every signature verdict in one read of the verdict cache
@@ -314,10 +343,11 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tupl
     used.update({p: set(w.used_indexes) for p, w in docs.items()})
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
-        FORMAT, __version__, head, snap.count + len(new), snap.effs, snap.head_eff, current, attachments, keys, ids,
+        FORMAT, __version__, head, snap.count + len(new), snap.effs, snap.head_eff, snap.witness, current,
+        attachments, keys, ids,
         snap.store if stored else "", cands, accepted, used, snap.global_problems, problems,
     )  # fmt: skip
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
                          fresh_states)  # fmt: skip
-    index = ([(sha, p, snap.head_eff) for sha, p in new_pos.items()], _touches(new, new_pos))
+    index: Index = ([(sha, p, snap.head_eff, None) for sha, p in new_pos.items()], _touches(new, new_pos))
     return analysis, fresh, index

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gkctl.trail.workflow import Brief, DocState, brief_of
 
-STORE = "snapshot-v1.sqlite"
+STORE = "snapshot-v2.sqlite"
 _BATCH = 500  # keys per SELECT (SQLite's bound-parameter limit is 999 on old builds)
 
 class SnapshotStore:
@@ -49,7 +49,7 @@ class SnapshotStore:
                 db.execute("CREATE TABLE IF NOT EXISTS brief (key BLOB PRIMARY KEY, data BLOB NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 db.execute("CREATE TABLE IF NOT EXISTS commit_at (id TEXT PRIMARY KEY, pos INTEGER NOT NULL,"
-                           " eff INTEGER NOT NULL)")
+                           " eff INTEGER NOT NULL, witnessed INTEGER)")
                 db.execute("CREATE TABLE IF NOT EXISTS touch (path TEXT NOT NULL, pos INTEGER NOT NULL,"
                            " id TEXT NOT NULL, kind INTEGER NOT NULL, PRIMARY KEY (path, kind, pos, id))")
                 self._db = db
@@ -118,9 +118,9 @@ class SnapshotStore:
         """The snapshot head the history tables describe."""
         return self._meta("index_head")
 
-    def write_index(self, head: str, commits: Iterable[tuple[str, int, int]],
+    def write_index(self, head: str, commits: Iterable[tuple[str, int, int, int | None]],
                     touches: Iterable[tuple[str, int, str, int]], since: int | None) -> bool:  # fmt: skip
-        """Record ``(id, pos, eff)`` and ``(path, pos, id, kind)`` rows for the history of ``head``:
+        """Record ``(id, pos, eff, witnessed time)`` and ``(path, pos, id, kind)`` rows for the history of ``head``:
         all of it (``since`` None), or its commits from position ``since`` on, replacing any rows
         from there (a fold that was never saved, or another line of history)."""
         db = self._open()
@@ -134,7 +134,7 @@ class SnapshotStore:
             else:
                 db.execute("DELETE FROM commit_at WHERE pos >= ?", (since,))
                 db.execute("DELETE FROM touch WHERE pos >= ?", (since,))
-            db.executemany("INSERT OR REPLACE INTO commit_at (id, pos, eff) VALUES (?, ?, ?)", commits)
+            db.executemany("INSERT OR REPLACE INTO commit_at (id, pos, eff, witnessed) VALUES (?, ?, ?, ?)", commits)
             db.executemany("INSERT OR REPLACE INTO touch (path, pos, id, kind) VALUES (?, ?, ?, ?)", touches)
             db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('index_head', ?)", (head,))
             db.execute("COMMIT")
@@ -161,20 +161,22 @@ class SnapshotStore:
             return None
         return [(sha, pos) for pos, sha in sorted(found)]
 
-    def positions(self, ids: Iterable[str], below: int) -> dict[str, tuple[int, int]] | None:
-        """``id -> (pos, eff)`` of those of ``ids`` before position ``below``; None when unreadable."""
+    def positions(self, ids: Iterable[str], below: int) -> dict[str, tuple[int, int, int | None]] | None:
+        """``id -> (pos, eff, witnessed time)`` of those of ``ids`` before position ``below``; None
+        when unreadable."""
         db = self._open()
         if db is None:
             return None
         wanted = sorted(set(ids))
-        found: dict[str, tuple[int, int]] = {}
+        found: dict[str, tuple[int, int, int | None]] = {}
         try:
             for start in range(0, len(wanted), _BATCH):
                 chunk = wanted[start : start + _BATCH]
                 marks = ",".join("?" * len(chunk))
-                for sha, pos, eff in db.execute(f"SELECT id, pos, eff FROM commit_at WHERE id IN ({marks})", chunk):
+                query = f"SELECT id, pos, eff, witnessed FROM commit_at WHERE id IN ({marks})"
+                for sha, pos, eff, witnessed in db.execute(query, chunk):
                     if pos < below:
-                        found[sha] = (pos, eff)
+                        found[sha] = (pos, eff, witnessed)
         except sqlite3.Error:
             return None
         return found
