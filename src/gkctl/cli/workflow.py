@@ -13,9 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.text import Text
 
 from gkctl.cli.common import (
     STACKED_BELOW,
@@ -37,6 +34,9 @@ from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from gkctl.services.repository import Repository
 
 DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径", autocompletion=complete_documents)]
@@ -44,6 +44,19 @@ ApproveOpt = Annotated[bool, typer.Option("--approve", help="通过")]
 RejectOpt = Annotated[bool, typer.Option("--reject", help="退回（文件回到草稿）")]
 MessageOpt = Annotated[str, typer.Option("-m", "--message", help="意见（写入签名提交）")]
 
+
+
+def _text(value: str) -> Text:
+    """rich's Text, imported when a table is drawn (a JSON or one-line command never pays for rich)."""
+    from rich.text import Text
+
+    return Text(value)
+
+
+def _escape(value: str) -> str:
+    from rich.markup import escape
+
+    return escape(value)
 
 def _date(value: str | None, option: str) -> date | None:
     if value is None:
@@ -228,7 +241,7 @@ def _stacked_status(out: Console, docs: list[dict[str, Any]]) -> None:
         head = "  ".join((d["id"], _state(d), _progress(d), d["attribute"], d["index_number"] or "-",
                           _field("due", due)))  # fmt: skip
         out.print(head, overflow="fold")
-        out.print(Text("  " + (d["title"] or "-")), overflow="fold")
+        out.print(_text("  " + (d["title"] or "-")), overflow="fold")
         if _next(d):
             out.print("  " + _next(d), markup=False, overflow="fold")
 
@@ -255,7 +268,14 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     from gkctl.services.status_cache import write_cached
     root = repository_root(repo)
     today = date.today()
-    warn_calendar(root, today, lambda: repository(repo).policy)
+    opened: list[Repository] = []  # one Repository: its policy and its status share one analysis
+
+    def the_repository() -> Repository:
+        if not opened:
+            opened.append(repository(repo))
+        return opened[0]
+
+    warn_calendar(root, today, lambda: the_repository().policy)
     binary = getattr(sys.stdout, "buffer", None)  # a captured stdout may be text only
     sink = binary if binary is not None else io.BytesIO()
     if fmt == Format.json and doc is None:
@@ -264,7 +284,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
         if write_cached(root, sink):
             _flush(sink, binary)
             return
-    r = repository(repo)
+    r = the_repository()
     note = _uncommitted(r, doc) if doc is not None else None
     if note == "uncommitted":
         console.print(f"{doc}：[yellow]{t('status.uncommitted')}[/yellow]")
@@ -300,11 +320,11 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
             due = d["due"] or "-"
             if d["overdue"]:
                 due += f"\n[red]{t('workflow.status.overdue')}[/red]"
-            tb.add_row(d["id"], Text(d["title"]), d["attribute"], _state(d), _progress(d), d["index_number"] or "-", due)
+            tb.add_row(d["id"], _text(d["title"]), d["attribute"], _state(d), _progress(d), d["index_number"] or "-", due)
         out.print(tb)
         return
     d = docs[0]
-    out.print(f"[bold]{escape(d['title'])}[/bold]  {d['id']}  {d['path']}", overflow="fold")
+    out.print(f"[bold]{_escape(d['title'])}[/bold]  {d['id']}  {d['path']}", overflow="fold")
     out.print("  ".join(_field(k, v) for k, v in (("state", _state(d)), ("attribute", d["attribute"]),
                                                     ("index", d["index_number"] or "-"))))  # fmt: skip
     if d["due"] or d["due_note"]:
@@ -327,7 +347,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
         if s["verdict"] == "reject":
             verdict = f"[red]{verdict}[/red]"
         valid = _yes(s["valid"]) + (f"\n{s['problem']}" if s["problem"] else "")
-        tb.add_row(s["label"], who, _short(s["when"]), verdict, Text(s.get("opinion") or ""), valid)
+        tb.add_row(s["label"], who, _short(s["when"]), verdict, _text(s.get("opinion") or ""), valid)
     out.print(tb)
 
 
@@ -343,25 +363,25 @@ def log(doc: DocArg, fmt: FormatOpt = Format.text, repo: RepoOpt = None) -> None
         out.print(f"[bold]{t('workflow.log.title', id=data['id'])}[/bold]")
         for e in data["entries"]:
             who = f"{e['name']}（{e['person']}）" if e["person"] else "-"
-            sig = t("workflow.log.good") if not e["problem"] else f"[red]{escape(e['problem'])}[/red]"
+            sig = t("workflow.log.good") if not e["problem"] else f"[red]{_escape(e['problem'])}[/red]"
             verdict = t(f"workflow.verdict.{e['verdict']}") if e["verdict"] in ("approve", "reject") else ""
             if e["verdict"] == "reject":
                 verdict = f"[red]{verdict}[/red]"
-            out.print(f"{_short(e['when'])}  {e['label']}{verdict}  {escape(who)}  {sig}  {e['commit'][:10]}",
+            out.print(f"{_short(e['when'])}  {e['label']}{verdict}  {_escape(who)}  {sig}  {e['commit'][:10]}",
                       overflow="fold")  # fmt: skip
             if e.get("opinion"):
-                out.print(Text(f"  {t('status.opinion')}：{e['opinion']}"), overflow="fold")
+                out.print(_text(f"  {t('status.opinion')}：{e['opinion']}"), overflow="fold")
         return
     tb = table(t("workflow.status.col.when"), t("workflow.status.col.step"), t("workflow.status.col.who"),
                t("workflow.status.col.verdict"), t("status.opinion"), t("status.col.commit"),
                title=t("workflow.log.title", id=data["id"]))  # fmt: skip
     for e in data["entries"]:
         who = f"{e['name']}（{e['person']}）" if e["person"] else "-"
-        sig = t("workflow.log.good") if not e["problem"] else f"[red]{escape(e['problem'])}[/red]"
+        sig = t("workflow.log.good") if not e["problem"] else f"[red]{_escape(e['problem'])}[/red]"
         verdict = t(f"workflow.verdict.{e['verdict']}") if e["verdict"] in ("approve", "reject") else ""
         if e["verdict"] == "reject":
             verdict = f"[red]{verdict}[/red]"
-        tb.add_row(_short(e["when"]), e["label"], f"{escape(who)}\n{sig}", verdict, Text(e.get("opinion") or ""),
+        tb.add_row(_short(e["when"]), e["label"], f"{_escape(who)}\n{sig}", verdict, _text(e.get("opinion") or ""),
                    e["commit"][:10])  # fmt: skip
     out.print(tb)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -14,8 +15,8 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import Policy, is_policy_path, load_policy, load_policy_from_files
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
 from gkctl.trail.gitutil import find_root, git, git_bytes, read_objects
-from gkctl.trail.history import load_history
-from gkctl.trail.trust import Trust
+from gkctl.trail.incremental import analyse_head
+from gkctl.trail.workflow import Analysis
 
 
 @dataclass
@@ -30,7 +31,12 @@ class Repository:
         Never the working tree's: an uncommitted (or unauthorised) edit granting oneself a role
         must not work. Before the first commit there is nothing else to read.
         """
-        return effective_policy(self.root)
+        return effective_policy(self.root, lambda: self.analysis)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        """HEAD's analysis (folded from the snapshot when it can be), once per command."""
+        return analyse_head(self.root)
 
     def documents(self, paths: list[str] | None = None) -> tuple[list[Document], list[Finding]]:
         """Parse documents (all under docs/ by default); unreadable ones become GK100 findings."""
@@ -69,7 +75,7 @@ class Repository:
 EFFECTIVE_CACHE = "effective-policy-v1.marshal"
 
 
-def effective_policy(root: Path) -> Policy:
+def effective_policy(root: Path, analysis: Callable[[], Analysis] | None = None) -> Policy:
     """The policy in force at HEAD (the working tree's only in a repository without commits).
 
     Which policy files are in force is cached by commit id under ``.git/gkctl/``; a commit that
@@ -84,9 +90,11 @@ def effective_policy(root: Path) -> Policy:
     if not isinstance(eff, tuple):
         eff = _inherited(root, head, cache)
     if not isinstance(eff, tuple):
-        trust = Trust(root, load_history(root, head))
-        trust.compute()
-        eff = trust.effective_files(head) or ()
+        # the folded analysis knows it (a linear run of commits that change no policy file keeps
+        # its snapshot's); anything else is the full pass's answer, which analyse_head gives too
+        found = analysis() if analysis is not None else analyse_head(root, head)
+        eff = found.trust.effective_files(head) if found.head == head else None
+        eff = eff or ()
     if cache.get(head) != eff:
         cache[head] = eff
         save_marshal(file, cache)

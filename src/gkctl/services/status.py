@@ -184,7 +184,7 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
     cache_file = cache_path(repo.root, STATUS_CACHE)
     if head and read_header(cache_file, key) is not None:
         return None
-    analysis = analyse_head(repo.root)
+    analysis = repo.analysis
     docs = analysis.documents  # a folded analysis reads a state only when asked for it
     old = read_header(cache_file, key, heads=analysis.base[0]) if analysis.base is not None else None
 

@@ -189,7 +189,7 @@ def allowed_signers(policy: Policy) -> str:
 
 # -- signature checks over many commits -------------------------------------------------------
 
-SIG_CACHE = "signatures_v3"  # a table of the cache database
+SIG_CACHE = "signatures_v4"  # a table of the cache database
 
 
 def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: bool = True) -> dict[str, SigCheck]:

@@ -546,7 +546,7 @@ class DocWork:
         )  # fmt: skip
 
 
-STEP_BLOB_CACHE = "step_blobs_v2"  # a table of the cache database
+STEP_BLOB_CACHE = "step_blobs_v3"  # a table of the cache database
 
 
 def _step_blobs(root: Path, trust: Trust, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
