@@ -135,3 +135,51 @@ def test_many_documents_on_a_pipe_are_tab_separated_lines(bureau: Bureau, cli, m
     header, row = res.stdout.splitlines()[:2]
     assert header.split("\t")[:2] == ["编号", "标题"]
     assert row.split("\t")[0] == "2026-bgs-001" and row.split("\t")[3] == "草稿"
+
+
+def test_the_calendar_warning_is_worked_out_once_per_head_and_day(bureau: Bureau) -> None:
+    """A warm command prints the next-year calendar warning without reading the policy: the
+    note is kept per HEAD, day and language, and worked out again when any of them changes or
+    the file is damaged."""
+    from datetime import date
+
+    from gkctl.services.status_cache import NOTE_CACHE, calendar_note
+    from gkctl.trail.cache import cache_path
+
+    calls: list[date] = []
+
+    def compute(day: date):
+        def run():
+            calls.append(day)
+            return ("policies/calendar.yaml", "GK201", f"note of {day}")
+        return run
+
+    dec1, dec2 = date(2026, 12, 1), date(2026, 12, 2)
+    assert calendar_note(bureau.root, dec1, compute(dec1)) == ("policies/calendar.yaml", "GK201", f"note of {dec1}")
+    assert calendar_note(bureau.root, dec1, compute(dec1))[2] == f"note of {dec1}"
+    assert calls == [dec1]  # the second run read the note
+    assert calendar_note(bureau.root, dec2, compute(dec2))[2] == f"note of {dec2}" and calls == [dec1, dec2]
+    run_git(bureau.root, "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "空提交")
+    calendar_note(bureau.root, dec2, compute(dec2))
+    assert calls == [dec1, dec2, dec2]  # HEAD moved
+    cache_path(bureau.root, NOTE_CACHE).write_bytes(b"\xff not json")
+    calendar_note(bureau.root, dec2, compute(dec2))
+    assert len(calls) == 4
+
+
+def test_one_command_imports_only_its_own_command_module(bureau: Bureau, cli) -> None:
+    """Start-up does not grow with the command table: a run builds and imports the one command
+    it names (the whole table only for help, completion or a name it does not know)."""
+    import sys
+
+    assert cli("-C", str(bureau.root), "status", "--format", "json").exit_code == 0  # warm the caches
+    probe = ("import sys\nfrom gkctl.cli.main import run\n"
+             "try:\n    run(['-C', sys.argv[1], 'status', '--format', 'json'])\nexcept SystemExit:\n    pass\n"
+             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('gkctl.cli.', 'gkctl.services.')))),"
+             " file=sys.stderr)\n")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", probe, str(bureau.root)], capture_output=True, text=True)
+    loaded = set(proc.stderr.strip().splitlines()[-1].split())
+    assert "gkctl.cli.workflow" in loaded
+    assert not loaded & {"gkctl.cli.apply", "gkctl.cli.report", "gkctl.cli.site", "gkctl.cli.verify", "gkctl.cli.docs"}
+    assert "gkctl.services.status" not in loaded  # the warm JSON is copied without the analysis
+    assert proc.stdout.startswith('{"documents": [')
