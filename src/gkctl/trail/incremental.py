@@ -97,9 +97,9 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
         file = cache_path(root, SNAPSHOT)
         store = SnapshotStore(cache_path(root, STORE))
         snap = _load(file, store)
-        if snap is not None and snap.head == head:
+        if snap is not None and snap.head == head and _same_dates(root, snap, []):
             return _analysis(root, snap, store)
-        if snap is not None:
+        if snap is not None and snap.head != head:
             replayed = _replay(root, snap, head, store)
             if replayed is not None:
                 analysis, fresh, index = replayed
