@@ -392,12 +392,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_share: float,
         Case("build again right after the cold build", [*GKCTL, "build", "--out", str(site)], work),
     ], repeat)  # fmt: skip
     noop = run_case("build again, nothing changed", [*GKCTL, "build", "--out", str(site)], work, repeat)
-    rebuild = run_case("rebuild after one document changes", [*GKCTL, "build", "--out", str(site)], work, repeat,
-                       before=lambda: _withdraw_one(work, queue))  # fmt: skip
-    chain_steps = Result("step commands of the chain")
-    republished = Result("build after an edit, the chain and republication")
-    for _ in range(repeat):
-        _edit_chain_build(work, src, site, chains, chain_steps, republished)
+    rebuild, chain_steps, republished = _after_one_change(work, src, site, queue, chains, repeat)
     for res in (chain_steps, republished):
         print(f"  {res.name}: {res.cell()} peak {res.peak()}", file=sys.stderr, flush=True)
     tmpl = run_case("rebuild after a template change", [*GKCTL, "build", "--out", str(site)], work, repeat,
@@ -457,12 +452,7 @@ def run_district(docs: int, apps: int, seed: int, repeat: int, where: Path | Non
         Case("status warm (same round)", status, work),
     ], repeat)  # fmt: skip
     full = run_case("build full", [*GKCTL, "build", "--out", str(site)], work, 1, before=lambda: remove_site(site))
-    rebuild = run_case("rebuild after one document changes", [*GKCTL, "build", "--out", str(site)], work, repeat,
-                       before=lambda: _withdraw_one(work, queue))  # fmt: skip
-    chain_steps = Result("step commands of the chain")
-    republished = Result("build after an edit, the chain and republication")
-    for _ in range(repeat):
-        _edit_chain_build(work, src, site, chains, chain_steps, republished)
+    rebuild, chain_steps, republished = _after_one_change(work, src, site, queue, chains, repeat)
     rows.append(("`gkctl status` cold (no `.git/gkctl`)", cold, "one `git log --format=%H %P %(trailers)` pass", base))
     rows.append(("`gkctl status` after one new step commit (caches warm, HEAD moved)", after, "(same)", base))
     rows.append(("`gkctl status` warm", warm, "(same)", base))
@@ -622,6 +612,18 @@ def _edit_chain_build(repo: Path, src: Path, site: Path, chains: list[tuple[str,
         build.samples.append(Sample(0.0, 0.0, f"publish: {sample.error}"))
         return
     build.samples.append(measure([*GKCTL, "build", "--out", str(site)], repo))
+
+
+def _after_one_change(work: Path, src: Path, site: Path, queue: list[str], chains: list[tuple[str, str]],
+                      repeat: int) -> tuple[Result, Result, Result]:  # fmt: skip
+    """The builds after one change: a withdrawal, then an edit taken through the chain and republished."""
+    rebuild = run_case("rebuild after one document changes", [*GKCTL, "build", "--out", str(site)], work, repeat,
+                       before=lambda: _withdraw_one(work, queue))  # fmt: skip
+    chain_steps = Result("step commands of the chain")
+    republished = Result("build after an edit, the chain and republication")
+    for _ in range(repeat):
+        _edit_chain_build(work, src, site, chains, chain_steps, republished)
+    return rebuild, chain_steps, republished
 
 
 def _template_change(repo: Path, src: Path) -> None:

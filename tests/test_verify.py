@@ -263,6 +263,7 @@ def test_caches_change_nothing(bureau: Bureau, cli: Cli) -> None:
 def test_process_count_does_not_grow_with_history(bureau: Bureau, monkeypatch: pytest.MonkeyPatch) -> None:
     """One history pass: the git processes verify starts do not depend on the number of commits."""
     from gkctl.services.verify import verify
+    from gkctl.trail import cache, gitutil
 
     spawned: list[object] = []
     real = subprocess.Popen.__init__
@@ -273,6 +274,9 @@ def test_process_count_does_not_grow_with_history(bureau: Bureau, monkeypatch: p
 
     def processes() -> int:
         shutil.rmtree(bureau.work / ".git" / "gkctl", ignore_errors=True)  # cold: every cache gone
+        # and what a process keeps between calls (the open cat-file, the git directory's path)
+        gitutil._close_cats()
+        cache._GIT_DIRS.clear()
         spawned.clear()
         with monkeypatch.context() as m:
             m.setattr(subprocess.Popen, "__init__", counting)
