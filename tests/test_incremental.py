@@ -204,3 +204,20 @@ def test_builds_touch_only_what_changed(bureau: Bureau, cli, tmp_path: Path) -> 
 
 def _tree(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_validate_in_two_processes_after_the_policy_came_from_the_analysis(bureau: Bureau, monkeypatch) -> None:
+    """Without caches the effective policy is read from HEAD's (folded) analysis; the Repository
+    that holds it is then sent to validate's second process, which must not choke on the
+    analysis' open SQLite store (it did: TypeError, exit 3)."""
+    from gkctl.services import validate as validate_service
+
+    write_doc(bureau.root, DOC2, id="2026-bgs-002", title="第二份文件", drafter="clerk")
+    bureau.commit_file("clerk", DOC2, "拟稿")
+    serial = validate_service.validate(bureau.repo)
+    shutil.rmtree(cache_path(bureau.root, "x").parent)
+    monkeypatch.setattr(validate_service, "PARALLEL_FROM", 1)
+    repo = bureau.repo
+    assert repo.policy is not None and "analysis" in vars(repo)  # the analysis answered the policy
+    parallel = validate_service.validate(repo)
+    assert (parallel.findings, parallel.checked) == (serial.findings, serial.checked)

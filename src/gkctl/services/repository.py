@@ -33,6 +33,10 @@ class Repository:
         """
         return effective_policy(self.root, lambda: self.analysis)
 
+    def __getstate__(self) -> dict[str, object]:
+        # a worker process is sent the root and the policy, not HEAD's analysis
+        return {k: v for k, v in self.__dict__.items() if k != "analysis"}
+
     @cached_property
     def analysis(self) -> Analysis:
         """HEAD's analysis (folded from the snapshot when it can be), once per command."""

@@ -40,6 +40,9 @@ class SnapshotStore:
         self.path = path
         self._db: sqlite3.Connection | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        return {"path": self.path, "_db": None}  # a worker process opens its own connection
+
     def _open(self) -> sqlite3.Connection | None:
         if self._db is None:
             try:
