@@ -446,6 +446,8 @@ def run_district(docs: int, apps: int, seed: int, repeat: int, where: Path | Non
     cold = run_case("status cold", status, work, 1, before=lambda: drop_cache(work))
     queue = _withdraw_queue(work, 3 * repeat)
     chains = [c for c in _edit_queue(work, 2 * repeat) if c[0] not in queue][:repeat]
+    info["published_md"] = sum(1 for _, _, state in published(work).values() if state == "published")
+    info["tools"] = "one `git log` pass (the 10k run has the others)"
     step, after, warm = alternate([
         Case("step command: withdraw", lambda: _withdraw_cmd(queue), work),
         Case("status after a new commit", status, work),
