@@ -221,3 +221,29 @@ def test_validate_in_two_processes_after_the_policy_came_from_the_analysis(burea
     assert repo.policy is not None and "analysis" in vars(repo)  # the analysis answered the policy
     parallel = validate_service.validate(repo)
     assert (parallel.findings, parallel.checked) == (serial.findings, serial.checked)
+
+
+def test_status_reuses_an_older_text_than_the_snapshot(bureau: Bureau, cli, monkeypatch) -> None:
+    """Steps taken without a status in between save the snapshot past the commit the cached
+    status text describes; status must still describe again only the documents those commits
+    touched (at district size, describing all 100,000 took ~30 s), and say what a full pass says."""
+    from gkctl.services import status as status_service
+
+    b, root = bureau, str(bureau.root)
+    for rel, n in ((DOC2, "002"), (DOC3, "003")):
+        write_doc(b.root, rel, id=f"2026-bgs-{n}", title=f"文件{n}", drafter="clerk")
+        b.commit_file("clerk", rel, "拟稿")
+    assert cli("-C", root, "status", "--format", "json").exit_code == 0  # the text of this HEAD
+    texted = run_git(b.root, "rev-parse", "HEAD").strip()
+    monkeypatch.setattr(incremental, "SAVE_AFTER", 1)  # every step's fold saves the snapshot
+    full_chain(b)  # six steps on DOC alone
+    base = analyse_head(b.root).base
+    assert base is None or texted not in base[0]  # the snapshot is past the commit of the cached text
+    described: list[str] = []
+    real = status_service.document_data
+    monkeypatch.setattr(status_service, "document_data",
+                        lambda st, *a: (described.append(st.path), real(st, *a))[1])  # fmt: skip
+    folded = cli("-C", root, "status", "--format", "json")
+    assert folded.exit_code == 0 and described == [DOC]
+    shutil.rmtree(cache_path(b.root, "x").parent)
+    assert cli("-C", root, "status", "--format", "json").stdout == folded.stdout

@@ -187,13 +187,18 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
     analysis = repo.analysis
     docs = analysis.documents  # a folded analysis reads a state only when asked for it
     old = read_header(cache_file, key, heads=analysis.base[0]) if analysis.base is not None else None
+    changed = analysis.base[1] if old is not None and analysis.base is not None else None
+    if old is None and analysis.changed_since is not None:
+        # a text of an older commit than the snapshot's (a fold was saved since it was written)
+        older = read_header(cache_file, key, any_head=True)
+        found = analysis.changed_since(older.head) if older is not None and older.head else None
+        old, changed = (older, found) if found is not None else (None, None)
 
     def line(path: str) -> bytes:
         return json.dumps(_jsonable(document_data(docs[path], analysis, today)), ensure_ascii=False).encode()
 
     with paused_gc():
-        if old is not None and analysis.base is not None:
-            changed = analysis.base[1]
+        if old is not None and changed is not None:
             at = {p: i for i, p in enumerate(old.paths)}
             lines: list[tuple[str, bytes | int]] = [(p, at[p] if p in at and p not in changed else line(p))
                                                     for p in docs]  # fmt: skip

@@ -117,6 +117,7 @@ class CachedText:
     paths: list[str]
     lengths: list[int]
     text_at: int  # file offset of the text
+    head: str = ""  # the commit it describes
 
     def offset(self, i: int) -> int:
         return self._offsets[i]
@@ -128,18 +129,20 @@ class CachedText:
             at += n + len(SEP)
 
 
-def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = None) -> CachedText | None:
+def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = None,
+                any_head: bool = False) -> CachedText | None:  # fmt: skip
     """The header of the cache if it carries ``key``; with ``heads``, one written at any of those
-    commits (same day, language, code)."""
+    commits, with ``any_head`` at any commit (same day, language, code and witness log)."""
     try:
         with open(file, "rb") as fh:
             line = fh.readline().rstrip(b"\n")
-            if heads is None:
+            if heads is None and not any_head:
                 if line != json.dumps(key, sort_keys=True).encode():
                     return None
+                found = key
             else:
                 found = json.loads(line)
-                if not isinstance(found, dict) or found.get("head") not in heads \
+                if not isinstance(found, dict) or (not any_head and found.get("head") not in (heads or ())) \
                         or {**found, "head": key["head"]} != key:  # fmt: skip
                     return None
             entries = json.loads(fh.readline())
@@ -148,7 +151,7 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
         return None
     if not isinstance(entries, list) or not all(isinstance(e, list) and len(e) == 2 for e in entries):
         return None
-    return CachedText([str(e[0]) for e in entries], [int(e[1]) for e in entries], text_at)
+    return CachedText([str(e[0]) for e in entries], [int(e[1]) for e in entries], text_at, str(found.get("head")))
 
 
 def read_text(file: Path, key: dict[str, Any]) -> bytes | None:

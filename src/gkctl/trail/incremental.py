@@ -18,6 +18,7 @@ needed for correctness: ``tests/test_incremental.py`` compares every answer with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -152,7 +153,7 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
     keys = {p: k for p, k in snap.state_keys.items() if fresh is None or p not in fresh}
     states = LazyStates(keys, snap.ids, store, fresh or {}, recover, snap.current)
     return Analysis(snap.head, trust, states, used, _problems(snap), base=base, doc_ids=snap.ids,
-                    briefs_from=states.briefs)  # fmt: skip
+                    briefs_from=states.briefs, changed_since=_changed_since(root, snap))  # fmt: skip
 
 
 def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bool) -> Snapshot | None:
@@ -239,46 +240,72 @@ def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
     return not tips & set(new_ids)
 
 
+def _linear_run(root: Path, snap: Snapshot, old: str, head: str) -> tuple[list[str], list[CommitRecord]] | None:
+    """The commits after ``old`` up to ``head`` when they are a linear run that changes no policy
+    file and the witness log dates none of them (what a fold can explain), else None."""
+    out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{old}..{head}", "--", check=False)
+    ids = out.decode().split()
+    if not ids or len(ids) > MAX_REPLAY:
+        return None
+    recs = _read(root, ids)
+    if len(recs) != len(ids):
+        return None
+    parent = old
+    for rec in recs:  # a linear descendant: every new commit's only parent is the one before it
+        if rec.parents != (parent,) or any(is_policy_path(c.path) for c in rec.changes):
+            return None
+        parent = rec.id
+    return (ids, recs) if _same_dates(root, snap, ids) else None
+
+
+def _dirty(recs: list[CommitRecord], attachments: dict[str, tuple[str, ...]]) -> set[str]:
+    """The documents ``recs`` may change the state of: changed, named by a step, or owning a
+    changed attachment."""
+    owners: dict[str, set[str]] = {}
+    for path, files in attachments.items():
+        for f in files:
+            owners.setdefault(f, set()).add(path)
+    dirty: set[str] = set()
+    for rec in recs:
+        for ch in rec.changes:
+            if ch.path.startswith("docs/"):
+                dirty.add(ch.path)
+            dirty |= owners.get(ch.path, set())
+        named = rec.trailer("Gkctl-Path")
+        if rec.step in DOC_STEPS and named:
+            dirty.add(named)
+    return dirty
+
+
+def _changed_since(root: Path, snap: Snapshot) -> Callable[[str], frozenset[str] | None]:
+    """For a folded analysis: the documents whose state may differ between an older commit and
+    ``snap.head`` (None when the commits between are not a run a fold could explain)."""
+
+    def changed(old: str) -> frozenset[str] | None:
+        run = _linear_run(root, snap, old, snap.head)
+        return frozenset(_dirty(run[1], snap.attachments)) if run is not None else None
+
+    return changed
+
+
 Index = tuple[list[tuple[str, int, int, int | None]], list[tuple[str, int, str, int]]]  # rows of the store's history tables
 
 
 def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tuple[Analysis, Snapshot, Index] | None:
     """The analysis of ``head`` folded from ``snap``, or None when the snapshot cannot explain it."""
-    out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{snap.head}..{head}", "--", check=False)
-    new_ids = out.decode().split()
-    if not new_ids or len(new_ids) > MAX_REPLAY:
+    run = _linear_run(root, snap, snap.head, head)
+    if run is None:
         return None
-    new = _read(root, new_ids)
-    if len(new) != len(new_ids):
-        return None
-    parent = snap.head
-    for rec in new:  # a linear descendant: every new commit's only parent is the one before it
-        if rec.parents != (parent,) or any(is_policy_path(c.path) for c in rec.changes):
-            return None
-        parent = rec.id
-    if not _same_dates(root, snap, new_ids):
-        return None
-
-    # the documents to re-judge: changed, named by a step, or owning a changed attachment
-    owners: dict[str, set[str]] = {}
-    for path, files in snap.attachments.items():
-        for f in files:
-            owners.setdefault(f, set()).add(path)
-    dirty: set[str] = set()
+    new_ids, new = run
+    dirty = _dirty(new, snap.attachments)
     current = dict(snap.current)
     for rec in new:
         for ch in rec.changes:
-            if ch.path.startswith("docs/"):
-                dirty.add(ch.path)
-                if ch.path.endswith(".md"):
-                    if ch.new_blob is None:
-                        current.pop(ch.path, None)
-                    else:
-                        current[ch.path] = ch.new_blob
-            dirty |= owners.get(ch.path, set())
-        named = rec.trailer("Gkctl-Path")
-        if rec.step in DOC_STEPS and named:
-            dirty.add(named)
+            if ch.path.startswith("docs/") and ch.path.endswith(".md"):
+                if ch.new_blob is None:
+                    current.pop(ch.path, None)
+                else:
+                    current[ch.path] = ch.new_blob
 
     new_pos = {rec.id: snap.count + i for i, rec in enumerate(new)}
 

@@ -138,6 +138,8 @@ class Analysis:
     doc_ids: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
     # every document's brief without reading every state (a folded analysis)
     briefs_from: Callable[[], Mapping[str, Brief]] | None = field(default=None, compare=False, repr=False)
+    # the documents whose state may differ since an older commit, when a folded analysis can tell
+    changed_since: Callable[[str], frozenset[str] | None] | None = field(default=None, compare=False, repr=False)
 
     def briefs(self) -> Mapping[str, Brief]:
         """path -> (blob, attribute, publication) of every document."""
