@@ -161,3 +161,40 @@ def test_a_damaged_cache_is_ignored(repo: Path) -> None:
 def test_unborn_branch_is_empty_history(repo: Path) -> None:
     hist = load_history(repo)
     assert hist.head is None and len(hist) == 0
+
+
+def test_a_forked_worker_reads_objects_beside_its_parent(tmp_path: Path) -> None:
+    """Small reads share one kept-open ``cat-file --batch``; a forked worker (validate, builds
+    and signature checks fork) reading at the same time as its parent must get its own process,
+    not interleave with the parent's answers on the same pipes."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from gkctl.trail.gitutil import cat_objects
+
+    repo = tmp_path / "r"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    blobs = {}
+    for i in range(40):
+        data = f"object {i}\n".encode() * (i + 1)
+        sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], input=data,
+                             capture_output=True, check=True).stdout.decode().strip()  # fmt: skip
+        blobs[sha] = data
+    ids = sorted(blobs)
+    assert [c[2] for c in cat_objects(repo, ids[:1]) if c] == [blobs[ids[0]]]  # the parent's process is open
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
+        child = pool.submit(_read_many, repo, ids, 150)
+        mine = _read_many(repo, ids, 150)
+        theirs = child.result()
+    assert mine == theirs == [blobs[i] for i in ids] * 150
+
+
+def _read_many(repo: Path, ids: list[str], rounds: int) -> list[bytes]:
+    from gkctl.trail.gitutil import cat_objects
+
+    out: list[bytes] = []
+    for _ in range(rounds):
+        for sha in ids:
+            got = cat_objects(repo, [sha])[0]
+            out.append(got[2] if got else b"")
+    return out

@@ -193,6 +193,10 @@ def _close_cats() -> None:
     _CATS.clear()
 
 
+# a forked worker must not talk to its parent's process over the same pipes: it starts its own
+os.register_at_fork(after_in_child=_CATS.clear)
+
+
 def _ask_kept_open(root: Path, names: list[str]) -> bytes | None:
     """The ``--batch`` output for ``names`` from the kept-open process, or None to use a fresh one
     (it failed, or it says an object is missing: one written since it started is not always seen)."""
