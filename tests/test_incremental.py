@@ -247,3 +247,23 @@ def test_status_reuses_an_older_text_than_the_snapshot(bureau: Bureau, cli, monk
     assert folded.exit_code == 0 and described == [DOC]
     shutil.rmtree(cache_path(b.root, "x").parent)
     assert cli("-C", root, "status", "--format", "json").stdout == folded.stdout
+
+
+def test_a_damaged_brief_reads_as_the_full_states(bureau: Bureau) -> None:
+    """A build reads each document's brief (blob, attribute, publication) instead of its state:
+    a brief row that does not match its digest is never believed."""
+    full_chain(bureau)
+    expected = {p: (st.blob, st.doc.attribute if st.doc else None, st.publication)
+                for p, st in analyse(bureau.root).documents.items()}  # fmt: skip
+    cache_path(bureau.root, SNAPSHOT).unlink(missing_ok=True)
+    assert dict(analyse_head(bureau.root).briefs()) == expected  # a full pass: the snapshot of HEAD
+    forged = 0
+    with sqlite3.connect(cache_path(bureau.root, STORE)) as db:
+        for key, data in db.execute("SELECT key, data FROM brief").fetchall():
+            # the same number of bytes: still a valid pickle, now of a document not to be published
+            changed = data.replace("主动公开".encode(), "不予公开".encode())
+            if changed != data:
+                db.execute("UPDATE brief SET data = ? WHERE key = ?", (changed, key))
+                forged += 1
+    assert forged
+    assert dict(analyse_head(bureau.root).briefs()) == expected

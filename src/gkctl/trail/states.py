@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gkctl.trail.workflow import Brief, DocState, brief_of
 
-STORE = "snapshot-v2.sqlite"
+STORE = "snapshot-v3.sqlite"
 _BATCH = 500  # keys per SELECT (SQLite's bound-parameter limit is 999 on old builds)
 
 class SnapshotStore:
@@ -214,7 +214,8 @@ def _rollback(db: sqlite3.Connection) -> None:
 def encode(state: DocState) -> tuple[bytes, tuple[bytes, bytes]]:
     """(key, (state bytes, brief bytes)) of one state: the key is a digest of the state's bytes."""
     data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-    return _digest(data), (data, pickle.dumps(brief_of(state), protocol=pickle.HIGHEST_PROTOCOL))
+    brief = pickle.dumps(brief_of(state), protocol=pickle.HIGHEST_PROTOCOL)
+    return _digest(data), (data, _digest(brief) + brief)  # a brief row carries its own digest
 
 
 def _digest(data: bytes) -> bytes:
@@ -281,7 +282,11 @@ class LazyStates(Mapping[str, DocState]):
         todo = [p for p in self._order if p not in out]
         rows = self._store.get_many((self._keys[p] for p in todo), table="brief")
         try:
-            out.update((p, pickle.loads(rows[self._keys[p]])) for p in todo)
+            for p in todo:
+                row = rows[self._keys[p]]
+                if _digest(row[16:]) != row[:16]:
+                    raise ValueError("damaged brief")
+                out[p] = pickle.loads(row[16:])
             if any(out[p][0] != self._keys_blob(p) for p in todo):
                 raise ValueError("a brief of another state")
         except (KeyError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError,
