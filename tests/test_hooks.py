@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from gkctl.services.hooks import MARKER, parse_updates
 from helpers.cli import Result
 
@@ -98,6 +100,7 @@ def test_parse_updates_creation_and_deletion() -> None:
     assert (ups[0].old, ups[0].new, ups[1].new, ups[1].ref) == (None, a, None, "refs/heads/old")
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped alarm, on purpose
 def test_the_push_budget_holds_when_the_alarm_lands_where_python_drops_it(tmp_path: Path, monkeypatch) -> None:
     """The check's time budget is an alarm that raises; if it fires inside an object's
     ``__del__`` Python prints the exception and carries on. The push must still be refused
