@@ -183,3 +183,21 @@ def test_one_command_imports_only_its_own_command_module(bureau: Bureau, cli) ->
     assert not loaded & {"gkctl.cli.apply", "gkctl.cli.report", "gkctl.cli.site", "gkctl.cli.verify", "gkctl.cli.docs"}
     assert "gkctl.services.status" not in loaded  # the warm JSON is copied without the analysis
     assert proc.stdout.startswith('{"documents": [')
+
+
+def test_a_text_replaced_since_its_offsets_were_read_is_not_spliced(tmp_path: Path) -> None:
+    """Two status commands at once: the one splicing by offsets must not copy from a file the
+    other replaced meanwhile (it would copy another document's bytes)."""
+    from gkctl.services.status_cache import read_header, write_text
+
+    key = {"head": "a", "today": "2026-12-01"}
+    file = tmp_path / "status.json"
+    assert write_text(file, key, [("docs/a.md", b'{"id": "a"}'), ("docs/b.md", b'{"id": "b"}')])
+    header = read_header(file, key)
+    assert header is not None and header.lengths == [11, 11]
+    assert write_text(file, key, [("docs/a.md", 0), ("docs/b.md", b'{"id": "B"}')], header)  # a's line copied
+    assert file.read_bytes().endswith(b'{"documents": [\n{"id": "a"},\n{"id": "B"}\n]}\n')
+    header = read_header(file, key)
+    write_text(file, key, [("docs/a.md", b'{"id": "z", "long": true}')])  # another process replaced it
+    assert not write_text(file, key, [("docs/a.md", 0), ("docs/b.md", 1)], header)
+    assert file.read_bytes().endswith(b'{"documents": [\n{"id": "z", "long": true}\n]}\n')  # left as it was

@@ -93,7 +93,7 @@ def calendar_note(root: Path, today: date, compute: Callable[[], Note | None]) -
     if head:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = file.with_suffix(".tmp")
+            tmp = file.with_suffix(f".tmp{os.getpid()}")
             tmp.write_text(json.dumps({"key": key, "note": note}, ensure_ascii=False), encoding="utf-8")
             tmp.replace(file)
         except OSError:
@@ -118,6 +118,7 @@ class CachedText:
     lengths: list[int]
     text_at: int  # file offset of the text
     head: str = ""  # the commit it describes
+    stamp: tuple[int, int, int] = (0, 0, 0)  # inode, size and mtime of the file the offsets are of
 
     def offset(self, i: int) -> int:
         return self._offsets[i]
@@ -147,11 +148,18 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
                     return None
             entries = json.loads(fh.readline())
             text_at = fh.tell()
+            stamp = _stamp(fh)
     except (OSError, ValueError):
         return None
     if not isinstance(entries, list) or not all(isinstance(e, list) and len(e) == 2 for e in entries):
         return None
-    return CachedText([str(e[0]) for e in entries], [int(e[1]) for e in entries], text_at, str(found.get("head")))
+    return CachedText([str(e[0]) for e in entries], [int(e[1]) for e in entries], text_at, str(found.get("head")),
+                      stamp)  # fmt: skip
+
+
+def _stamp(fh: BinaryIO) -> tuple[int, int, int]:
+    st = os.fstat(fh.fileno())
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def read_text(file: Path, key: dict[str, Any]) -> bytes | None:
@@ -177,6 +185,8 @@ def write_text(file: Path, key: dict[str, Any], lines: Sequence[tuple[str, bytes
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as out, (open(file, "rb") if old is not None else open(os.devnull, "rb")) as src:
+            if old is not None and _stamp(src) != old.stamp:
+                raise ValueError("the cached text was replaced since its offsets were read")
             out.write(json.dumps(key, sort_keys=True).encode() + b"\n")
             out.write(json.dumps([[p, n] for (p, _), n in zip(lines, lengths, strict=True)],
                                  ensure_ascii=False).encode() + b"\n")  # fmt: skip
