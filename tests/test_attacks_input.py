@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,37 +19,19 @@ import yaml
 from gkctl.core.yamlio import dump_yaml
 from gkctl.services.server import init_server
 from gkctl.trail.gitutil import commit
-from helpers.central import assert_refused, push, refs
+from helpers.central import Central, assert_refused, central_repository, push
 from helpers.cli import Result, run_cli
 from helpers.docs import write_doc
-from helpers.sig import Bureau, make_ssh_key, published_bureau, use_ssh_key
+from helpers.sig import Bureau, make_ssh_key, use_ssh_key
 
 SECRET = "mksecretzz"  # planted in non-public content; must never show up in a site or an output
 
 
-@dataclass
-class Central:
-    path: Path
-    honest: Bureau
-    base: Path
-    published: str
-
-    def refs(self) -> str:
-        return refs(self.path)
-
-    def clone(self, name: str) -> Bureau:
-        return self.honest.copy(self.base / name)
-
-
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
-    base = tmp_path_factory.mktemp("attacks")
-    with published_bureau(base) as (b, rel):
-        server = init_server(base / "central.git").path
-        b.git("remote", "add", "origin", str(server))
-        first = push(b)
-        assert first.returncode == 0, first.stderr
-        yield Central(server, b, base, rel)
+    with central_repository(tmp_path_factory.mktemp("attacks")) as c:
+        assert c.first_push is not None and c.first_push.returncode == 0, c.first_push
+        yield c
 
 
 

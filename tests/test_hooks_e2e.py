@@ -10,42 +10,21 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
 from gkctl.core.yamlio import dump_yaml
-from gkctl.services.server import init_server
 from gkctl.trail.gitutil import commit
-from helpers.central import assert_refused, push, refs
-from helpers.sig import Bureau, published_bureau, use_ssh_key
-
-
-@dataclass
-class Central:
-    path: Path
-    honest: Bureau
-    first_push: subprocess.CompletedProcess[str]
-    base: Path
-    published: str  # repo path of the published document
-
-    def refs(self) -> str:
-        return refs(self.path)
-
-    def clone(self, name: str) -> Bureau:
-        return self.honest.copy(self.base / name)
-
+from helpers.central import Central, assert_refused, central_repository, push
+from helpers.sig import Bureau, use_ssh_key
 
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
-    base = tmp_path_factory.mktemp("central")
-    with published_bureau(base) as (b, rel):
-        server = init_server(base / "central.git").path
-        b.git("remote", "add", "origin", str(server))
-        yield Central(server, b, push(b), base, rel)
+    with central_repository(tmp_path_factory.mktemp("central")) as c:
+        yield c
 
 
 def _refused(c: Central, b: Bureau, code: str, *push_args: str) -> str:
@@ -58,7 +37,7 @@ def _step_message(subject: str, trailers: dict[str, str]) -> str:
 
 
 def test_honest_chain_is_accepted_and_pins_the_root(central: Central) -> None:
-    assert central.first_push.returncode == 0, central.first_push.stderr
+    assert central.first_push is not None and central.first_push.returncode == 0, central.first_push.stderr
     head = central.honest.git("rev-parse", "HEAD").strip()
     assert f"{head} refs/heads/main" in central.refs()
     pinned = subprocess.run(["git", "-C", str(central.path), "config", "gkctl.root"], capture_output=True, text=True)
