@@ -267,3 +267,39 @@ def test_a_damaged_brief_reads_as_the_full_states(bureau: Bureau) -> None:
                 forged += 1
     assert forged
     assert dict(analyse_head(bureau.root).briefs()) == expected
+
+
+def test_a_fold_knows_the_keys_revoked_before_its_snapshot(bureau: Bureau, monkeypatch) -> None:
+    """Revocation goes by position in history: a revoked key's step dated before the revocation
+    counts for nothing in a fold exactly as in the full pass."""
+    from datetime import date as _date
+
+    from gkctl.services import people
+
+    people.revoke_person(bureau.as_("admin").repo, "reviewer", _date(2026, 1, 31))
+    analyse_head(bureau.root)  # the snapshot of the revocation commit (a policy change: a full pass)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-20T10:00:00+08:00")
+    bureau.as_("reviewer")
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
+            f"审稿\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+            f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve")  # fmt: skip
+    full = analyse(bureau.root)
+    folded = analyse_head(bureau.root)
+    assert folded.base is not None  # it was folded, not recomputed
+    assert "workflow.bad.revoked" in {k for _, k, _ in full.problems}
+    assert folded.problems == full.problems
+    assert _without_body(folded.documents[DOC]) == _without_body(full.documents[DOC])
+
+
+def test_a_fold_judges_who_may_change_the_register(bureau: Bureau) -> None:
+    """A register change by someone who is not a registrar counts for nothing, folded or not."""
+    analyse_head(bureau.root)
+    (bureau.root / "applications").mkdir(exist_ok=True)
+    (bureau.root / "applications" / "2026-001.yaml").write_text("id: 2026-001\n", encoding="utf-8")
+    bureau.commit_file("clerk", "applications/2026-001.yaml", "登记申请")
+    full = analyse(bureau.root)
+    folded = analyse_head(bureau.root)
+    assert folded.base is not None
+    assert "workflow.bad.register_unauthorised" in {k for _, k, _ in full.problems}
+    assert folded.problems == full.problems

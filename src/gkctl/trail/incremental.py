@@ -48,13 +48,14 @@ from gkctl.trail.workflow import (
     path_pass,
 )  # fmt: skip
 
-SNAPSHOT = "analysis-v4.pickle"
-FORMAT = 4  # bump when the snapshot's fields or their meaning change
+SNAPSHOT = "analysis-v5.pickle"
+FORMAT = 5  # bump when the snapshot's fields or their meaning change
 MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
 
 Problem = tuple[str, str, str]
 Eff = tuple[tuple[str, str], ...]
+Ctx = tuple[Eff, frozenset[str]]  # a commit's effective policy and template files, and the keys revoked after it
 
 
 @dataclass
@@ -65,10 +66,10 @@ class Snapshot:
     code: str  # gkctl version that wrote it
     head: str
     count: int  # commits reachable from head
-    # the distinct sets of effective policy and template files; each commit's (with its position in
-    # the full pass's order, and which paths it changes or names) is a row of the store's tables
-    effs: list[Eff]
-    head_eff: int  # index in ``effs`` of head's
+    # the distinct contexts (effective files, revoked keys) of the commits; each commit's (with its
+    # position in the full pass's order, and which paths it changes or names) is a row of the store's tables
+    contexts: list[Ctx]
+    head_ctx: int  # index in ``contexts`` of head's
     witness: str | None  # the witness log's tip the dates of record were read from (None: no log)
     current: dict[str, str]  # document path -> blob at head
     attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files
@@ -143,7 +144,9 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
     if trust is None:
         trust = Trust(root, History(None, (), {}), docs_cache=False)
         trust.hist = History(snap.head, (), {})
-    trust.assume_effective({snap.head: snap.effs[snap.head_eff]})
+    files, revoked = snap.contexts[snap.head_ctx]
+    trust.assume_effective({snap.head: files})
+    trust.assume_revoked({snap.head: revoked})
     used = frozenset(u for values in snap.used.values() for u in values) - {""}
     head = snap.head
 
@@ -161,9 +164,12 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
     history tables could not be stored."""
     trust = analysis.trust
     assert analysis.head is not None
-    effs: dict[Eff, int] = {}
-    commits = [(rec.id, trust.pos[rec.id], effs.setdefault(trust.effective_files(rec.id) or (), len(effs)),
-                trust.witnessed.get(rec.id)) for rec in trust.order]  # fmt: skip
+    contexts: dict[Ctx, int] = {}
+
+    def context(sha: str) -> int:
+        return contexts.setdefault((trust.effective_files(sha) or (), trust.revoked_after(sha)), len(contexts))
+
+    commits = [(rec.id, trust.pos[rec.id], context(rec.id), trust.witnessed.get(rec.id)) for rec in trust.order]
     pre, idx, post = work.sinks
     problems = {path: (pre.by_path.get(path, []), idx.by_path.get(path, []), post.by_path.get(path, []))
                 for path in {*pre.by_path, *idx.by_path, *post.by_path}}  # fmt: skip
@@ -175,9 +181,9 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
         if not store.write_index(analysis.head, commits, _touches(trust.order, trust.pos), since=None):
             return None
         store.keep_only(k for k, _ in rows.values())
-    head_eff = effs.setdefault(trust.effective_files(analysis.head) or (), len(effs))
+    head_ctx = context(analysis.head)
     return Snapshot(
-        FORMAT, __version__, analysis.head, len(trust.order), list(effs), head_eff,
+        FORMAT, __version__, analysis.head, len(trust.order), list(contexts), head_ctx,
         trust.witness.tip if trust.witness is not None else witness_tip(trust.root), dict(work.current),
         {path: attachment_paths(work.docs[path].doc) for path in work.current},
         {path: row[0] for path, row in rows.items()}, {path: st.doc_id for path, st in analysis.documents.items()},
@@ -220,7 +226,7 @@ def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
     their own claim: no witness key is pinned, or the witness log is the one the snapshot read
     and none of its records reaches a new commit. Else the full pass (a new record re-dates
     commits already judged)."""
-    eff = snap.effs[snap.head_eff]
+    eff = snap.contexts[snap.head_ctx][0]
     blobs = read_objects(root, [blob for _, blob in eff])
     try:
         policy = load_policy_from_files({path: blobs.get(blob, b"") for path, blob in eff if not path.startswith("templates/")})
@@ -335,12 +341,16 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tupl
     trust.hist = History(head, tuple(order), {r.id: r for r in order})
     trust.order = order
     trust.pos = {**{r.id: known[r.id][0] for r in old}, **new_pos}
-    head_eff = snap.effs[snap.head_eff]
+    head_ctx = snap.contexts[snap.head_ctx]
     trust.witnessed = {sha: when for sha, (_, _, when) in known.items() if when is not None}
-    trust.assume_effective({**{sha: snap.effs[e] for sha, (_, e, _) in known.items()},
-                            snap.head: head_eff, **dict.fromkeys(new_pos, head_eff)})  # fmt: skip
+    contexts = {**{sha: snap.contexts[c] for sha, (_, c, _) in known.items()},
+                snap.head: head_ctx, **dict.fromkeys(new_pos, head_ctx)}  # fmt: skip
+    trust.assume_effective({sha: ctx[0] for sha, ctx in contexts.items()})
+    trust.assume_revoked({sha: ctx[1] for sha, ctx in contexts.items()})
 
     trust.check(order)  # every signature verdict in one read of the verdict cache
+    for rec in new:  # who may change the registers: the full pass judges it commit by commit
+        trust.judge_registers(rec)
     sinks = (ProblemSink([]), ProblemSink([]), ProblemSink([]))
     docs = path_pass(root, trust, order, current, dirty, sinks[0], watched)
     cands = {p: c for p, c in snap.candidates.items() if p not in dirty}
@@ -370,11 +380,11 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tupl
     used.update({p: set(w.used_indexes) for p, w in docs.items()})
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
-        FORMAT, __version__, head, snap.count + len(new), snap.effs, snap.head_eff, snap.witness, current,
+        FORMAT, __version__, head, snap.count + len(new), snap.contexts, snap.head_ctx, snap.witness, current,
         attachments, keys, ids,
-        snap.store if stored else "", cands, accepted, used, snap.global_problems, problems,
+        snap.store if stored else "", cands, accepted, used, [*snap.global_problems, *trust.problems], problems,
     )  # fmt: skip
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
                          fresh_states)  # fmt: skip
-    index: Index = ([(sha, p, snap.head_eff, None) for sha, p in new_pos.items()], _touches(new, new_pos))
+    index: Index = ([(sha, p, snap.head_ctx, None) for sha, p in new_pos.items()], _touches(new, new_pos))
     return analysis, fresh, index

@@ -283,6 +283,14 @@ class Trust:
         """Take the effective files of these commits as known (from a snapshot of a full pass)."""
         self._eff.update(files)
 
+    def assume_revoked(self, keys: dict[str, frozenset[str]]) -> None:
+        """Take the keys revoked after these commits as known (from a snapshot of a full pass)."""
+        self._revoked.update(keys)
+
+    def revoked_after(self, sha: str) -> frozenset[str]:
+        """Keys revoked by ``sha`` or its ancestors (what its descendants may not sign with)."""
+        return self._revoked.get(sha, frozenset())
+
     def policy_of(self, sha: str) -> Policy | None:
         """The effective policy of commit ``sha`` (after it)."""
         if sha not in self._policy_of:
@@ -360,7 +368,7 @@ class Trust:
         self.prefetch([c.new_blob for rec in self.order for c in rec.changes
                        if c.new_blob and is_policy_path(c.path)])  # fmt: skip
         for rec in self.order:
-            self._judge_registers(rec)
+            self.judge_registers(rec)
             pc = [c for c in rec.changes if is_policy_path(c.path)]
             if not rec.parents:
                 self._eff[rec.id] = tuple(sorted((c.path, c.new_blob) for c in pc if c.new_blob))
@@ -396,7 +404,7 @@ class Trust:
             else:
                 self._revoked[rec.id] = self.revoked_before(rec)
 
-    def _judge_registers(self, rec: CommitRecord) -> None:
+    def judge_registers(self, rec: CommitRecord) -> None:
         """A change to the applications or appeals register counts only when a registrar signed it.
 
         A merge is judged only for register content that neither of its other parents had (what
