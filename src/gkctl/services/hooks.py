@@ -29,6 +29,7 @@ from gkctl.core.rules import Context, check_document
 from gkctl.core.yamlio import load_yaml
 from gkctl.services.verify import Violation, commits_between, verify_tip
 from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects, use_hook_environment
+from gkctl.trail.incremental import analyse_head
 from gkctl.trail.witness import RESERVED_PREFIX, append
 
 MARKER = "# installed by gkctl"
@@ -249,7 +250,20 @@ def _is_ancestor(root: Path, old: str, new: str) -> bool:
 def post_receive(root: Path, updates: list[RefUpdate], now: float | None = None) -> list[str]:
     """Witness the accepted push: one signed record per ref update on ``refs/gkctl/witness``."""
     when = int(time.time() if now is None else now)
-    return append(root, [(u.ref, u.old, u.new) for u in updates], when)
+    made = append(root, [(u.ref, u.old, u.new) for u in updates], when)
+    keep_snapshot(root)
+    return made
+
+
+def keep_snapshot(root: Path) -> None:
+    """Fold the accepted push (dated by the records just written) into the snapshot of HEAD, so
+    the next push's check reads only its own commits. A cache: no failure here touches the push."""
+    if not git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip():
+        return
+    try:
+        analyse_head(root, "HEAD", save_after=1)
+    except (GkctlError, OSError):
+        return
 
 
 def prepare_environment() -> None:

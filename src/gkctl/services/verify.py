@@ -25,7 +25,8 @@ from gkctl.core.policy import Clock, Policy, load_policy_from_files
 from gkctl.core.rules import Context, check_document
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
 from gkctl.trail.gitutil import find_root, git, git_bytes
-from gkctl.trail.history import CommitRecord, History, load_history
+from gkctl.trail.history import CommitRecord, load_history
+from gkctl.trail.incremental import fold_push
 from gkctl.trail.signatures import BEIJING, check_signatures
 from gkctl.trail.trust import ADMIN, Trust
 from gkctl.trail.witness import WITNESS_REF
@@ -147,19 +148,26 @@ def verify_tip(
     ``pushed``: the commits are arriving at the central repository now (the hook may refuse
     commits dated too far back, ``witness.max_push_age_days``).
     """
-    hist = load_history(root, tip)
     now = time.time() if now is None else now
+    anchor_id = _anchor(root, anchor) if anchor else None
     # a pushed commit's date of record is the moment the central repository receives it
     arriving = dict.fromkeys(scope, int(now)) if pushed and scope else None
-    analysis = analyse(root, tip, history=hist, arriving=arriving)
+    folded = fold_push(root, tip, arriving) if arriving and anchor_id else None
+    roots: tuple[str, ...]
+    if folded is not None and scope is not None and scope <= folded.new and folded.roots == (anchor_id,):
+        # the push folded onto the snapshot of the tip it extends: only its commits are read
+        analysis, roots, first_root = folded.analysis, folded.roots, folded.first_root
+    else:
+        hist = load_history(root, tip)
+        analysis = analyse(root, tip, history=hist, arriving=arriving)
+        roots, first_root = tuple(rec.id for rec in hist if not rec.parents), hist.first_parent_root()
     trust = analysis.trust
+    by_id = trust.hist.by_id
 
     def wanted(cid: str) -> bool:
         return scope is None or cid in scope
 
     out: list[Violation] = []
-    first_root = _first_parent_root(hist)
-    anchor_id = _anchor(root, anchor) if anchor else None
     reported: set[tuple[str, str, str | None, int | None]] = set()
 
     def add(v: Violation) -> None:  # one report per commit, code and place (a step may fail twice)
@@ -168,13 +176,11 @@ def verify_tip(
             out.append(v)
 
     # the anchor and unrelated roots
-    for rec in hist:
-        if rec.parents:
-            continue
-        if anchor_id is not None and rec.id != anchor_id:
-            add(Violation(rec.id, "GK421", t("GK421", anchor=anchor_id[:10])))
-        elif anchor_id is None and rec.id != first_root:
-            add(Violation(rec.id, "GK422", t("GK422")))
+    for sha in roots:
+        if anchor_id is not None and sha != anchor_id:
+            add(Violation(sha, "GK421", t("GK421", anchor=anchor_id[:10])))
+        elif anchor_id is None and sha != first_root:
+            add(Violation(sha, "GK422", t("GK422")))
 
     checked = [rec for rec in trust.order if wanted(rec.id)]
     trust.check(checked)  # every signature in one batch (cached by commit id)
@@ -204,7 +210,7 @@ def verify_tip(
 
     for cid, key, detail in analysis.problems:
         if wanted(cid) and key not in _ACTOR_PROBLEMS:  # those were reported above, once per commit
-            add(_workflow_violation(hist.by_id[cid], key, detail))
+            add(_workflow_violation(by_id[cid], key, detail))
 
     for v in _document_findings(root, trust, [r for r in checked if not r.is_merge]):
         add(v)
@@ -216,7 +222,7 @@ def verify_tip(
     order = {rec.id: i for i, rec in enumerate(trust.order)}
     out.sort(key=lambda v: (order.get(v.commit, -1), v.code, v.path or ""))
     root_id = anchor_id if anchor_id is not None else first_root
-    return VerifyResult(hist.head, root_id, len(checked), tuple(out))
+    return VerifyResult(analysis.head, root_id, len(checked), tuple(out))
 
 
 def _ambiguous_ids(analysis: Analysis, records: list[CommitRecord]) -> list[Violation]:
@@ -227,23 +233,27 @@ def _ambiguous_ids(analysis: Analysis, records: list[CommitRecord]) -> list[Viol
     """
     trust = analysis.trust
     published: dict[str, set[str]] = {}
-    for st in analysis.documents.values():
-        if st.publication is not None:
-            published.setdefault(st.publication.doc_id, set()).add(st.publication.path)
+    for _blob, _attribute, publication in analysis.briefs().values():
+        if publication is not None:
+            published.setdefault(publication.doc_id, set()).add(publication.path)
     if not published:
         return []
-    out = []
+    written = []
     for rec in records:
         for ch in rec.changes:
             if not (ch.new_blob and ch.path.startswith("docs/") and ch.path.endswith(".md")):
                 continue
             doc = trust.document(ch.new_blob, ch.path)
-            if doc is None or doc.id not in published:
-                continue
-            others = sorted(q for q in published[doc.id] if q != ch.path and trust.blob_at(rec.id, q))
-            if others:
-                out.append(Violation(rec.id, "GK452", t("GK452", id=doc.id, other="、".join(others)), path=ch.path,
-                                     line=doc.line_of("id"), document=doc.id))  # fmt: skip
+            if doc is not None and doc.id in published:
+                written.append((rec, ch, doc))
+    # which other files with those ids each commit's tree holds (one git process for all)
+    present = trust.blobs_at([(rec.id, q) for rec, ch, doc in written for q in sorted(published[doc.id]) if q != ch.path])
+    out = []
+    for rec, ch, doc in written:
+        others = sorted(q for q in published[doc.id] if q != ch.path and (rec.id, q) in present)
+        if others:
+            out.append(Violation(rec.id, "GK452", t("GK452", id=doc.id, other="、".join(others)), path=ch.path,
+                                 line=doc.line_of("id"), document=doc.id))  # fmt: skip
     return out
 
 
@@ -303,13 +313,6 @@ def _witness_findings(root: Path, trust: Trust) -> list[Violation]:
             if witnessed.get(ref) != sha:
                 out.append(Violation(log.tip or sha, "GK433", t("GK433", ref=ref, tip=sha[:10]), path=WITNESS_REF))
     return out
-
-
-def _first_parent_root(hist: History) -> str | None:
-    cid = hist.head
-    while cid is not None and hist.by_id[cid].parents:
-        cid = hist.by_id[cid].parents[0]
-    return cid
 
 
 def _anchor(root: Path, anchor: str) -> str:

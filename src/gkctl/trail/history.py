@@ -217,6 +217,13 @@ class History:
     def __len__(self) -> int:
         return len(self.commits)
 
+    def first_parent_root(self) -> str | None:
+        """The commit without parents that head reaches by first parents (the history's root)."""
+        sha = self.head
+        while sha is not None and self.by_id[sha].parents:
+            sha = self.by_id[sha].parents[0]
+        return sha
+
 
 def _cache_path(root: Path) -> Path:
     return cache_path(root, CACHE_NAME)

@@ -81,10 +81,24 @@ class Snapshot:
     used: dict[str, set[str]]
     global_problems: list[Problem]  # policy commits'
     problems: dict[str, tuple[list[Problem], list[Problem], list[Problem]]]  # path -> per phase
+    roots: tuple[str, ...]  # the commits without parents (a fold adds none)
+    first_root: str | None  # the root reached by first parents from head
 
 
-def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
+@dataclass(frozen=True)
+class Pushed:
+    """A push folded onto the central repository's snapshot: what its hook judges."""
+
+    analysis: Analysis
+    new: frozenset[str]  # the commits folded onto the snapshot's head
+    roots: tuple[str, ...]
+    first_root: str | None
+
+
+def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -> Analysis:
     """What ``workflow.analyse`` says about ``rev``, from the snapshot when it explains ``rev``.
+
+    A fold is saved as the new snapshot once it is ``save_after`` (``SAVE_AFTER``) commits ahead of it.
 
     The result's ``trust`` knows the head's policy and files but not the whole history, and its
     documents carry front matter without bodies: callers that walk ``trust.hist`` (log, verify,
@@ -99,13 +113,18 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
         file = cache_path(root, SNAPSHOT)
         store = SnapshotStore(cache_path(root, STORE))
         snap = _load(file, store)
-        if snap is not None and snap.head == head and _same_dates(root, snap, []):
-            return _analysis(root, snap, store)
+        if snap is not None and snap.head == head:
+            dates = _new_dates(root, snap, [], store)
+            if dates is not None:
+                if is_head and dates[2] != snap.witness:  # the log grew, dating nothing it describes
+                    snap.witness = dates[2]
+                    save_pickle(file, snap)
+                return _analysis(root, snap, store)
         if snap is not None and snap.head != head:
             replayed = _replay(root, snap, head, store)
             if replayed is not None:
                 analysis, fresh, index = replayed
-                if is_head and fresh.count - snap.count >= SAVE_AFTER and fresh.store \
+                if is_head and fresh.count - snap.count >= (save_after or SAVE_AFTER) and fresh.store \
                         and store.write_index(head, *index, since=snap.count):  # fmt: skip
                     save_pickle(file, fresh)
                 return analysis
@@ -119,6 +138,33 @@ def analyse_head(root: Path, rev: str = "HEAD") -> Analysis:
         if is_head:
             save_pickle(file, snap)
         return _analysis(root, snap, store)
+
+
+def fold_push(root: Path, tip: str, arriving: dict[str, int]) -> Pushed | None:
+    """``tip``'s analysis folded from the snapshot, the pushed commits dated ``arriving`` (the
+    moment the central repository receives them); None when the snapshot cannot explain ``tip``.
+
+    Never saved: a push's dates of record are the witness records post-receive writes once it
+    is accepted (``analyse_head`` then folds those).
+    """
+    root = Path(root)
+    with paused_gc():
+        store = SnapshotStore(cache_path(root, STORE))
+        snap = _load(cache_path(root, SNAPSHOT), store)
+        if snap is None or snap.head == tip:
+            return None
+        replayed = _replay(root, snap, tip, store, arriving)
+        if replayed is None:
+            return None
+        analysis = replayed[0]
+        return Pushed(analysis, analysis.base[0] - {snap.head} if analysis.base else frozenset(),
+                      snap.roots, snap.first_root)  # fmt: skip
+
+
+def snapshot_head(root: Path) -> str | None:
+    """The commit the saved snapshot describes (None: no usable snapshot)."""
+    snap = _load(cache_path(Path(root), SNAPSHOT), SnapshotStore(cache_path(Path(root), STORE)))
+    return snap.head if snap is not None else None
 
 
 def _load(file: Path, store: SnapshotStore) -> Snapshot | None:
@@ -189,6 +235,7 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
         {path: row[0] for path, row in rows.items()}, {path: st.doc_id for path, st in analysis.documents.items()},
         generation, _candidates(work.docs), set(work.accepted),
         {path: set(w.used_indexes) for path, w in work.docs.items()}, pre.all[: pre.global_count], problems,
+        tuple(rec.id for rec in trust.order if not rec.parents), trust.hist.first_parent_root(),
     )  # fmt: skip
 
 
@@ -226,13 +273,9 @@ def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
     their own claim: no witness key is pinned, or the witness log is the one the snapshot read
     and none of its records reaches a new commit. Else the full pass (a new record re-dates
     commits already judged)."""
-    eff = snap.contexts[snap.head_ctx][0]
-    blobs = read_objects(root, [blob for _, blob in eff])
-    try:
-        policy = load_policy_from_files({path: blobs.get(blob, b"") for path, blob in eff if not path.startswith("templates/")})
-    except GkctlError:
+    keys = _witness_keys(root, snap)
+    if keys is None:
         return False
-    keys = policy.org.clock.witness_keys
     if not keys:
         return True  # nothing pinned: the log dates nothing, whatever it holds
     tip = witness_tip(root)
@@ -246,9 +289,78 @@ def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
     return not tips & set(new_ids)
 
 
-def _linear_run(root: Path, snap: Snapshot, old: str, head: str) -> tuple[list[str], list[CommitRecord]] | None:
+def _witness_keys(root: Path, snap: Snapshot) -> tuple[str, ...] | None:
+    """The witness keys head's policy pins (None: the policy does not load)."""
+    eff = snap.contexts[snap.head_ctx][0]
+    blobs = read_objects(root, [blob for _, blob in eff])
+    try:
+        policy = load_policy_from_files({path: blobs.get(blob, b"") for path, blob in eff if not path.startswith("templates/")})
+    except GkctlError:
+        return None
+    return tuple(policy.org.clock.witness_keys)
+
+
+def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotStore
+               ) -> tuple[dict[str, int], bool, str | None] | None:  # fmt: skip
+    """How the full pass would date ``new_ids`` (the linear run after the snapshot's head) when
+    it dates the snapshot's commits as the snapshot did: (receive times from the witness log's
+    records, whether a key is pinned, the log's tip); None when the log would re-date a commit
+    the snapshot judged (then the full pass).
+
+    Each record dates the commits its new tip reaches that no earlier record reached: on a
+    linear run a new record dates a prefix of the new commits, and reaches past them only when
+    the snapshot's head was never witnessed.
+    """
+    keys = _witness_keys(root, snap)
+    if keys is None:
+        return None
+    if not keys:
+        return {}, False, snap.witness  # nothing pinned: the log dates nothing, whatever it holds
+    tip = witness_tip(root)
+    if tip is None or tip == snap.witness:
+        fresh: set[str] = set()
+        if tip is None and snap.witness is not None:
+            return None  # the log is gone: the full pass dates by the claims
+    else:
+        if snap.witness and not _is_ancestor(root, snap.witness, tip):
+            return None  # the log was rewritten
+        since = [tip, "--not", snap.witness] if snap.witness else [tip]
+        fresh = set(git(root, "rev-list", *since, "--", check=False).split())
+    log = read_log(root, keys, tip) if tip else None
+    records = log.records if log is not None else ()
+    at = {sha: i for i, sha in enumerate(new_ids)}
+    if any(rec.new in at for rec in records if rec.id not in fresh):
+        return None  # a record the snapshot read reaches a new commit (and maybe what it judged)
+    added = [rec for rec in records if rec.id in fresh and rec.new]
+    outside = {rec.new for rec in added if rec.new and rec.new not in at} | {snap.head}
+    known = store.positions(outside, snap.count + 1)
+    if known is None:
+        return None
+    head_seen = snap.head in known and known[snap.head][2] is not None
+    times: dict[str, int] = {}
+    dated = 0  # the new commits before this index have a receive time
+    for rec in added:
+        if rec.new in at:
+            reach = at[rec.new] + 1
+            if reach > dated:
+                if dated == 0 and not head_seen:
+                    return None  # the walk goes on into the snapshot's undated commits
+                times.update(dict.fromkeys(new_ids[dated:reach], rec.time))
+                dated = reach
+        elif rec.new in known and known[rec.new][2] is None:
+            return None  # a new record dates a commit the snapshot judged on its claimed date
+    return times, True, tip
+
+
+def _is_ancestor(root: Path, old: str, new: str) -> bool:
+    return git_bytes(root, "rev-list", "--count", f"{new}..{old}", check=False).strip() == b"0"
+
+
+def _linear_run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = True
+                ) -> tuple[list[str], list[CommitRecord]] | None:  # fmt: skip
     """The commits after ``old`` up to ``head`` when they are a linear run that changes no policy
-    file and the witness log dates none of them (what a fold can explain), else None."""
+    file (what a fold can explain), else None. ``check_dates``: and the witness log dates none of
+    them as the snapshot read it."""
     out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{old}..{head}", "--", check=False)
     ids = out.decode().split()
     if not ids or len(ids) > MAX_REPLAY:
@@ -261,7 +373,7 @@ def _linear_run(root: Path, snap: Snapshot, old: str, head: str) -> tuple[list[s
         if rec.parents != (parent,) or any(is_policy_path(c.path) for c in rec.changes):
             return None
         parent = rec.id
-    return (ids, recs) if _same_dates(root, snap, ids) else None
+    return (ids, recs) if not check_dates or _same_dates(root, snap, ids) else None
 
 
 def _dirty(recs: list[CommitRecord], attachments: dict[str, tuple[str, ...]]) -> set[str]:
@@ -297,12 +409,21 @@ def _changed_since(root: Path, snap: Snapshot) -> Callable[[str], frozenset[str]
 Index = tuple[list[tuple[str, int, int, int | None]], list[tuple[str, int, str, int]]]  # rows of the store's history tables
 
 
-def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tuple[Analysis, Snapshot, Index] | None:
-    """The analysis of ``head`` folded from ``snap``, or None when the snapshot cannot explain it."""
-    run = _linear_run(root, snap, snap.head, head)
+def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arriving: dict[str, int] | None = None
+            ) -> tuple[Analysis, Snapshot, Index] | None:  # fmt: skip
+    """The analysis of ``head`` folded from ``snap``, or None when the snapshot cannot explain it.
+
+    ``arriving``: commits the central repository is receiving, dated by their receive time
+    where no witness record dates them (as ``trust.build_trust``).
+    """
+    run = _linear_run(root, snap, snap.head, head, check_dates=False)
     if run is None:
         return None
     new_ids, new = run
+    dates = _new_dates(root, snap, new_ids, store)
+    if dates is None:
+        return None
+    recorded, pinned, witness = dates
     dirty = _dirty(new, snap.attachments)
     current = dict(snap.current)
     for rec in new:
@@ -331,18 +452,23 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tupl
     if touching is None:
         return None
     old_ids = [sha for sha, _ in touching]
-    old = _read(root, old_ids)
-    if len(old) != len(old_ids):
+    old = _read(root, [*old_ids, snap.head] if snap.head not in old_ids else old_ids)
+    if len(old) != len(old_ids) + (snap.head not in old_ids):
         return None
+    base = old.pop() if snap.head not in old_ids else None  # its date is what the first new commit is compared with
     known = store.positions({sha for rec in old for sha in (rec.id, *rec.parents)}, snap.count)
     if known is None or any(rec.id not in known for rec in old):
         return None
     order = [*old, *new]
-    trust.hist = History(head, tuple(order), {r.id: r for r in order})
+    trust.hist = History(head, tuple(order), {r.id: r for r in (*order, *(() if base is None else (base,)))})
     trust.order = order
     trust.pos = {**{r.id: known[r.id][0] for r in old}, **new_pos}
     head_ctx = snap.contexts[snap.head_ctx]
-    trust.witnessed = {sha: when for sha, (_, _, when) in known.items() if when is not None}
+    witnessed = {sha: when for sha, (_, _, when) in known.items() if when is not None}
+    if pinned and arriving:
+        witnessed.update((sha, when) for sha, when in arriving.items() if sha in new_pos)
+    witnessed.update(recorded)
+    trust.witnessed = witnessed
     contexts = {**{sha: snap.contexts[c] for sha, (_, c, _) in known.items()},
                 snap.head: head_ctx, **dict.fromkeys(new_pos, head_ctx)}  # fmt: skip
     trust.assume_effective({sha: ctx[0] for sha, ctx in contexts.items()})
@@ -380,11 +506,12 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore) -> tupl
     used.update({p: set(w.used_indexes) for p, w in docs.items()})
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
-        FORMAT, __version__, head, snap.count + len(new), snap.contexts, snap.head_ctx, snap.witness, current,
+        FORMAT, __version__, head, snap.count + len(new), snap.contexts, snap.head_ctx, witness, current,
         attachments, keys, ids,
         snap.store if stored else "", cands, accepted, used, [*snap.global_problems, *trust.problems], problems,
+        snap.roots, snap.first_root,
     )  # fmt: skip
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
                          fresh_states)  # fmt: skip
-    index: Index = ([(sha, p, snap.head_ctx, None) for sha, p in new_pos.items()], _touches(new, new_pos))
+    index: Index = ([(sha, p, snap.head_ctx, recorded.get(sha)) for sha, p in new_pos.items()], _touches(new, new_pos))
     return analysis, fresh, index

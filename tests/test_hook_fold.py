@@ -1,0 +1,127 @@
+"""The central repository's hook folds a push onto the snapshot of the tip it extends.
+
+After each accepted push, post-receive folds the push (dated by the witness records it just
+wrote) into the snapshot of ``main``. Every candidate push below, honest or an attack, is
+judged twice on the same central repository: by the fold, and with the caches gone (the full
+pass over the whole history). The verdicts must be the same, and the first must be a fold.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from gkctl.services.hooks import RefUpdate, pre_receive
+from gkctl.services.people import revoke_person
+from gkctl.services.verify import commits_between
+from gkctl.trail import incremental
+from gkctl.trail.gitutil import commit
+from gkctl.trail.workflow import analyse
+from helpers.sig import Bureau
+from helpers.witness import Witnessed, git, witnessed_bureau
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Witnessed]:
+    with witnessed_bureau(tmp_path_factory.mktemp("hookfold")) as w:
+        yield w
+
+
+def _judged(w: Witnessed, b: Bureau, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str | None]]:
+    """The hook's verdict on pushing ``b``'s main, folded and full; asserts they agree."""
+    central = w.central
+    new = b.git("rev-parse", "HEAD").strip()
+    old = git(central, "rev-parse", "refs/heads/main").strip()
+    git(central, "fetch", "-q", str(b.work), "HEAD")  # the objects arrive, no ref moves (as in quarantine)
+    existing = [line.split()[0] for line in git(central, "show-ref").splitlines()]
+    now = time.time()
+    arriving = dict.fromkeys(commits_between(central, new, existing), int(now))
+    assert incremental.fold_push(central, new, arriving) is not None  # the snapshot explains the push
+    updates = [RefUpdate(old, new, "refs/heads/main")]
+    folded = pre_receive(central, updates, now)
+    cache, aside = central / "gkctl", central / "gkctl-aside"
+    cache.rename(aside)
+    try:
+        monkeypatch.setattr(incremental, "fold_push", lambda *a: None)  # nothing to fold from either way
+        full = pre_receive(central, updates, now)
+    finally:
+        monkeypatch.undo()
+        shutil.rmtree(cache, ignore_errors=True)
+        aside.rename(cache)
+    assert [v.as_dict() for v in folded] == [v.as_dict() for v in full]
+    return [(v.code, v.commit, v.path) for v in folded]
+
+
+def _accepted(w: Witnessed, b: Bureau) -> None:
+    proc = subprocess.run(["git", "-C", str(b.work), "push", "origin", "main"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
+    # post-receive folded the push, dated by its new witness record, into the snapshot of main
+    assert incremental.snapshot_head(w.central) == b.git("rev-parse", "HEAD").strip()
+    folded, full = incremental.analyse_head(w.central), analyse(w.central)
+    assert folded.briefs() == full.briefs() and folded.problems == full.problems  # publication dates too
+
+
+def _undo(b: Bureau) -> None:
+    b.git("reset", "-q", "--hard", "origin/main")
+
+
+def test_every_push_is_judged_by_the_fold_as_by_the_full_pass(world: Witnessed, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    central = world.copy_central("central-fold.git")
+    b = world.bureau.copy(tmp_path / "a")
+    b.git("remote", "set-url", "origin", str(central))
+    w = Witnessed(b, central, world.key_line, world.base)
+    # the snapshot the last accepted push left (the pin was a policy change: a full pass)
+    incremental.analyse_head(central, save_after=1)
+
+    rel = b.draft("关于折叠检查的通知")
+    b.approve_all(rel)
+    assert _judged(w, b, monkeypatch) == []
+    _accepted(w, b)
+
+    commit(b.work, "没有签名", [], allow_empty=True, sign=False)
+    assert [c for c, _, _ in _judged(w, b, monkeypatch)] == ["GK401"]
+    _undo(b)
+
+    b.act("zhang")
+    commit(b.work, "穿越", [], allow_empty=True, env={"GIT_COMMITTER_DATE": "2031-01-01T09:00:00+08:00"})
+    assert "GK420" in [c for c, _, _ in _judged(w, b, monkeypatch)]
+    _undo(b)
+
+    commit(b.work, "倒填", [], allow_empty=True, env={"GIT_COMMITTER_DATE": "2026-11-02T09:00:00+08:00"})
+    assert "GK424" in [c for c, _, _ in _judged(w, b, monkeypatch)]  # its parent touched no document of it
+    _undo(b)
+
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-17T09:00:00+08:00")  # before its parents: backdated
+    b.publish(rel)
+    monkeypatch.undo()
+    assert "GK424" in [c for c, _, _ in _judged(w, b, monkeypatch)]
+    _undo(b)
+
+    (b.work / "docs" / "2026" / "copy.md").write_bytes((b.work / rel).read_bytes())  # a second file, one id
+    b.act("zhang")
+    commit(b.work, "再存一份", ["docs/2026/copy.md"])
+    _judged(w, b, monkeypatch)  # not yet published: whatever the full pass says
+    _undo(b)
+
+    b.publish(rel)
+    assert _judged(w, b, monkeypatch) == []
+    _accepted(w, b)
+
+    (b.work / "docs" / "2026" / "copy.md").write_bytes((b.work / rel).read_bytes())  # now of a published id
+    b.act("zhang")
+    commit(b.work, "再存一份", ["docs/2026/copy.md"])
+    assert "GK452" in [c for c, _, _ in _judged(w, b, monkeypatch)]
+    _undo(b)
+
+    revoke_person(b.act("wang"), "zhang", date(2026, 11, 20))  # a policy change: judged by the full pass
+    _accepted(w, b)
+    b.draft("停用之后的拟稿")  # zhang's key, dated inside its old validity, received after it
+    assert "GK404" in [c for c, _, _ in _judged(w, b, monkeypatch)]
