@@ -238,6 +238,12 @@ def drop_cache(repo: Path) -> None:
     shutil.rmtree(repo / ".git" / "gkctl", ignore_errors=True)
 
 
+def _drop_snapshot(bare: Path) -> None:
+    """Only the analysis snapshot of a bare repository (its signature caches stay warm)."""
+    for file in (bare / "gkctl").glob("analysis-v*.pickle"):
+        file.unlink()
+
+
 def remove_site(site: Path) -> None:
     """The output and gkctl's staging trees beside it (``OUT`` is a symlink into ``OUT.trees``)."""
     if site.is_symlink() or site.is_file():
@@ -372,7 +378,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_share: float,
     work = clone(src, "work-build")
     site = OUT / "site-gkctl"
     try:
-        queue = _withdraw_queue(work, 3 * repeat)
+        queue = _withdraw_queue(work, 5 * repeat + 2)
         chains = [c for c in _edit_queue(work, 2 * repeat) if c[0] not in queue][:repeat]
     except (OSError, subprocess.SubprocessError) as exc:  # reported as the cases' n/a below
         queue, chains = [], []
@@ -415,6 +421,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_share: float,
     rows.append(("`gkctl build` after a site template changes (admin-signed override)", tmpl, "Hugo full build (above)", hu))
 
     # annual report over the applications vs parsing them
+    rows += _central_pushes(work, queue, repeat, OUT / "central")
     rep, rf = alternate([
         Case("report annual", [*GKCTL, "report", "annual", "--year", "2025", "--format", "json"], src, ok_codes=(0, 1)),
         Case("floor: parse applications", [str(PY), "-c", floor_script("apps")], src),
@@ -444,7 +451,7 @@ def run_district(docs: int, apps: int, seed: int, repeat: int, where: Path | Non
     rows: list[tuple] = []
     base = run_case("git log trailers", git_log(work, "%H %P%x09%(trailers:only,unfold)"), work, 1)
     cold = run_case("status cold", status, work, 1, before=lambda: drop_cache(work))
-    queue = _withdraw_queue(work, 3 * repeat)
+    queue = _withdraw_queue(work, 5 * repeat + 2)
     chains = [c for c in _edit_queue(work, 2 * repeat) if c[0] not in queue][:repeat]
     info["published_md"] = sum(1 for _, _, state in published(work).values() if state == "published")
     info["tools"] = "one `git log` pass (the 10k run has the others)"
@@ -463,6 +470,7 @@ def run_district(docs: int, apps: int, seed: int, repeat: int, where: Path | Non
     rows.append(("`gkctl build` full, cold", full, "", None))
     rows.append(("`gkctl build` after one document changes (withdrawn)", rebuild, "", None))
     rows.append(("`gkctl build` after one document is edited, approved and republished", republished, "", None))
+    rows += _central_pushes(work, queue, repeat, src.parent / f"{src.name}-central")
     info["named"] = {"status_cold": cold, "status_after": after, "step": step, "warm2": warm, "status_warm": warm,
                      "chain_steps": chain_steps, "build": full, "rebuild": rebuild, "republished": republished}
     return rows, info
@@ -626,6 +634,38 @@ def _after_one_change(work: Path, src: Path, site: Path, queue: list[str], chain
     for _ in range(repeat):
         _edit_chain_build(work, src, site, chains, chain_steps, republished)
     return rebuild, chain_steps, republished
+
+
+def _central_pushes(work: Path, queue: list[str], repeat: int, where: Path) -> list[tuple]:
+    """The central repository's hooks: the first push of the whole history, then pushes of one
+    step commit each (pre-receive folds onto the snapshot post-receive keeps), beside git's own
+    push of the same commit to a bare repository without hooks; and one push after the central
+    snapshot was lost (both hooks run the full pass, as pre-receive did on every push before)."""
+    where.mkdir(parents=True, exist_ok=True)
+    central, plain = where / "central.git", where / "plain.git"
+    for path in (central, plain):
+        if path.exists():
+            shutil.rmtree(path)
+    subprocess.run([*GKCTL, "server", "init", str(central)], cwd=work, check=True, capture_output=True)
+    # the first push of a whole district's history needs longer than the default 300 s budget
+    subprocess.run(["git", "-C", str(central), "config", "gkctl.hookTimeout", "7200"], check=True)
+    subprocess.run(["git", "init", "-q", "--bare", str(plain)], check=True)
+    pushes = {name: ["git", "push", "-q", str(path), "HEAD:refs/heads/main"] for name, path in
+              (("central", central), ("plain", plain))}  # fmt: skip
+    first, first_plain = alternate([Case("first push of the whole history", pushes["central"], work),
+                                    Case("first push, no hooks", pushes["plain"], work)], 1)  # fmt: skip
+    step, bare = alternate([
+        Case("push of one step commit", pushes["central"], work, before=lambda: _withdraw_one(work, queue)),
+        Case("the same push, no hooks", pushes["plain"], work),
+    ], repeat)  # fmt: skip
+    lost = run_case("push after the central snapshot is lost", pushes["central"], work, 1,
+                    before=lambda: (_withdraw_one(work, queue), _drop_snapshot(central)))  # fmt: skip
+    return [
+        ("push to the central repository: the whole history, first push (both hooks)", first,
+         "`git push` to a bare repository without hooks", first_plain),
+        ("push of one step commit (pre-receive folds, post-receive keeps the snapshot)", step, "(same, one commit)", bare),
+        ("push of one step commit after the central snapshot is lost (both hooks: full pass)", lost, "(same)", bare),
+    ]  # fmt: skip
 
 
 def _template_change(repo: Path, src: Path) -> None:
