@@ -198,7 +198,8 @@ def test_audit_reports_the_claim_the_witness_contradicts(world) -> None:
 def test_a_witnessed_clone_folds_its_own_commits_and_rereads_a_grown_log(tmp_path: Path) -> None:
     """The incremental analysis in a clone with a pinned witness: local commits fold onto the
     snapshot (the log dates none of them yet); once a push is witnessed and the log fetched, the
-    commits it dates are judged again by the full pass. Each answer is the full pass's."""
+    documents of the commits it dates are judged again on the witnessed dates. Each answer is
+    the full pass's."""
     from dataclasses import replace
 
     from gkctl.trail.incremental import analyse_head
@@ -222,8 +223,35 @@ def test_a_witnessed_clone_folds_its_own_commits_and_rereads_a_grown_log(tmp_pat
         b.publish(rel)
         assert w.push().returncode == 0
         b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
-        assert not same(b.work)  # the log grew: its new record re-dates commits already judged
+        assert same(b.work)  # the log grew: its new record re-dates commits already judged, folded again
         published = analyse_head(b.work).documents[rel].publication
         assert published is not None and published.published_claimed is not None  # dated by the witness
         second = b.draft("第二份通知")
         assert same(b.work) and second in analyse_head(b.work).documents
+
+
+def test_a_fold_dates_again_what_the_snapshot_judged_on_claims(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot holds a publication dated by its signer's claim; the log then witnesses it.
+    A fold re-judges that document on the receive time, as the full pass does."""
+    from dataclasses import replace
+
+    from gkctl.trail import incremental
+    from gkctl.trail.workflow import analyse
+
+    with witnessed_bureau(tmp_path) as w:
+        b = w.bureau
+        rel = b.draft("关于再次定日的通知")
+        b.approve_all(rel)
+        b.publish(rel)
+        monkeypatch.setattr(incremental, "SAVE_AFTER", 1)
+        incremental.analyse_head(b.work)
+        assert incremental.snapshot_head(b.work) == b.git("rev-parse", "HEAD").strip()
+        assert w.push().returncode == 0
+        b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
+        folded = incremental.analyse_head(b.work)
+        full = analyse(b.work)
+        assert folded.base is not None  # folded, not recomputed
+        st = full.documents[rel]
+        assert st.doc is not None and folded.documents[rel] == replace(st, doc=replace(st.doc, body=""))
+        assert st.publication is not None and st.publication.published_claimed is not None  # witnessed
+        assert folded.problems == full.problems

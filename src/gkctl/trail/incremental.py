@@ -54,6 +54,9 @@ MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
 
 Problem = tuple[str, str, str]
+REGISTER_PROBLEM = "workflow.bad.register_unauthorised"
+# receive times of new commits and of judged commits dated again, whether a key is pinned, the log's tip
+Dates = tuple[dict[str, int], dict[str, int], bool, str | None]
 Eff = tuple[tuple[str, str], ...]
 Ctx = tuple[Eff, frozenset[str]]  # a commit's effective policy and template files, and the keys revoked after it
 
@@ -115,17 +118,17 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
         snap = _load(file, store)
         if snap is not None and snap.head == head:
             dates = _new_dates(root, snap, [], store)
-            if dates is not None:
-                if is_head and dates[2] != snap.witness:  # the log grew, dating nothing it describes
-                    snap.witness = dates[2]
+            if dates is not None and not dates[1]:
+                if is_head and dates[3] != snap.witness:  # the log grew, dating nothing it describes
+                    snap.witness = dates[3]
                     save_pickle(file, snap)
                 return _analysis(root, snap, store)
-        if snap is not None and snap.head != head:
+        if snap is not None:
             replayed = _replay(root, snap, head, store)
             if replayed is not None:
                 analysis, fresh, index = replayed
-                if is_head and fresh.count - snap.count >= (save_after or SAVE_AFTER) and fresh.store \
-                        and store.write_index(head, *index, since=snap.count):  # fmt: skip
+                due = fresh.count - snap.count >= (save_after or SAVE_AFTER) or fresh.witness != snap.witness
+                if is_head and due and fresh.store and store.write_index(head, *index, since=snap.count):
                     save_pickle(file, fresh)
                 return analysis
         analysis = analyse(root, head)
@@ -300,22 +303,21 @@ def _witness_keys(root: Path, snap: Snapshot) -> tuple[str, ...] | None:
     return tuple(policy.org.clock.witness_keys)
 
 
-def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotStore
-               ) -> tuple[dict[str, int], bool, str | None] | None:  # fmt: skip
-    """How the full pass would date ``new_ids`` (the linear run after the snapshot's head) when
-    it dates the snapshot's commits as the snapshot did: (receive times from the witness log's
-    records, whether a key is pinned, the log's tip); None when the log would re-date a commit
-    the snapshot judged (then the full pass).
+def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotStore) -> Dates | None:
+    """How the full pass would date the commits, given the linear run ``new_ids`` after the
+    snapshot's head: (receive times of new commits, of the snapshot's commits a new record dates
+    for the first time, whether a key is pinned, the log's tip); None when a fold cannot follow
+    (the log was rewritten or lost, a record the snapshot read reaches a new commit, or too many
+    commits are dated again).
 
-    Each record dates the commits its new tip reaches that no earlier record reached: on a
-    linear run a new record dates a prefix of the new commits, and reaches past them only when
-    the snapshot's head was never witnessed.
+    A record dates the commits its new tip reaches that no earlier record's tip in the history
+    reached (``witness.witnessed_times``): exactly ``git rev-list TIP --not EARLIER-TIPS``.
     """
     keys = _witness_keys(root, snap)
     if keys is None:
         return None
     if not keys:
-        return {}, False, snap.witness  # nothing pinned: the log dates nothing, whatever it holds
+        return {}, {}, False, snap.witness  # nothing pinned: the log dates nothing, whatever it holds
     tip = witness_tip(root)
     if tip is None or tip == snap.witness:
         fresh: set[str] = set()
@@ -326,30 +328,30 @@ def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotSt
             return None  # the log was rewritten
         since = [tip, "--not", snap.witness] if snap.witness else [tip]
         fresh = set(git(root, "rev-list", *since, "--", check=False).split())
-    log = read_log(root, keys, tip) if tip else None
-    records = log.records if log is not None else ()
-    at = {sha: i for i, sha in enumerate(new_ids)}
+    records = read_log(root, keys, tip).records if tip else ()
+    at = set(new_ids)
     if any(rec.new in at for rec in records if rec.id not in fresh):
         return None  # a record the snapshot read reaches a new commit (and maybe what it judged)
     added = [rec for rec in records if rec.id in fresh and rec.new]
-    outside = {rec.new for rec in added if rec.new and rec.new not in at} | {snap.head}
-    known = store.positions(outside, snap.count + 1)
+    if not added:
+        return {}, {}, True, tip
+    known = store.positions({rec.new for rec in records if rec.new and rec.new not in at}, snap.count + 1)
     if known is None:
         return None
-    head_seen = snap.head in known and known[snap.head][2] is not None
+    earlier = [rec.new for rec in records if rec.id not in fresh and rec.new in known]
     times: dict[str, int] = {}
-    dated = 0  # the new commits before this index have a receive time
+    again: dict[str, int] = {}
     for rec in added:
-        if rec.new in at:
-            reach = at[rec.new] + 1
-            if reach > dated:
-                if dated == 0 and not head_seen:
-                    return None  # the walk goes on into the snapshot's undated commits
-                times.update(dict.fromkeys(new_ids[dated:reach], rec.time))
-                dated = reach
-        elif rec.new in known and known[rec.new][2] is None:
-            return None  # a new record dates a commit the snapshot judged on its claimed date
-    return times, True, tip
+        assert rec.new is not None
+        if rec.new not in at and (rec.new not in known or known[rec.new][2] is not None):
+            continue  # outside the history, or dated already (and so is everything it reaches)
+        reached = git(root, "rev-list", "--stdin", input="".join([rec.new + "\n", *(f"^{e}\n" for e in earlier)]))
+        earlier.append(rec.new)
+        for sha in reached.split():
+            (times if sha in at else again)[sha] = rec.time
+        if len(again) > MAX_REPLAY:
+            return None
+    return times, again, True, tip
 
 
 def _is_ancestor(root: Path, old: str, new: str) -> bool:
@@ -416,15 +418,20 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     ``arriving``: commits the central repository is receiving, dated by their receive time
     where no witness record dates them (as ``trust.build_trust``).
     """
-    run = _linear_run(root, snap, snap.head, head, check_dates=False)
+    run = ([], []) if head == snap.head else _linear_run(root, snap, snap.head, head, check_dates=False)
     if run is None:
         return None
     new_ids, new = run
     dates = _new_dates(root, snap, new_ids, store)
     if dates is None:
         return None
-    recorded, pinned, witness = dates
-    dirty = _dirty(new, snap.attachments)
+    recorded, again, pinned, witness = dates
+    # commits the snapshot judged on their claimed dates that a new witness record now dates
+    redated = _read(root, sorted(again))
+    if len(redated) != len(again) or any(len(rec.parents) != 1 or any(is_policy_path(c.path) for c in rec.changes)
+                                         for rec in redated):  # fmt: skip
+        return None  # a root, a merge or a policy change dated again: revocations and every chain may move
+    dirty = _dirty([*redated, *new], snap.attachments)
     current = dict(snap.current)
     for rec in new:
         for ch in rec.changes:
@@ -436,7 +443,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
 
     new_pos = {rec.id: snap.count + i for i, rec in enumerate(new)}
 
-    trust = Trust(root, History(head, tuple(new), {r.id: r for r in new}), docs_cache=False)
+    trust = Trust(root, History(head if new else None, tuple(new), {r.id: r for r in new}), docs_cache=False)
     attachments = dict(snap.attachments)
     for path in dirty:
         attachments.pop(path, None)
@@ -456,8 +463,8 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     if len(old) != len(old_ids) + (snap.head not in old_ids):
         return None
     base = old.pop() if snap.head not in old_ids else None  # its date is what the first new commit is compared with
-    known = store.positions({sha for rec in old for sha in (rec.id, *rec.parents)}, snap.count)
-    if known is None or any(rec.id not in known for rec in old):
+    known = store.positions({sha for rec in (*old, *redated) for sha in (rec.id, *rec.parents)}, snap.count)
+    if known is None or any(rec.id not in known for rec in (*old, *redated)):
         return None
     order = [*old, *new]
     trust.hist = History(head, tuple(order), {r.id: r for r in (*order, *(() if base is None else (base,)))})
@@ -468,15 +475,20 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     if pinned and arriving:
         witnessed.update((sha, when) for sha, when in arriving.items() if sha in new_pos)
     witnessed.update(recorded)
+    witnessed.update(again)
     trust.witnessed = witnessed
     contexts = {**{sha: snap.contexts[c] for sha, (_, c, _) in known.items()},
                 snap.head: head_ctx, **dict.fromkeys(new_pos, head_ctx)}  # fmt: skip
     trust.assume_effective({sha: ctx[0] for sha, ctx in contexts.items()})
     trust.assume_revoked({sha: ctx[1] for sha, ctx in contexts.items()})
 
-    trust.check(order)  # every signature verdict in one read of the verdict cache
-    for rec in new:  # who may change the registers: the full pass judges it commit by commit
+    registers = [*sorted(redated, key=lambda r: known[r.id][0]), *new]
+    trust.check([*order, *registers])  # every signature verdict in one read of the verdict cache
+    for rec in registers:  # who may change the registers: the full pass judges it commit by commit
         trust.judge_registers(rec)
+    global_problems = _global_problems(store, snap, again, trust.problems, new_pos)
+    if global_problems is None:
+        return None
     sinks = (ProblemSink([]), ProblemSink([]), ProblemSink([]))
     docs = path_pass(root, trust, order, current, dirty, sinks[0], watched)
     cands = {p: c for p, c in snap.candidates.items() if p not in dirty}
@@ -508,10 +520,29 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     fresh = Snapshot(
         FORMAT, __version__, head, snap.count + len(new), snap.contexts, snap.head_ctx, witness, current,
         attachments, keys, ids,
-        snap.store if stored else "", cands, accepted, used, [*snap.global_problems, *trust.problems], problems,
+        snap.store if stored else "", cands, accepted, used, global_problems, problems,
         snap.roots, snap.first_root,
     )  # fmt: skip
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
                          fresh_states)  # fmt: skip
-    index: Index = ([(sha, p, snap.head_ctx, recorded.get(sha)) for sha, p in new_pos.items()], _touches(new, new_pos))
+    index: Index = ([*((sha, known[sha][0], known[sha][1], when) for sha, when in again.items()),
+                     *((sha, p, snap.head_ctx, recorded.get(sha)) for sha, p in new_pos.items())],
+                    _touches(new, new_pos))  # fmt: skip
     return analysis, fresh, index
+
+
+def _global_problems(store: SnapshotStore, snap: Snapshot, again: dict[str, int], judged: list[Problem],
+                     new_pos: dict[str, int]) -> list[Problem] | None:  # fmt: skip
+    """The snapshot's problems of no document (policy and register commits'), with those of the
+    commits judged again replaced by ``judged``, in the full pass's order: by commit, a register
+    change's before a policy change's. None when a position cannot be read."""
+    kept = [pr for pr in snap.global_problems if not (pr[0] in again and pr[1] == REGISTER_PROBLEM)]
+    if not again:
+        return [*kept, *judged]
+    pos = store.positions({pr[0] for pr in (*kept, *judged)} - new_pos.keys(), snap.count)
+    if pos is None:
+        return None
+    place = {**{sha: at for sha, (at, _, _) in pos.items()}, **new_pos}
+    if any(pr[0] not in place for pr in (*kept, *judged)):
+        return None
+    return sorted([*kept, *judged], key=lambda pr: (place[pr[0]], pr[1] != REGISTER_PROBLEM))
