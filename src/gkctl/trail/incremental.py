@@ -48,15 +48,15 @@ from gkctl.trail.workflow import (
     path_pass,
 )  # fmt: skip
 
-SNAPSHOT = "analysis-v5.pickle"
-FORMAT = 5  # bump when the snapshot's fields or their meaning change
+SNAPSHOT = "analysis-v6.pickle"
+FORMAT = 6  # bump when the snapshot's fields or their meaning change
 MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
 
 Problem = tuple[str, str, str]
 REGISTER_PROBLEM = "workflow.bad.register_unauthorised"
 # receive times of new commits and of judged commits dated again, whether a key is pinned, the log's tip
-Dates = tuple[dict[str, int], dict[str, int], bool, str | None]
+Dates = tuple[dict[str, int], dict[str, int], bool, str | None, frozenset[str]]
 Eff = tuple[tuple[str, str], ...]
 Ctx = tuple[Eff, frozenset[str]]  # a commit's effective policy and template files, and the keys revoked after it
 
@@ -74,6 +74,7 @@ class Snapshot:
     contexts: list[Ctx]
     head_ctx: int  # index in ``contexts`` of head's
     witness: str | None  # the witness log's tip the dates of record were read from (None: no log)
+    witness_tips: frozenset[str]  # the new tips of that log's usable records (so a fold need not read it again)
     current: dict[str, str]  # document path -> blob at head
     attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files
     state_keys: dict[str, bytes]  # document path -> its state's row in the state store (front matter only)
@@ -120,7 +121,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
             dates = _new_dates(root, snap, [], store)
             if dates is not None and not dates[1]:
                 if is_head and dates[3] != snap.witness:  # the log grew, dating nothing it describes
-                    snap.witness = dates[3]
+                    snap.witness, snap.witness_tips = dates[3], dates[4]
                     save_pickle(file, snap)
                 return _analysis(root, snap, store)
         if snap is not None:
@@ -233,7 +234,9 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
     head_ctx = context(analysis.head)
     return Snapshot(
         FORMAT, __version__, analysis.head, len(trust.order), list(contexts), head_ctx,
-        trust.witness.tip if trust.witness is not None else witness_tip(trust.root), dict(work.current),
+        trust.witness.tip if trust.witness is not None else witness_tip(trust.root),
+        frozenset(rec.new for rec in trust.witness.records if rec.new) if trust.witness is not None else frozenset(),
+        dict(work.current),
         {path: attachment_paths(work.docs[path].doc) for path in work.current},
         {path: row[0] for path, row in rows.items()}, {path: st.doc_id for path, st in analysis.documents.items()},
         generation, _candidates(work.docs), set(work.accepted),
@@ -288,8 +291,7 @@ def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
         return True
     # a record dates what its tip reaches only when the tip is in the history; a tip that reached
     # a new commit from inside the history would itself be a new commit
-    tips = {rec.new for rec in read_log(root, keys, tip).records if rec.new}
-    return not tips & set(new_ids)
+    return not snap.witness_tips & set(new_ids)
 
 
 def _witness_keys(root: Path, snap: Snapshot) -> tuple[str, ...] | None:
@@ -317,7 +319,7 @@ def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotSt
     if keys is None:
         return None
     if not keys:
-        return {}, {}, False, snap.witness  # nothing pinned: the log dates nothing, whatever it holds
+        return {}, {}, False, snap.witness, snap.witness_tips  # nothing pinned: the log dates nothing
     tip = witness_tip(root)
     if tip is None or tip == snap.witness:
         fresh: set[str] = set()
@@ -328,13 +330,16 @@ def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotSt
             return None  # the log was rewritten
         since = [tip, "--not", snap.witness] if snap.witness else [tip]
         fresh = set(git(root, "rev-list", *since, "--", check=False).split())
-    records = read_log(root, keys, tip).records if tip else ()
     at = set(new_ids)
-    if any(rec.new in at for rec in records if rec.id not in fresh):
+    if snap.witness_tips & at:
         return None  # a record the snapshot read reaches a new commit (and maybe what it judged)
+    if not fresh:
+        return {}, {}, True, tip, snap.witness_tips
+    records = read_log(root, keys, tip).records if tip else ()
+    tips = frozenset(rec.new for rec in records if rec.new)
     added = [rec for rec in records if rec.id in fresh and rec.new]
     if not added:
-        return {}, {}, True, tip
+        return {}, {}, True, tip, tips
     known = store.positions({rec.new for rec in records if rec.new and rec.new not in at}, snap.count + 1)
     if known is None:
         return None
@@ -351,7 +356,7 @@ def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotSt
             (times if sha in at else again)[sha] = rec.time
         if len(again) > MAX_REPLAY:
             return None
-    return times, again, True, tip
+    return times, again, True, tip, tips
 
 
 def _is_ancestor(root: Path, old: str, new: str) -> bool:
@@ -425,7 +430,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     dates = _new_dates(root, snap, new_ids, store)
     if dates is None:
         return None
-    recorded, again, pinned, witness = dates
+    recorded, again, pinned, witness, witness_tips = dates
     # commits the snapshot judged on their claimed dates that a new witness record now dates
     redated = _read(root, sorted(again))
     if len(redated) != len(again) or any(len(rec.parents) != 1 or any(is_policy_path(c.path) for c in rec.changes)
@@ -518,7 +523,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     used.update({p: set(w.used_indexes) for p, w in docs.items()})
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
-        FORMAT, __version__, head, snap.count + len(new), snap.contexts, snap.head_ctx, witness, current,
+        FORMAT, __version__, head, snap.count + len(new), snap.contexts, snap.head_ctx, witness, witness_tips, current,
         attachments, keys, ids,
         snap.store if stored else "", cands, accepted, used, global_problems, problems,
         snap.roots, snap.first_root,
