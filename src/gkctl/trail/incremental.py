@@ -23,14 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gkctl import __version__
-from gkctl.core.errors import GkctlError
-from gkctl.core.policy import is_policy_path, load_policy_from_files
+from gkctl.core.policy import is_policy_path
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git, git_bytes, read_objects
 from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits
 from gkctl.trail.history import parse_commit as _parse
 from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
-from gkctl.trail.trust import Trust
+from gkctl.trail.trust import Trust, policy_of_files
 from gkctl.trail.witness import read_log, witness_tip
 from gkctl.trail.workflow import (
     DOC_STEPS,
@@ -298,11 +297,8 @@ def _witness_keys(root: Path, snap: Snapshot) -> tuple[str, ...] | None:
     """The witness keys head's policy pins (None: the policy does not load)."""
     eff = snap.contexts[snap.head_ctx][0]
     blobs = read_objects(root, [blob for _, blob in eff])
-    try:
-        policy = load_policy_from_files({path: blobs.get(blob, b"") for path, blob in eff if not path.startswith("templates/")})
-    except GkctlError:
-        return None
-    return tuple(policy.org.clock.witness_keys)
+    policy = policy_of_files(eff, blobs.get)
+    return tuple(policy.org.clock.witness_keys) if policy is not None else None
 
 
 def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotStore) -> Dates | None:

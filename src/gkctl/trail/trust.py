@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -265,11 +265,7 @@ class Trust:
     # -- policy -----------------------------------------------------------------------------
     def _policy(self, eff: tuple[tuple[str, str], ...]) -> Policy | None:
         if eff not in self._policies:
-            try:
-                files = {path: self.blob(blob) or b"" for path, blob in eff}
-                self._policies[eff] = load_policy_from_files(files)
-            except GkctlError:
-                self._policies[eff] = None
+            self._policies[eff] = policy_of_files(eff, self.blob)
         return self._policies[eff]
 
     def effective_files(self, sha: str) -> tuple[tuple[str, str], ...] | None:
@@ -422,6 +418,25 @@ class Trust:
             return  # unsigned, unknown or inactive: reported for the commit already
         if REGISTRAR not in actor.person.roles:
             self.problems.append((rec.id, "workflow.bad.register_unauthorised", actor.person.id))
+
+
+_PARSED: dict[tuple[tuple[str, str], ...], Policy | None] = {}
+
+
+def policy_of_files(eff: tuple[tuple[str, str], ...], blob: Callable[[str], bytes | None]) -> Policy | None:
+    """The policy these (path, blob id) files make (None: it does not load), parsed once per
+    process: blob ids name content, so every reader of the same files gets the same policy.
+    A policy is never changed once loaded (its dataclasses are frozen)."""
+    if eff in _PARSED:
+        return _PARSED[eff]
+    files = {path: blob(sha) for path, sha in eff}
+    try:
+        policy: Policy | None = load_policy_from_files({path: data or b"" for path, data in files.items()})
+    except GkctlError:
+        policy = None
+    if all(data is not None for data in files.values()):  # a file this repository lacks is no answer for another
+        _PARSED[eff] = policy
+    return policy
 
 
 def build_trust(root: Path, hist: History, arriving: Mapping[str, int] | None = None) -> Trust:
