@@ -28,7 +28,7 @@ from gkctl.core.i18n import t
 from gkctl.core.resources import data_dir
 from gkctl.site import manifest, search
 from gkctl.site.markdown import drop_title, plain_text
-from gkctl.site.model import Column, SiteDocument, SiteInput, safe_slug
+from gkctl.site.model import Column, SiteDocument, SiteInput, prefetch_bodies, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 
 PAGE_SIZE = 20
@@ -246,7 +246,8 @@ def render_site(
                             if name.endswith(".html") and (name not in COUNT_PAGES or b"top_columns" in data))
     top_key = s.top if counts_everywhere else [_nav_fields(v) for v in s.top]
 
-    def page(rel: str, template: str, **ctx: object) -> None:
+    def prepare(rel: str, template: str, **ctx: object) -> tuple[str, dict[str, object]] | None:
+        """The page's context and key; None (and the page kept) when it was built from that key."""
         nonlocal pages
         pages += 1
         ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "",
@@ -254,22 +255,40 @@ def render_site(
         shown = {**ctx, "top_columns": top_key} if ctx.get("top_columns") is s.top else ctx
         inputs = json.dumps([template, shown], ensure_ascii=False, sort_keys=True, default=encode)
         key = hashlib.sha256((page_salt + inputs).encode()).hexdigest()
-        if staging.reuse(rel, key):
-            return
-        staging.write(rel, _render(env, template, ctx), key)
-        rendered.append(rel)
+        return None if staging.reuse(rel, key) else (key, ctx)
 
+    def page(rel: str, template: str, **ctx: object) -> None:
+        todo = prepare(rel, template, **ctx)
+        if todo is not None:  # no list page of the package's templates shows a body: none is read here
+            staging.write(rel, _render(env, template, todo[1]), todo[0])
+            rendered.append(rel)
+
+    # Document pages: keys first, then the bodies of the pages to render in one read, then those.
     total = len(site.documents)
-    for done, doc in enumerate(s.listed + s.withdrawn, start=1):
+    todo: list[tuple[SiteDocument, str, dict[str, object]]] = []
+    for doc in s.listed + s.withdrawn:
         if doc.withdrawn:
-            page(doc.url, "withdrawn.html", doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
+            got = prepare(doc.url, "withdrawn.html", doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
         else:
             crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
-            body = Markup(drop_title(doc.body_html, doc.title))  # the page heading already shows it
-            page(doc.url, "document.html", doc=doc, body=body, crumbs=crumbs,
-                 active_columns=s.ancestry(doc.column), page_kind="document")  # fmt: skip
-        if progress and (done % 50 == 0 or done == total):
-            progress("pages", done, total)
+            got = prepare(doc.url, "document.html", doc=doc, crumbs=crumbs, active_columns=s.ancestry(doc.column),
+                          page_kind="document")  # fmt: skip
+        if got is not None:
+            todo.append((doc, *got))
+    done = total - len(todo)
+    for start in range(0, len(todo), 200):
+        chunk = todo[start : start + 200]
+        prefetch_bodies(doc for doc, _, _ in chunk)
+        for doc, key, ctx in chunk:
+            if not doc.withdrawn:  # the body is the document's (keyed by it); the heading already shows the title
+                ctx["body"] = Markup(drop_title(doc.body_html, doc.title))
+            staging.write(doc.url, _render(env, "withdrawn.html" if doc.withdrawn else "document.html", ctx), key)
+            rendered.append(doc.url)
+            done += 1
+            if progress and (done % 50 == 0 or done == total):
+                progress("pages", done, total)
+    if progress and not todo and total:
+        progress("pages", total, total)
 
     attachments = _write_attachments(s.listed, staging, fetch_many)
 
@@ -307,7 +326,9 @@ def render_site(
         if name.startswith("static/"):
             staging.write(name, data)
     salt = json.dumps([templates.digest, s.nav_digest])
-    segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir)
+    by_id = {d.doc_id: d for d in s.listed}
+    segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir,
+                                  prefetch=lambda ids: prefetch_bodies(by_id[i] for i in ids))  # fmt: skip
     manifest.write(staging, _manifest_head(s), cache_dir)
     pages += 1
     return RenderStats(
@@ -323,15 +344,19 @@ def _tree(s: _Site, parent: str | None) -> list[dict[str, object]]:
     return [{"view": s.views[c], "children": _tree(s, c)} for c in s.children.get(parent, [])]
 
 
+_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument))
+
+
 def _doc_digest(doc: SiteDocument) -> str:
-    """Hash of every field of ``doc`` (by hand: ``dataclasses.asdict`` deep-copies the tokens)."""
+    """Hash of every field of ``doc``; the body by its source (the content ids it is made from),
+    so an unchanged document's key needs no body."""
     parts: list[object] = []
-    for f in dataclasses.fields(doc):
-        value = getattr(doc, f.name)
-        if f.name == "attachments":
+    for name in _DOC_FIELDS:
+        value = getattr(doc, name)
+        if name == "attachments":
             value = [[a.title, a.name, a.blob, a.size] for a in value]
-        elif f.name == "tokens":
-            value = " ".join(value)
+        elif name == "body":
+            value = value.digest()
         elif isinstance(value, date):
             value = value.isoformat()
         parts.append(value)
