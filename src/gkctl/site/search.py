@@ -9,7 +9,7 @@ never finds ``〔2025〕2号``).
 Layout, so a query loads only what it needs and one changed document costs one segment:
 
 - documents are spread over ``segments`` by a hash of their id; each segment's postings are
-  computed on their own and cached under ``.git/gkctl/site/search/`` by the digest of its
+  computed on their own and cached under ``.git/gkctl/site/`` by the digest of its
   documents, so a build after one change re-inverts one segment and joins the rest;
 - postings are spread over ``shards`` files by a hash of the token (``search/sNNNN.js``, one
   list of per-segment postings each), so a query loads a few files and works from ``file://``;
@@ -129,14 +129,20 @@ class SegmentCache:
         self._prune(set(keep) | {key})
 
     def _prune(self, keep: set[str]) -> None:
-        """Segments no current build uses go (the cache stays the size of one index)."""
+        """Segments no current build uses go (the cache stays the size of one index).
+
+        Only files named like a segment: the folder is shared (the manifest's digests live there).
+        """
         assert self.folder is not None
         try:
             for path in self.folder.glob("*.json"):
-                if path.stem not in keep:
+                if _SEGMENT_NAME.fullmatch(path.stem) and path.stem not in keep:
                     path.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+_SEGMENT_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[str]:
