@@ -348,3 +348,37 @@ def test_body_cache_round_trips_and_a_broken_cache_is_ignored(tmp_path: Path) ->
     broken = BodyCache(tmp_path / "c", "r1")
     assert broken.get_many(["b1"]) == {}
     broken.put_many({"b1": Rendered("x", "x")})  # never raises: the cache is not needed for correctness
+
+
+def test_the_manifest_is_written_as_the_standard_encoder_would() -> None:
+    from gkctl.site.manifest import dumps_indented
+
+    cases: list[object] = [{}, [], "x", 3, None, {"b": {}, "a": [1, 2.5, None, True, False, "\u2028\"\\<中>"]},
+                           [[[]]], {"files": {"z": "1", "a": "2"}, "items": [{"t": "标题", "att": ["a", "b"]}]}]  # fmt: skip
+    for value in cases:
+        assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True), value
+    with pytest.raises(TypeError):
+        dumps_indented({1: "a"})
+
+
+def test_the_sandbox_reads_plain_values_as_it_always_did(tmp_path: Path, corpus: tuple[Path, str]) -> None:
+    """Reading the site's own fields directly gives what the sandbox gave; nothing private opens up."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from gkctl.site.render import _env
+
+    root, commit = corpus
+    doc = _docs(root, commit)[0]
+    source = ("{{ d.title }}|{{ d.url }}|{{ d.withdrawn }}|{{ d.published_at.year }}|{{ d.published_at.isoformat() }}|"
+              "{{ r.doc.index_number }}|{{ r.columns }}|{{ r['columns'] }}|{{ r.items() | list | length }}|"
+              "{{ r.nope is defined }}|{{ d._bodies is defined }}|{{ d.body._bodies is defined }}|{{ d.body_html[:20] }}")  # fmt: skip
+    ctx = {"d": doc, "r": {"doc": doc, "columns": "a b"}}
+    ours = _env(load_templates({"t.html": source.encode()})).get_template("t.html").render(ctx)
+    theirs = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(source).render(ctx)
+    assert ours == theirs and "|False|False|" in ours
+    for private in ("{{ d.body._bodies.get }}", "{{ r.doc.body._value }}", "{{ d.__class__ }}"):
+        with pytest.raises(jinja2.exceptions.TemplateRuntimeError):  # refused, as an unsafe or undefined name
+            _env(load_templates({"p.html": private.encode()})).get_template("p.html").render(ctx)
+    with pytest.raises(jinja2.exceptions.UndefinedError):
+        _env(load_templates({"m.html": b"{{ r.nope }}"})).get_template("m.html").render(ctx)

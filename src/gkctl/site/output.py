@@ -128,7 +128,7 @@ class Staging:
     # -- writing --------------------------------------------------------------------------
     def reuse(self, rel: str, key: str) -> bool:
         """True (and the file is kept) when ``rel`` was last built from the same ``key``."""
-        if self._old.get(rel) == key and (self.tree / rel).is_file():
+        if self._old.get(rel) == key and os.path.isfile(os.path.join(self.tree, rel)):
             self._new[rel] = key
             self._unchanged += 1
             return True
@@ -193,14 +193,14 @@ class Staging:
 
     def _prune(self) -> int:
         removed = 0
-        for folder, dirs, files in os.walk(self.tree, topdown=False):
-            base = Path(folder)
+        top = str(self.tree)
+        for folder, dirs, files in os.walk(top, topdown=False):
+            prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/" if folder != top else ""
             for name in files:
-                rel = (base / name).relative_to(self.tree).as_posix()
-                if rel not in self._new:
-                    (base / name).unlink()
+                if prefix + name not in self._new:
+                    os.unlink(os.path.join(folder, name))
                     removed += 1
             for name in dirs:
                 with contextlib.suppress(OSError):
-                    (base / name).rmdir()  # only succeeds when empty
+                    os.rmdir(os.path.join(folder, name))  # only succeeds when empty
         return removed

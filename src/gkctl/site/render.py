@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -28,7 +29,7 @@ from gkctl.core.i18n import t
 from gkctl.core.resources import data_dir
 from gkctl.site import manifest, search
 from gkctl.site.markdown import drop_title, plain_text
-from gkctl.site.model import Column, SiteDocument, SiteInput, prefetch_bodies, safe_slug
+from gkctl.site.model import Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, prefetch_bodies, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 
 PAGE_SIZE = 20
@@ -92,6 +93,38 @@ def _filesize(n: int) -> str:
     return f"{n} 字节"
 
 
+def _plain_names(cls: type) -> frozenset[str]:
+    """The public data attributes of one of the site's dataclasses: its fields and properties."""
+    names = {f.name for f in dataclasses.fields(cls)} | {n for n, v in vars(cls).items() if isinstance(v, property)}
+    return frozenset(n for n in names if not n.startswith("_"))
+
+
+_DICT_NAMES = frozenset(dir(dict))
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox, answering ahead what it would answer for the site's own plain values.
+
+    Its check of every attribute a template reads was most of the time spent rendering a
+    list page. A field or property of the site's dataclasses (or a date's year, month, day) is
+    never internal, never starts with an underscore and never holds ``str.format``, so the check
+    would pass it: it is read directly. A dict's key that is not a dict attribute is looked up as
+    the sandbox would after failing the attribute. Anything else takes the sandbox's own path.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        cls = type(obj)
+        names = _PLAIN.get(cls)
+        if names is not None and attribute in names:
+            return getattr(obj, attribute)
+        if cls is dict and attribute not in _DICT_NAMES:
+            try:
+                return obj[attribute]
+            except LookupError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def _env(templates: TemplateSet) -> jinja2.Environment:
     """Autoescaping and sandboxed: a bureau's template override is content, not code.
 
@@ -99,7 +132,7 @@ def _env(templates: TemplateSet) -> jinja2.Environment:
     working tree or non-public blobs) from a template expression.
     """
     sources = {n: d.decode("utf-8") for n, d in templates.files.items() if not n.startswith("static/")}
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.DictLoader(sources),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -194,6 +227,9 @@ class _Site:
         return [{"name": self.views[s].name, "url": self.views[s].url} for s in reversed(self.ancestry(slug))]
 
 
+_PLAIN: dict[type, frozenset[str]] = {cls: _plain_names(cls) for cls in (SiteDocument, SiteAttachment, SiteOrg, Column, ColumnView)}
+_PLAIN[date] = frozenset({"year", "month", "day"})
+
 COUNT_PAGES = ("column.html", "sitemap.html")  # they show counts of the views they are given, keyed by them
 
 
@@ -246,16 +282,18 @@ def render_site(
                             if name.endswith(".html") and (name not in COUNT_PAGES or b"top_columns" in data))
     top_key = s.top if counts_everywhere else [_nav_fields(v) for v in s.top]
 
+    # What every page is given alike is encoded once; a page's key adds what it is given itself.
+    common_inputs = json.dumps({**common, "top_columns": top_key}, ensure_ascii=False, sort_keys=True, default=encode)
+
     def prepare(rel: str, template: str, **ctx: object) -> tuple[str, dict[str, object]] | None:
         """The page's context and key; None (and the page kept) when it was built from that key."""
         nonlocal pages
         pages += 1
-        ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "",
-               "page_url": s.base + rel, **ctx}  # fmt: skip
-        shown = {**ctx, "top_columns": top_key} if ctx.get("top_columns") is s.top else ctx
-        inputs = json.dumps([template, shown], ensure_ascii=False, sort_keys=True, default=encode)
-        key = hashlib.sha256((page_salt + inputs).encode()).hexdigest()
-        return None if staging.reuse(rel, key) else (key, ctx)
+        own = {"root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", "page_url": s.base + rel,
+               **ctx}  # fmt: skip
+        inputs = json.dumps([template, own], ensure_ascii=False, sort_keys=True, default=encode)
+        key = hashlib.sha256((page_salt + common_inputs + inputs).encode()).hexdigest()
+        return None if staging.reuse(rel, key) else (key, {**common, **own})
 
     def page(rel: str, template: str, **ctx: object) -> None:
         todo = prepare(rel, template, **ctx)
@@ -321,7 +359,8 @@ def render_site(
          crumbs=[{"name": "撤回和废止信息", "url": ""}])  # fmt: skip
     # The 404 page is served for any missing path, at any depth: its links start at the site's root.
     page("404.html", "404.html", root=urlsplit(s.base).path or "/")
-    pages += _write_machine_files(s, env, staging)
+    items = _manifest_items(s)  # manifest.csv and manifest.json list the same
+    pages += _write_machine_files(s, env, staging, items)
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
@@ -329,7 +368,7 @@ def render_site(
     by_id = {d.doc_id: d for d in s.listed}
     segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir,
                                   prefetch=lambda ids: prefetch_bodies(by_id[i] for i in ids))  # fmt: skip
-    manifest.write(staging, _manifest_head(s), cache_dir)
+    manifest.write(staging, _manifest_head(s, items), cache_dir)
     pages += 1
     return RenderStats(
         pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered), segments
@@ -412,7 +451,7 @@ def _stamp(d: date) -> str:
     return f"{d.isoformat()}T00:00:00+08:00"
 
 
-def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) -> int:
+def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]]) -> int:
     site = s.site
     feed_id = s.base + "feed.xml" if s.base else f"urn:gkctl:{site.org.code or 'site'}:feed"
     entries = [
@@ -444,7 +483,6 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
     urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed + s.withdrawn]
     staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}))
 
-    items = _manifest_items(s)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"])
@@ -474,11 +512,11 @@ def _manifest_items(s: _Site) -> list[dict[str, object]]:
     return items
 
 
-def _manifest_head(s: _Site) -> dict[str, object]:
+def _manifest_head(s: _Site, items: list[dict[str, object]]) -> dict[str, object]:
     site = s.site
     return {"site": site.org.site_title, "org": site.org.name, "rev": site.rev,
             "generated": site.build_time.isoformat(timespec="seconds"), "base_url": s.base,
-            "items": _manifest_items(s)}  # fmt: skip
+            "items": items}  # fmt: skip
 
 
 def _search_entries(s: _Site, digests: dict[str, str]) -> Iterable[search.Entry]:
