@@ -9,6 +9,7 @@ category has no column, is left out and reported.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
@@ -20,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from gkctl import __version__
 from gkctl.core.document import parse_document
 from gkctl.core.errors import RuleError
 from gkctl.core.i18n import t
@@ -45,11 +47,16 @@ from gkctl.site.model import (
 )
 from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
+from gkctl.trail.cache import load_marshal, save_marshal
 from gkctl.trail.gitutil import cat_objects, git, rev_parse
 from gkctl.trail.incremental import analyse_head
+from gkctl.trail.witness import witness_tip
+from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
+MEMO = "collected-v1.marshal"
+MEMO_FORMAT = 1  # bump when ``Memo``'s fields or their meaning change
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +124,13 @@ def collect(
         "".join(f"{p}\0{o}\n" for p, o in sorted(config.items()) if not p.startswith(TEMPLATE_DIR)).encode()
     ).hexdigest()
 
-    briefs = analysis.briefs()
+    memo_tip = witness_tip(root)
+    memo = _load_memo(cache_dir, memo_tip)
+    briefs = _briefs(analysis, commit, memo)
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
     hidden = _non_public_blobs(analysis, commit, briefs)
-    del analysis, briefs  # hundreds of MB on a big history; the bodies read next need the room
+    del analysis  # hundreds of MB on a big history; the bodies read next need the room
     gc.collect()
     renderer = config_hash()
     live = [r for r in records if r.state != "withdrawn"]
@@ -130,6 +139,9 @@ def collect(
         metas, fresh = _metas(root, live, cache, progress)
     finally:
         cache.close()
+    if memo is None or memo.commit != commit:
+        _save_memo(cache_dir, Memo(commit, memo_tip, briefs))
+    del briefs
     warnings: list[str] = []
     documents: list[SiteDocument] = []
     sizes = _attachment_blobs(root, records, metas, policy, hidden)
@@ -171,6 +183,81 @@ def _org(policy: Policy) -> SiteOrg:
         org.name, org.code, org.site_title, org.site_url, host=f.host or org.name, identifier=f.identifier,
         icp=f.icp, police=f.police, contact=f.contact, supervision=f.supervision, feedback=f.feedback,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """What the last build read at ``commit``, so the next one reads only what changed since.
+
+    ``briefs`` are the analysis' at ``commit`` (with the witness log at ``witness``: a new record
+    can re-date old commits); a later build takes them for every document the analysis says
+    cannot have changed since.
+    """
+
+    commit: str
+    witness: str | None
+    briefs: dict[str, Brief]
+
+
+def _load_memo(folder: Path | None, witness: str | None) -> Memo | None:
+    """The memo (plain values, checksummed), or None when missing, damaged, of another code or log."""
+    raw = load_marshal(folder / MEMO) if folder is not None else {}
+    try:
+        if raw.get("format") != MEMO_FORMAT or raw.get("code") != __version__ or raw.get("witness") != witness:
+            return None
+        briefs = {p: (b, a, _record(r) if r is not None else None) for p, (b, a, r) in raw["briefs"].items()}
+        return Memo(raw["commit"], witness, briefs)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _save_memo(folder: Path | None, memo: Memo) -> None:
+    if folder is None:
+        return
+    briefs = {p: (b, a, _fields(r) if r is not None else None) for p, (b, a, r) in memo.briefs.items()}
+    save_marshal(folder / MEMO, {"format": MEMO_FORMAT, "code": __version__, "commit": memo.commit,
+                                 "witness": memo.witness, "briefs": briefs})  # fmt: skip
+
+
+_DATES = ("published_at", "notice_date", "published_claimed")
+
+
+def _fields(rec: PublicationRecord) -> tuple[Any, ...]:
+    return tuple(getattr(rec, f).toordinal() if f in _DATES and getattr(rec, f) is not None else getattr(rec, f)
+                 for f in _RECORD_FIELDS)  # fmt: skip
+
+
+def _record(values: tuple[Any, ...]) -> PublicationRecord:
+    """The record of ``_fields``, made as unpickling makes one (its ``__init__`` costs most here)."""
+    if len(values) != len(_RECORD_FIELDS):
+        raise ValueError("a publication record of another shape")
+    kw = dict(zip(_RECORD_FIELDS, values, strict=True))
+    for f in _DATES:
+        if kw[f] is not None:
+            kw[f] = date.fromordinal(kw[f])
+    rec: PublicationRecord = object.__new__(PublicationRecord)
+    rec.__dict__.update(kw)
+    return rec
+
+
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PublicationRecord))
+
+
+def _briefs(analysis: Any, commit: str, memo: Memo | None) -> dict[str, Brief]:
+    """Every document's brief (blob, attribute, publication), from the memo where nothing changed.
+
+    The analysis names the documents whose state may differ since the memo's commit; when it
+    cannot tell (None), or names none of a document the memo lacks, every brief is read.
+    """
+    if memo is None:
+        return dict(analysis.briefs())
+    changed: frozenset[str] | None = frozenset()
+    if memo.commit != commit:
+        changed = analysis.changed_since(memo.commit) if analysis.changed_since is not None else None
+    order = list(analysis.documents)  # the analysis' order, without reading any state
+    if changed is None or any(p not in memo.briefs and p not in changed for p in order):
+        return dict(analysis.briefs())
+    return {p: brief_of(analysis.documents[p]) if p in changed else memo.briefs[p] for p in order}
 
 
 def _metas(

@@ -12,7 +12,9 @@ import dataclasses
 import hashlib
 import io
 import json
+import operator
 import re
+import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
@@ -124,6 +126,14 @@ class _Sandbox(SandboxedEnvironment):
                 return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """A date's ``isoformat()`` is called directly (it takes no context and is safe)."""
+        if type(__obj) is types.BuiltinMethodType and type(__obj.__self__) is date and __obj.__name__ == "isoformat":
+            kwargs.pop("_block_vars", None)  # what the context's call would drop
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
 
 def _env(templates: TemplateSet) -> jinja2.Environment:
     """Autoescaping and sandboxed: a bureau's template override is content, not code.
@@ -228,7 +238,7 @@ class _Site:
 
 
 _PLAIN: dict[type, frozenset[str]] = {cls: _plain_names(cls) for cls in (SiteDocument, SiteAttachment, SiteOrg, Column, ColumnView)}
-_PLAIN[date] = frozenset({"year", "month", "day"})
+_PLAIN[date] = frozenset({"year", "month", "day", "isoformat"})
 
 COUNT_PAGES = ("column.html", "sitemap.html")  # they show counts of the views they are given, keyed by them
 
@@ -383,23 +393,15 @@ def _tree(s: _Site, parent: str | None) -> list[dict[str, object]]:
     return [{"view": s.views[c], "children": _tree(s, c)} for c in s.children.get(parent, [])]
 
 
-_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument))
+_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument) if f.name != "body")
+_doc_values = operator.attrgetter(*_DOC_FIELDS)
 
 
 def _doc_digest(doc: SiteDocument) -> str:
     """Hash of every field of ``doc``; the body by its source (the content ids it is made from),
-    so an unchanged document's key needs no body."""
-    parts: list[object] = []
-    for name in _DOC_FIELDS:
-        value = getattr(doc, name)
-        if name == "attachments":
-            value = [[a.title, a.name, a.blob, a.size] for a in value]
-        elif name == "body":
-            value = value.digest()
-        elif isinstance(value, date):
-            value = value.isoformat()
-        parts.append(value)
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+    so an unchanged document's key needs no body. ``repr`` of str, date, bool, None and of the
+    attachments' dataclasses names each value exactly."""
+    return hashlib.sha256(repr((_doc_values(doc), doc.body.digest())).encode()).hexdigest()
 
 
 def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]]) -> None:
