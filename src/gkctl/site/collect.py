@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -337,6 +336,8 @@ def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
     workers = min(4, os.cpu_count() or 1)
     if workers < 2 or len(items) < PARALLEL_FROM:
         return dict(map(_render_one, items))
+    from concurrent.futures import ProcessPoolExecutor  # a warm build renders none: not imported for it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(_render_one, items, chunksize=32))
 
