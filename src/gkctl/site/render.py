@@ -530,7 +530,8 @@ def _search_entries(s: _Site, digests: dict[str, str]) -> Iterable[search.Entry]
 
         def terms(d: SiteDocument = d) -> set[str]:
             head = search.tokens(" ".join([d.title, d.doc_number, d.index_number, *(a.title for a in d.attachments)]))
-            return head.union(d.tokens) if d.tokens else head | search.tokens(d.text)
+            body = d.tokens  # read (and split) once
+            return head.union(body) if body else head | search.tokens(d.text)
 
         def text(d: SiteDocument = d) -> str:
             return d.text or plain_text(drop_title(d.body_html, d.title))
