@@ -382,3 +382,38 @@ def test_the_sandbox_reads_plain_values_as_it_always_did(tmp_path: Path, corpus:
             _env(load_templates({"p.html": private.encode()})).get_template("p.html").render(ctx)
     with pytest.raises(jinja2.exceptions.UndefinedError):
         _env(load_templates({"m.html": b"{{ r.nope }}"})).get_template("m.html").render(ctx)
+
+
+def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Path) -> None:
+    from gkctl.site.loops import NAME, LoopRows
+    from gkctl.site.render import _env
+
+    page = (b"{% extends 'base.html' %}{% block main %}<ul>\n{% for r in rows %}\n  <li class=\"{{ r.k }}\">"
+            b"<a href=\"{{ root }}{{ r.u }}\">{{ r.t }}</a>{% if r.t is string %} s{% endif %}</li>\n{% endfor %}\n"
+            b"</ul>{% for r in rows %}{{ loop.index }}{% endfor %}|{% for y in years %}{{ y }}{{ title }}{% endfor %}"
+            b"{% endblock %}")  # fmt: skip
+    templates = load_templates({"cat.html": page})
+    env = _env(templates)
+    base = {"org": None, "top_columns": [], "gov_mark": "", "crumbs": [], "active_columns": (), "page_kind": "",
+            "page_url": "x", "root": "../", "title": "T", "years": [2026, 2025]}  # fmt: skip
+    from helpers.site import ORG
+
+    base["org"] = ORG
+    items = [{"k": f"c{i}", "u": f"doc/{i}.html", "t": f"<第{i}号>"} for i in range(60)]
+
+    def render(cache: Path | None, rows: list[dict[str, str]]) -> tuple[str, int]:
+        loops = LoopRows(env, templates.digest, cache, str)
+        out = loops.render("cat.html", {**base, "rows": rows})
+        loops.save()
+        return out, loops.rendered
+
+    whole = env.get_template("cat.html").render({**base, "rows": items})
+    assert render(tmp_path, items) == (whole, 60)  # only the first loop is cut: the others read loop, title
+    assert render(tmp_path, items) == (whole, 0)  # every row kept
+    changed = [*items[:7], {**items[7], "t": "改"}, *items[8:]]
+    assert render(tmp_path, changed) == (env.get_template("cat.html").render({**base, "rows": changed}), 1)
+    data = bytearray((tmp_path / NAME).read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    (tmp_path / NAME).write_bytes(bytes(data))  # a damaged file: every row again, the same bytes
+    assert render(tmp_path, changed)[0] == env.get_template("cat.html").render({**base, "rows": changed})
+    assert render(None, items) == (whole, 60)

@@ -30,6 +30,7 @@ from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
 from gkctl.core.resources import data_dir
 from gkctl.site import manifest, search
+from gkctl.site.loops import LoopRows
 from gkctl.site.markdown import drop_title, plain_text
 from gkctl.site.model import Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, prefetch_bodies, safe_slug
 from gkctl.site.output import Staging, check_rel_path
@@ -154,9 +155,14 @@ def _env(templates: TemplateSet) -> jinja2.Environment:
     return env
 
 
-def _render(env: jinja2.Environment, name: str, ctx: dict[str, object]) -> bytes:
-    """One template, its errors (a bureau's override may be wrong) as ``InputError`` with file:line."""
+def _render(env: jinja2.Environment, name: str, ctx: dict[str, object], loops: LoopRows | None = None) -> bytes:
+    """One template, its errors (a bureau's override may be wrong) as ``InputError`` with file:line.
+
+    With ``loops``, its long simple loops come an iteration at a time from the kept rows.
+    """
     try:
+        if loops is not None:
+            return loops.render(name, ctx).encode("utf-8")
         return env.get_template(name).render(ctx).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         where = f"templates/site/{exc.name or name}"
@@ -240,7 +246,8 @@ class _Site:
 _PLAIN: dict[type, frozenset[str]] = {cls: _plain_names(cls) for cls in (SiteDocument, SiteAttachment, SiteOrg, Column, ColumnView)}
 _PLAIN[date] = frozenset({"year", "month", "day", "isoformat"})
 
-COUNT_PAGES = ("column.html", "sitemap.html")  # they show counts of the views they are given, keyed by them
+COUNT_PAGES = ("column.html", "sitemap.html")
+LOOP_PAGES = ("catalogue.html",)  # pages that list every document: their loops are rendered a row at a time  # they show counts of the views they are given, keyed by them
 
 
 def _nav_fields(view: ColumnView) -> dict[str, object]:
@@ -305,10 +312,12 @@ def render_site(
         key = hashlib.sha256((page_salt + common_inputs + inputs).encode()).hexdigest()
         return None if staging.reuse(rel, key) else (key, {**common, **own})
 
+    rows = LoopRows(env, templates.digest, cache_dir, encode)
+
     def page(rel: str, template: str, **ctx: object) -> None:
         todo = prepare(rel, template, **ctx)
         if todo is not None:  # no list page of the package's templates shows a body: none is read here
-            staging.write(rel, _render(env, template, todo[1]), todo[0])
+            staging.write(rel, _render(env, template, todo[1], rows if template in LOOP_PAGES else None), todo[0])
             rendered.append(rel)
 
     # Document pages: keys first, then the bodies of the pages to render in one read, then those.
@@ -354,10 +363,10 @@ def render_site(
     ][:3]
     for slug in s.tree_order:
         _column_pages(s, slug, page, forms)
-    rows = [{"doc": d, "columns": " ".join(s.ancestry(d.column))} for d in s.listed]
+    listing = [{"doc": d, "columns": " ".join(s.ancestry(d.column))} for d in s.listed]
     years = sorted({d.published_at.year for d in s.listed}, reverse=True)
     all_columns = [s.views[slug] for slug in s.tree_order]
-    page("xxgkml/index.html", "catalogue.html", rows=rows, years=years, all_columns=all_columns,
+    page("xxgkml/index.html", "catalogue.html", rows=listing, years=years, all_columns=all_columns,
          page_kind="catalogue", crumbs=[{"name": "政府信息公开目录", "url": ""}])  # fmt: skip
     page("search.html", "search.html", page_kind="search", crumbs=[{"name": "站内搜索", "url": ""}],
          all_columns=all_columns, years=years)  # fmt: skip
@@ -379,6 +388,7 @@ def render_site(
     segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir,
                                   prefetch=lambda ids: prefetch_bodies(by_id[i] for i in ids))  # fmt: skip
     manifest.write(staging, _manifest_head(s, items), cache_dir)
+    rows.save()
     pages += 1
     return RenderStats(
         pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered), segments
