@@ -417,3 +417,28 @@ def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Pat
     (tmp_path / NAME).write_bytes(bytes(data))  # a damaged file: every row again, the same bytes
     assert render(tmp_path, changed)[0] == env.get_template("cat.html").render({**base, "rows": changed})
     assert render(None, items) == (whole, 60)
+
+
+def test_writing_the_staging_tree_never_changes_the_live_one_or_follows_a_link(
+    tmp_path: Path, corpus: tuple[Path, str]
+) -> None:
+    """The tree being built shares files with the live one (hard links): a file is replaced by a
+    new one under its name, never written through the link, nor through a symlink left there."""
+    root, commit = corpus
+    out = tmp_path / "site"
+    docs = _docs(root, commit)
+    build(site_input(docs), out, root)
+    build(site_input(docs), out, root)  # the second tree starts as links to the first
+    live = out.resolve()
+    before = all_files(out)
+    staging = next(p for p in (out.parent / f"{out.name}.trees").iterdir() if p.is_dir() and p != live)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    (staging / "index.html").unlink()
+    (staging / "index.html").symlink_to(outside)
+    broken = load_templates({"404.html": b"{{ nope }}"})  # every page changes, then the last one fails
+    with pytest.raises(InputError):
+        build(site_input(docs, build_time=BUILD_TIME + timedelta(days=1)), out, root, templates=broken)
+    assert out.resolve() == live and all_files(out) == before
+    assert (staging / "doc").is_dir() and not (staging / "index.html").is_symlink()
+    assert outside.read_text() == "keep me"

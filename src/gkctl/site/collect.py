@@ -129,8 +129,7 @@ def collect(
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
     hidden = _non_public_blobs(analysis, commit, briefs)
-    del analysis  # hundreds of MB on a big history; the bodies read next need the room
-    gc.collect()
+    del analysis  # hundreds of MB on a big history; bodies rendered next need the room (see _metas)
     renderer = config_hash()
     live = [r for r in records if r.state != "withdrawn"]
     cache = BodyCache(cache_dir, renderer)
@@ -269,6 +268,8 @@ def _metas(
     wanted = sorted({r.blob for r in records})
     found = {b: _meta(m) for b, m in cache.get_meta_many(wanted).items()}
     missing = [b for b in wanted if found.get(b) is None]
+    if missing:
+        gc.collect()  # what is left of the analysis, freed before rendering bodies (a warm build renders none)
     fresh = _render_blobs(root, missing, {r.blob: r.path for r in records}, progress)
     cache.put_many(fresh)
     metas = {b: m for b, m in found.items() if m is not None}

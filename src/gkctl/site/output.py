@@ -103,8 +103,8 @@ class Staging:
     def _seed_from(self, live: Path) -> None:
         """Start an unrecorded tree (the build after the first) as hard links to the live one.
 
-        Files are only ever replaced by rename, never written in place, so the links never
-        change the live site; without them the second build re-rendered every page.
+        Files are only ever replaced (a new file under the name), never written in place, so the
+        links never change the live site; without them the second build re-rendered every page.
         """
         files = _record(self.trees_dir / f"{live.name}.json")
         for rel, key in files.items():
@@ -153,13 +153,15 @@ class Staging:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 self._unchanged += 1
                 return
+            # Only the name goes: the live tree may share the file (see _seed_from). The tree is
+            # not live, so a new file in its place needs no rename (which cost twice as much).
+            os.unlink(path)
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
         except IsADirectoryError:
             raise RuleError(t("site.unsafe_path", path=rel)) from None
-        tmp = path.with_name(path.name + ".gkctl-tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        with open(path, "xb") as fh:  # never through a link someone left in its place
+            fh.write(data)
         self._written += 1
 
     def write_blob(self, rel: str, blob: str, fetch: Callable[[str], bytes]) -> None:
