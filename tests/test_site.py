@@ -348,3 +348,97 @@ def test_body_cache_round_trips_and_a_broken_cache_is_ignored(tmp_path: Path) ->
     broken = BodyCache(tmp_path / "c", "r1")
     assert broken.get_many(["b1"]) == {}
     broken.put_many({"b1": Rendered("x", "x")})  # never raises: the cache is not needed for correctness
+
+
+def test_the_manifest_is_written_as_the_standard_encoder_would() -> None:
+    from gkctl.site.manifest import dumps_indented
+
+    cases: list[object] = [{}, [], "x", 3, None, {"b": {}, "a": [1, 2.5, None, True, False, "\u2028\"\\<中>"]},
+                           [[[]]], {"files": {"z": "1", "a": "2"}, "items": [{"t": "标题", "att": ["a", "b"]}]}]  # fmt: skip
+    for value in cases:
+        assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True), value
+    with pytest.raises(TypeError):
+        dumps_indented({1: "a"})
+
+
+def test_the_sandbox_reads_plain_values_as_it_always_did(tmp_path: Path, corpus: tuple[Path, str]) -> None:
+    """Reading the site's own fields directly gives what the sandbox gave; nothing private opens up."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from gkctl.site.render import _env
+
+    root, commit = corpus
+    doc = _docs(root, commit)[0]
+    source = ("{{ d.title }}|{{ d.url }}|{{ d.withdrawn }}|{{ d.published_at.year }}|{{ d.published_at.isoformat() }}|"
+              "{{ r.doc.index_number }}|{{ r.columns }}|{{ r['columns'] }}|{{ r.items() | list | length }}|"
+              "{{ r.nope is defined }}|{{ d._bodies is defined }}|{{ d.body._bodies is defined }}|{{ d.body_html[:20] }}")  # fmt: skip
+    ctx = {"d": doc, "r": {"doc": doc, "columns": "a b"}}
+    ours = _env(load_templates({"t.html": source.encode()})).get_template("t.html").render(ctx)
+    theirs = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(source).render(ctx)
+    assert ours == theirs and "|False|False|" in ours
+    for private in ("{{ d.body._bodies.get }}", "{{ r.doc.body._value }}", "{{ d.__class__ }}"):
+        with pytest.raises(jinja2.exceptions.TemplateRuntimeError):  # refused, as an unsafe or undefined name
+            _env(load_templates({"p.html": private.encode()})).get_template("p.html").render(ctx)
+    with pytest.raises(jinja2.exceptions.UndefinedError):
+        _env(load_templates({"m.html": b"{{ r.nope }}"})).get_template("m.html").render(ctx)
+
+
+def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Path) -> None:
+    from gkctl.site.loops import NAME, LoopRows
+    from gkctl.site.render import _env
+
+    page = (b"{% extends 'base.html' %}{% block main %}<ul>\n{% for r in rows %}\n  <li class=\"{{ r.k }}\">"
+            b"<a href=\"{{ root }}{{ r.u }}\">{{ r.t }}</a>{% if r.t is string %} s{% endif %}</li>\n{% endfor %}\n"
+            b"</ul>{% for r in rows %}{{ loop.index }}{% endfor %}|{% for y in years %}{{ y }}{{ title }}{% endfor %}"
+            b"{% endblock %}")  # fmt: skip
+    templates = load_templates({"cat.html": page})
+    env = _env(templates)
+    base = {"org": None, "top_columns": [], "gov_mark": "", "crumbs": [], "active_columns": (), "page_kind": "",
+            "page_url": "x", "root": "../", "title": "T", "years": [2026, 2025]}  # fmt: skip
+    from helpers.site import ORG
+
+    base["org"] = ORG
+    items = [{"k": f"c{i}", "u": f"doc/{i}.html", "t": f"<第{i}号>"} for i in range(60)]
+
+    def render(cache: Path | None, rows: list[dict[str, str]]) -> tuple[str, int]:
+        loops = LoopRows(env, templates.digest, cache, str)
+        out = loops.render("cat.html", {**base, "rows": rows})
+        loops.save()
+        return out, loops.rendered
+
+    whole = env.get_template("cat.html").render({**base, "rows": items})
+    assert render(tmp_path, items) == (whole, 60)  # only the first loop is cut: the others read loop, title
+    assert render(tmp_path, items) == (whole, 0)  # every row kept
+    changed = [*items[:7], {**items[7], "t": "改"}, *items[8:]]
+    assert render(tmp_path, changed) == (env.get_template("cat.html").render({**base, "rows": changed}), 1)
+    data = bytearray((tmp_path / NAME).read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    (tmp_path / NAME).write_bytes(bytes(data))  # a damaged file: every row again, the same bytes
+    assert render(tmp_path, changed)[0] == env.get_template("cat.html").render({**base, "rows": changed})
+    assert render(None, items) == (whole, 60)
+
+
+def test_writing_the_staging_tree_never_changes_the_live_one_or_follows_a_link(
+    tmp_path: Path, corpus: tuple[Path, str]
+) -> None:
+    """The tree being built shares files with the live one (hard links): a file is replaced by a
+    new one under its name, never written through the link, nor through a symlink left there."""
+    root, commit = corpus
+    out = tmp_path / "site"
+    docs = _docs(root, commit)
+    build(site_input(docs), out, root)
+    build(site_input(docs), out, root)  # the second tree starts as links to the first
+    live = out.resolve()
+    before = all_files(out)
+    staging = next(p for p in (out.parent / f"{out.name}.trees").iterdir() if p.is_dir() and p != live)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    (staging / "index.html").unlink()
+    (staging / "index.html").symlink_to(outside)
+    broken = load_templates({"404.html": b"{{ nope }}"})  # every page changes, then the last one fails
+    with pytest.raises(InputError):
+        build(site_input(docs, build_time=BUILD_TIME + timedelta(days=1)), out, root, templates=broken)
+    assert out.resolve() == live and all_files(out) == before
+    assert (staging / "doc").is_dir() and not (staging / "index.html").is_symlink()
+    assert outside.read_text() == "keep me"

@@ -183,6 +183,42 @@ def test_build_is_deterministic_and_renders_from_git_not_the_working_tree(
     assert f"本站内容生成于 {commit_day}" in index
 
 
+def test_the_collect_memo_changes_the_cost_never_the_bytes(bureau_site: tuple[Bureau, Path], tmp_path: Path, cli) -> None:
+    """The last build's briefs are reused for what did not change; with the memo fresh, stale (an
+    earlier commit's, across a withdrawal), damaged or deleted, every build gives the same bytes."""
+    from gkctl.site.collect import MEMO
+    from gkctl.trail.cache import cache_path
+
+    b, _ = bureau_site
+    memo = cache_path(b.root, "site") / MEMO
+    assert memo.is_file()  # the fixture's build left it
+    earlier = memo.read_bytes()
+    steps.end_publication(b.as_("publisher").repo, "docs/2026/pub.md", "withdraw", "内容有误，予以撤回")
+
+    def build(name: str) -> dict[str, bytes]:
+        res = cli("-C", str(b.root), "build", "--out", str(tmp_path / name))
+        assert res.exit_code == 0, res.output
+        return {rel: data for rel, data in _all_bytes(tmp_path / name).items() if rel != "manifest.json.sig"}
+
+    stale = build("stale")  # folded from the memo of the commit before the withdrawal
+    assert memo.read_bytes() != earlier  # and the memo moved on to this commit
+    manifest = json.loads(stale["manifest.json"])
+    assert sorted(i["validity"] for i in manifest["items"]) == ["撤回", "撤回", "有效"]
+    assert "okpublicbody" not in b"".join(stale.values()).decode(errors="replace")
+    assert build("fresh") == stale  # the memo of this very commit
+    data = bytearray(memo.read_bytes())
+    for i in range(0, len(data), max(1, len(data) // 7)):
+        data[i] ^= 0x5A
+    memo.write_bytes(bytes(data))
+    assert build("damaged") == stale
+    memo.unlink()
+    assert build("deleted") == stale
+    shutil.rmtree(cache_path(b.root, "site"), ignore_errors=True)  # the stale memo alone, every other cache cold
+    memo.parent.mkdir(parents=True)
+    memo.write_bytes(earlier)
+    assert build("stale-cold") == stale
+
+
 def test_build_of_an_older_revision_and_bad_input(bureau_site: tuple[Bureau, Path], tmp_path: Path, cli) -> None:
     b, _ = bureau_site
     first = run_git(b.root, "rev-list", "--max-parents=0", "HEAD").strip()

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from gkctl.site.collect import blob_sizes, cat_batch, render_blob
-from gkctl.site.model import Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, safe_attachment_name
+from gkctl.site.model import Body, Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, safe_attachment_name
 from gkctl.site.output import Staging
 from gkctl.site.render import RenderStats, TemplateSet, load_templates, render_site
 
@@ -86,7 +86,7 @@ def doc_from_git(
         title="" if withdrawn else meta["title"], doc_number=meta["doc_number"], category=meta["category"],
         column=column, genre="公告公示", topic="审计", publisher=ORG.name, validity=validity,
         formed=date.fromisoformat(meta["formed"]) if meta["formed"] else None, published_at=published,
-        body_html="" if withdrawn else rendered.html, summary=meta["summary"], text=rendered.text,
+        body=Body("" if withdrawn else rendered.html, rendered.text), summary=meta["summary"],
         attachments=() if withdrawn else atts, notice=notice, notice_date=notice_date,
     )  # fmt: skip
 

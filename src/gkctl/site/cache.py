@@ -45,19 +45,25 @@ class BodyCache:
         return f"{blob}:{self.renderer}"
 
     def get_many(self, blobs: Iterable[str]) -> dict[str, Rendered]:
+        return {b: Rendered(r[0], r[1], r[2], r[3]) for b, r in self._select(blobs, "html, text, meta, tokens").items()}
+
+    def get_meta_many(self, blobs: Iterable[str]) -> dict[str, str]:
+        """Only the front matter of each body: all a build needs of a document whose page is unchanged."""
+        return {b: row[0] for b, row in self._select(blobs, "meta").items()}
+
+    def _select(self, blobs: Iterable[str], columns: str) -> dict[str, tuple[str, ...]]:
         if self._db is None:
             return {}
         wanted = {self._key(b): b for b in blobs}
-        found: dict[str, Rendered] = {}
+        found: dict[str, tuple[str, ...]] = {}
         keys = list(wanted)
         try:
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, html, text, meta, tokens in self._db.execute(
-                    f"SELECT key, html, text, meta, tokens FROM body2 WHERE key IN ({marks})", chunk
-                ):
-                    found[wanted[key]] = Rendered(html, text, meta, tokens)
+                for key, *row in self._db.execute(f"SELECT key, {columns} FROM body2 WHERE key IN ({marks})", chunk):
+                    if all(isinstance(v, str) for v in row):
+                        found[wanted[key]] = tuple(row)
         except sqlite3.Error:
             return {}
         return found

@@ -9,17 +9,18 @@ category has no column, is left out and reported.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from gkctl import __version__
 from gkctl.core.document import parse_document
 from gkctl.core.errors import RuleError
 from gkctl.core.i18n import t
@@ -32,7 +33,11 @@ from gkctl.site.model import (
     REPEALED,
     VALID,
     WITHDRAWN,
+    Bodies,
+    Body,
+    BodyValue,
     Column,
+    FetchBodies,
     SiteAttachment,
     SiteDocument,
     SiteInput,
@@ -41,12 +46,16 @@ from gkctl.site.model import (
 )
 from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
-from gkctl.trail import workflow
+from gkctl.trail.cache import load_marshal, save_marshal
 from gkctl.trail.gitutil import cat_objects, git, rev_parse
 from gkctl.trail.incremental import analyse_head
+from gkctl.trail.witness import witness_tip
+from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
+MEMO = "collected-v1.marshal"
+MEMO_FORMAT = 1  # bump when ``Memo``'s fields or their meaning change
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,23 +123,37 @@ def collect(
         "".join(f"{p}\0{o}\n" for p, o in sorted(config.items()) if not p.startswith(TEMPLATE_DIR)).encode()
     ).hexdigest()
 
-    records = workflow.publications(root, commit, analysis)
+    memo_tip = witness_tip(root)
+    memo = _load_memo(cache_dir, memo_tip)
+    briefs = _briefs(analysis, commit, memo)
+    records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
-    hidden = _non_public_blobs(analysis, commit)
-    del analysis  # hundreds of MB on a big history; the bodies read next need the room
-    gc.collect()
-    cache = BodyCache(cache_dir, config_hash())
+    hidden = _non_public_blobs(analysis, commit, briefs)
+    del analysis  # hundreds of MB on a big history; bodies rendered next need the room (see _metas)
+    renderer = config_hash()
+    live = [r for r in records if r.state != "withdrawn"]
+    cache = BodyCache(cache_dir, renderer)
     try:
-        bodies = _bodies(root, [r for r in records if r.state != "withdrawn"], cache, progress)
+        metas, fresh = _metas(root, live, cache, progress)
     finally:
         cache.close()
+    if memo is None or memo.commit != commit:
+        _save_memo(cache_dir, Memo(commit, memo_tip, briefs))
+    del briefs
     warnings: list[str] = []
     documents: list[SiteDocument] = []
-    sizes = _attachment_blobs(root, records, bodies, policy, hidden)
+    sizes = _attachment_blobs(root, records, metas, policy, hidden)
+    shown: dict[str, tuple[str, str]] = {}  # source -> (blob, path) of every body the site may show
+    # A body's text stays '' as it always has here: search snippets are cut from the HTML without its title.
+    bodies = Bodies(_body_fetcher(root, cache_dir, renderer, shown, metas),
+                    {f"{b}:{renderer}": (r.html, "", r.tokens) for b, r in fresh.items()})  # fmt: skip
     for rec in records:
-        doc = _site_document(rec, bodies.get(rec.blob), policy, sizes, warnings)
+        meta = metas.get(rec.blob) if rec.state != "withdrawn" else None
+        doc = _site_document(rec, meta, policy, sizes, warnings, Body(source=f"{rec.blob}:{renderer}", bodies=bodies))
         if doc is not None:
             documents.append(doc)
+            if not doc.withdrawn:
+                shown[doc.body.source] = (rec.blob, rec.path)
     site = SiteInput(
         org=_org(policy),
         columns=tuple(Column(c.id, c.name, c.parent) for c in policy.columns.columns.values()),
@@ -160,14 +183,113 @@ def _org(policy: Policy) -> SiteOrg:
     )  # fmt: skip
 
 
-def _bodies(root: Path, records: list[Any], cache: BodyCache, progress: Progress | None) -> dict[str, Rendered]:
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """What the last build read at ``commit``, so the next one reads only what changed since.
+
+    ``briefs`` are the analysis' at ``commit`` (with the witness log at ``witness``: a new record
+    can re-date old commits); a later build takes them for every document the analysis says
+    cannot have changed since.
+    """
+
+    commit: str
+    witness: str | None
+    briefs: dict[str, Brief]
+
+
+def _load_memo(folder: Path | None, witness: str | None) -> Memo | None:
+    """The memo (plain values, checksummed), or None when missing, damaged, of another code or log."""
+    raw = load_marshal(folder / MEMO) if folder is not None else {}
+    try:
+        if raw.get("format") != MEMO_FORMAT or raw.get("code") != __version__ or raw.get("witness") != witness:
+            return None
+        briefs = {p: (b, a, _record(r) if r is not None else None) for p, (b, a, r) in raw["briefs"].items()}
+        return Memo(raw["commit"], witness, briefs)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _save_memo(folder: Path | None, memo: Memo) -> None:
+    if folder is None:
+        return
+    briefs = {p: (b, a, _fields(r) if r is not None else None) for p, (b, a, r) in memo.briefs.items()}
+    save_marshal(folder / MEMO, {"format": MEMO_FORMAT, "code": __version__, "commit": memo.commit,
+                                 "witness": memo.witness, "briefs": briefs})  # fmt: skip
+
+
+_DATES = ("published_at", "notice_date", "published_claimed")
+
+
+def _fields(rec: PublicationRecord) -> tuple[Any, ...]:
+    return tuple(getattr(rec, f).toordinal() if f in _DATES and getattr(rec, f) is not None else getattr(rec, f)
+                 for f in _RECORD_FIELDS)  # fmt: skip
+
+
+def _record(values: tuple[Any, ...]) -> PublicationRecord:
+    """The record of ``_fields``, made as unpickling makes one (its ``__init__`` costs most here)."""
+    if len(values) != len(_RECORD_FIELDS):
+        raise ValueError("a publication record of another shape")
+    kw = dict(zip(_RECORD_FIELDS, values, strict=True))
+    for f in _DATES:
+        if kw[f] is not None:
+            kw[f] = date.fromordinal(kw[f])
+    rec: PublicationRecord = object.__new__(PublicationRecord)
+    rec.__dict__.update(kw)
+    return rec
+
+
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PublicationRecord))
+
+
+def _briefs(analysis: Any, commit: str, memo: Memo | None) -> dict[str, Brief]:
+    """Every document's brief (blob, attribute, publication), from the memo where nothing changed.
+
+    The analysis names the documents whose state may differ since the memo's commit; when it
+    cannot tell (None), or names none of a document the memo lacks, every brief is read.
+    """
+    if memo is None:
+        return dict(analysis.briefs())
+    changed: frozenset[str] | None = frozenset()
+    if memo.commit != commit:
+        changed = analysis.changed_since(memo.commit) if analysis.changed_since is not None else None
+    order = list(analysis.documents)  # the analysis' order, without reading any state
+    if changed is None or any(p not in memo.briefs and p not in changed for p in order):
+        return dict(analysis.briefs())
+    return {p: brief_of(analysis.documents[p]) if p in changed else memo.briefs[p] for p in order}
+
+
+def _metas(
+    root: Path, records: list[Any], cache: BodyCache, progress: Progress | None
+) -> tuple[dict[str, dict[str, Any]], dict[str, Rendered]]:
+    """Front matter of every record's blob (blob -> fields), and the bodies rendered now (cache misses).
+
+    A cached body's HTML, text and tokens are not read here: only pages rendered again need them.
+    """
     wanted = sorted({r.blob for r in records})
-    found = cache.get_many(wanted)
-    missing = [b for b in wanted if b not in found]
-    paths = {r.blob: r.path for r in records}
+    found = {b: _meta(m) for b, m in cache.get_meta_many(wanted).items()}
+    missing = [b for b in wanted if found.get(b) is None]
+    if missing:
+        gc.collect()  # what is left of the analysis, freed before rendering bodies (a warm build renders none)
+    fresh = _render_blobs(root, missing, {r.blob: r.path for r in records}, progress)
+    cache.put_many(fresh)
+    metas = {b: m for b, m in found.items() if m is not None}
+    metas.update((b, json.loads(r.meta)) for b, r in fresh.items())
+    return metas, fresh
+
+
+def _meta(raw: str) -> dict[str, Any] | None:
+    """A cached front matter, or None when it is not what ``render_blob`` writes (the body is rendered again)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _render_blobs(root: Path, blobs: list[str], paths: dict[str, str], progress: Progress | None) -> dict[str, Rendered]:
     fresh: dict[str, Rendered] = {}
-    for start in range(0, len(missing), 500):
-        chunk = missing[start : start + 500]
+    for start in range(0, len(blobs), 500):
+        chunk = blobs[start : start + 500]
         items = []
         for blob, got in zip(chunk, cat_batch(root, chunk), strict=True):
             if got is None:
@@ -175,9 +297,35 @@ def _bodies(root: Path, records: list[Any], cache: BodyCache, progress: Progress
             items.append((blob, got[1], paths[blob]))
         fresh.update(_render_all(items))
         if progress:
-            progress("bodies", len(fresh), len(missing))
-    cache.put_many(fresh)
-    return {**found, **fresh}
+            progress("bodies", len(fresh), len(blobs))
+    return fresh
+
+
+def _body_fetcher(
+    root: Path, cache_dir: Path | None, renderer: str, shown: dict[str, tuple[str, str]], metas: dict[str, dict[str, Any]]
+) -> FetchBodies:
+    """Reads bodies when a page needs them: from the cache when its front matter is the one this
+    build checked, else rendered from the blob. Only the bodies of documents the site shows."""
+
+    cache: list[BodyCache] = []  # opened on first use, once: a template may read bodies one by one
+
+    def fetch(sources: list[str]) -> dict[str, BodyValue]:
+        unknown = [s for s in sources if s not in shown]
+        if unknown:
+            raise RuleError(t("site.missing_object", rev="", what=unknown[0]))
+        blobs = {shown[s][0]: s for s in sources}
+        if not cache:
+            cache.append(BodyCache(cache_dir, renderer))
+        found = cache[0].get_many(blobs)
+        found = {b: r for b, r in found.items() if _meta(r.meta) == metas.get(b)}
+        fresh = _render_blobs(root, [b for b in blobs if b not in found], {b: shown[s][1] for b, s in blobs.items()}, None)
+        cache[0].put_many(fresh)
+        for blob, r in fresh.items():
+            if json.loads(r.meta) != metas.get(blob):  # the cache changed under this build: its checks do not hold
+                raise RuleError(t("site.missing_object", rev="", what=f"{shown[blobs[blob]][1]} ({blob[:12]})"))
+        return {blobs[b]: (r.html, "", r.tokens) for b, r in {**found, **fresh}.items()}
+
+    return fetch
 
 
 def _render_one(item: tuple[str, bytes, str]) -> tuple[str, Rendered]:
@@ -189,6 +337,8 @@ def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
     workers = min(4, os.cpu_count() or 1)
     if workers < 2 or len(items) < PARALLEL_FROM:
         return dict(map(_render_one, items))
+    from concurrent.futures import ProcessPoolExecutor  # a warm build renders none: not imported for it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(_render_one, items, chunksize=32))
 
@@ -202,7 +352,7 @@ def _refuse_shared_ids(records: list[Any]) -> None:
             raise RuleError(t("site.duplicate_doc_paths", doc=rec.doc_id, first=other, second=rec.path), rec.path)
 
 
-def _non_public_blobs(analysis: Any, commit: str) -> dict[str, str]:
+def _non_public_blobs(analysis: Any, commit: str, briefs: Any) -> dict[str, str]:
     """Blob → path of every document at ``commit`` that is not 主动公开 (or cannot be read).
 
     The analysis knows each document's attribute; a file it does not describe as it is in the
@@ -210,7 +360,6 @@ def _non_public_blobs(analysis: Any, commit: str) -> dict[str, str]:
     """
     trust = analysis.trust
     tree = trust.tree_files(commit, "docs/")
-    briefs = analysis.briefs()
     unknown = [(b, p) for p, b in tree.items() if p not in briefs or briefs[p][0] != b]
     trust.documents(unknown)
     out = {}
@@ -227,7 +376,7 @@ def _non_public_blobs(analysis: Any, commit: str) -> dict[str, str]:
 
 
 def _attachment_blobs(
-    root: Path, records: list[Any], bodies: dict[str, Rendered], policy: Policy, hidden: dict[str, str]
+    root: Path, records: list[Any], metas: dict[str, dict[str, Any]], policy: Policy, hidden: dict[str, str]
 ) -> dict[str, tuple[str, int]]:
     """Blob id and size of every attachment, ``commit:path`` → (blob, size), in one git call.
 
@@ -238,10 +387,10 @@ def _attachment_blobs(
     owner: dict[str, tuple[str, str]] = {}
     rule = policy.org.attachments
     for rec in records:
-        body = bodies.get(rec.blob)
-        if rec.state == "withdrawn" or body is None:
+        meta = metas.get(rec.blob)
+        if rec.state == "withdrawn" or meta is None:
             continue
-        for file, _ in json.loads(body.meta).get("attachments", []):
+        for file, _ in meta.get("attachments", []):
             norm = safe_repo_path(file)
             if norm is None or "\n" in norm:
                 raise RuleError(t("site.bad_attachment", file=file), rec.path)
@@ -260,18 +409,18 @@ def _attachment_blobs(
 
 
 def _site_document(
-    rec: Any, body: Rendered | None, policy: Policy, sizes: dict[str, tuple[str, int]], warnings: list[str]
+    rec: Any, meta: dict[str, Any] | None, policy: Policy, sizes: dict[str, tuple[str, int]], warnings: list[str],
+    body: Body,
 ) -> SiteDocument | None:
     org = policy.org
     if rec.state == "withdrawn":
         return SiteDocument(
             doc_id=rec.doc_id, index_number=rec.index_number, title="", doc_number="", category="", column="",
             genre="", topic="", publisher=org.name, validity=WITHDRAWN, formed=None, published_at=rec.published_at,
-            body_html="", notice=rec.notice or "", notice_date=rec.notice_date,
+            notice=rec.notice or "", notice_date=rec.notice_date,
         )  # fmt: skip
-    if body is None:
+    if meta is None:
         return None
-    meta = json.loads(body.meta)
     if meta.get("attribute") != PUBLIC:
         warnings.append(t("site.skip_not_public", path=rec.path, attribute=meta.get("attribute") or "—"))
         return None
@@ -293,9 +442,8 @@ def _site_document(
         validity=REPEALED if rec.state == "repealed" else VALID,
         formed=date.fromisoformat(formed) if formed else None,
         published_at=rec.published_at,
-        body_html=body.html,
+        body=body,
         summary=meta.get("summary", ""),
-        tokens=tuple(body.tokens.split()),
         attachments=_attachments(rec, meta.get("attachments", []), sizes),
         notice=(rec.notice or "") if rec.state == "repealed" else "",
         notice_date=rec.notice_date if rec.state == "repealed" else None,

@@ -23,6 +23,7 @@ SIGNATURE = "manifest.json.sig"
 NAMESPACE = "gkctl-site"
 FORMAT = "gkctl-site-manifest/1"
 _DIGESTS = "digests-v1.json"
+_string = json.encoder.encode_basestring  # what ensure_ascii=False writes a string as
 
 
 def _sha256(path: Path) -> str:
@@ -72,7 +73,40 @@ def write(staging: Staging, head: dict[str, object], cache_dir: Path | None = No
         files[rel] = digest
     _save_cache(cache_dir, fresh)
     body = {**head, "format": FORMAT, "files": files}
-    staging.write(NAME, (json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
+    staging.write(NAME, (dumps_indented(body) + "\n").encode())
+
+
+def dumps_indented(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)``, the same text, faster.
+
+    With an indent the standard encoder runs in pure Python; the manifest lists every file and
+    document of the site. Strings, numbers, booleans, None, lists and dicts with string keys only.
+    """
+    return _encode(value, 0)
+
+
+def _encode(value: object, level: int) -> str:
+    if type(value) is str:
+        return _string(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"keys must be str, not {type(key).__name__}")
+        parts = [_string(k) + ": " + (_string(v) if type(v) is str else _encode(v, level + 1))
+                 for k, v in sorted(value.items())]  # fmt: skip
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        parts = [_string(v) if type(v) is str else _encode(v, level + 1) for v in value]
+    elif isinstance(value, str):
+        return _string(value)
+    else:
+        return json.dumps(value)  # numbers, booleans, None: as the encoder writes them
+    inner = "\n" + " " * (level + 1)
+    return ("[" if isinstance(value, (list, tuple)) else "{") + inner + ("," + inner).join(parts) + "\n" + " " * level \
+        + ("]" if isinstance(value, (list, tuple)) else "}")
 
 
 @dataclass(frozen=True, slots=True)

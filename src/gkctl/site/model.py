@@ -8,8 +8,10 @@ attachment name can produce a path outside the output folder.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -70,6 +72,101 @@ class SiteAttachment:
     size: int = 0
 
 
+BodyValue = tuple[str, str, str]  # (html, plain text, search tokens space-separated and sorted)
+FetchBodies = Callable[[list[str]], dict[str, BodyValue]]  # sources -> their bodies (every one asked)
+
+
+class Bodies:
+    """Bodies read by source, many at once, each once (collect's read the body cache or render the blob).
+
+    A build whose pages are mostly unchanged renders few of them again; only those need a body.
+    Templates never reach this object (it hides behind ``Body._bodies``, and the sandbox refuses
+    names with an underscore), so a template cannot ask for a body by a source of its choosing.
+    """
+
+    def __init__(self, fetch: FetchBodies, known: dict[str, BodyValue] | None = None) -> None:
+        self._fetch = fetch
+        self._known: dict[str, BodyValue] = dict(known or {})
+
+    def prefetch(self, sources: Iterable[str]) -> None:
+        missing = sorted({s for s in sources if s not in self._known})
+        if missing:
+            got = self._fetch(missing)
+            self._known.update((s, got[s]) for s in missing)  # a source it did not return is an error
+
+    def get(self, source: str) -> BodyValue:
+        if source not in self._known:
+            self.prefetch([source])
+        return self._known[source]
+
+
+class Body:
+    """A document's sanitised HTML, plain text and search tokens: given, or read on first use.
+
+    ``source`` names the content they are a function of (blob id and renderer hash), so the keys
+    of pages and search segments stand on it without reading the body; a body given by value
+    (tests, withdrawn documents) is keyed by a hash of its value.
+    """
+
+    __slots__ = ("_bodies", "_value", "source")
+
+    def __init__(self, html: str = "", text: str = "", tokens: Iterable[str] = (), *, source: str = "",
+                 bodies: Bodies | None = None) -> None:  # fmt: skip
+        if bodies is not None and not source:
+            raise ValueError("a body read on use needs its source")
+        self.source = source
+        self._bodies = bodies
+        self._value: BodyValue | None = None if bodies is not None else (html, text, " ".join(tokens))
+
+    def _get(self) -> BodyValue:
+        if self._value is not None:
+            return self._value
+        assert self._bodies is not None
+        return self._bodies.get(self.source)
+
+    @property
+    def html(self) -> str:
+        return self._get()[0]
+
+    @property
+    def text(self) -> str:
+        return self._get()[1]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(self._get()[2].split())
+
+    def digest(self) -> str:
+        """What a key needs of the body: its source, or a hash of its value."""
+        if self.source:
+            return "source:" + self.source
+        value = json.dumps(self._get(), ensure_ascii=False)
+        return "value:" + hashlib.sha256(value.encode()).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Body) and self.digest() == other.digest()
+
+    def __hash__(self) -> int:
+        return hash(self.digest())
+
+    def __repr__(self) -> str:
+        return f"Body(source={self.source!r})" if self.source else "Body(…)"
+
+
+NO_BODY = Body()
+
+
+def prefetch_bodies(docs: Iterable[SiteDocument]) -> None:
+    """Read the bodies of ``docs`` that are read on use: one fetch per source of bodies."""
+    wanted: dict[int, tuple[Bodies, list[str]]] = {}
+    for doc in docs:
+        bodies = doc.body._bodies
+        if bodies is not None:
+            wanted.setdefault(id(bodies), (bodies, []))[1].append(doc.body.source)
+    for bodies, sources in wanted.values():
+        bodies.prefetch(sources)
+
+
 @dataclass(frozen=True, slots=True)
 class SiteDocument:
     doc_id: str
@@ -84,14 +181,27 @@ class SiteDocument:
     validity: str  # 有效 | 废止 | 撤回
     formed: date | None  # 成文日期
     published_at: date  # 发布日期
-    body_html: str  # sanitised HTML ('' when withdrawn)
+    body: Body = NO_BODY  # sanitised HTML, plain text, search tokens (empty when withdrawn)
     summary: str = ""  # 内容概述 for the catalogue
-    text: str = ""  # plain text of the body, for the search index (when ``tokens`` is empty)
-    tokens: tuple[str, ...] = ()  # the body's search tokens, sorted (cached with the rendered body)
     attachments: tuple[SiteAttachment, ...] = ()
     notice: str = ""  # public withdrawal explanation or repeal notice
     notice_date: date | None = None
     normative: bool = False  # 规范性文件
+
+    @property
+    def body_html(self) -> str:
+        """Sanitised HTML ('' when withdrawn)."""
+        return self.body.html
+
+    @property
+    def text(self) -> str:
+        """Plain text of the body, for the search index (when ``tokens`` is empty)."""
+        return self.body.text
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The body's search tokens, sorted (cached with the rendered body)."""
+        return self.body.tokens
 
     @property
     def withdrawn(self) -> bool:

@@ -103,8 +103,8 @@ class Staging:
     def _seed_from(self, live: Path) -> None:
         """Start an unrecorded tree (the build after the first) as hard links to the live one.
 
-        Files are only ever replaced by rename, never written in place, so the links never
-        change the live site; without them the second build re-rendered every page.
+        Files are only ever replaced (a new file under the name), never written in place, so the
+        links never change the live site; without them the second build re-rendered every page.
         """
         files = _record(self.trees_dir / f"{live.name}.json")
         for rel, key in files.items():
@@ -128,7 +128,7 @@ class Staging:
     # -- writing --------------------------------------------------------------------------
     def reuse(self, rel: str, key: str) -> bool:
         """True (and the file is kept) when ``rel`` was last built from the same ``key``."""
-        if self._old.get(rel) == key and (self.tree / rel).is_file():
+        if self._old.get(rel) == key and os.path.isfile(os.path.join(self.tree, rel)):
             self._new[rel] = key
             self._unchanged += 1
             return True
@@ -153,13 +153,15 @@ class Staging:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
                 self._unchanged += 1
                 return
+            # Only the name goes: the live tree may share the file (see _seed_from). The tree is
+            # not live, so a new file in its place needs no rename (which cost twice as much).
+            os.unlink(path)
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
         except IsADirectoryError:
             raise RuleError(t("site.unsafe_path", path=rel)) from None
-        tmp = path.with_name(path.name + ".gkctl-tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        with open(path, "xb") as fh:  # never through a link someone left in its place
+            fh.write(data)
         self._written += 1
 
     def write_blob(self, rel: str, blob: str, fetch: Callable[[str], bytes]) -> None:
@@ -193,14 +195,14 @@ class Staging:
 
     def _prune(self) -> int:
         removed = 0
-        for folder, dirs, files in os.walk(self.tree, topdown=False):
-            base = Path(folder)
+        top = str(self.tree)
+        for folder, dirs, files in os.walk(top, topdown=False):
+            prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/" if folder != top else ""
             for name in files:
-                rel = (base / name).relative_to(self.tree).as_posix()
-                if rel not in self._new:
-                    (base / name).unlink()
+                if prefix + name not in self._new:
+                    os.unlink(os.path.join(folder, name))
                     removed += 1
             for name in dirs:
                 with contextlib.suppress(OSError):
-                    (base / name).rmdir()  # only succeeds when empty
+                    os.rmdir(os.path.join(folder, name))  # only succeeds when empty
         return removed

@@ -12,11 +12,14 @@ import dataclasses
 import hashlib
 import io
 import json
+import operator
 import re
+import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -27,8 +30,9 @@ from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
 from gkctl.core.resources import data_dir
 from gkctl.site import manifest, search
+from gkctl.site.loops import LoopRows
 from gkctl.site.markdown import drop_title, plain_text
-from gkctl.site.model import Column, SiteDocument, SiteInput, safe_slug
+from gkctl.site.model import Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, prefetch_bodies, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 
 PAGE_SIZE = 20
@@ -92,6 +96,46 @@ def _filesize(n: int) -> str:
     return f"{n} 字节"
 
 
+def _plain_names(cls: type) -> frozenset[str]:
+    """The public data attributes of one of the site's dataclasses: its fields and properties."""
+    names = {f.name for f in dataclasses.fields(cls)} | {n for n, v in vars(cls).items() if isinstance(v, property)}
+    return frozenset(n for n in names if not n.startswith("_"))
+
+
+_DICT_NAMES = frozenset(dir(dict))
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox, answering ahead what it would answer for the site's own plain values.
+
+    Its check of every attribute a template reads was most of the time spent rendering a
+    list page. A field or property of the site's dataclasses (or a date's year, month, day) is
+    never internal, never starts with an underscore and never holds ``str.format``, so the check
+    would pass it: it is read directly. A dict's key that is not a dict attribute is looked up as
+    the sandbox would after failing the attribute. Anything else takes the sandbox's own path.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        cls = type(obj)
+        names = _PLAIN.get(cls)
+        if names is not None and attribute in names:
+            return getattr(obj, attribute)
+        if cls is dict and attribute not in _DICT_NAMES:
+            try:
+                return obj[attribute]
+            except LookupError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """A date's ``isoformat()`` is called directly (it takes no context and is safe)."""
+        if type(__obj) is types.BuiltinMethodType and type(__obj.__self__) is date and __obj.__name__ == "isoformat":
+            kwargs.pop("_block_vars", None)  # what the context's call would drop
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
 def _env(templates: TemplateSet) -> jinja2.Environment:
     """Autoescaping and sandboxed: a bureau's template override is content, not code.
 
@@ -99,7 +143,7 @@ def _env(templates: TemplateSet) -> jinja2.Environment:
     working tree or non-public blobs) from a template expression.
     """
     sources = {n: d.decode("utf-8") for n, d in templates.files.items() if not n.startswith("static/")}
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.DictLoader(sources),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -111,9 +155,14 @@ def _env(templates: TemplateSet) -> jinja2.Environment:
     return env
 
 
-def _render(env: jinja2.Environment, name: str, ctx: dict[str, object]) -> bytes:
-    """One template, its errors (a bureau's override may be wrong) as ``InputError`` with file:line."""
+def _render(env: jinja2.Environment, name: str, ctx: dict[str, object], loops: LoopRows | None = None) -> bytes:
+    """One template, its errors (a bureau's override may be wrong) as ``InputError`` with file:line.
+
+    With ``loops``, its long simple loops come an iteration at a time from the kept rows.
+    """
     try:
+        if loops is not None:
+            return loops.render(name, ctx).encode("utf-8")
         return env.get_template(name).render(ctx).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         where = f"templates/site/{exc.name or name}"
@@ -194,7 +243,11 @@ class _Site:
         return [{"name": self.views[s].name, "url": self.views[s].url} for s in reversed(self.ancestry(slug))]
 
 
-COUNT_PAGES = ("column.html", "sitemap.html")  # they show counts of the views they are given, keyed by them
+_PLAIN: dict[type, frozenset[str]] = {cls: _plain_names(cls) for cls in (SiteDocument, SiteAttachment, SiteOrg, Column, ColumnView)}
+_PLAIN[date] = frozenset({"year", "month", "day", "isoformat"})
+
+COUNT_PAGES = ("column.html", "sitemap.html")
+LOOP_PAGES = ("catalogue.html",)  # pages that list every document: their loops are rendered a row at a time  # they show counts of the views they are given, keyed by them
 
 
 def _nav_fields(view: ColumnView) -> dict[str, object]:
@@ -246,30 +299,53 @@ def render_site(
                             if name.endswith(".html") and (name not in COUNT_PAGES or b"top_columns" in data))
     top_key = s.top if counts_everywhere else [_nav_fields(v) for v in s.top]
 
-    def page(rel: str, template: str, **ctx: object) -> None:
+    # What every page is given alike is encoded once; a page's key adds what it is given itself.
+    common_inputs = json.dumps({**common, "top_columns": top_key}, ensure_ascii=False, sort_keys=True, default=encode)
+
+    def prepare(rel: str, template: str, **ctx: object) -> tuple[str, dict[str, object]] | None:
+        """The page's context and key; None (and the page kept) when it was built from that key."""
         nonlocal pages
         pages += 1
-        ctx = {**common, "root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "",
-               "page_url": s.base + rel, **ctx}  # fmt: skip
-        shown = {**ctx, "top_columns": top_key} if ctx.get("top_columns") is s.top else ctx
-        inputs = json.dumps([template, shown], ensure_ascii=False, sort_keys=True, default=encode)
-        key = hashlib.sha256((page_salt + inputs).encode()).hexdigest()
-        if staging.reuse(rel, key):
-            return
-        staging.write(rel, _render(env, template, ctx), key)
-        rendered.append(rel)
+        own = {"root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", "page_url": s.base + rel,
+               **ctx}  # fmt: skip
+        inputs = json.dumps([template, own], ensure_ascii=False, sort_keys=True, default=encode)
+        key = hashlib.sha256((page_salt + common_inputs + inputs).encode()).hexdigest()
+        return None if staging.reuse(rel, key) else (key, {**common, **own})
 
+    rows = LoopRows(env, templates.digest, cache_dir, encode)
+
+    def page(rel: str, template: str, **ctx: object) -> None:
+        todo = prepare(rel, template, **ctx)
+        if todo is not None:  # no list page of the package's templates shows a body: none is read here
+            staging.write(rel, _render(env, template, todo[1], rows if template in LOOP_PAGES else None), todo[0])
+            rendered.append(rel)
+
+    # Document pages: keys first, then the bodies of the pages to render in one read, then those.
     total = len(site.documents)
-    for done, doc in enumerate(s.listed + s.withdrawn, start=1):
+    todo: list[tuple[SiteDocument, str, dict[str, object]]] = []
+    for doc in s.listed + s.withdrawn:
         if doc.withdrawn:
-            page(doc.url, "withdrawn.html", doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
+            got = prepare(doc.url, "withdrawn.html", doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
         else:
             crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
-            body = Markup(drop_title(doc.body_html, doc.title))  # the page heading already shows it
-            page(doc.url, "document.html", doc=doc, body=body, crumbs=crumbs,
-                 active_columns=s.ancestry(doc.column), page_kind="document")  # fmt: skip
-        if progress and (done % 50 == 0 or done == total):
-            progress("pages", done, total)
+            got = prepare(doc.url, "document.html", doc=doc, crumbs=crumbs, active_columns=s.ancestry(doc.column),
+                          page_kind="document")  # fmt: skip
+        if got is not None:
+            todo.append((doc, *got))
+    done = total - len(todo)
+    for start in range(0, len(todo), 200):
+        chunk = todo[start : start + 200]
+        prefetch_bodies(doc for doc, _, _ in chunk)
+        for doc, key, ctx in chunk:
+            if not doc.withdrawn:  # the body is the document's (keyed by it); the heading already shows the title
+                ctx["body"] = Markup(drop_title(doc.body_html, doc.title))
+            staging.write(doc.url, _render(env, "withdrawn.html" if doc.withdrawn else "document.html", ctx), key)
+            rendered.append(doc.url)
+            done += 1
+            if progress and (done % 50 == 0 or done == total):
+                progress("pages", done, total)
+    if progress and not todo and total:
+        progress("pages", total, total)
 
     attachments = _write_attachments(s.listed, staging, fetch_many)
 
@@ -287,10 +363,10 @@ def render_site(
     ][:3]
     for slug in s.tree_order:
         _column_pages(s, slug, page, forms)
-    rows = [{"doc": d, "columns": " ".join(s.ancestry(d.column))} for d in s.listed]
+    listing = [{"doc": d, "columns": " ".join(s.ancestry(d.column))} for d in s.listed]
     years = sorted({d.published_at.year for d in s.listed}, reverse=True)
     all_columns = [s.views[slug] for slug in s.tree_order]
-    page("xxgkml/index.html", "catalogue.html", rows=rows, years=years, all_columns=all_columns,
+    page("xxgkml/index.html", "catalogue.html", rows=listing, years=years, all_columns=all_columns,
          page_kind="catalogue", crumbs=[{"name": "政府信息公开目录", "url": ""}])  # fmt: skip
     page("search.html", "search.html", page_kind="search", crumbs=[{"name": "站内搜索", "url": ""}],
          all_columns=all_columns, years=years)  # fmt: skip
@@ -302,13 +378,17 @@ def render_site(
          crumbs=[{"name": "撤回和废止信息", "url": ""}])  # fmt: skip
     # The 404 page is served for any missing path, at any depth: its links start at the site's root.
     page("404.html", "404.html", root=urlsplit(s.base).path or "/")
-    pages += _write_machine_files(s, env, staging)
+    items = _manifest_items(s)  # manifest.csv and manifest.json list the same
+    pages += _write_machine_files(s, env, staging, items)
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
     salt = json.dumps([templates.digest, s.nav_digest])
-    segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir)
-    manifest.write(staging, _manifest_head(s), cache_dir)
+    by_id = {d.doc_id: d for d in s.listed}
+    segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir,
+                                  prefetch=lambda ids: prefetch_bodies(by_id[i] for i in ids))  # fmt: skip
+    manifest.write(staging, _manifest_head(s, items), cache_dir)
+    rows.save()
     pages += 1
     return RenderStats(
         pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered), segments
@@ -323,19 +403,15 @@ def _tree(s: _Site, parent: str | None) -> list[dict[str, object]]:
     return [{"view": s.views[c], "children": _tree(s, c)} for c in s.children.get(parent, [])]
 
 
+_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument) if f.name != "body")
+_doc_values = operator.attrgetter(*_DOC_FIELDS)
+
+
 def _doc_digest(doc: SiteDocument) -> str:
-    """Hash of every field of ``doc`` (by hand: ``dataclasses.asdict`` deep-copies the tokens)."""
-    parts: list[object] = []
-    for f in dataclasses.fields(doc):
-        value = getattr(doc, f.name)
-        if f.name == "attachments":
-            value = [[a.title, a.name, a.blob, a.size] for a in value]
-        elif f.name == "tokens":
-            value = " ".join(value)
-        elif isinstance(value, date):
-            value = value.isoformat()
-        parts.append(value)
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+    """Hash of every field of ``doc``; the body by its source (the content ids it is made from),
+    so an unchanged document's key needs no body. ``repr`` of str, date, bool, None and of the
+    attachments' dataclasses names each value exactly."""
+    return hashlib.sha256(repr((_doc_values(doc), doc.body.digest())).encode()).hexdigest()
 
 
 def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]]) -> None:
@@ -387,7 +463,7 @@ def _stamp(d: date) -> str:
     return f"{d.isoformat()}T00:00:00+08:00"
 
 
-def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) -> int:
+def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]]) -> int:
     site = s.site
     feed_id = s.base + "feed.xml" if s.base else f"urn:gkctl:{site.org.code or 'site'}:feed"
     entries = [
@@ -419,7 +495,6 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging) ->
     urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed + s.withdrawn]
     staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}))
 
-    items = _manifest_items(s)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"])
@@ -449,11 +524,11 @@ def _manifest_items(s: _Site) -> list[dict[str, object]]:
     return items
 
 
-def _manifest_head(s: _Site) -> dict[str, object]:
+def _manifest_head(s: _Site, items: list[dict[str, object]]) -> dict[str, object]:
     site = s.site
     return {"site": site.org.site_title, "org": site.org.name, "rev": site.rev,
             "generated": site.build_time.isoformat(timespec="seconds"), "base_url": s.base,
-            "items": _manifest_items(s)}  # fmt: skip
+            "items": items}  # fmt: skip
 
 
 def _search_entries(s: _Site, digests: dict[str, str]) -> Iterable[search.Entry]:
@@ -465,7 +540,8 @@ def _search_entries(s: _Site, digests: dict[str, str]) -> Iterable[search.Entry]
 
         def terms(d: SiteDocument = d) -> set[str]:
             head = search.tokens(" ".join([d.title, d.doc_number, d.index_number, *(a.title for a in d.attachments)]))
-            return head.union(d.tokens) if d.tokens else head | search.tokens(d.text)
+            body = d.tokens  # read (and split) once
+            return head.union(body) if body else head | search.tokens(d.text)
 
         def text(d: SiteDocument = d) -> str:
             return d.text or plain_text(drop_title(d.body_html, d.title))

@@ -9,7 +9,7 @@ never finds ``〔2025〕2号``).
 Layout, so a query loads only what it needs and one changed document costs one segment:
 
 - documents are spread over ``segments`` by a hash of their id; each segment's postings are
-  computed on their own and cached under ``.git/gkctl/site/search/`` by the digest of its
+  computed on their own and cached under ``.git/gkctl/site/`` by the digest of its
   documents, so a build after one change re-inverts one segment and joins the rest;
 - postings are spread over ``shards`` files by a hash of the token (``search/sNNNN.js``, one
   list of per-segment postings each), so a query loads a few files and works from ``file://``;
@@ -129,14 +129,20 @@ class SegmentCache:
         self._prune(set(keep) | {key})
 
     def _prune(self, keep: set[str]) -> None:
-        """Segments no current build uses go (the cache stays the size of one index)."""
+        """Segments no current build uses go (the cache stays the size of one index).
+
+        Only files named like a segment: the folder is shared (the manifest's digests live there).
+        """
         assert self.folder is not None
         try:
             for path in self.folder.glob("*.json"):
-                if path.stem not in keep:
+                if _SEGMENT_NAME.fullmatch(path.stem) and path.stem not in keep:
                     path.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+_SEGMENT_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[str]:
@@ -155,11 +161,13 @@ def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[s
     return [json.dumps(p, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for p in parts]
 
 
-def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir: Path | None = None) -> int:
+def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir: Path | None = None,
+                prefetch: Callable[[list[str]], None] | None = None) -> int:  # fmt: skip
     """Write ``search/`` into ``staging``; returns how many segments had to be inverted again.
 
     ``entries`` in a deterministic order (each segment keeps it); ``salt`` covers what every
-    record depends on beside the documents (templates, column names).
+    record depends on beside the documents (templates, column names); ``prefetch`` is told the
+    ids of the entries whose terms or text are about to be read (to read them at once).
     """
     segments = segment_count(len(entries))
     shards = shard_count(len(entries))
@@ -177,6 +185,8 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
     for seg, key in zip(members, keys, strict=True):
         got = cache.get(key, shards)
         if got is None:
+            if prefetch is not None:
+                prefetch([e.doc_id for e in seg])
             got = _segment_fragments(seg, shards, memo)
             cache.put(key, got, keys)
             inverted += 1
@@ -186,15 +196,19 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
     for i in range(shards):
         body = ",".join(frag[i] for frag in fragments)
         staging.write(f"search/s{i:04d}.js", f"GK_SEARCH_SHARD({i},[{body}]);\n".encode())
+    todo: list[tuple[int, int, list[Entry], str, str]] = []
     for s, seg in enumerate(members):
         for b in range(0, len(seg), BUCKET):
             chunk = seg[b : b + BUCKET]
             rel = f"search/t/{s:03d}-{b // BUCKET:04d}.js"
             key = hashlib.sha256("\n".join([FORMAT, "text", *(e.key for e in chunk)]).encode()).hexdigest()
-            if staging.reuse(rel, key):
-                continue
-            texts = json.dumps([e.text()[:TEXT_LIMIT] for e in chunk], ensure_ascii=False, separators=(",", ":"))
-            staging.write(rel, f"GK_SEARCH_TEXT({s},{b // BUCKET},{texts});\n".encode(), key=key)
+            if not staging.reuse(rel, key):
+                todo.append((s, b, chunk, rel, key))
+    if prefetch is not None and todo:
+        prefetch([e.doc_id for *_, chunk, _, _ in todo for e in chunk])
+    for s, b, chunk, rel, key in todo:
+        texts = json.dumps([e.text()[:TEXT_LIMIT] for e in chunk], ensure_ascii=False, separators=(",", ":"))
+        staging.write(rel, f"GK_SEARCH_TEXT({s},{b // BUCKET},{texts});\n".encode(), key=key)
     return inverted
 
 
