@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,9 @@ def test_build_is_deterministic_and_renders_from_git_not_the_working_tree(
     unsigned = {rel: data for rel, data in before.items() if rel != "manifest.json.sig"}
     assert _all_bytes(third) == unsigned  # the clone has no signing key: everything but the signature
     index = (out / "index.html").read_text(encoding="utf-8")
-    commit_day = run_git(b.root, "show", "-s", "--format=%cs", "HEAD").strip()
+    # the REV's Beijing calendar day (the bureau's), whatever zone the commit was made in
+    stamp = int(run_git(b.root, "show", "-s", "--format=%ct", "HEAD").strip())
+    commit_day = datetime.fromtimestamp(stamp, timezone(timedelta(hours=8))).date().isoformat()
     assert f"本站内容生成于 {commit_day}" in index
 
 

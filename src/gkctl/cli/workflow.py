@@ -265,9 +265,9 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
 
     示例：gkctl status --format json
     """
-    from gkctl.services.status_cache import write_cached
+    from gkctl.services.status_cache import today_beijing, write_cached
     root = repository_root(repo)
-    today = date.today()
+    today = today_beijing()
     opened: list[Repository] = []  # one Repository: its policy and its status share one analysis
 
     def the_repository() -> Repository:

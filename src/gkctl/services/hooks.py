@@ -27,6 +27,7 @@ from gkctl.core.i18n import t
 from gkctl.core.policy import CONFIG_FILE, DEFAULT_PROTECTED_REFS, is_policy_path, load_policy_from_files
 from gkctl.core.rules import Context, check_document
 from gkctl.core.yamlio import load_yaml
+from gkctl.services.status_cache import today_beijing
 from gkctl.services.verify import Violation, commits_between, verify_tip
 from gkctl.trail.gitutil import GitError, git, git_bytes, read_objects, use_hook_environment
 from gkctl.trail.incremental import analyse_head
@@ -99,7 +100,7 @@ def pre_commit(root: Path, today: date | None = None) -> list[Finding]:
         policy = load_policy_from_files({p: blobs[index[p]] for p in wanted if is_policy_path(p)})
     except GkctlError as exc:
         return [finding("GK100", "error", exc.path, exc.line, error=exc.message)]
-    ctx = Context(policy=policy, root=root, today=today or date.today())
+    ctx = Context(policy=policy, root=root, today=today or today_beijing())
     out: list[Finding] = []
     for path in docs:
         try:

@@ -13,6 +13,7 @@ from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.findings import Finding, finding
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy, is_policy_path, load_policy, load_policy_from_files
+from gkctl.services.status_cache import today_beijing
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
 from gkctl.trail.gitutil import find_root, git, git_bytes, read_objects
 from gkctl.trail.incremental import analyse_head
@@ -22,7 +23,7 @@ from gkctl.trail.workflow import Analysis
 @dataclass
 class Repository:
     root: Path
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=today_beijing)  # the bureau's day, whatever the machine's zone
 
     @cached_property
     def policy(self) -> Policy:
