@@ -116,6 +116,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
         file = cache_path(root, SNAPSHOT)
         store = SnapshotStore(cache_path(root, STORE))
         snap = _load(file, store)
+        dates = None
         if snap is not None and snap.head == head:
             dates = _new_dates(root, snap, [], store)
             if dates is not None and not dates[1]:
@@ -123,8 +124,9 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
                     snap.witness, snap.witness_tips = dates[3], dates[4]
                     save_pickle(file, snap)
                 return _analysis(root, snap, store)
-        if snap is not None:
-            replayed = _replay(root, snap, head, store)
+        # the same head whose log cannot be followed (dates None) takes the full pass
+        if snap is not None and (snap.head != head or dates is not None):
+            replayed = _replay(root, snap, head, store, dates=dates)
             if replayed is not None:
                 analysis, fresh, index = replayed
                 due = fresh.count - snap.count >= (save_after or SAVE_AFTER) or fresh.witness != snap.witness
@@ -412,18 +414,19 @@ def _changed_since(root: Path, snap: Snapshot) -> Callable[[str], frozenset[str]
 Index = tuple[list[tuple[str, int, int, int | None]], list[tuple[str, int, str, int]]]  # rows of the store's history tables
 
 
-def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arriving: dict[str, int] | None = None
-            ) -> tuple[Analysis, Snapshot, Index] | None:  # fmt: skip
+def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arriving: dict[str, int] | None = None,
+            dates: Dates | None = None) -> tuple[Analysis, Snapshot, Index] | None:  # fmt: skip
     """The analysis of ``head`` folded from ``snap``, or None when the snapshot cannot explain it.
 
     ``arriving``: commits the central repository is receiving, dated by their receive time
-    where no witness record dates them (as ``trust.build_trust``).
+    where no witness record dates them (as ``trust.build_trust``). ``dates``: ``_new_dates`` of
+    the run when the caller has it already.
     """
     run = ([], []) if head == snap.head else _linear_run(root, snap, snap.head, head, check_dates=False)
     if run is None:
         return None
     new_ids, new = run
-    dates = _new_dates(root, snap, new_ids, store)
+    dates = dates or _new_dates(root, snap, new_ids, store)
     if dates is None:
         return None
     recorded, again, pinned, witness, witness_tips = dates
@@ -484,7 +487,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     trust.assume_revoked({sha: ctx[1] for sha, ctx in contexts.items()})
 
     registers = [*sorted(redated, key=lambda r: known[r.id][0]), *new]
-    trust.check([*order, *registers])  # every signature verdict in one read of the verdict cache
+    trust.check([*order, *redated])  # every signature verdict in one read of the verdict cache
     for rec in registers:  # who may change the registers: the full pass judges it commit by commit
         trust.judge_registers(rec)
     global_problems = _global_problems(store, snap, again, trust.problems, new_pos)

@@ -251,7 +251,7 @@ class Trust:
     # -- signatures -----------------------------------------------------------------------
     def check(self, recs: list[CommitRecord]) -> None:
         """Verify the signatures of ``recs`` not checked yet (cached by commit id)."""
-        todo = [r for r in recs if r.id not in self._checks]
+        todo = list({r.id: r for r in recs if r.id not in self._checks}.values())  # each commit once
         if todo:
             self._checks.update(check_signatures(self.root, todo))
 
