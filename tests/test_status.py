@@ -169,20 +169,23 @@ def test_the_calendar_warning_is_worked_out_once_per_head_and_day(bureau: Bureau
 
 def test_one_command_imports_only_its_own_command_module(bureau: Bureau, cli) -> None:
     """Start-up does not grow with the command table: a run builds and imports the one command
-    it names (the whole table only for help, completion or a name it does not know)."""
+    it names (the whole table only for help, completion or a name it does not know). A warm
+    status, JSON or the human table, reads its cached file without the analysis."""
     import sys
 
     assert cli("-C", str(bureau.root), "status", "--format", "json").exit_code == 0  # warm the caches
-    probe = ("import sys\nfrom gkctl.cli.main import run\n"
-             "try:\n    run(['-C', sys.argv[1], 'status', '--format', 'json'])\nexcept SystemExit:\n    pass\n"
-             "print(' '.join(sorted(m for m in sys.modules if m.startswith(('gkctl.cli.', 'gkctl.services.')))),"
-             " file=sys.stderr)\n")  # fmt: skip
-    proc = subprocess.run([sys.executable, "-c", probe, str(bureau.root)], capture_output=True, text=True)
-    loaded = set(proc.stderr.strip().splitlines()[-1].split())
-    assert "gkctl.cli.workflow" in loaded
-    assert not loaded & {"gkctl.cli.apply", "gkctl.cli.report", "gkctl.cli.site", "gkctl.cli.verify", "gkctl.cli.docs"}
-    assert "gkctl.services.status" not in loaded  # the warm JSON is copied without the analysis
-    assert proc.stdout.startswith('{"documents": [')
+    for args, start in (("'status', '--format', 'json'", '{"documents": ['), ("'status'", "")):
+        probe = ("import sys\nfrom gkctl.cli.main import run\n"
+                 f"try:\n    run(['-C', sys.argv[1], {args}])\nexcept SystemExit:\n    pass\n"
+                 "print(' '.join(sorted(m for m in sys.modules if m.startswith(('gkctl.cli.', 'gkctl.services.')))),"
+                 " file=sys.stderr)\n")  # fmt: skip
+        proc = subprocess.run([sys.executable, "-c", probe, str(bureau.root)], capture_output=True, text=True)
+        loaded = set(proc.stderr.strip().splitlines()[-1].split())
+        assert "gkctl.cli.workflow" in loaded
+        assert not loaded & {"gkctl.cli.apply", "gkctl.cli.report", "gkctl.cli.site", "gkctl.cli.verify",
+                             "gkctl.cli.docs"}  # fmt: skip
+        assert "gkctl.services.status" not in loaded, args  # copied or read without the analysis
+        assert proc.stdout.startswith(start) and "2026-bgs-001" in proc.stdout, proc.stdout[:200]
 
 
 def test_a_text_replaced_since_its_offsets_were_read_is_not_spliced(tmp_path: Path) -> None:

@@ -210,6 +210,31 @@ def _plain_status(docs: list[dict[str, Any]]) -> None:
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+def _status_table(docs: list[dict[str, Any]]) -> None:
+    """Every document's row: a rich table on a terminal, tab-separated lines on a pipe."""
+    if not docs:
+        console.print(t("workflow.status.none"))
+        return
+    if not console.is_terminal and (len(docs) > PLAIN_ROWS or not os.environ.get("COLUMNS")):
+        _plain_status(docs)  # a pipe that did not say how wide it is wants lines to parse
+        return
+    out = _wide()
+    if out.width < STACKED_BELOW:
+        _stacked_status(out, docs)
+        return
+    tb = table(t("workflow.status.col.id"), t("workflow.status.col.title"), t("workflow.status.col.attribute"),
+               t("workflow.status.col.state"), t("workflow.status.col.progress"), t("workflow.status.col.index"),
+               t("workflow.status.col.due"), title=t("workflow.status.title"))  # fmt: skip
+    for i in (0, 2, 3, 4, 5, 6):  # ids, 索引号, states and dates stay whole; titles fold
+        tb.columns[i].no_wrap = True
+    tb.columns[1].min_width = 12
+    for d in docs:
+        due = d["due"] or "-"
+        if d["overdue"]:
+            due += f"\n[red]{t('workflow.status.overdue')}[/red]"
+        tb.add_row(d["id"], _text(d["title"]), d["attribute"], _state(d), _progress(d), d["index_number"] or "-", due)
+    out.print(tb)
+
 
 def _state(d: dict[str, Any]) -> str:
     """The state with what needs action in red (rich drops colour off a terminal)."""
@@ -228,7 +253,10 @@ def _next(d: dict[str, Any]) -> str:
 
 
 def _progress(d: dict[str, Any]) -> str:
-    return f"{sum(min(len(c['approvals']), c['needed']) for c in d['chain'])}/{sum(c['needed'] for c in d['chain'])}"
+    from gkctl.services.status_cache import status_row
+
+    done, needed = d["progress"] if "progress" in d else status_row(d)["progress"]
+    return f"{done}/{needed}"
 
 
 def _stacked_status(out: Console, docs: list[dict[str, Any]]) -> None:
@@ -265,7 +293,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
 
     示例：gkctl status --format json
     """
-    from gkctl.services.status_cache import today_beijing, write_cached
+    from gkctl.services.status_cache import cached_rows, today_beijing, write_cached
     root = repository_root(repo)
     today = today_beijing()
     opened: list[Repository] = []  # one Repository: its policy and its status share one analysis
@@ -284,12 +312,17 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
         if write_cached(root, sink):
             _flush(sink, binary)
             return
+    if fmt == Format.text and doc is None:
+        rows = cached_rows(root, today)  # the table's rows alone, again without the analysis
+        if rows is not None:
+            _status_table(rows)
+            return
     r = the_repository()
     note = _uncommitted(r, doc) if doc is not None else None
     if note == "uncommitted":
         console.print(f"{doc}：[yellow]{t('status.uncommitted')}[/yellow]")
         return
-    from gkctl.services.status import status_data, status_json, write_status_json
+    from gkctl.services.status import status_data, status_json, status_rows, write_status_json
     if fmt == Format.json:
         if doc is None:
             write_status_json(r, sink)
@@ -297,33 +330,11 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
         else:
             sys.stdout.write(status_json(r, doc))
         return
-    data = status_data(r, doc)
-    docs = data["documents"]
-    if not docs:
-        console.print(t("workflow.status.none"))
-        return
-    if doc is None and not console.is_terminal and (len(docs) > PLAIN_ROWS or not os.environ.get("COLUMNS")):
-        _plain_status(docs)  # a pipe that did not say how wide it is wants lines to parse
-        return
-    out = _wide()
+    docs = status_rows(r, today) if doc is None else status_data(r, doc, today)["documents"]
     if doc is None:
-        if out.width < STACKED_BELOW:
-            _stacked_status(out, docs)
-            return
-        tb = table(t("workflow.status.col.id"), t("workflow.status.col.title"), t("workflow.status.col.attribute"),
-                   t("workflow.status.col.state"), t("workflow.status.col.progress"), t("workflow.status.col.index"),
-                   t("workflow.status.col.due"), title=t("workflow.status.title"))  # fmt: skip
-        for i in (0, 2, 3, 4, 5, 6):  # ids, 索引号, states and dates stay whole; titles fold
-            tb.columns[i].no_wrap = True
-        tb.columns[1].min_width = 12
-        for d in docs:
-            due = d["due"] or "-"
-            if d["overdue"]:
-                due += f"\n[red]{t('workflow.status.overdue')}[/red]"
-            tb.add_row(d["id"], _text(d["title"]), d["attribute"], _state(d), _progress(d), d["index_number"] or "-", due)
-        out.print(tb)
+        _status_table(docs)
         return
-    d = docs[0]
+    out, d = _wide(), docs[0]
     out.print(f"[bold]{_escape(d['title'])}[/bold]  {d['id']}  {d['path']}", overflow="fold")
     out.print("  ".join(_field(k, v) for k, v in (("state", _state(d)), ("attribute", d["attribute"]),
                                                     ("index", d["index_number"] or "-"))))  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from gkctl.core.errors import GkctlError, InputError
@@ -19,12 +20,17 @@ from gkctl.core.policy import Policy
 from gkctl.services.repository import Repository
 from gkctl.services.status_cache import (
     PREFIX,
+    ROWS_CACHE,
     SEP,
     STATUS_CACHE,
     SUFFIX,
+    CachedText,
     cache_key,
+    cached_rows,
+    file_stamp,
     read_header,
     read_text,
+    status_row,
     write_cached,
     write_text,
 )
@@ -173,7 +179,8 @@ def _cache_key(repo: Repository, today: date) -> tuple[str, dict[str, Any]]:
 
 
 def _refresh(repo: Repository, today: date) -> bytes | None:
-    """Make the cached ``status --format json`` text current for HEAD, day and language.
+    """Make the cached ``status --format json`` text, and the table rows beside it, current for
+    HEAD, day and language.
 
     Returns the text when it had to be made in memory (no commit yet, or the cache could not be
     written), else None: the cache file holds it. Each document is described on its own line;
@@ -181,8 +188,10 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
     did not touch are copied from that ancestor's file by offset, never read or decoded.
     """
     head, key = _cache_key(repo, today)
-    cache_file = cache_path(repo.root, STATUS_CACHE)
+    cache_file, rows_file = cache_path(repo.root, STATUS_CACHE), cache_path(repo.root, ROWS_CACHE)
     if head and read_header(cache_file, key) is not None:
+        if read_header(rows_file, key) is None:  # the rows were lost, or an older gkctl wrote the text
+            _rows_from_text(cache_file, rows_file, key)
         return None
     analysis = repo.analysis
     docs = analysis.documents  # a folded analysis reads a state only when asked for it
@@ -194,20 +203,88 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
         found = analysis.changed_since(older.head) if older is not None and older.head else None
         old, changed = (older, found) if found is not None else (None, None)
 
-    def line(path: str) -> bytes:
-        return json.dumps(_jsonable(document_data(docs[path], analysis, today)), ensure_ascii=False).encode()
+    def both(path: str) -> tuple[bytes, bytes]:
+        """The document's line and its table row (its data is not kept: 10,000 of them are big)."""
+        data = _jsonable(document_data(docs[path], analysis, today))
+        return _dumps(data), _dumps(status_row(data))
 
+    lines: list[tuple[str, bytes | int]] = []
+    rows: list[tuple[str, bytes | int]] = []
+    old_rows = read_header(rows_file, key, heads=frozenset({old.head})) if old is not None else None
     with paused_gc():
         if old is not None and changed is not None:
             at = {p: i for i, p in enumerate(old.paths)}
-            lines: list[tuple[str, bytes | int]] = [(p, at[p] if p in at and p not in changed else line(p))
-                                                    for p in docs]  # fmt: skip
+            row_at = {p: i for i, p in enumerate(old_rows.paths)} if old_rows is not None else {}
+            old_text = _OldText(cache_file, old)
+            for p in docs:
+                if p in at and p not in changed:
+                    lines.append((p, at[p]))
+                    rows.append((p, row_at[p] if p in row_at else old_text.row(at[p]) or both(p)[1]))
+                else:
+                    line, row = both(p)
+                    lines.append((p, line))
+                    rows.append((p, row))
         else:
-            lines = [(p, line(p)) for p in docs]
-    if head and write_text(cache_file, key, lines, old):
-        return None
-    full = [x if isinstance(x, bytes) else line(p) for p, x in lines]
+            old = old_rows = None
+            for p in docs:
+                line, row = both(p)
+                lines.append((p, line))
+                rows.append((p, row))
+    if head:
+        write_text(rows_file, key, rows, old_rows, sealed=True)  # only slower next time when it fails
+        if write_text(cache_file, key, lines, old):
+            return None
+    full = [x if isinstance(x, bytes) else both(p)[0] for p, x in lines]
     return PREFIX + SEP.join(full) + SUFFIX if full else PREFIX + SUFFIX
+
+
+class _OldText:
+    """Rows made from the lines of an older text, read once and only when some row is missing."""
+
+    def __init__(self, file: Path, header: CachedText) -> None:
+        self.file, self.header, self.data = file, header, b""
+
+    def row(self, i: int) -> bytes | None:
+        """Line ``i``'s row; None when the file was replaced since its header was read, or is damaged."""
+        try:
+            if not self.data:
+                with open(self.file, "rb") as fh:
+                    if file_stamp(fh) != self.header.stamp:
+                        return None
+                    self.data = fh.read()
+            start = self.header.offset(i)
+            return _dumps(status_row(json.loads(self.data[start : start + self.header.lengths[i]])))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _dumps(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _rows_from_text(text_file: Path, rows_file: Path, key: dict[str, Any]) -> None:
+    """The rows of a current text, decoded from it once (only slower when it cannot be written)."""
+    header, text = read_header(text_file, key), read_text(text_file, key)
+    if header is None or text is None:
+        return
+    try:
+        docs = json.loads(text)["documents"]
+    except (ValueError, KeyError):
+        return
+    if len(docs) == len(header.paths):
+        write_text(rows_file, key, [(p, _dumps(status_row(d))) for p, d in zip(header.paths, docs, strict=True)],
+                   sealed=True)  # fmt: skip
+
+
+def status_rows(repo: Repository, today: date | None = None) -> list[dict[str, Any]]:
+    """What ``gkctl status`` shows of every document in its table (``status_row`` of each)."""
+    today = today or datetime.now(BEIJING).date()
+    made = _refresh(repo, today)
+    if made is None:
+        rows = cached_rows(repo.root, today)
+        if rows is not None:
+            return rows
+    return [status_row(d) for d in json.loads(made or _all_bytes(repo, today))["documents"]]
 
 
 def _all_bytes(repo: Repository, today: date) -> bytes:

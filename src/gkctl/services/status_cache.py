@@ -7,6 +7,7 @@ interpreter, the CLI and one ``git rev-parse``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from gkctl.trail.cache import cache_path
 from gkctl.trail.gitutil import WITNESS_REF, find_root, git
 
 STATUS_CACHE = "status-v4.json"
+ROWS_CACHE = "status-rows-v1.json"  # the same documents, only what the human table shows
 NOTE_CACHE = "calendar-note-v1.json"
 STATUS_CACHE_VERSION = 6
 _BEIJING = timezone(timedelta(hours=8))  # the bureau's day, as trail.signatures.BEIJING
@@ -68,6 +70,37 @@ def write_cached(start: Path | str | None, out: BinaryIO, today: date | None = N
         return False
 
 
+def status_row(d: dict[str, Any]) -> dict[str, Any]:
+    """What ``gkctl status`` shows of a document in its table, from its ``--format json`` entry.
+
+    The human table of 10,000 documents needs ~2 MB of these, not the 28 MB of every step's
+    opinion and signature it would otherwise decode on every run.
+    """
+    chain = d["chain"]
+    return {
+        "id": d["id"], "path": d["path"], "title": d["title"], "attribute": d["attribute"], "state": d["state"],
+        "state_label": d["state_label"], "unpublished_changes": d["unpublished_changes"], "next": d["next"],
+        "progress": [sum(min(len(c["approvals"]), c["needed"]) for c in chain), sum(c["needed"] for c in chain)],
+        "index_number": d["index_number"], "due": d["due"], "overdue": d["overdue"],
+    }  # fmt: skip
+
+
+def cached_rows(root: Path, today: date) -> list[dict[str, Any]] | None:
+    """The table rows of every document when the cached rows are current, without the analysis."""
+    try:
+        head, key = cache_key(root, today)
+    except GkctlError:
+        return None
+    text = read_text(cache_path(root, ROWS_CACHE), key, sealed=True) if head else None
+    if text is None:
+        return None
+    try:
+        docs = json.loads(text)["documents"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return docs if isinstance(docs, list) and all(isinstance(d, dict) for d in docs) else None
+
+
 Note = tuple[str, str, str]  # (path, code, message) of a warning a command prints before its output
 
 
@@ -108,6 +141,7 @@ def calendar_note(root: Path, today: date, compute: Callable[[], Note | None]) -
 # a 28 MB text is never read into memory to change one line of it.
 
 PREFIX, SEP, SUFFIX = b'{"documents": [\n', b",\n", b"\n]}\n"
+SEAL = 65  # a sealed text's last line: its SHA-256 in hex and LF
 
 
 @dataclass
@@ -148,7 +182,7 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
                     return None
             entries = json.loads(fh.readline())
             text_at = fh.tell()
-            stamp = _stamp(fh)
+            stamp = file_stamp(fh)
     except (OSError, ValueError):
         return None
     if not isinstance(entries, list) or not all(isinstance(e, list) and len(e) == 2 for e in entries):
@@ -157,39 +191,46 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
                       stamp)  # fmt: skip
 
 
-def _stamp(fh: BinaryIO) -> tuple[int, int, int]:
+def file_stamp(fh: BinaryIO) -> tuple[int, int, int]:
     st = os.fstat(fh.fileno())
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def read_text(file: Path, key: dict[str, Any]) -> bytes | None:
-    """The whole cached text if it carries ``key``."""
+def read_text(file: Path, key: dict[str, Any], sealed: bool = False) -> bytes | None:
+    """The whole cached text if it carries ``key`` (and, ``sealed``, its checksum holds)."""
     header = read_header(file, key)
     if header is None:
         return None
     try:
         with open(file, "rb") as fh:
             fh.seek(header.text_at)
-            return fh.read()
+            data = fh.read()
     except OSError:
         return None
+    if not sealed:
+        return data
+    text, seal = data[:-SEAL], data[-SEAL:-1]
+    return text if len(data) > SEAL and hashlib.sha256(text).hexdigest().encode() == seal else None
 
 
 def write_text(file: Path, key: dict[str, Any], lines: Sequence[tuple[str, bytes | int]],
-               old: CachedText | None = None) -> bool:  # fmt: skip
+               old: CachedText | None = None, sealed: bool = False) -> bool:  # fmt: skip
     """Write the cache: each document's line is given, or is the index of its line in ``old``
-    (the file as it is now). Atomic; False when it could not be written."""
+    (the file as it is now). Atomic; False when it could not be written. ``sealed`` ends the
+    file with the text's SHA-256, so damage that still parses is not believed (worth it for a
+    small text: the rows' 2 MB, not the status' 28 MB)."""
     tmp = file.with_suffix(f".tmp{os.getpid()}")
     lengths = [len(x) if isinstance(x, bytes) else old.lengths[x] for _, x in lines] if old else \
         [len(x) if isinstance(x, bytes) else 0 for _, x in lines]  # fmt: skip
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as out, (open(file, "rb") if old is not None else open(os.devnull, "rb")) as src:
-            if old is not None and _stamp(src) != old.stamp:
+            if old is not None and file_stamp(src) != old.stamp:
                 raise ValueError("the cached text was replaced since its offsets were read")
             out.write(json.dumps(key, sort_keys=True).encode() + b"\n")
             out.write(json.dumps([[p, n] for (p, _), n in zip(lines, lengths, strict=True)],
                                  ensure_ascii=False).encode() + b"\n")  # fmt: skip
+            text_at = out.tell()
             out.write(PREFIX)
             run: tuple[int, int] | None = None  # old lines [a, b) copied in one piece
             for i, (_, x) in enumerate(lines):
@@ -208,6 +249,11 @@ def write_text(file: Path, key: dict[str, Any], lines: Sequence[tuple[str, bytes
             if run is not None:
                 _copy(src, out, old, run)  # type: ignore[arg-type]
             out.write(SUFFIX)
+            if sealed:
+                out.flush()
+                with open(tmp, "rb") as back:
+                    back.seek(text_at)
+                    out.write(hashlib.file_digest(back, "sha256").hexdigest().encode() + b"\n")
         os.replace(tmp, file)
         return True
     except (OSError, ValueError):
