@@ -133,6 +133,8 @@ def out_console(pipe_width: int = 160) -> Console:
         return console
     columns = os.environ.get("COLUMNS", "")
     return Console(highlight=False, width=int(columns) if columns.isdigit() and int(columns) > 0 else pipe_width)
+
+
 def warn_calendar(root: Path, today: date, policy: Callable[[], Policy]) -> None:
     """From 1 November, on stderr: next year's holiday arrangement is not in the calendar yet."""
     from gkctl.services.status_cache import calendar_note
@@ -146,9 +148,25 @@ def warn_calendar(root: Path, today: date, policy: Callable[[], Policy]) -> None
         return (found.path or "", found.code, found.message) if found is not None else None
 
     note = calendar_note(root, today, compute)
-    if note is not None:
-        err_console.print(f"{note[0]}: [yellow]{t('cli.warning')}[/yellow][{note[1]}] {note[2]}",
-                          soft_wrap=True, markup=True)  # fmt: skip
+    if note is None:
+        return
+    if plain_stream(sys.stderr):  # what rich prints off a terminal, without importing it (~40 ms)
+        sys.stderr.write(f"{note[0]}: {t('cli.warning')}[{note[1]}] {note[2]}\n")
+        sys.stderr.flush()
+        return
+    err_console.print(f"{note[0]}: [yellow]{t('cli.warning')}[/yellow][{note[1]}] {note[2]}",
+                      soft_wrap=True, markup=True)  # fmt: skip
+
+
+def plain_stream(stream: Any) -> bool:
+    """True when rich would print to ``stream`` without colour or layout: not a terminal, and
+    no variable that makes rich treat it as one."""
+    if any(os.environ.get(v) for v in ("FORCE_COLOR", "FORCE_TERMINAL", "TTY_COMPATIBLE")):
+        return False
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def repository_root(repo: str | None = None) -> Path:

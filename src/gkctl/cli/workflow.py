@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from gkctl.core.policy import Policy
     from gkctl.services.repository import Repository
 
 DocArg = Annotated[str, typer.Argument(help="文件编号（id）或路径", autocompletion=complete_documents)]
@@ -303,7 +304,12 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
             opened.append(repository(repo))
         return opened[0]
 
-    warn_calendar(root, today, lambda: the_repository().policy)
+    def head_policy() -> Policy:
+        """The status needs HEAD's analysis whenever the note is not current: its policy is free."""
+        r = the_repository()
+        return r.analysis.trust.head_policy or r.policy  # the latter says why it cannot be read
+
+    warn_calendar(root, today, head_policy)
     binary = getattr(sys.stdout, "buffer", None)  # a captured stdout may be text only
     sink = binary if binary is not None else io.BytesIO()
     if fmt == Format.json and doc is None:
@@ -325,7 +331,7 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
     from gkctl.services.status import status_data, status_json, status_rows, write_status_json
     if fmt == Format.json:
         if doc is None:
-            write_status_json(r, sink)
+            write_status_json(r, sink, today, tried=True)
             _flush(sink, binary)
         else:
             sys.stdout.write(status_json(r, doc))

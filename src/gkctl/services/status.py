@@ -305,10 +305,11 @@ def _refresh_in_memory(repo: Repository, today: date) -> bytes:
     return PREFIX + SEP.join(parts) + SUFFIX
 
 
-def write_status_json(repo: Repository, out: BinaryIO, today: date | None = None) -> None:
-    """``status --format json`` of every document to ``out`` (the cached bytes when current)."""
+def write_status_json(repo: Repository, out: BinaryIO, today: date | None = None, tried: bool = False) -> None:
+    """``status --format json`` of every document to ``out`` (the cached bytes when current;
+    ``tried``: the caller found them not current a moment ago)."""
     today = today or datetime.now(BEIJING).date()
-    if write_cached(repo.root, out, today):
+    if not tried and write_cached(repo.root, out, today):
         return
     made = _refresh(repo, today)
     if made is None and write_cached(repo.root, out, today):

@@ -112,7 +112,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
         head = git_bytes(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False).decode().strip()
         if not head:
             return analyse(root, rev)
-        is_head = head == git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+        is_head = rev == "HEAD" or head == git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
         file = cache_path(root, SNAPSHOT)
         store = SnapshotStore(cache_path(root, STORE))
         snap = _load(file, store)

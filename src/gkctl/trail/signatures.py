@@ -7,13 +7,11 @@ type and base64 only (ssh) or by upper-case fingerprint (openpgp), so comments, 
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import re
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -241,7 +239,12 @@ def _verify_many(raws: list[bytes]) -> list[SigCheck]:
     the second core halves the first ``status`` or ``verify`` of a repository.
     """
     global _PENDING
-    if len(raws) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+    if len(raws) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return [verify_commit(raw) for raw in raws]
+    import multiprocessing as mp  # a fold checks a few signatures: ~15 ms of start-up it does not need
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in mp.get_all_start_methods():
         return [verify_commit(raw) for raw in raws]
     half = len(raws) // 2
     _PENDING = raws
