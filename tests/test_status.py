@@ -188,10 +188,10 @@ def test_one_command_imports_only_its_own_command_module(bureau: Bureau, cli) ->
         assert proc.stdout.startswith(start) and "2026-bgs-001" in proc.stdout, proc.stdout[:200]
 
 
-def test_a_text_replaced_since_its_offsets_were_read_is_not_spliced(tmp_path: Path) -> None:
-    """Two status commands at once: the one splicing by offsets must not copy from a file the
-    other replaced meanwhile (it would copy another document's bytes)."""
-    from gkctl.services.status_cache import read_header, write_text
+def test_a_text_replaced_since_its_index_was_read_is_not_misread(tmp_path: Path) -> None:
+    """Two status commands at once: the one copying old lines must not copy from parts the
+    other replaced meanwhile (it would copy another document's bytes); it fails instead."""
+    from gkctl.services.status_cache import PREFIX, SEP, SUFFIX, read_header, read_text, write_text
 
     key = {"head": "a", "today": "2026-12-01"}
     file = tmp_path / "status.json"
@@ -199,8 +199,47 @@ def test_a_text_replaced_since_its_offsets_were_read_is_not_spliced(tmp_path: Pa
     header = read_header(file, key)
     assert header is not None and header.lengths == [11, 11]
     assert write_text(file, key, [("docs/a.md", 0), ("docs/b.md", b'{"id": "B"}')], header)  # a's line copied
-    assert file.read_bytes().endswith(b'{"documents": [\n{"id": "a"},\n{"id": "B"}\n]}\n')
+    assert read_text(file, key) == PREFIX + b'{"id": "a"}' + SEP + b'{"id": "B"}' + SUFFIX
     header = read_header(file, key)
     write_text(file, key, [("docs/a.md", b'{"id": "z", "long": true}')])  # another process replaced it
     assert not write_text(file, key, [("docs/a.md", 0), ("docs/b.md", 1)], header)
-    assert file.read_bytes().endswith(b'{"documents": [\n{"id": "z", "long": true}\n]}\n')  # left as it was
+    assert read_text(file, key) == PREFIX + b'{"id": "z", "long": true}' + SUFFIX  # left as it was
+
+
+def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> None:
+    """The cached text is kept in parts cut by the documents' paths: changing one document, or
+    adding one, writes one new part and keeps the others' files as they were; the text read
+    back is always the whole text, and a sealed read refuses a part whose bytes were changed."""
+    import io
+
+    from gkctl.services.status_cache import PREFIX, SEP, SUFFIX, copy_text, parts_folder, read_header, read_text, write_text
+
+    key = {"head": "a", "today": "2026-12-01"}
+    file = tmp_path / "status.json"
+    paths = [f"docs/2026/2026-bgs-{n:04d}.md" for n in range(0, 2000, 2)]
+    lines = {p: f'{{"path": "{p}"}}'.encode() for p in paths}
+    assert write_text(file, key, list(lines.items()))
+    folder = parts_folder(file)
+    before = set(folder.iterdir())
+    assert len(before) > 3
+
+    def whole() -> bytes:
+        return PREFIX + SEP.join(lines[p] for p in sorted(lines)) + SUFFIX
+
+    assert read_text(file, key) == whole()
+    for change in ({paths[500]: b'{"changed": 1}'}, {"docs/2026/2026-bgs-1001.md": b'{"added": 1}'}):
+        header = read_header(file, key)
+        assert header is not None
+        at = {p: i for i, p in enumerate(header.paths)}
+        lines.update(change)
+        new = [(p, change[p] if p in change else at[p]) for p in sorted(lines)]
+        old_parts = set(folder.iterdir())
+        assert write_text(file, key, new, header)
+        after = set(folder.iterdir())
+        assert len(after - old_parts) == 1 and len(old_parts - after) == 1  # one part replaced, the rest kept
+        assert read_text(file, key) == whole()
+        out = io.BytesIO()
+        assert copy_text(file, key, out) and out.getvalue() == whole()
+    part = sorted(folder.iterdir())[0]
+    part.write_bytes(part.read_bytes().replace(b"path", b"PATH"))
+    assert read_text(file, key, sealed=True) is None and read_text(file, key) != whole()

@@ -27,7 +27,7 @@ from gkctl.services.status_cache import (
     CachedText,
     cache_key,
     cached_rows,
-    file_stamp,
+    is_current,
     read_header,
     read_text,
     status_row,
@@ -189,8 +189,8 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
     """
     head, key = _cache_key(repo, today)
     cache_file, rows_file = cache_path(repo.root, STATUS_CACHE), cache_path(repo.root, ROWS_CACHE)
-    if head and read_header(cache_file, key) is not None:
-        if read_header(rows_file, key) is None:  # the rows were lost, or an older gkctl wrote the text
+    if head and is_current(cache_file, key):
+        if not is_current(rows_file, key):  # the rows were lost, or an older gkctl wrote the text
             _rows_from_text(cache_file, rows_file, key)
         return None
     analysis = repo.analysis
@@ -215,11 +215,10 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
         if old is not None and changed is not None:
             at = {p: i for i, p in enumerate(old.paths)}
             row_at = {p: i for i, p in enumerate(old_rows.paths)} if old_rows is not None else {}
-            old_text = _OldText(cache_file, old)
             for p in docs:
                 if p in at and p not in changed:
                     lines.append((p, at[p]))
-                    rows.append((p, row_at[p] if p in row_at else old_text.row(at[p]) or both(p)[1]))
+                    rows.append((p, row_at[p] if p in row_at else _old_row(old, at[p]) or both(p)[1]))
                 else:
                     line, row = both(p)
                     lines.append((p, line))
@@ -231,31 +230,19 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
                 lines.append((p, line))
                 rows.append((p, row))
     if head:
-        write_text(rows_file, key, rows, old_rows, sealed=True)  # only slower next time when it fails
+        write_text(rows_file, key, rows, old_rows)  # only slower next time when it fails
         if write_text(cache_file, key, lines, old):
             return None
     full = [x if isinstance(x, bytes) else both(p)[0] for p, x in lines]
     return PREFIX + SEP.join(full) + SUFFIX if full else PREFIX + SUFFIX
 
 
-class _OldText:
-    """Rows made from the lines of an older text, read once and only when some row is missing."""
-
-    def __init__(self, file: Path, header: CachedText) -> None:
-        self.file, self.header, self.data = file, header, b""
-
-    def row(self, i: int) -> bytes | None:
-        """Line ``i``'s row; None when the file was replaced since its header was read, or is damaged."""
-        try:
-            if not self.data:
-                with open(self.file, "rb") as fh:
-                    if file_stamp(fh) != self.header.stamp:
-                        return None
-                    self.data = fh.read()
-            start = self.header.offset(i)
-            return _dumps(status_row(json.loads(self.data[start : start + self.header.lengths[i]])))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+def _old_row(old: CachedText, i: int) -> bytes | None:
+    """The row of an older text's line ``i`` (None when its part is gone or damaged)."""
+    try:
+        return _dumps(status_row(json.loads(old.line(i))))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _dumps(value: dict[str, Any]) -> bytes:
@@ -272,8 +259,7 @@ def _rows_from_text(text_file: Path, rows_file: Path, key: dict[str, Any]) -> No
     except (ValueError, KeyError):
         return
     if len(docs) == len(header.paths):
-        write_text(rows_file, key, [(p, _dumps(status_row(d))) for p, d in zip(header.paths, docs, strict=True)],
-                   sealed=True)  # fmt: skip
+        write_text(rows_file, key, [(p, _dumps(status_row(d))) for p, d in zip(header.paths, docs, strict=True)])
 
 
 def status_rows(repo: Repository, today: date | None = None) -> list[dict[str, Any]]:
