@@ -312,6 +312,32 @@ def test_later_builds_rerender_only_what_changed(tmp_path: Path, corpus: tuple[P
     assert staging_state.rendered == first.rendered  # a template change re-renders every page
 
 
+def test_compiled_templates_are_kept_checked_and_never_needed(tmp_path: Path, corpus: tuple[Path, str]) -> None:
+    """Builds keep the compiled templates under the cache folder; a damaged file, or one holding
+    another template's code, is compiled again, and the site is byte for byte a fresh build's."""
+    root, commit = corpus
+    docs, cache = _docs(root, commit), tmp_path / "cache"
+    build(site_input(docs), tmp_path / "fresh", root)
+    expected = all_files(tmp_path / "fresh")
+    build(site_input(docs), tmp_path / "one", root, cache_dir=cache)
+    compiled = sorted(cache.glob("templates-*/*.code"))
+    assert len(compiled) > 5 and all_files(tmp_path / "one") == expected
+    swapped = compiled[0].read_bytes()
+    for f in compiled[1:]:  # another template's code under this one's name: its digest holds, its source does not
+        f.write_bytes(swapped)
+    build(site_input(docs), tmp_path / "two", root, cache_dir=cache)
+    assert all_files(tmp_path / "two") == expected
+    for f in sorted(cache.glob("templates-*/*.code")):
+        data = bytearray(f.read_bytes())
+        data[len(data) // 2] ^= 0x5A
+        f.write_bytes(bytes(data))
+    build(site_input(docs), tmp_path / "three", root, cache_dir=cache)
+    assert all_files(tmp_path / "three") == expected
+    override = load_templates({"404.html": b"{% extends 'base.html' %}{% block main %}mkoverride404{% endblock %}"})
+    build(site_input(docs), tmp_path / "four", root, templates=override, cache_dir=cache)
+    assert b"mkoverride404" in all_files(tmp_path / "four")["404.html"]
+
+
 def test_unsafe_ids_and_attachment_names_stay_inside_the_output() -> None:
     assert safe_slug("2026-bgs-001") == "2026-bgs-001"
     for evil in ("../../etc/passwd", "/abs", "a/b", "..", ".hidden", "中文编号", "a\x00b", "x" * 200):

@@ -102,11 +102,12 @@ def fetcher(root: Path):
     return fetch_many
 
 
-def build(site: SiteInput, out: Path, root: Path, templates: TemplateSet | None = None) -> RenderStats:
+def build(site: SiteInput, out: Path, root: Path, templates: TemplateSet | None = None,
+          cache_dir: Path | None = None) -> RenderStats:  # fmt: skip
     staging = Staging(out)
     staging.open()
     try:
-        stats = render_site(site, templates or load_templates(), staging, fetcher(root))
+        stats = render_site(site, templates or load_templates(), staging, fetcher(root), cache_dir=cache_dir)
         staging.commit()
     finally:
         staging.close()

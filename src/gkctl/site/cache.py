@@ -1,16 +1,23 @@
-"""Rendered bodies keyed by blob id + renderer hash, in one SQLite file under ``.git/gkctl/site/``.
+"""Rendered bodies keyed by blob id + renderer hash, in one SQLite file under ``.git/gkctl/site/``;
+and the site's compiled templates beside it.
 
 A blob id names content exactly, so a cached body is valid for as long as the renderer is
-the same. The cache is never needed for correctness: any failure to open, read or write it
-falls back to rendering, and deleting the file is always safe.
+the same. The caches are never needed for correctness: any failure to open, read or write them
+falls back to rendering (or compiling), and deleting them is always safe.
 """
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import jinja2
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +91,48 @@ class BodyCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """jinja2's compiled templates, one file per template source, each checked before it is
+    believed: jinja2's own file cache unpickles a header and raises on a damaged file.
+
+    A file is the SHA-256 of the rest, the source's checksum as jinja2 computes it, LF, and
+    the marshalled code. Keep the folder per gkctl and jinja2 version: the code depends on the
+    environment's options and the compiler, not only on the source.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _file(self, bucket: Any) -> Path:
+        return self.folder / f"{bucket.key}.code"
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            data = self._file(bucket).read_bytes()
+        except OSError:
+            return
+        payload = data[32:]
+        if hashlib.sha256(payload).digest() != data[:32]:
+            return
+        checksum, _, code = payload.partition(b"\n")
+        if checksum != str(bucket.checksum).encode():
+            return
+        try:
+            bucket.code = marshal.loads(code)
+        except (EOFError, ValueError, TypeError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        if bucket.code is None:
+            return
+        payload = str(bucket.checksum).encode() + b"\n" + marshal.dumps(bucket.code)
+        file = self._file(bucket)
+        tmp = file.with_suffix(f".tmp{os.getpid()}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, file)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # only slower next time
