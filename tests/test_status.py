@@ -195,14 +195,14 @@ def test_a_text_replaced_since_its_index_was_read_is_not_misread(tmp_path: Path)
 
     key = {"head": "a", "today": "2026-12-01"}
     file = tmp_path / "status.json"
-    assert write_text(file, key, [("docs/a.md", b'{"id": "a"}'), ("docs/b.md", b'{"id": "b"}')])
+    assert write_text(file, key, ["docs/a.md", "docs/b.md"], [b'{"id": "a"}', b'{"id": "b"}'])
     header = read_header(file, key)
     assert header is not None and header.lengths == [11, 11]
-    assert write_text(file, key, [("docs/a.md", 0), ("docs/b.md", b'{"id": "B"}')], header)  # a's line copied
+    assert write_text(file, key, ["docs/a.md", "docs/b.md"], [0, b'{"id": "B"}'], header)  # a's line copied
     assert read_text(file, key) == PREFIX + b'{"id": "a"}' + SEP + b'{"id": "B"}' + SUFFIX
     header = read_header(file, key)
-    write_text(file, key, [("docs/a.md", b'{"id": "z", "long": true}')])  # another process replaced it
-    assert not write_text(file, key, [("docs/a.md", 0), ("docs/b.md", 1)], header)
+    write_text(file, key, ["docs/a.md"], [b'{"id": "z", "long": true}'])  # another process replaced it
+    assert not write_text(file, key, ["docs/a.md", "docs/b.md"], [0, 1], header)
     assert read_text(file, key) == PREFIX + b'{"id": "z", "long": true}' + SUFFIX  # left as it was
 
 
@@ -212,13 +212,22 @@ def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> N
     back is always the whole text, and a sealed read refuses a part whose bytes were changed."""
     import io
 
-    from gkctl.services.status_cache import PREFIX, SEP, SUFFIX, copy_text, parts_folder, read_header, read_text, write_text
+    from gkctl.services.status_cache import (
+        PREFIX,
+        SEP,
+        SUFFIX,
+        copy_text,
+        parts_folder,
+        read_header,
+        read_text,
+        write_text,
+    )
 
     key = {"head": "a", "today": "2026-12-01"}
     file = tmp_path / "status.json"
     paths = [f"docs/2026/2026-bgs-{n:04d}.md" for n in range(0, 2000, 2)]
     lines = {p: f'{{"path": "{p}"}}'.encode() for p in paths}
-    assert write_text(file, key, list(lines.items()))
+    assert write_text(file, key, list(lines), list(lines.values()))
     folder = parts_folder(file)
     before = set(folder.iterdir())
     assert len(before) > 3
@@ -232,9 +241,9 @@ def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> N
         assert header is not None
         at = {p: i for i, p in enumerate(header.paths)}
         lines.update(change)
-        new = [(p, change[p] if p in change else at[p]) for p in sorted(lines)]
+        order = sorted(lines)
         old_parts = set(folder.iterdir())
-        assert write_text(file, key, new, header)
+        assert write_text(file, key, order, [change[p] if p in change else at[p] for p in order], header)
         after = set(folder.iterdir())
         assert len(after - old_parts) == 1 and len(old_parts - after) == 1  # one part replaced, the rest kept
         assert read_text(file, key) == whole()

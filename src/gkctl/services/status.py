@@ -208,32 +208,37 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
         data = _jsonable(document_data(docs[path], analysis, today))
         return _dumps(data), _dumps(status_row(data))
 
-    lines: list[tuple[str, bytes | int]] = []
-    rows: list[tuple[str, bytes | int]] = []
+    paths = list(docs)
+    lines: list[bytes | int] = []
+    rows: list[bytes | int] = []
     old_rows = read_header(rows_file, key, heads=frozenset({old.head})) if old is not None else None
     with paused_gc():
         if old is not None and changed is not None:
-            at = {p: i for i, p in enumerate(old.paths)}
-            row_at = {p: i for i, p in enumerate(old_rows.paths)} if old_rows is not None else {}
-            for p in docs:
-                if p in at and p not in changed:
-                    lines.append((p, at[p]))
-                    rows.append((p, row_at[p] if p in row_at else _old_row(old, at[p]) or both(p)[1]))
-                else:
+            at = dict(zip(old.paths, range(len(old.paths)), strict=True))
+            # the rows are written with the text: line i's row is row i, unless they were lost
+            row_at = at if old_rows is not None and old_rows.paths == old.paths else \
+                dict(zip(old_rows.paths, range(len(old_rows.paths)), strict=True)) if old_rows is not None else {}  # fmt: skip
+            for p in paths:
+                i = at.get(p) if p not in changed else None
+                if i is None:
                     line, row = both(p)
-                    lines.append((p, line))
-                    rows.append((p, row))
+                    lines.append(line)
+                    rows.append(row)
+                else:
+                    lines.append(i)
+                    j = row_at.get(p)
+                    rows.append(j if j is not None else _old_row(old, i) or both(p)[1])
         else:
             old = old_rows = None
-            for p in docs:
+            for p in paths:
                 line, row = both(p)
-                lines.append((p, line))
-                rows.append((p, row))
+                lines.append(line)
+                rows.append(row)
     if head:
-        write_text(rows_file, key, rows, old_rows)  # only slower next time when it fails
-        if write_text(cache_file, key, lines, old):
+        write_text(rows_file, key, paths, rows, old_rows)  # only slower next time when it fails
+        if write_text(cache_file, key, paths, lines, old):
             return None
-    full = [x if isinstance(x, bytes) else both(p)[0] for p, x in lines]
+    full = [x if isinstance(x, bytes) else both(p)[0] for p, x in zip(paths, lines, strict=True)]
     return PREFIX + SEP.join(full) + SUFFIX if full else PREFIX + SUFFIX
 
 
@@ -259,7 +264,7 @@ def _rows_from_text(text_file: Path, rows_file: Path, key: dict[str, Any]) -> No
     except (ValueError, KeyError):
         return
     if len(docs) == len(header.paths):
-        write_text(rows_file, key, [(p, _dumps(status_row(d))) for p, d in zip(header.paths, docs, strict=True)])
+        write_text(rows_file, key, header.paths, [_dumps(status_row(d)) for d in docs])
 
 
 def status_rows(repo: Repository, today: date | None = None) -> list[dict[str, Any]]:
