@@ -46,7 +46,7 @@ def _answers(cli, b: Bureau, out: Path) -> dict[str, bytes]:
 
 
 def _damage(cache: Path) -> None:
-    for f in cache.iterdir():
+    for f in [*cache.iterdir(), *(p for d in cache.glob("*.parts") for p in d.iterdir())]:  # status parts too
         if f.is_file():
             data = bytearray(f.read_bytes())
             for i in range(0, len(data), max(1, len(data) // 7)):

@@ -239,6 +239,8 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
         if write_text(cache_file, key, paths, lines, old):
             return None
     full = [x if isinstance(x, bytes) else both(p)[0] for p, x in zip(paths, lines, strict=True)]
+    if head and old is not None and write_text(cache_file, key, paths, full):
+        return None  # an old part was gone or damaged: the text is whole again, described anew
     return PREFIX + SEP.join(full) + SUFFIX if full else PREFIX + SUFFIX
 
 
