@@ -332,9 +332,12 @@ def test_the_status_table_reads_its_own_rows_and_never_believes_damaged_ones(bur
     assert again.stdout == first.stdout and "文件00X" not in again.stdout
 
     rows.unlink()
+    retired = cache_path(b.root, "status-v4.json")  # an earlier format's single file
+    retired.write_bytes(b"x" * 1000)
     steps.decide(b.as_("reviewer").repo, DOC, "review", True, "公开属性准确")
     described.clear()
     folded = cli("-C", root, "status")
     assert folded.exit_code == 0 and described == [DOC]  # the others' rows came from the older text
+    assert not retired.exists()  # removed once the new text is written
     shutil.rmtree(cache_path(b.root, "x").parent)
     assert cli("-C", root, "status").stdout == folded.stdout

@@ -20,6 +20,7 @@ from gkctl.core.policy import Policy
 from gkctl.services.repository import Repository
 from gkctl.services.status_cache import (
     PREFIX,
+    RETIRED,
     ROWS_CACHE,
     SEP,
     STATUS_CACHE,
@@ -237,6 +238,8 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
     if head:
         write_text(rows_file, key, paths, rows, old_rows)  # only slower next time when it fails
         if write_text(cache_file, key, paths, lines, old):
+            for name in RETIRED:
+                cache_path(repo.root, name).unlink(missing_ok=True)
             return None
     full = [x if isinstance(x, bytes) else both(p)[0] for p, x in zip(paths, lines, strict=True)]
     if head and old is not None and write_text(cache_file, key, paths, full):

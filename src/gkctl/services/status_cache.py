@@ -30,6 +30,7 @@ from gkctl.trail.gitutil import WITNESS_REF, find_root, git
 
 STATUS_CACHE = "status-v5.json"  # and its parts in status-v5.parts/
 ROWS_CACHE = "status-rows-v1.json"  # the same documents, only what the human table shows
+RETIRED = ("status-v3.json", "status-v4.json")  # earlier formats' single files (280 MB at district size)
 NOTE_CACHE = "calendar-note-v1.json"
 STATUS_CACHE_VERSION = 6
 _BEIJING = timezone(timedelta(hours=8))  # the bureau's day, as trail.signatures.BEIJING
