@@ -211,6 +211,8 @@ def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> N
     adding one, writes one new part and keeps the others' files as they were; the text read
     back is always the whole text, and no read believes a part whose bytes were changed."""
     import io
+    import os
+    import time
 
     from gkctl.services.status_cache import (
         PREFIX,
@@ -236,6 +238,10 @@ def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> N
         return PREFIX + SEP.join(lines[p] for p in sorted(lines)) + SUFFIX
 
     assert read_text(file, key) == whole()
+    left, fresh = folder / f"{'0' * 64}.tmp4242", folder / f"{'1' * 64}.tmp4243"  # parts stopped processes left
+    left.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
     for change in ({paths[500]: b'{"changed": 1}'}, {"docs/2026/2026-bgs-1001.md": b'{"added": 1}'}):
         header = read_header(file, key)
         assert header is not None
@@ -245,7 +251,8 @@ def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> N
         old_parts = set(folder.iterdir())
         assert write_text(file, key, order, [change[p] if p in change else at[p] for p in order], header)
         after = set(folder.iterdir())
-        assert len(after - old_parts) == 1 and len(old_parts - after) == 1  # one part replaced, the rest kept
+        assert len(after - old_parts) == 1 and len(old_parts - after - {left}) == 1  # one part replaced, the rest kept
+        assert not left.exists() and fresh.exists()  # an old unfinished part is removed, a young one kept
         assert read_text(file, key) == whole()
         out = io.BytesIO()
         assert copy_text(file, key, out) and out.getvalue() == whole()

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -347,10 +348,21 @@ def write_text(file: Path, key: dict[str, Any], paths: list[str], values: Sequen
         tmp.unlink(missing_ok=True)
         return False
     keep = set(names)
+    left_before = time.time() - LEFT_AFTER
     for stale in folder.iterdir():
         if _HEX.fullmatch(stale.name) and stale.name not in keep:
             stale.unlink(missing_ok=True)
+        elif _LEFT.fullmatch(stale.name):  # a part a stopped process did not finish
+            try:
+                if stale.stat().st_mtime < left_before:
+                    stale.unlink()
+            except OSError:
+                pass
     return True
+
+
+LEFT_AFTER = 3600  # seconds: a part still being written by another status is younger than this
+_LEFT = re.compile(r"[0-9a-f]{64}\.tmp[0-9]+")
 
 
 def _cuts(paths: list[str]) -> list[tuple[int, int]]:
