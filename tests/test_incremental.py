@@ -341,3 +341,30 @@ def test_the_status_table_reads_its_own_rows_and_never_believes_damaged_ones(bur
     assert not retired.exists()  # removed once the new text is written
     shutil.rmtree(cache_path(b.root, "x").parent)
     assert cli("-C", root, "status").stdout == folded.stdout
+
+
+def test_a_current_index_over_lost_or_damaged_parts_is_written_whole_again_once(bureau: Bureau, cli,
+                                                                                 monkeypatch) -> None:  # fmt: skip
+    """The status cache's index still names HEAD, but its parts were deleted (or the rows'
+    damaged): the next status gives the full answer and writes the cache whole again, so the
+    status after it copies the cache instead of describing every document in memory again."""
+    from gkctl.services import status as status_service
+    from gkctl.services.status_cache import ROWS_CACHE, STATUS_CACHE, parts_folder
+
+    b, root = bureau, str(bureau.root)
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="文件002", drafter="clerk")
+    b.commit_file("clerk", DOC2, "拟稿")
+    text, table = cli("-C", root, "status", "--format", "json").stdout, cli("-C", root, "status").stdout
+    described: list[str] = []
+    real = status_service.document_data
+    monkeypatch.setattr(status_service, "document_data",
+                        lambda st, *a: (described.append(st.path), real(st, *a))[1])  # fmt: skip
+    for part in parts_folder(cache_path(b.root, STATUS_CACHE)).iterdir():
+        part.unlink()
+    part = next(parts_folder(cache_path(b.root, ROWS_CACHE)).iterdir())
+    part.write_bytes(part.read_bytes().replace("文件002".encode(), "文件00X".encode()))
+    assert cli("-C", root, "status", "--format", "json").stdout == text
+    assert len(described) == 2  # both documents described once, and the cache written whole
+    assert cli("-C", root, "status", "--format", "json").stdout == text
+    assert cli("-C", root, "status").stdout == table
+    assert len(described) == 2  # the later runs read the cache

@@ -10,9 +10,10 @@ repository's witnessed date where it saw the publication, with the signer's own 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from gkctl.core.errors import GkctlError, InputError
 from gkctl.core.i18n import t
@@ -179,7 +180,7 @@ def _cache_key(repo: Repository, today: date) -> tuple[str, dict[str, Any]]:
     return cache_key(repo.root, today)
 
 
-def _refresh(repo: Repository, today: date) -> bytes | None:
+def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | None:
     """Make the cached ``status --format json`` text, and the table rows beside it, current for
     HEAD, day and language.
 
@@ -187,18 +188,20 @@ def _refresh(repo: Repository, today: date) -> bytes | None:
     written), else None: the cache file holds it. Each document is described on its own line;
     when the analysis was folded from an ancestor's, the lines of the documents the new commits
     did not touch are copied from that ancestor's file by offset, never read or decoded.
+    ``rebuild``: describe every document and write both anew, whatever the index says (it is
+    current, but a part of it is gone or damaged).
     """
     head, key = _cache_key(repo, today)
     cache_file, rows_file = cache_path(repo.root, STATUS_CACHE), cache_path(repo.root, ROWS_CACHE)
-    if head and is_current(cache_file, key):
+    if head and not rebuild and is_current(cache_file, key):
         if not is_current(rows_file, key):  # the rows were lost, or an older gkctl wrote the text
             _rows_from_text(cache_file, rows_file, key)
         return None
     analysis = repo.analysis
     docs = analysis.documents  # a folded analysis reads a state only when asked for it
-    old = read_header(cache_file, key, heads=analysis.base[0]) if analysis.base is not None else None
+    old = read_header(cache_file, key, heads=analysis.base[0]) if analysis.base is not None and not rebuild else None
     changed = analysis.base[1] if old is not None and analysis.base is not None else None
-    if old is None and analysis.changed_since is not None:
+    if old is None and analysis.changed_since is not None and not rebuild:
         # a text of an older commit than the snapshot's (a fold was saved since it was written)
         older = read_header(cache_file, key, any_head=True)
         found = analysis.changed_since(older.head) if older is not None and older.head else None
@@ -275,22 +278,36 @@ def _rows_from_text(text_file: Path, rows_file: Path, key: dict[str, Any]) -> No
 def status_rows(repo: Repository, today: date | None = None) -> list[dict[str, Any]]:
     """What ``gkctl status`` shows of every document in its table (``status_row`` of each)."""
     today = today or datetime.now(BEIJING).date()
-    made = _refresh(repo, today)
-    if made is None:
-        rows = cached_rows(repo.root, today)
-        if rows is not None:
-            return rows
-    return [status_row(d) for d in json.loads(made or _all_bytes(repo, today))["documents"]]
+    rows, made = _cached_or_made(repo, today, lambda: cached_rows(repo.root, today))
+    if rows is not None:
+        return rows
+    return [status_row(d) for d in json.loads(made or _refresh_in_memory(repo, today))["documents"]]
 
 
 def _all_bytes(repo: Repository, today: date) -> bytes:
     """``{"documents": [...]}`` for every document at HEAD as UTF-8 (the cached text when current)."""
-    made = _refresh(repo, today)
-    if made is not None:
-        return made
-    _head, key = _cache_key(repo, today)
-    text = read_text(cache_path(repo.root, STATUS_CACHE), key)
-    return text if text is not None else _refresh_in_memory(repo, today)
+    text, made = _cached_or_made(repo, today, lambda: read_text(cache_path(repo.root, STATUS_CACHE),
+                                                                 _cache_key(repo, today)[1]))  # fmt: skip
+    return text if text is not None else made or _refresh_in_memory(repo, today)
+
+
+T = TypeVar("T")
+
+
+def _cached_or_made(repo: Repository, today: date, read: Callable[[], T | None]) -> tuple[T | None, bytes | None]:
+    """``read()`` of the cache made current; (None, the text) when it had to be made in memory.
+
+    An index that says current over a part that is gone or damaged is written whole again, once:
+    without that, every later status would describe every document in memory.
+    """
+    for rebuild in (False, True):
+        made = _refresh(repo, today, rebuild)
+        if made is not None:
+            return None, made
+        got = read()
+        if got is not None:
+            return got, None
+    return None, None
 
 
 def _refresh_in_memory(repo: Repository, today: date) -> bytes:
@@ -307,10 +324,9 @@ def write_status_json(repo: Repository, out: BinaryIO, today: date | None = None
     today = today or datetime.now(BEIJING).date()
     if not tried and write_cached(repo.root, out, today):
         return
-    made = _refresh(repo, today)
-    if made is None and write_cached(repo.root, out, today):
-        return
-    out.write(made if made is not None else _refresh_in_memory(repo, today))
+    done, made = _cached_or_made(repo, today, lambda: write_cached(repo.root, out, today) or None)
+    if not done:
+        out.write(made if made is not None else _refresh_in_memory(repo, today))
 
 
 def status_json(repo: Repository, ref: str | None = None, today: date | None = None) -> str:

@@ -332,10 +332,9 @@ def write_text(file: Path, key: dict[str, Any], paths: list[str], values: Sequen
                 data = [x if isinstance(x, bytes) else old.line(x) for x in run]  # type: ignore[union-attr]
                 joined = SEP.join(data)
                 name = hashlib.sha256(joined).hexdigest()
-                if not (folder / name).exists():
-                    part = folder / f"{name}.tmp{os.getpid()}"
-                    part.write_bytes(joined)
-                    os.replace(part, folder / name)
+                part = folder / f"{name}.tmp{os.getpid()}"  # written even when the name exists: that file may be damaged
+                part.write_bytes(joined)
+                os.replace(part, folder / name)
                 names.append(name)
                 lengths += map(len, data)
             counts.append(end - start)
