@@ -8,16 +8,16 @@ falls back to rendering (or compiling), and deleting them is always safe.
 
 from __future__ import annotations
 
-import hashlib
-import marshal
-import os
 import sqlite3
+import types
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from gkctl.trail.cache import load_marshal, save_marshal
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +94,11 @@ class BodyCache:
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
-    """jinja2's compiled templates, one file per template source, each checked before it is
-    believed: jinja2's own file cache unpickles a header and raises on a damaged file.
-
-    A file is the SHA-256 of the rest, the source's checksum as jinja2 computes it, LF, and
-    the marshalled code. Keep the folder per gkctl and jinja2 version: the code depends on the
-    environment's options and the compiler, not only on the source.
+    """jinja2's compiled templates, one checksummed marshal file per template source, each
+    checked before it is believed: jinja2's own file cache unpickles a header and raises on a
+    damaged file. A file holds the source's checksum as jinja2 computes it and the code; one
+    holding another template's code is compiled again. Keep the folder per gkctl and jinja2
+    version: the code depends on the environment's options and the compiler, not only on the source.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -109,30 +108,10 @@ class CompiledTemplates(jinja2.BytecodeCache):
         return self.folder / f"{bucket.key}.code"
 
     def load_bytecode(self, bucket: Any) -> None:
-        try:
-            data = self._file(bucket).read_bytes()
-        except OSError:
-            return
-        payload = data[32:]
-        if hashlib.sha256(payload).digest() != data[:32]:
-            return
-        checksum, _, code = payload.partition(b"\n")
-        if checksum != str(bucket.checksum).encode():
-            return
-        try:
-            bucket.code = marshal.loads(code)
-        except (EOFError, ValueError, TypeError):
-            bucket.reset()
+        found = load_marshal(self._file(bucket))
+        if found.get("checksum") == bucket.checksum and isinstance(found.get("code"), types.CodeType):
+            bucket.code = found["code"]
 
     def dump_bytecode(self, bucket: Any) -> None:
-        if bucket.code is None:
-            return
-        payload = str(bucket.checksum).encode() + b"\n" + marshal.dumps(bucket.code)
-        file = self._file(bucket)
-        tmp = file.with_suffix(f".tmp{os.getpid()}")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
-            os.replace(tmp, file)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # only slower next time
+        if bucket.code is not None:
+            save_marshal(self._file(bucket), {"checksum": bucket.checksum, "code": bucket.code})  # only slower if not
