@@ -183,11 +183,16 @@ def parts_folder(file: Path) -> Path:
     return file.with_suffix(".parts")
 
 
+def _key_line(key: dict[str, Any]) -> bytes:
+    """The index's first line: the key as every reader compares it."""
+    return json.dumps(key, sort_keys=True).encode() + b"\n"
+
+
 def is_current(file: Path, key: dict[str, Any]) -> bool:
     """The index carries ``key`` (its parts are not opened)."""
     try:
         with open(file, "rb") as fh:
-            return fh.readline().rstrip(b"\n") == json.dumps(key, sort_keys=True).encode()
+            return fh.readline() == _key_line(key)
     except OSError:
         return False
 
@@ -198,9 +203,9 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
     commits, with ``any_head`` at any commit (same day, language, code and witness log)."""
     try:
         with open(file, "rb") as fh:
-            line = fh.readline().rstrip(b"\n")
+            line = fh.readline()
             if heads is None and not any_head:
-                if line != json.dumps(key, sort_keys=True).encode():
+                if line != _key_line(key):
                     return None
                 found = key
             else:
@@ -228,7 +233,7 @@ def _open_parts(file: Path, key: dict[str, Any]) -> list[BufferedReader] | None:
     """Every part of the text carrying ``key``, opened (a part removed later stays readable)."""
     try:
         with open(file, "rb") as fh:
-            if fh.readline().rstrip(b"\n") != json.dumps(key, sort_keys=True).encode():
+            if fh.readline() != _key_line(key):
                 return None
             names = json.loads(fh.readline())
     except (OSError, ValueError):
@@ -339,7 +344,7 @@ def write_text(file: Path, key: dict[str, Any], paths: list[str], values: Sequen
                 lengths += map(len, data)
             counts.append(end - start)
         with open(tmp, "wb") as out:
-            out.write(json.dumps(key, sort_keys=True).encode() + b"\n")  # as ``is_current`` compares it
+            out.write(_key_line(key))
             for value in (names, counts, paths, lengths):
                 out.write(json.dumps(value, ensure_ascii=False).encode() + b"\n")
         os.replace(tmp, file)
