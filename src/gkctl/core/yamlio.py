@@ -7,6 +7,8 @@ up lazily, so the fast path costs one C parse.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +31,11 @@ class _Loader(_Base):
     source = "<yaml>"
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        self.refuse_duplicates(node)
+        return super().construct_mapping(node, deep=deep)
+
+    def refuse_duplicates(self, node: Any) -> None:
+        """A key written twice in one mapping is an error naming both lines (PyYAML keeps the last)."""
         seen: dict[object, int] = {}
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
@@ -37,7 +44,6 @@ class _Loader(_Base):
                 if key in seen:
                     raise InputError(t("yaml.duplicate_key", key=key, first=seen[key]), self.source, line)
                 seen[key] = line
-        return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_timestamp(self, node: Any) -> Any:
         try:
@@ -97,7 +103,7 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Loaded:
     try:
         node = loader.get_single_node()
         _check_depth(node, path, line_offset)
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
@@ -111,6 +117,48 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Loaded:
     finally:
         loader.dispose()
     return Loaded(data, node, line_offset)
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_MERGING = frozenset(("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"))
+
+
+def _construct(loader: _Loader, root: Any) -> Any:
+    """What ``loader.construct_document(root)`` gives, built directly for the plain strings, lists
+    and mappings front matter is made of: PyYAML's generic constructor costs most of a parse.
+
+    Containers are filled breadth first, as PyYAML's deferred constructors fill them, so the first
+    error a broken file reports is PyYAML's too. Anything else (numbers, dates, merge keys, explicit
+    tags) is built by the loader itself; anchors never reach here (``_refuse_anchors``).
+    """
+    queue: deque[tuple[Any, Any]] = deque()
+
+    def make(node: Any) -> Any:
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+        if kind is yaml.SequenceNode and node.tag == _SEQ:
+            queue.append((node, []))
+            return queue[-1][1]
+        if kind is yaml.MappingNode and node.tag == _MAP and not any(k.tag in _MERGING for k, _ in node.value):
+            queue.append((node, {}))
+            return queue[-1][1]
+        return loader.construct_object(node, deep=True)
+
+    data = make(root)
+    while queue:
+        node, out = queue.popleft()
+        if type(out) is list:
+            out.extend(make(item) for item in node.value)
+            continue
+        loader.refuse_duplicates(node)
+        for key_node, value_node in node.value:
+            key = make(key_node)
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                        "found unhashable key", key_node.start_mark)
+            out[key] = make(value_node)
+    return data
 
 
 def _refuse_anchors(text: str, path: str, line_offset: int) -> None:

@@ -418,13 +418,14 @@ def _document_findings(root: Path, trust: Trust, records: list[CommitRecord]) ->
         return []
     cache_file = cache_path(root, VALIDATION_CACHE)
     cache = load_marshal(cache_file)
-    trust.prefetch([ch.new_blob for _, ch, _, _, key in todo if key not in cache and ch.new_blob])
+    # the chains parsed these versions already: one parse per version for the whole verify
+    trust.documents([(ch.new_blob, ch.path) for _, ch, _, _, key in todo if key not in cache and ch.new_blob])
     fresh = False
     out: list[Violation] = []
     for rec, ch, policy, day, key in todo:
         entry = cache.get(key)
         if not (isinstance(entry, tuple) and len(entry) == 2):
-            doc_id, findings = _validate_blob(trust.blob(ch.new_blob or "") or b"", ch.path, policy, day)
+            doc_id, findings = _validate_blob(trust, ch.new_blob or "", ch.path, policy, day)
             entry = (doc_id, [(f.code, f.severity, f.path, f.line, f.message) for f in findings])
             cache[key] = entry
             fresh = True
@@ -441,13 +442,15 @@ def _policy_key(trust: Trust, rec: CommitRecord) -> str:
     return hashlib.sha1(repr(eff).encode()).hexdigest()
 
 
-def _validate_blob(raw: bytes, path: str, policy: Policy, day: date) -> tuple[str, list[Finding]]:
+def _validate_blob(trust: Trust, blob: str, path: str, policy: Policy, day: date) -> tuple[str, list[Finding]]:
     """(document id, validation errors) of one stored document version."""
     fallback = path.rsplit("/", 1)[-1].removesuffix(".md")
-    try:
-        doc = parse_document(raw, path)
-    except GkctlError as exc:
-        return fallback, [Finding("GK100", "error", exc.path or path, exc.line, t("GK100", error=exc.message))]
+    doc = trust.document(blob, path)
+    if doc is None:  # absent or unparseable: parse again for the error the clerk is shown
+        try:
+            doc = parse_document(trust.blob(blob) or b"", path)
+        except GkctlError as exc:
+            return fallback, [Finding("GK100", "error", exc.path or path, exc.line, t("GK100", error=exc.message))]
     ctx = Context(policy=policy, root=None, today=day)
     return doc.id or fallback, [f for f in check_document(doc, ctx) if f.is_error]
 
