@@ -125,6 +125,14 @@ def test_every_answer_is_the_full_pass_whatever_the_caches(bureau: Bureau, cli, 
             f"Gkctl-Blob: {steps_blob}\nGkctl-Verdict: approve")  # fmt: skip
     stale = _check(cli, b, tmp_path, stale)
 
+    # a site template change by the admin is folded: it changes the files in force, not the policy;
+    # the clerk's change of a template is folded too, and counts for nothing in both passes
+    _override_404(b, "admin", "本局自定义的找不到页面")
+    stale = _check(cli, b, tmp_path, stale)
+    _override_404(b, "clerk", "拟稿人改的找不到页面")
+    stale = _check(cli, b, tmp_path, stale)
+    assert "workflow.bad.policy_unauthorised" in {k for _, k, _ in analyse_head(b.root).problems}
+
     # a policy change: every chain may read differently, so the snapshot is not folded forward
     people = b.root / "policies/people.yaml"
     people.write_text(people.read_text(encoding="utf-8").replace("校对三", "校对叁"), encoding="utf-8")
@@ -144,6 +152,14 @@ def test_every_answer_is_the_full_pass_whatever_the_caches(bureau: Bureau, cli, 
     write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件（新）", drafter="clerk")
     b.commit_file("clerk", DOC2, "修改")
     _check(cli, b, tmp_path, stale, folds=False)
+
+
+def _override_404(b: Bureau, pid: str, heading: str) -> None:
+    page = b.root / "templates/site/404.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text("{% extends 'base.html' %}{% block title %}找不到{% endblock %}"
+                    f"{{% block main %}}<h1>{heading}</h1>{{% endblock %}}", encoding="utf-8")  # fmt: skip
+    b.commit_file(pid, "templates/site/404.html", "网站模板：找不到页面")
 
 
 def test_a_damaged_or_foreign_snapshot_is_a_full_pass(bureau: Bureau) -> None:
@@ -290,6 +306,36 @@ def test_a_fold_knows_the_keys_revoked_before_its_snapshot(bureau: Bureau, monke
     assert "workflow.bad.revoked" in {k for _, k, _ in full.problems}
     assert folded.problems == full.problems
     assert _without_body(folded.documents[DOC]) == _without_body(full.documents[DOC])
+
+
+def test_a_folded_template_change_revokes_the_keys_whose_time_has_come(bureau: Bureau, monkeypatch) -> None:
+    """Every policy change the admin signs, a template one too, revokes the keys whose last day has
+    passed by its date: a later step signed with one counts for nothing, even backdated, folded
+    exactly as in the full pass (the fold must not carry the snapshot's revocations forward)."""
+    from datetime import date as _date
+
+    from gkctl.services import people
+
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-10T10:00:00+08:00")
+    people.revoke_person(bureau.as_("admin").repo, "reviewer", _date(2026, 1, 31))
+    analyse_head(bureau.root)  # the snapshot: the key is not revoked yet (its day is still to come)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-02-05T10:00:00+08:00")
+    _override_404(bureau, "admin", "自定义")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-20T10:00:00+08:00")
+    bureau.as_("reviewer")
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
+            f"审稿\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+            f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve")  # fmt: skip
+    full = analyse(bureau.root)
+    folded = analyse_head(bureau.root)
+    assert folded.base is not None  # folded over the template change, not recomputed
+    assert "workflow.bad.revoked" in {k for _, k, _ in full.problems}
+    assert folded.problems == full.problems
+    assert _without_body(folded.documents[DOC]) == _without_body(full.documents[DOC])
+    head = run_git(bureau.root, "rev-parse", "HEAD").strip()
+    assert folded.trust.effective_files(head) == full.trust.effective_files(head)
+    assert any(path == "templates/site/404.html" for path, _ in folded.trust.effective_files(head) or ())
 
 
 def test_a_fold_judges_who_may_change_the_register(bureau: Bureau) -> None:

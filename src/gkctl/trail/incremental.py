@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gkctl import __version__
-from gkctl.core.policy import is_policy_path
+from gkctl.core.policy import SITE_TEMPLATE_DIR, is_policy_path
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git, git_bytes, read_objects
 from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits
@@ -363,8 +363,8 @@ def _is_ancestor(root: Path, old: str, new: str) -> bool:
 
 def _linear_run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = True
                 ) -> tuple[list[str], list[CommitRecord]] | None:  # fmt: skip
-    """The commits after ``old`` up to ``head`` when they are a linear run that changes no policy
-    file (what a fold can explain), else None. ``check_dates``: and the witness log dates none of
+    """The commits after ``old`` up to ``head`` when they are a linear run that changes no file the
+    policy is made of (what a fold can explain; site templates it can), else None. ``check_dates``: and the witness log dates none of
     them as the snapshot read it."""
     out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{old}..{head}", "--", check=False)
     ids = out.decode().split()
@@ -375,10 +375,17 @@ def _linear_run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bo
         return None
     parent = old
     for rec in recs:  # a linear descendant: every new commit's only parent is the one before it
-        if rec.parents != (parent,) or any(is_policy_path(c.path) for c in rec.changes):
+        if rec.parents != (parent,) or any(_makes_policy(c.path) for c in rec.changes):
             return None
         parent = rec.id
     return (ids, recs) if not check_dates or _same_dates(root, snap, ids) else None
+
+
+def _makes_policy(path: str) -> bool:
+    """A change a fold cannot follow: ``gkctl.yaml`` and ``policies/`` make the policy every later
+    commit is judged by. A site template is a policy path too (only an admin's change of it is in
+    force), but no rule reads it: the fold judges who signed it and carries the files in force."""
+    return is_policy_path(path) and not path.startswith(SITE_TEMPLATE_DIR)
 
 
 def _dirty(recs: list[CommitRecord], attachments: dict[str, tuple[str, ...]]) -> set[str]:
@@ -481,15 +488,17 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     witnessed.update(recorded)
     witnessed.update(again)
     trust.witnessed = witnessed
-    contexts = {**{sha: snap.contexts[c] for sha, (_, c, _) in known.items()},
-                snap.head: head_ctx, **dict.fromkeys(new_pos, head_ctx)}  # fmt: skip
+    contexts = {**{sha: snap.contexts[c] for sha, (_, c, _) in known.items()}, snap.head: head_ctx}
     trust.assume_effective({sha: ctx[0] for sha, ctx in contexts.items()})
     trust.assume_revoked({sha: ctx[1] for sha, ctx in contexts.items()})
 
     registers = [*sorted(redated, key=lambda r: known[r.id][0]), *new]
     trust.check([*order, *redated])  # every signature verdict in one read of the verdict cache
-    for rec in registers:  # who may change the registers: the full pass judges it commit by commit
+    for rec in registers:  # who may change the registers and the templates: the full pass's order
         trust.judge_registers(rec)
+        if rec.id in new_pos:
+            trust.judge_policy(rec)
+    ctx_list, new_ctx = _new_contexts(snap, trust, list(new_pos))
     global_problems = _global_problems(store, snap, again, trust.problems, new_pos)
     if global_problems is None:
         return None
@@ -522,7 +531,8 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     used.update({p: set(w.used_indexes) for p, w in docs.items()})
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
-        FORMAT, __version__, head, snap.count + len(new), snap.contexts, snap.head_ctx, witness, witness_tips, current,
+        FORMAT, __version__, head, snap.count + len(new), ctx_list, new_ctx.get(head, snap.head_ctx), witness,
+        witness_tips, current,
         attachments, keys, ids,
         snap.store if stored else "", cands, accepted, used, global_problems, problems,
         snap.roots, snap.first_root,
@@ -530,9 +540,24 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
                          fresh_states)  # fmt: skip
     index: Index = ([*((sha, known[sha][0], known[sha][1], when) for sha, when in again.items()),
-                     *((sha, p, snap.head_ctx, recorded.get(sha)) for sha, p in new_pos.items())],
+                     *((sha, p, new_ctx[sha], recorded.get(sha)) for sha, p in new_pos.items())],
                     _touches(new, new_pos))  # fmt: skip
     return analysis, fresh, index
+
+
+def _new_contexts(snap: Snapshot, trust: Trust, new_ids: list[str]) -> tuple[list[Ctx], dict[str, int]]:
+    """The snapshot's contexts with those of the new commits added, and each new commit's index:
+    a site template change puts new files in force, and may revoke keys whose time has come."""
+    contexts = list(snap.contexts)
+    where = {ctx: i for i, ctx in enumerate(contexts)}
+    out = {}
+    for sha in new_ids:
+        ctx = (trust.effective_files(sha) or (), trust.revoked_after(sha))
+        if ctx not in where:
+            where[ctx] = len(contexts)
+            contexts.append(ctx)
+        out[sha] = where[ctx]
+    return contexts, out
 
 
 def _global_problems(store: SnapshotStore, snap: Snapshot, again: dict[str, int], judged: list[Problem],

@@ -365,40 +365,45 @@ class Trust:
                        if c.new_blob and is_policy_path(c.path)])  # fmt: skip
         for rec in self.order:
             self.judge_registers(rec)
-            pc = [c for c in rec.changes if is_policy_path(c.path)]
-            if not rec.parents:
-                self._eff[rec.id] = tuple(sorted((c.path, c.new_blob) for c in pc if c.new_blob))
-                self._note_revocations(rec)
-                continue
-            base = self._eff.get(rec.parents[0], ())
-            if not pc:
-                self._eff[rec.id] = base
-                self._revoked[rec.id] = self.revoked_before(rec)
-                continue
-            actor = self.actor(rec)
-            authorised = actor.problem is None and actor.person is not None and ADMIN in actor.person.roles
-            current = dict(base)
-            rejected = False
-            for c in pc:
-                upstream = any(dict(self._eff.get(p, ())).get(c.path) == c.new_blob for p in rec.parents[1:])
-                # a merge may not launder a side branch's unauthorised change, even when an admin
-                # signs it: content taken unchanged from a parent counts only if it was effective there
-                laundered = rec.is_merge and not upstream and any(
-                    self.blob_at(p, c.path) == c.new_blob for p in rec.parents[1:])
-                if upstream or (authorised and not laundered):
-                    if c.new_blob is None:
-                        current.pop(c.path, None)
-                    else:
-                        current[c.path] = c.new_blob
+            self.judge_policy(rec)
+
+    def judge_policy(self, rec: CommitRecord) -> None:
+        """The files in force after ``rec`` and the keys revoked after it, from its parents' (known
+        already): its policy changes count only when an admin of the parent's policy signed them."""
+        pc = [c for c in rec.changes if is_policy_path(c.path)]
+        if not rec.parents:
+            self._eff[rec.id] = tuple(sorted((c.path, c.new_blob) for c in pc if c.new_blob))
+            self._note_revocations(rec)
+            return
+        base = self._eff.get(rec.parents[0], ())
+        if not pc:
+            self._eff[rec.id] = base
+            self._revoked[rec.id] = self.revoked_before(rec)
+            return
+        actor = self.actor(rec)
+        authorised = actor.problem is None and actor.person is not None and ADMIN in actor.person.roles
+        current = dict(base)
+        rejected = False
+        for c in pc:
+            upstream = any(dict(self._eff.get(p, ())).get(c.path) == c.new_blob for p in rec.parents[1:])
+            # a merge may not launder a side branch's unauthorised change, even when an admin
+            # signs it: content taken unchanged from a parent counts only if it was effective there
+            laundered = rec.is_merge and not upstream and any(
+                self.blob_at(p, c.path) == c.new_blob for p in rec.parents[1:])
+            if upstream or (authorised and not laundered):
+                if c.new_blob is None:
+                    current.pop(c.path, None)
                 else:
-                    rejected = True
-            if rejected:
-                self.problems.append((rec.id, "workflow.bad.policy_unauthorised", actor.person.id if actor.person else ""))
-            self._eff[rec.id] = tuple(sorted(current.items()))
-            if self._eff[rec.id] != base:
-                self._note_revocations(rec)
+                    current[c.path] = c.new_blob
             else:
-                self._revoked[rec.id] = self.revoked_before(rec)
+                rejected = True
+        if rejected:
+            self.problems.append((rec.id, "workflow.bad.policy_unauthorised", actor.person.id if actor.person else ""))
+        self._eff[rec.id] = tuple(sorted(current.items()))
+        if self._eff[rec.id] != base:
+            self._note_revocations(rec)
+        else:
+            self._revoked[rec.id] = self.revoked_before(rec)
 
     def judge_registers(self, rec: CommitRecord) -> None:
         """A change to the applications or appeals register counts only when a registrar signed it.
