@@ -216,6 +216,13 @@ def test_builds_touch_only_what_changed(bureau: Bureau, cli, tmp_path: Path) -> 
     fresh = tmp_path / "fresh"
     build_site(b.root, fresh)  # and the reused pages are byte for byte what a build from nothing makes
     assert _tree(out) == _tree(fresh)
+    # a new look re-renders the pages, but no template shapes the search index: nothing re-inverted
+    _override_404(b, "admin", "本局自定义的找不到页面")
+    looks = build_site(b.root, out)
+    assert looks.search_segments == 0 and looks.rendered > 0
+    assert "本局自定义的找不到页面" in (out / "404.html").read_text(encoding="utf-8")
+    build_site(b.root, tmp_path / "fresh-look")
+    assert _tree(out) == _tree(tmp_path / "fresh-look")
 
 
 def _tree(out: Path) -> dict[str, bytes]:

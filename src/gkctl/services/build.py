@@ -34,6 +34,7 @@ class BuildResult:
     seconds: float
     warnings: tuple[str, ...]
     signed: bool = False  # manifest.json.sig written with the builder's key
+    search_segments: int = 0  # segments of the search index inverted again (the rest were reused)
 
 
 def cache_dir(root: Path) -> Path:
@@ -81,4 +82,5 @@ def build_site(
         seconds=time.perf_counter() - started,
         warnings=got.warnings + (() if signature is not None or not sign else (t("site.unsigned"),)),
         signed=signature is not None,
+        search_segments=stats.search_segments,
     )

@@ -389,7 +389,7 @@ def render_site(
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
-    salt = json.dumps([templates.digest, s.nav_digest])
+    salt = json.dumps([s.nav_digest])  # no template shapes the index: a new look re-inverts nothing
     by_id = {d.doc_id: d for d in s.listed}
     segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir,
                                   prefetch=lambda ids: prefetch_bodies(by_id[i] for i in ids))  # fmt: skip

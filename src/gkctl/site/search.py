@@ -166,7 +166,7 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
     """Write ``search/`` into ``staging``; returns how many segments had to be inverted again.
 
     ``entries`` in a deterministic order (each segment keeps it); ``salt`` covers what every
-    record depends on beside the documents (templates, column names); ``prefetch`` is told the
+    record depends on beside the documents (the column names); ``prefetch`` is told the
     ids of the entries whose terms or text are about to be read (to read them at once).
     """
     segments = segment_count(len(entries))
