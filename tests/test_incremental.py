@@ -213,6 +213,10 @@ def test_builds_touch_only_what_changed(bureau: Bureau, cli, tmp_path: Path) -> 
     after = build_site(b.root, out)
     assert 0 < after.rendered < cold.rendered // 2  # not every page through the navigation's counts
     assert after.withdrawn == 1
+    # the next build goes to the other tree, two builds old: what the last build made is linked
+    # from the live tree, not made again
+    settled = build_site(b.root, out)
+    assert (settled.rendered, settled.written) == (0, 0)
     fresh = tmp_path / "fresh"
     build_site(b.root, fresh)  # and the reused pages are byte for byte what a build from nothing makes
     assert _tree(out) == _tree(fresh)
@@ -223,6 +227,31 @@ def test_builds_touch_only_what_changed(bureau: Bureau, cli, tmp_path: Path) -> 
     assert "本局自定义的找不到页面" in (out / "404.html").read_text(encoding="utf-8")
     build_site(b.root, tmp_path / "fresh-look")
     assert _tree(out) == _tree(tmp_path / "fresh-look")
+
+
+def test_a_link_planted_in_the_live_site_is_never_carried_into_the_next(bureau: Bureau, cli, tmp_path: Path) -> None:
+    """A page the last build made is linked from the live tree into the next one, but only a
+    regular file: a symbolic link put in its place (to a file nobody published) is not followed."""
+    from gkctl.services.build import build_site
+
+    b = bureau
+    full_chain(b)
+    b.as_("publisher")
+    assert cli("-C", str(b.root), "publish", "2026-bgs-001").exit_code == 0
+    out = tmp_path / "site"
+    build_site(b.root, out)
+    build_site(b.root, out)  # both trees recorded
+    assert cli("-C", str(b.root), "withdraw", "2026-bgs-001", "--reason", "内容有误，撤回更正。").exit_code == 0
+    build_site(b.root, out)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("内部文件 SECRET-BYTES", encoding="utf-8")
+    page = out.resolve() / "notices" / "index.html"  # the withdrawal changed it
+    page.unlink()
+    page.symlink_to(secret)
+    build_site(b.root, out)
+    files = [f for f in out.resolve().rglob("*") if f.is_file()]
+    assert files and all(b"SECRET-BYTES" not in f.read_bytes() for f in files)
+    assert not (out.resolve() / "notices" / "index.html").is_symlink()
 
 
 def _tree(out: Path) -> dict[str, bytes]:

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -64,6 +65,8 @@ class Staging:
         self.tree: Path = self.trees_dir / TREES[0]
         self._state_file: Path = self.trees_dir / f"{TREES[0]}.json"
         self._old: dict[str, str] = {}
+        self._live: dict[str, str] = {}  # the live tree's record: what the last build made
+        self._live_tree: Path | None = None
         self._new: dict[str, str] = {}
         self._written = 0
         self._unchanged = 0
@@ -97,6 +100,8 @@ class Staging:
         with contextlib.suppress(FileNotFoundError):
             self._state_file.unlink()
         self.tree.mkdir(exist_ok=True)
+        if live is not None:
+            self._live, self._live_tree = _record(self.trees_dir / f"{live.name}.json"), live
         if not self._old and live is not None:
             self._seed_from(live)
 
@@ -106,18 +111,26 @@ class Staging:
         Files are only ever replaced (a new file under the name), never written in place, so the
         links never change the live site; without them the second build re-rendered every page.
         """
-        files = _record(self.trees_dir / f"{live.name}.json")
-        for rel, key in files.items():
-            src, dst = live / rel, self.tree / rel
-            try:
-                check_rel_path(rel)
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                with contextlib.suppress(FileNotFoundError):
-                    dst.unlink()
-                os.link(src, dst)
-            except (OSError, RuleError):
-                continue  # that file is simply built again
-            self._old[rel] = key
+        for rel, key in self._live.items():
+            if self._link_live(rel):
+                self._old[rel] = key
+
+    def _link_live(self, rel: str) -> bool:
+        """Put the live tree's file at ``rel`` here as a hard link (False: it is simply built again)."""
+        if self._live_tree is None:
+            return False
+        src, dst = self._live_tree / rel, self.tree / rel
+        try:
+            check_rel_path(rel)
+            if not stat.S_ISREG(os.lstat(src).st_mode):
+                return False  # only a file a build wrote, never what a link put in its place
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                dst.unlink()
+            os.link(src, dst, follow_symlinks=False)
+        except (OSError, RuleError):
+            return False
+        return True
 
     def live_tree(self) -> Path | None:
         if not self.out.is_symlink():
@@ -127,8 +140,14 @@ class Staging:
 
     # -- writing --------------------------------------------------------------------------
     def reuse(self, rel: str, key: str) -> bool:
-        """True (and the file is kept) when ``rel`` was last built from the same ``key``."""
+        """True (and the file is kept) when ``rel`` was last built from the same ``key``: in this
+        tree, or by the build that made the live tree (then linked from there). This tree is two
+        builds old, so without the live tree a page changed by the last build was made again."""
         if self._old.get(rel) == key and os.path.isfile(os.path.join(self.tree, rel)):
+            self._new[rel] = key
+            self._unchanged += 1
+            return True
+        if key and self._live.get(rel) == key and self._link_live(rel):
             self._new[rel] = key
             self._unchanged += 1
             return True
@@ -160,9 +179,21 @@ class Staging:
             path.parent.mkdir(parents=True, exist_ok=True)
         except IsADirectoryError:
             raise RuleError(t("site.unsafe_path", path=rel)) from None
+        if self._live_has(rel, data) and self._link_live(rel):  # what the last build wrote
+            self._unchanged += 1
+            return
         with open(path, "xb") as fh:  # never through a link someone left in its place
             fh.write(data)
         self._written += 1
+
+    def _live_has(self, rel: str, data: bytes) -> bool:
+        if self._live_tree is None:
+            return False
+        live = self._live_tree / rel
+        try:
+            return live.stat().st_size == len(data) and live.read_bytes() == data
+        except OSError:
+            return False
 
     def write_blob(self, rel: str, blob: str, fetch: Callable[[str], bytes]) -> None:
         """An attachment: skipped when this tree already holds that blob at ``rel``."""
