@@ -166,14 +166,11 @@ def _opinion(text: str) -> str:
     return first
 
 
-def _jsonable(value: Any) -> Any:
+def _iso(value: Any) -> str:
+    """json's fallback for what it cannot write: the dates of the description, as ISO text."""
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
+    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def _cache_key(repo: Repository, today: date) -> tuple[str, dict[str, Any]]:
@@ -209,7 +206,7 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
 
     def both(path: str) -> tuple[bytes, bytes]:
         """The document's line and its table row (its data is not kept: 10,000 of them are big)."""
-        data = _jsonable(document_data(docs[path], analysis, today))
+        data = document_data(docs[path], analysis, today)
         return _dumps(data), _dumps(status_row(data))
 
     paths = list(docs)
@@ -259,7 +256,7 @@ def _old_row(old: CachedText, i: int) -> bytes | None:
 
 
 def _dumps(value: dict[str, Any]) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode()
+    return json.dumps(value, ensure_ascii=False, default=_iso).encode()
 
 
 def _rows_from_text(text_file: Path, rows_file: Path, key: dict[str, Any]) -> None:
@@ -314,7 +311,7 @@ def _refresh_in_memory(repo: Repository, today: date) -> bytes:
     """The text without the cache (it changed under us between writing and reading it)."""
     analysis = analyse_head(repo.root)
     docs = analysis.documents
-    parts = [json.dumps(_jsonable(document_data(docs[p], analysis, today)), ensure_ascii=False).encode() for p in docs]
+    parts = [_dumps(document_data(docs[p], analysis, today)) for p in docs]
     return PREFIX + SEP.join(parts) + SUFFIX
 
 
