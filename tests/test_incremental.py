@@ -321,6 +321,24 @@ def test_a_damaged_brief_reads_as_the_full_states(bureau: Bureau) -> None:
     assert dict(analyse_head(bureau.root).briefs()) == expected
 
 
+def _backdated_review_counts_as_in_the_full_pass(bureau: Bureau, monkeypatch) -> tuple:
+    """The reviewer (revoked by now) signs a review dated 2026-01-20: the full pass refuses it,
+    and the fold (it must be one) says exactly the same. Returns (full, folded)."""
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-20T10:00:00+08:00")
+    bureau.as_("reviewer")
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
+            f"审稿\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+            f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve")  # fmt: skip
+    full = analyse(bureau.root)
+    folded = analyse_head(bureau.root)
+    assert folded.base is not None  # folded, not recomputed
+    assert "workflow.bad.revoked" in {k for _, k, _ in full.problems}
+    assert folded.problems == full.problems
+    assert _without_body(folded.documents[DOC]) == _without_body(full.documents[DOC])
+    return full, folded
+
+
 def test_a_fold_knows_the_keys_revoked_before_its_snapshot(bureau: Bureau, monkeypatch) -> None:
     """Revocation goes by position in history: a revoked key's step dated before the revocation
     counts for nothing in a fold exactly as in the full pass."""
@@ -330,18 +348,7 @@ def test_a_fold_knows_the_keys_revoked_before_its_snapshot(bureau: Bureau, monke
 
     people.revoke_person(bureau.as_("admin").repo, "reviewer", _date(2026, 1, 31))
     analyse_head(bureau.root)  # the snapshot of the revocation commit (a policy change: a full pass)
-    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-20T10:00:00+08:00")
-    bureau.as_("reviewer")
-    blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
-    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
-            f"审稿\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
-            f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve")  # fmt: skip
-    full = analyse(bureau.root)
-    folded = analyse_head(bureau.root)
-    assert folded.base is not None  # it was folded, not recomputed
-    assert "workflow.bad.revoked" in {k for _, k, _ in full.problems}
-    assert folded.problems == full.problems
-    assert _without_body(folded.documents[DOC]) == _without_body(full.documents[DOC])
+    _backdated_review_counts_as_in_the_full_pass(bureau, monkeypatch)
 
 
 def test_a_folded_template_change_revokes_the_keys_whose_time_has_come(bureau: Bureau, monkeypatch) -> None:
@@ -357,18 +364,7 @@ def test_a_folded_template_change_revokes_the_keys_whose_time_has_come(bureau: B
     analyse_head(bureau.root)  # the snapshot: the key is not revoked yet (its day is still to come)
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-02-05T10:00:00+08:00")
     _override_404(bureau, "admin", "自定义")
-    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-01-20T10:00:00+08:00")
-    bureau.as_("reviewer")
-    blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
-    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
-            f"审稿\n\nGkctl-Step: review\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
-            f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve")  # fmt: skip
-    full = analyse(bureau.root)
-    folded = analyse_head(bureau.root)
-    assert folded.base is not None  # folded over the template change, not recomputed
-    assert "workflow.bad.revoked" in {k for _, k, _ in full.problems}
-    assert folded.problems == full.problems
-    assert _without_body(folded.documents[DOC]) == _without_body(full.documents[DOC])
+    full, folded = _backdated_review_counts_as_in_the_full_pass(bureau, monkeypatch)
     head = run_git(bureau.root, "rev-parse", "HEAD").strip()
     assert folded.trust.effective_files(head) == full.trust.effective_files(head)
     assert any(path == "templates/site/404.html" for path, _ in folded.trust.effective_files(head) or ())

@@ -364,8 +364,8 @@ def _is_ancestor(root: Path, old: str, new: str) -> bool:
 def _linear_run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = True
                 ) -> tuple[list[str], list[CommitRecord]] | None:  # fmt: skip
     """The commits after ``old`` up to ``head`` when they are a linear run that changes no file the
-    policy is made of (what a fold can explain; site templates it can), else None. ``check_dates``: and the witness log dates none of
-    them as the snapshot read it."""
+    policy is made of (what a fold can explain; site templates it can), else None.
+    ``check_dates``: and the witness log dates none of them as the snapshot read it."""
     out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{old}..{head}", "--", check=False)
     ids = out.decode().split()
     if not ids or len(ids) > MAX_REPLAY:
