@@ -4,7 +4,9 @@
 updates the tree that is *not* live, in place: a file whose bytes are already right is not
 touched (creating files is what costs most), files no longer produced are removed, and only
 then is the symlink replaced in one ``rename``. A record per tree (``a.json``) of what each
-path was built from lets the next build skip rendering pages whose inputs did not change.
+path was built from lets the next build skip rendering pages whose inputs did not change; a page
+the live tree's build made from the same inputs is hard-linked from there (files are only ever
+replaced, never written in place, so a link never changes the live site).
 """
 
 from __future__ import annotations
