@@ -289,3 +289,21 @@ def test_process_count_does_not_grow_with_history(bureau: Bureau, monkeypatch: p
     for i in range(25):
         commit(bureau.work, f"日常提交 {i}", [], allow_empty=True)
     assert processes() == before
+
+
+def test_a_parsed_document_changed_in_the_cache_is_not_believed(bureau: Bureau, cli: Cli) -> None:
+    """verify judges and validates each document version as parsed once into a cache under
+    ``.git/gkctl/``: a byte changed there (still a loadable pickle, another attribute) makes the
+    cache read as empty, never as another document."""
+    from gkctl.services.verify import VALIDATION_CACHE
+    from gkctl.trail.cache import cache_path
+    from gkctl.trail.trust import DOC_CACHE
+
+    first = cli("verify", "-C", str(bureau.work), "--format", "json")
+    docs = cache_path(bureau.work, DOC_CACHE)
+    data = docs.read_bytes()
+    assert "主动公开".encode() in data
+    docs.write_bytes(data.replace("主动公开".encode(), "不予公开".encode()))  # same length: it still loads
+    cache_path(bureau.work, VALIDATION_CACHE).unlink()  # so the versions are validated again
+    again = cli("verify", "-C", str(bureau.work), "--format", "json")
+    assert (again.exit_code, again.stdout) == (first.exit_code, first.stdout)

@@ -10,8 +10,6 @@ their own key changes the file, not the effective policy.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +27,7 @@ from gkctl.core.policy import (
     load_policy_from_files,
 )
 from gkctl.core.rules import attachment_secrecy_findings, safe_repo_path, secrecy_findings
-from gkctl.trail.cache import cache_path
+from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git_bytes, read_objects
 from gkctl.trail.history import CommitRecord, History
 from gkctl.trail.signatures import BEIJING, active_at, check_signatures, normalize_key
@@ -39,7 +37,7 @@ from gkctl.trail.witness import WitnessLog, read_log, witnessed_times
 ADMIN = "admin"
 REGISTRAR = "registrar"
 REGISTER_PREFIXES = ("applications/", "appeals/")  # the registers: only a registrar's signature counts
-DOC_CACHE = "documents-v1.pickle"
+DOC_CACHE = "documents-v2.pickle"  # v2: checksummed (verify validates from it too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,26 +211,16 @@ class Trust:
         return self._docs[key]  # type: ignore[return-value]
 
     def _load_docs(self) -> dict[str, Document | None]:
-        try:
-            with open(self._docs_file, "rb") as fh:
-                data = pickle.load(fh)  # our own cache inside .git: as trusted as the hooks beside it
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-            return {}
+        data = load_pickle(self._docs_file)  # checksummed: a damaged file reads as nothing cached
         return data if isinstance(data, dict) else {}
 
     def save(self) -> None:
         """Keep parsed documents for next time (a cache we cannot write only costs time)."""
         if not self._docs_dirty or self._docs is None or not self._docs_cache:
             return
-        try:
-            self._docs_file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._docs_file.with_suffix(f".tmp{os.getpid()}")
-            with open(tmp, "wb") as fh:
-                pickle.dump(self._docs, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self._docs_file)
-            self._docs_dirty = False
-        except OSError:
-            pass
+        save_pickle(self._docs_file, self._docs)
+        self._docs_dirty = False
+        (self._docs_file.parent / "documents-v1.pickle").unlink(missing_ok=True)  # the unchecked format
 
     def tree_files(self, rev: str, prefix: str) -> dict[str, str]:
         """``{path: blob}`` of the Markdown files under ``prefix`` in ``rev``'s tree."""
