@@ -125,3 +125,28 @@ def test_every_push_is_judged_by_the_fold_as_by_the_full_pass(world: Witnessed, 
     _accepted(w, b)
     b.draft("停用之后的拟稿")  # zhang's key, dated inside its old validity, received after it
     assert "GK404" in [c for c, _, _ in _judged(w, b, monkeypatch)]
+
+
+def test_a_pushed_site_template_change_is_folded_and_judged_as_by_the_full_pass(
+    world: Witnessed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A template is a policy path (only an admin's change counts) that no rule reads: the hook
+    folds a push of one, refusing the drafter's and accepting the admin's, as the full pass does."""
+    central = world.copy_central("central-templates.git")
+    b = world.bureau.copy(tmp_path / "t")
+    b.git("remote", "set-url", "origin", str(central))
+    w = Witnessed(b, central, world.key_line, world.base)
+    incremental.analyse_head(central, save_after=1)
+    page = b.work / "templates" / "site" / "404.html"
+
+    for pid, heading in (("zhang", "拟稿人改的页面"), ("wang", "本局的找不到页面")):
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("{% extends 'base.html' %}{% block title %}找不到{% endblock %}"
+                        f"{{% block main %}}<h1>{heading}</h1>{{% endblock %}}", encoding="utf-8")  # fmt: skip
+        b.act(pid)
+        commit(b.work, "网站模板：找不到页面", ["templates/site/404.html"])
+        if pid == "zhang":
+            assert "GK410" in [c for c, _, _ in _judged(w, b, monkeypatch)]
+            _undo(b)
+    assert _judged(w, b, monkeypatch) == []
+    _accepted(w, b)
