@@ -383,6 +383,44 @@ def test_a_fold_judges_who_may_change_the_register(bureau: Bureau) -> None:
     assert folded.problems == full.problems
 
 
+def test_a_fold_scans_an_attachment_it_did_not_see_change(bureau: Bureau, cli) -> None:
+    """The secrecy scan reads a text attachment as it stands at HEAD. A fold holds only the commits
+    it judges, so the attachment's last change can lie before its snapshot: a check approval
+    that does not waive the ID number in it must count for nothing there too, and the
+    document cannot be published on it (it once could: the fold read the file as absent)."""
+    att = "attachments/2026/名单.txt"
+    (bureau.root / "attachments/2026").mkdir(parents=True)
+    (bureau.root / att).write_text("联系人身份证号：11010519491231002X。\n", encoding="utf-8")
+    write_doc(bureau.root, DOC, drafter="clerk", attachments=[{"file": att, "title": "名单"}])
+    run_git(bureau.root, "add", att)
+    bureau.commit_file("clerk", DOC, "加附件")
+    for n in (1, 2):  # between the attachment's change and the snapshot
+        (bureau.root / f"notes-{n}.txt").write_text("与文件无关的改动\n", encoding="utf-8")
+        bureau.commit_file("clerk", f"notes-{n}.txt", "备注")
+    steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "公开属性准确")
+    steps.decide(bureau.as_("signer").repo, DOC, "sign", True, "同意")
+    analyse_head(bureau.root)
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()
+    bureau.as_("office")
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
+            f"复核通过\n\nGkctl-Step: check\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+            f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve")  # fmt: skip
+    for p in ("p1", "p2", "p3"):
+        bureau.as_(p)
+        run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-m",
+                f"校对通过\n\nGkctl-Step: proofread\nGkctl-Document: 2026-bgs-001\nGkctl-Path: {DOC}\n"
+                f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve")  # fmt: skip
+    full, folded = analyse(bureau.root), analyse_head(bureau.root)
+    assert folded.base is not None  # folded, not recomputed
+    assert "workflow.bad.unwaived" in {k for _, k, _ in full.problems}
+    assert folded.problems == full.problems
+    assert _without_body(folded.documents[DOC]) == _without_body(full.documents[DOC])
+    assert folded.documents[DOC].state == "in_review"
+    before = run_git(bureau.root, "rev-parse", "HEAD")
+    res = cli("-C", str(bureau.root), "publish", "2026-bgs-001")
+    assert res.exit_code != 0 and run_git(bureau.root, "rev-parse", "HEAD") == before
+
+
 def test_the_status_table_reads_its_own_rows_and_never_believes_damaged_ones(bureau: Bureau, cli,
                                                                               monkeypatch) -> None:  # fmt: skip
     """The human ``status`` table reads a small file of rows beside the JSON text (decoding the

@@ -193,7 +193,7 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
               base: tuple[frozenset[str], frozenset[str]] | None = None,
               fresh: dict[str, DocState] | None = None) -> Analysis:  # fmt: skip
     if trust is None:
-        trust = Trust(root, History(None, (), {}), docs_cache=False)
+        trust = Trust(root, History(None, (), {}), docs_cache=False, partial=True)
         trust.hist = History(snap.head, (), {})
     files, revoked = snap.contexts[snap.head_ctx]
     trust.assume_effective({snap.head: files})
@@ -454,7 +454,8 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
 
     new_pos = {rec.id: snap.count + i for i, rec in enumerate(new)}
 
-    trust = Trust(root, History(head if new else None, tuple(new), {r.id: r for r in new}), docs_cache=False)
+    trust = Trust(root, History(head if new else None, tuple(new), {r.id: r for r in new}), docs_cache=False,
+                  partial=True)  # fmt: skip
     attachments = dict(snap.attachments)
     for path in dirty:
         attachments.pop(path, None)

@@ -83,9 +83,11 @@ class Trust:
     """
 
     def __init__(self, root: Path, hist: History, witnessed: Mapping[str, int] | None = None,
-                 witness: WitnessLog | None = None, docs_cache: bool = True) -> None:  # fmt: skip
+                 witness: WitnessLog | None = None, docs_cache: bool = True, partial: bool = False) -> None:  # fmt: skip
         self.root = root
         self.hist = hist
+        # a fold holds only the commits it judges: a tree it did not read is asked of git
+        self.partial = partial
         self.witnessed: Mapping[str, int] = witnessed or {}
         self.witness = witness
         self._revoked: dict[str, frozenset[str]] = {}
@@ -133,8 +135,14 @@ class Trust:
         """Blob of ``path`` in commit ``sha``'s tree, from recorded first-parent changes (no git).
 
         A tree is its first parent's tree plus the commit's first-parent diff, so the answer is
-        the nearest first-parent ancestor that changed ``path``.
+        the nearest first-parent ancestor that changed ``path``. A ``partial`` trust (a fold)
+        holds only some commits' changes, so it reads the tree from git instead: walking
+        would stop at the first commit it did not read and say the file is absent.
         """
+        if self.partial:
+            if (sha, path) not in self._blob_at:
+                self._blob_at[(sha, path)] = self.blobs_at([(sha, path)]).get((sha, path))
+            return self._blob_at[(sha, path)]
         by_id = self.hist.by_id
         walked: list[str] = []
         found: str | None = None
