@@ -150,3 +150,56 @@ def test_a_pushed_site_template_change_is_folded_and_judged_as_by_the_full_pass(
             _undo(b)
     assert _judged(w, b, monkeypatch) == []
     _accepted(w, b)
+
+
+def test_a_pushed_merge_of_upstream_into_a_clerks_line_is_folded(world: Witnessed, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """``gkctl sync`` merges upstream as the second parent, so the full pass's order of the merge
+    starts with the central tip's whole history: the hook folds the push of it (the clerk's line
+    and the merge) onto the tip's snapshot, and judges it as the full pass does. Merged the other
+    way round, the clerk's line comes first in that order: the hook takes the full pass."""
+    central = world.copy_central("central-merge.git")
+    up = world.bureau.copy(tmp_path / "up")
+    clerk = world.bureau.copy(tmp_path / "clerk")
+    for b in (up, clerk):
+        b.git("remote", "set-url", "origin", str(central))
+    w = Witnessed(up, central, world.key_line, world.base)
+    incremental.analyse_head(central, save_after=1)
+
+    upstream = up.draft("上游先推送的通知")
+    _accepted(w, up)
+    clerk.git("fetch", "-q", "origin")
+    clerk.git("reset", "-q", "--hard", "origin/main")
+    mine = clerk.draft("本地拟稿的通知")  # the clerk's line, not pushed yet
+    clerk.approve_all(mine)
+    up.approve_all(upstream)  # meanwhile upstream goes on
+    up.publish(upstream)
+    _accepted(w, up)
+
+    clerk.git("fetch", "-q", "origin")
+    local_tip = clerk.git("rev-parse", "HEAD").strip()
+    clerk.act("zhang")
+    clerk.git("merge", "-q", "--no-edit", "-S", "origin/main")  # as sync does: upstream second
+    assert clerk.git("rev-parse", "HEAD^1").strip() == local_tip
+    assert _judged(w, clerk, monkeypatch) == []  # _judged asserts the push folds
+    clerk.publish(mine)
+    assert _judged(w, clerk, monkeypatch) == []
+    _accepted(w, clerk)
+    folded = incremental.analyse_head(central)
+    assert folded.base is None  # the snapshot post-receive saved is of this very push
+    assert {folded.documents[p].state for p in (upstream, mine)} == {"published"}
+
+    # the clerk's line second: its commit reaches into the tip's history before the tip itself
+    (up.work / "备注.txt").write_text("与文件无关\n", encoding="utf-8")
+    up.act("zhang")
+    commit(up.work, "备注", ["备注.txt"])
+    side = up.git("rev-parse", "HEAD").strip()
+    up.git("fetch", "-q", "origin")
+    up.git("reset", "-q", "--hard", "origin/main")
+    up.git("merge", "-q", "--no-ff", "--no-edit", "-S", side)
+    git(central, "fetch", "-q", str(up.work), "HEAD")
+    assert incremental.fold_push(central, up.git("rev-parse", "HEAD").strip(), {}) is None
+    proc = subprocess.run(["git", "-C", str(up.work), "push", "origin", "main"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr  # judged by the full pass, and nothing wrong with it
+    full = analyse(central)
+    assert incremental.analyse_head(central).briefs() == full.briefs()

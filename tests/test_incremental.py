@@ -139,7 +139,8 @@ def test_every_answer_is_the_full_pass_whatever_the_caches(bureau: Bureau, cli, 
     b.commit_file("admin", "policies/people.yaml", "人员变更：更名")
     stale = _check(cli, b, tmp_path, stale, folds=False)
 
-    # a merge of a side line, then a rewrite of the tip: both fall back to the full pass
+    # a merge of a side line is folded from the merge base (the stale snapshot); a rewrite of the
+    # tip falls back to the full pass
     run_git(b.root, "checkout", "-q", "-b", "side")
     steps.decide(b.as_("reviewer").repo, DOC, "review", True, "公开属性准确")
     run_git(b.root, "checkout", "-q", "main")
@@ -147,7 +148,7 @@ def test_every_answer_is_the_full_pass_whatever_the_caches(bureau: Bureau, cli, 
     b.commit_file("clerk", DOC3, "修改")
     b.as_("admin")
     run_git(b.root, "merge", "-q", "--no-ff", "-S", "-m", "合并", "side")
-    stale = _check(cli, b, tmp_path, stale, folds=False)
+    stale = _check(cli, b, tmp_path, stale, folds=True)
     run_git(b.root, "reset", "-q", "--hard", "HEAD~1")
     write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件（新）", drafter="clerk")
     b.commit_file("clerk", DOC2, "修改")

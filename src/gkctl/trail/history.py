@@ -284,6 +284,13 @@ def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple[Any
     return {sha: (raw[sha], tuple(diffs.get(sha, ()))) for sha in ids if sha in raw}
 
 
+def tree_changes(root: Path, old: str, new: str) -> tuple[Change, ...]:
+    """Every path whose blob differs between the trees of commits ``old`` and ``new``."""
+    out = git_bytes(root, "diff-tree", "--stdin", "-r", "--raw", "--no-renames", "-z",
+                    input=f"{new} {old}\n".encode())  # fmt: skip
+    return tuple(Change(*c) for c in _parse_diff_tree(out).get(new, ()))
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Build many small objects without the cyclic collector re-scanning them (~35% of the time

@@ -7,9 +7,12 @@ the effective policy after every commit, which commits touched which path — is
 new commits and the few older ones that touched the same documents, and re-runs the same
 per-document pass (``workflow.path_pass``) on them.
 
-Everything the snapshot cannot explain falls back to the full pass: a head that is not a
-linear descendant (a rewrite, another root, a merge among the new commits), a policy or template
-change (every document's chain depends on the head's policy), a change to which files are
+Merges fold when the full pass's order of the head starts with the snapshot's (``_fold_order``):
+a clerk's line merged onto the central repository's tip, or both sides of a merge folded from
+their merge base. Everything else the snapshot cannot explain falls back to the full pass: a
+head that is not a descendant (a rewrite, another root), a merge whose other side reaches into
+the snapshot's history first, a policy change (every document's chain depends on the head's
+policy; a site template change is folded), a change to which files are
 attachments, a 索引号 decision of an untouched document that would come out differently, a
 witness log (where a key is pinned) that grew since or whose record reaches a new commit, too
 many new commits, or a snapshot of another format or code version, or damaged. The snapshot is never
@@ -26,7 +29,7 @@ from gkctl import __version__
 from gkctl.core.policy import SITE_TEMPLATE_DIR, is_policy_path
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git, git_bytes, read_objects
-from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits
+from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits, tree_changes
 from gkctl.trail.history import parse_commit as _parse
 from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
 from gkctl.trail.trust import Trust, policy_of_files
@@ -304,7 +307,7 @@ def _witness_keys(root: Path, snap: Snapshot) -> tuple[str, ...] | None:
 
 
 def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotStore) -> Dates | None:
-    """How the full pass would date the commits, given the linear run ``new_ids`` after the
+    """How the full pass would date the commits, given the run ``new_ids`` after the
     snapshot's head: (receive times of new commits, of the snapshot's commits a new record dates
     for the first time, whether a key is pinned, the log's tip); None when a fold cannot follow
     (the log was rewritten or lost, a record the snapshot read reaches a new commit, or too many
@@ -361,24 +364,80 @@ def _is_ancestor(root: Path, old: str, new: str) -> bool:
     return git_bytes(root, "rev-list", "--count", f"{new}..{old}", check=False).strip() == b"0"
 
 
-def _linear_run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = True
-                ) -> tuple[list[str], list[CommitRecord]] | None:  # fmt: skip
-    """The commits after ``old`` up to ``head`` when they are a linear run that changes no file the
-    policy is made of (what a fold can explain; site templates it can), else None.
-    ``check_dates``: and the witness log dates none of them as the snapshot read it."""
-    out = git_bytes(root, "rev-list", "--topo-order", "--reverse", f"{old}..{head}", "--", check=False)
+@dataclass(frozen=True)
+class Run:
+    """The commits after a snapshot's head up to a descendant, as a fold takes them."""
+
+    ids: list[str]  # in the full pass's order
+    recs: list[CommitRecord]
+    tree: tuple[Change, ...] | None = None  # with merges: every path whose blob differs from the old head's
+
+    @property
+    def merges(self) -> bool:
+        return self.tree is not None
+
+
+def _run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = True) -> Run | None:
+    """The commits after ``old`` up to ``head`` when a fold can explain them, else None: the full
+    pass's order of ``head`` is ``old``'s followed by them (``_fold_order``), none is a root, and
+    none but a merge changes a file the policy is made of (site templates it may: no rule reads
+    them). ``check_dates``: and the witness log dates none of them as the snapshot read it."""
+    out = git_bytes(root, "rev-list", f"{old}..{head}", "--", check=False)
     ids = out.decode().split()
     if not ids or len(ids) > MAX_REPLAY:
         return None
     recs = _read(root, ids)
     if len(recs) != len(ids):
         return None
-    parent = old
-    for rec in recs:  # a linear descendant: every new commit's only parent is the one before it
-        if rec.parents != (parent,) or any(_makes_policy(c.path) for c in rec.changes):
-            return None
-        parent = rec.id
-    return (ids, recs) if not check_dates or _same_dates(root, snap, ids) else None
+    for rec in recs:
+        if not rec.parents or (not rec.is_merge and any(_makes_policy(c.path) for c in rec.changes)):
+            return None  # a new root, or a policy change every later commit is judged by
+    order = _fold_order(head, {rec.id: rec for rec in recs}, old)
+    if order is None:
+        return None
+    merges = any(rec.is_merge for rec in order)
+    run = Run([rec.id for rec in order], order, tree_changes(root, old, head) if merges else None)
+    return run if not check_dates or _same_dates(root, snap, run.ids) else None
+
+
+def _fold_order(head: str, new: dict[str, CommitRecord], old: str) -> list[CommitRecord] | None:
+    """The ``new`` commits in ``trust.dfs_order``'s order, when its order of ``head`` is ``old``'s
+    followed by them (else None).
+
+    It walks as ``dfs_order`` does. The first commit it meets outside ``new`` must be ``old``
+    itself, and nothing may be finished before it: then ``old``'s whole history is ordered
+    exactly as in ``old``'s own pass, ahead of every new commit. A linear run always passes;
+    so does a merge whose later parent's line reaches ``old`` first (upstream merged into a
+    clerk's line, pushed onto the central repository's ``old``). A merge whose other side
+    reaches into ``old``'s history first would move ``old``'s commits.
+    """
+    order: list[CommitRecord] = []
+    visited: set[str] = set()
+    reached = False
+    stack: list[tuple[str, bool]] = [(head, False)]
+    while stack:
+        cid, expanded = stack.pop()
+        if expanded:
+            if not reached:
+                return None
+            order.append(new[cid])
+            continue
+        if cid in visited:
+            continue
+        visited.add(cid)
+        if cid not in new:  # a commit of old's history
+            if not reached and cid != old:
+                return None
+            reached = True
+            continue
+        stack.append((cid, True))
+        stack.extend((p, False) for p in new[cid].parents if p not in visited)
+    return order if reached else None
+
+
+def _rule_files(eff: Eff) -> Eff:
+    """The files in force that the rules read: all but the site templates."""
+    return tuple(f for f in eff if not f[0].startswith(SITE_TEMPLATE_DIR))
 
 
 def _makes_policy(path: str) -> bool:
@@ -388,19 +447,22 @@ def _makes_policy(path: str) -> bool:
     return is_policy_path(path) and not path.startswith(SITE_TEMPLATE_DIR)
 
 
-def _dirty(recs: list[CommitRecord], attachments: dict[str, tuple[str, ...]]) -> set[str]:
-    """The documents ``recs`` may change the state of: changed, named by a step, or owning a
-    changed attachment."""
+def _dirty(run: Run, attachments: dict[str, tuple[str, ...]], also: list[CommitRecord] | None = None) -> set[str]:
+    """The documents the run (and the commits ``also``) may change the state of: changed, named
+    by a step, or owning a changed attachment. With merges, a path can differ from the old head
+    without any commit's first-parent diff naming it (a merge that keeps one side's older
+    file): the run's tree diff counts too."""
     owners: dict[str, set[str]] = {}
     for path, files in attachments.items():
         for f in files:
             owners.setdefault(f, set()).add(path)
     dirty: set[str] = set()
-    for rec in recs:
-        for ch in rec.changes:
-            if ch.path.startswith("docs/"):
-                dirty.add(ch.path)
-            dirty |= owners.get(ch.path, set())
+    changes = [ch for rec in [*(also or ()), *run.recs] for ch in rec.changes]
+    for ch in [*changes, *(run.tree or ())]:
+        if ch.path.startswith("docs/"):
+            dirty.add(ch.path)
+        dirty |= owners.get(ch.path, set())
+    for rec in [*(also or ()), *run.recs]:
         named = rec.trailer("Gkctl-Path")
         if rec.step in DOC_STEPS and named:
             dirty.add(named)
@@ -412,8 +474,8 @@ def _changed_since(root: Path, snap: Snapshot) -> Callable[[str], frozenset[str]
     ``snap.head`` (None when the commits between are not a run a fold could explain)."""
 
     def changed(old: str) -> frozenset[str] | None:
-        run = _linear_run(root, snap, old, snap.head)
-        return frozenset(_dirty(run[1], snap.attachments)) if run is not None else None
+        run = _run(root, snap, old, snap.head)
+        return frozenset(_dirty(run, snap.attachments)) if run is not None else None
 
     return changed
 
@@ -429,10 +491,10 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     where no witness record dates them (as ``trust.build_trust``). ``dates``: ``_new_dates`` of
     the run when the caller has it already.
     """
-    run = ([], []) if head == snap.head else _linear_run(root, snap, snap.head, head, check_dates=False)
+    run = Run([], []) if head == snap.head else _run(root, snap, snap.head, head, check_dates=False)
     if run is None:
         return None
-    new_ids, new = run
+    new_ids, new = run.ids, run.recs
     dates = dates or _new_dates(root, snap, new_ids, store)
     if dates is None:
         return None
@@ -442,15 +504,15 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     if len(redated) != len(again) or any(len(rec.parents) != 1 or any(is_policy_path(c.path) for c in rec.changes)
                                          for rec in redated):  # fmt: skip
         return None  # a root, a merge or a policy change dated again: revocations and every chain may move
-    dirty = _dirty([*redated, *new], snap.attachments)
+    dirty = _dirty(run, snap.attachments, redated)
     current = dict(snap.current)
-    for rec in new:
-        for ch in rec.changes:
-            if ch.path.startswith("docs/") and ch.path.endswith(".md"):
-                if ch.new_blob is None:
-                    current.pop(ch.path, None)
-                else:
-                    current[ch.path] = ch.new_blob
+    # a linear run's tree is the old one with each commit's changes in turn; a merge's is read
+    for ch in run.tree if run.tree is not None else (ch for rec in new for ch in rec.changes):
+        if ch.path.startswith("docs/") and ch.path.endswith(".md"):
+            if ch.new_blob is None:
+                current.pop(ch.path, None)
+            else:
+                current[ch.path] = ch.new_blob
 
     new_pos = {rec.id: snap.count + i for i, rec in enumerate(new)}
 
@@ -475,8 +537,10 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     if len(old) != len(old_ids) + (snap.head not in old_ids):
         return None
     base = old.pop() if snap.head not in old_ids else None  # its date is what the first new commit is compared with
-    known = store.positions({sha for rec in (*old, *redated) for sha in (rec.id, *rec.parents)}, snap.count)
-    if known is None or any(rec.id not in known for rec in (*old, *redated)):
+    outside = {p for rec in new for p in rec.parents if p not in new_pos}  # a merge's other side too
+    known = store.positions({sha for rec in (*old, *redated) for sha in (rec.id, *rec.parents)} | outside,
+                            snap.count)  # fmt: skip
+    if known is None or any(rec.id not in known for rec in (*old, *redated)) or not outside <= known.keys():
         return None
     order = [*old, *new]
     trust.hist = History(head, tuple(order), {r.id: r for r in (*order, *(() if base is None else (base,)))})
@@ -499,6 +563,9 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
         trust.judge_registers(rec)
         if rec.id in new_pos:
             trust.judge_policy(rec)
+    rules = _rule_files(head_ctx[0])
+    if any(_rule_files(trust.effective_files(sha) or ()) != rules for sha in new_pos):
+        return None  # a merge brought another policy into force (or kept an older one): every chain may move
     ctx_list, new_ctx = _new_contexts(snap, trust, list(new_pos))
     global_problems = _global_problems(store, snap, again, trust.problems, new_pos)
     if global_problems is None:
