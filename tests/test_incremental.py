@@ -422,6 +422,50 @@ def test_a_fold_scans_an_attachment_it_did_not_see_change(bureau: Bureau, cli) -
     assert res.exit_code != 0 and run_git(bureau.root, "rev-parse", "HEAD") == before
 
 
+def _same_as_full(root: Path) -> None:
+    full, folded = analyse(root), analyse_head(root)
+    assert folded.base is not None  # folded, not recomputed
+    assert list(folded.documents) == list(full.documents)
+    for path, st in full.documents.items():
+        assert folded.documents[path] == _without_body(st), path
+    assert folded.problems == full.problems and folded.used_indexes == full.used_indexes
+    assert dict(folded.briefs()) == dict(full.briefs())
+
+
+def test_merges_fold_from_their_merge_base_as_the_full_pass_judges_them(bureau: Bureau, monkeypatch) -> None:
+    """Both sides of a merge folded from the merge base's snapshot: a side line with an edit, a
+    step and a register change nobody may make, merged so that its files are dropped (the
+    merge's tree names none of its changes), then merged again taking them."""
+    monkeypatch.setattr(incremental, "SAVE_AFTER", 1000)  # every fold below starts from the merge base
+    b = bureau
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件", drafter="clerk")
+    b.commit_file("clerk", DOC2, "拟稿")
+    analyse_head(b.root)  # the merge base's snapshot
+    run_git(b.root, "checkout", "-q", "-b", "side")
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件（旁支修改）", drafter="clerk")
+    b.commit_file("clerk", DOC2, "旁支修改")
+    steps.decide(b.as_("reviewer").repo, DOC, "review", True, "公开属性准确")
+    (b.root / "applications").mkdir(exist_ok=True)
+    (b.root / "applications" / "2026-001.yaml").write_text("id: 2026-001\n", encoding="utf-8")
+    b.commit_file("clerk", "applications/2026-001.yaml", "登记申请")
+    run_git(b.root, "checkout", "-q", "main")
+    write_doc(b.root, DOC3, id="2026-bgs-003", title="第三份文件", drafter="clerk", category="工作动态")
+    b.commit_file("clerk", DOC3, "拟稿")
+    b.as_("admin")
+    run_git(b.root, "merge", "-q", "--no-ff", "-S", "-s", "ours", "-m", "合并（保留本支）", "side")
+    assert run_git(b.root, "diff", "HEAD^1", "HEAD", "--stat") == ""  # the merge's own diff names nothing
+    _same_as_full(b.root)
+    assert "workflow.bad.register_unauthorised" in {k for _, k, _ in analyse(b.root).problems}
+
+    run_git(b.root, "checkout", "-q", "side")
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="第二份文件（再改）", drafter="clerk")
+    b.commit_file("clerk", DOC2, "再改")
+    run_git(b.root, "checkout", "-q", "main")
+    b.as_("admin")
+    run_git(b.root, "merge", "-q", "--no-ff", "-S", "-X", "theirs", "-m", "合并", "side")
+    _same_as_full(b.root)
+
+
 def test_the_status_table_reads_its_own_rows_and_never_believes_damaged_ones(bureau: Bureau, cli,
                                                                               monkeypatch) -> None:  # fmt: skip
     """The human ``status`` table reads a small file of rows beside the JSON text (decoding the
