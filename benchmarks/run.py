@@ -384,8 +384,9 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_share: float,
     try:
         queue = _withdraw_queue(work, 5 * repeat + 2)
         chains = [c for c in _edit_queue(work, 2 * repeat) if c[0] not in queue][:repeat]
+        edits = [c for c in _edit_queue(work, 4 * repeat) if c[0] not in queue and c not in chains][:repeat]
     except (OSError, subprocess.SubprocessError) as exc:  # reported as the cases' n/a below
-        queue, chains = [], []
+        queue, chains, edits = [], [], []
         print(f"  no documents to withdraw or edit: {exc}", file=sys.stderr)
     subprocess.run(status, cwd=work, capture_output=True)  # caches of the clone warm
     step, after, warm2 = alternate([
@@ -425,7 +426,7 @@ def run_all(docs: int, apps: int, seed: int, repeat: int, gitlog_share: float,
     rows.append(("`gkctl build` after a site template changes (admin-signed override)", tmpl, "Hugo full build (above)", hu))
 
     # annual report over the applications vs parsing them
-    rows += _central_pushes(work, queue, repeat, OUT / "central")
+    rows += _central_pushes(work, src, queue, edits, repeat, OUT / "central")
     rep, rf = alternate([
         Case("report annual", [*GKCTL, "report", "annual", "--year", "2025", "--format", "json"], src, ok_codes=(0, 1)),
         Case("floor: parse applications", [str(PY), "-c", floor_script("apps")], src),
@@ -457,6 +458,7 @@ def run_district(docs: int, apps: int, seed: int, repeat: int, where: Path | Non
     cold = run_case("status cold", status, work, 1, before=lambda: drop_cache(work))
     queue = _withdraw_queue(work, 5 * repeat + 2)
     chains = [c for c in _edit_queue(work, 2 * repeat) if c[0] not in queue][:repeat]
+    edits = [c for c in _edit_queue(work, 4 * repeat) if c[0] not in queue and c not in chains][:repeat]
     info["published_md"] = sum(1 for _, _, state in published(work).values() if state == "published")
     info["tools"] = "one `git log` pass (the 10k run has the others)"
     step, after, warm = alternate([
@@ -474,7 +476,7 @@ def run_district(docs: int, apps: int, seed: int, repeat: int, where: Path | Non
     rows.append(("`gkctl build` full, cold", full, "", None))
     rows.append(("`gkctl build` after one document changes (withdrawn)", rebuild, "", None))
     rows.append(("`gkctl build` after one document is edited, approved and republished", republished, "", None))
-    rows += _central_pushes(work, queue, repeat, src.parent / f"{src.name}-central")
+    rows += _central_pushes(work, src, queue, edits, repeat, src.parent / f"{src.name}-central")
     info["named"] = {"status_cold": cold, "status_after": after, "step": step, "warm2": warm, "status_warm": warm,
                      "chain_steps": chain_steps, "build": full, "rebuild": rebuild, "republished": republished}
     return rows, info
@@ -640,10 +642,33 @@ def _after_one_change(work: Path, src: Path, site: Path, queue: list[str], chain
     return rebuild, chain_steps, republished
 
 
-def _central_pushes(work: Path, queue: list[str], repeat: int, where: Path) -> list[tuple]:
+def _sync_merge(repo: Path, src: Path, edits: list[tuple[str, str]]) -> None:
+    """A clerk's line merged with upstream as ``gkctl sync`` merges it: the drafter edits a
+    published document on the pushed tip's parent, then merges the tip in as the second parent."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
+
+    if not edits:
+        raise RuntimeError("no published document left to edit")
+    _doc_id, path = edits.pop()
+    tip, branch = git("rev-parse", "HEAD"), git("symbolic-ref", "--short", "HEAD")
+    git("checkout", "-q", "--detach", "HEAD^1")
+    text = (repo / path).read_text(encoding="utf-8")
+    drafter = text.split("\n---\n", 1)[0].split("drafter:", 1)[1].split("\n", 1)[0].strip()
+    (repo / path).write_text(text + "\n（基准测试：本地修订。）\n", encoding="utf-8")
+    _as(repo, src, drafter)
+    git("commit", "-q", "-S", "-am", "修订：基准测试（本地）")
+    git("merge", "-q", "--no-edit", "-S", tip)
+    git("checkout", "-q", "-B", branch)
+    _as(repo, src, "wushi")
+
+
+def _central_pushes(work: Path, src: Path, queue: list[str], edits: list[tuple[str, str]], repeat: int,
+                    where: Path) -> list[tuple]:  # fmt: skip
     """The central repository's hooks: the first push of the whole history, then pushes of one
     step commit each (pre-receive folds onto the snapshot post-receive keeps), beside git's own
-    push of the same commit to a bare repository without hooks; and one push after the central
+    push of the same commit to a bare repository without hooks; pushes of a sync merge (a
+    clerk's line with upstream merged in: folded too); and one push after the central
     snapshot was lost (both hooks run the full pass, as pre-receive did on every push before)."""
     where.mkdir(parents=True, exist_ok=True)
     central, plain = where / "central.git", where / "plain.git"
@@ -662,12 +687,18 @@ def _central_pushes(work: Path, queue: list[str], repeat: int, where: Path) -> l
         Case("push of one step commit", pushes["central"], work, before=lambda: _withdraw_one(work, queue)),
         Case("the same push, no hooks", pushes["plain"], work),
     ], repeat)  # fmt: skip
+    merge, merge_bare = alternate([
+        Case("push of a sync merge", pushes["central"], work, before=lambda: _sync_merge(work, src, edits)),
+        Case("the same push, no hooks", pushes["plain"], work),
+    ], repeat)  # fmt: skip
     lost = run_case("push after the central snapshot is lost", pushes["central"], work, 1,
                     before=lambda: (_withdraw_one(work, queue), _drop_snapshot(central)))  # fmt: skip
     return [
         ("push to the central repository: the whole history, first push (both hooks)", first,
          "`git push` to a bare repository without hooks", first_plain),
         ("push of one step commit (pre-receive folds, post-receive keeps the snapshot)", step, "(same, one commit)", bare),
+        ("push of a sync merge: a clerk's edit with upstream merged in (folded)", merge, "(same, two commits)",
+         merge_bare),
         ("push of one step commit after the central snapshot is lost (both hooks: full pass)", lost, "(same)", bare),
     ]  # fmt: skip
 

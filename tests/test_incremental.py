@@ -529,3 +529,37 @@ def test_a_current_index_over_lost_or_damaged_parts_is_written_whole_again_once(
     assert cli("-C", root, "status", "--format", "json").stdout == text
     assert cli("-C", root, "status").stdout == table
     assert len(described) == 2  # the later runs read the cache
+
+
+def test_after_sync_the_merge_folds_from_the_upstream_snapshot(bureau: Bureau, cli, monkeypatch) -> None:
+    """The clerk's newest snapshot is of their own line, which ``gkctl sync``'s merge does not
+    extend (upstream's line comes first in the full pass's order). The snapshot of the last
+    commit a remote-tracking ref pointed at (the merge base) is kept beside it, and the merge
+    folds from there, with every answer the full pass's."""
+    monkeypatch.setattr(incremental, "SAVE_AFTER", 1)
+    b, root = bureau, str(bureau.root)
+    run_git(b.root, "update-ref", "refs/remotes/origin/main", "HEAD")  # pushed: HEAD is upstream's too
+    analyse_head(b.root)
+    upstream_file = cache_path(b.root, incremental.UPSTREAM)
+    assert incremental.snapshot_head(b.root) == run_git(b.root, "rev-parse", "HEAD").strip()
+    assert upstream_file.exists()
+
+    run_git(b.root, "checkout", "-q", "-b", "up")  # another clerk's work, pushed meanwhile
+    write_doc(b.root, DOC2, id="2026-bgs-002", title="上游的第二份文件", drafter="clerk")
+    b.commit_file("clerk", DOC2, "拟稿")
+    steps.decide(b.as_("reviewer").repo, DOC2, "review", True, "公开属性准确")
+    run_git(b.root, "checkout", "-q", "main")
+    write_doc(b.root, DOC3, id="2026-bgs-003", title="本地的第三份文件", drafter="clerk", category="工作动态")
+    b.commit_file("clerk", DOC3, "拟稿")
+    full_chain(b)  # the clerk's own line, each step saving the newest snapshot
+    analyse_head(b.root)  # a status on the clerk's line
+    assert incremental.snapshot_head(b.root) == run_git(b.root, "rev-parse", "HEAD").strip()
+
+    run_git(b.root, "update-ref", "refs/remotes/origin/main", "up")
+    b.as_("clerk")
+    run_git(b.root, "merge", "-q", "--no-edit", "-S", "origin/main")  # as sync merges: upstream second
+    _same_as_full(b.root)
+    assert incremental.snapshot_head(b.root) == run_git(b.root, "rev-parse", "HEAD").strip()  # saved at once
+    status = cli("-C", root, "status", "--format", "json")
+    shutil.rmtree(cache_path(b.root, "x").parent)
+    assert cli("-C", root, "status", "--format", "json").stdout == status.stdout  # and without any cache

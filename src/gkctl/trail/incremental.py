@@ -51,6 +51,9 @@ from gkctl.trail.workflow import (
 )  # fmt: skip
 
 SNAPSHOT = "analysis-v6.pickle"
+# the snapshot of the newest commit a remote-tracking ref pointed at when it was saved: the merge
+# base of the next ``gkctl sync``, whose merge the newest snapshot (of the clerk's line) cannot explain
+UPSTREAM = "analysis-v6-upstream.pickle"
 FORMAT = 6  # bump when the snapshot's fields or their meaning change
 MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
@@ -134,18 +137,38 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
                 analysis, fresh, index = replayed
                 due = fresh.count - snap.count >= (save_after or SAVE_AFTER) or fresh.witness != snap.witness
                 if is_head and due and fresh.store and store.write_index(head, *index, since=snap.count):
-                    save_pickle(file, fresh)
+                    _save(root, file, fresh)
+                return analysis
+        # upstream merged into the clerk's line: both sides folded from the merge base's snapshot
+        base = _load(cache_path(root, UPSTREAM), store, below=True)
+        if base is not None and base.head != head and (snap is None or base.head != snap.head) \
+                and _is_ancestor(root, base.head, head):  # fmt: skip
+            replayed = _replay(root, base, head, store)
+            if replayed is not None:
+                analysis, fresh, index = replayed  # saved whatever its length: the newest snapshot explains nothing now
+                if is_head and fresh.store and store.write_index(head, *index, since=base.count):
+                    _save(root, file, fresh)
                 return analysis
         analysis = analyse(root, head)
         if analysis.work is None or analysis.head is None:
             return analysis
+        cache_path(root, UPSTREAM).unlink(missing_ok=True)  # its rows are about to be written anew
         snap = _snapshot(analysis, analysis.work, store, save=is_head)
         if snap is None:
             return analysis  # the states could not be stored: this run keeps the full pass's
         del analysis  # the whole history it holds is not needed by what is returned
         if is_head:
-            save_pickle(file, snap)
+            _save(root, file, snap)
         return _analysis(root, snap, store)
+
+
+def _save(root: Path, file: Path, snap: Snapshot) -> None:
+    """Keep ``snap`` as the newest snapshot, and as the upstream one when a remote-tracking ref
+    (what ``gkctl sync`` fetched and pushed) points at its head."""
+    save_pickle(file, snap)
+    tips = git(root, "for-each-ref", "--format=%(objectname)", "refs/remotes/", check=False).split()
+    if snap.head in tips:
+        save_pickle(cache_path(root, UPSTREAM), snap)
 
 
 def fold_push(root: Path, tip: str, arriving: dict[str, int]) -> Pushed | None:
@@ -175,13 +198,21 @@ def snapshot_head(root: Path) -> str | None:
     return snap.head if snap is not None else None
 
 
-def _load(file: Path, store: SnapshotStore) -> Snapshot | None:
+def _load(file: Path, store: SnapshotStore, below: bool = False) -> Snapshot | None:
+    """The snapshot in ``file`` if the store's history tables describe its head; ``below``: or
+    begin with its head's (a descendant's fold since appended rows after them)."""
     snap = load_pickle(file)
     if not isinstance(snap, Snapshot) or snap.format != FORMAT or snap.code != __version__:
         return None
-    if store.generation() != snap.store or store.index_head() != snap.head:
-        return None  # the store was deleted, replaced or written for another head since
-    return snap
+    if store.generation() != snap.store:
+        return None  # the store was deleted or replaced since
+    if store.index_head() == snap.head:
+        return snap
+    if not below:
+        return None  # written for another head since
+    # a commit's position is after all its ancestors': at count - 1, the rows before are its history's
+    at = store.positions({snap.head}, snap.count)
+    return snap if at is not None and at.get(snap.head, (-1, -1, None))[:2] == (snap.count - 1, snap.head_ctx) else None
 
 
 def _problems(snap: Snapshot) -> tuple[Problem, ...]:
