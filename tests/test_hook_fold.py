@@ -203,3 +203,43 @@ def test_a_pushed_merge_of_upstream_into_a_clerks_line_is_folded(world: Witnesse
     assert proc.returncode == 0, proc.stderr  # judged by the full pass, and nothing wrong with it
     full = analyse(central)
     assert incremental.analyse_head(central).briefs() == full.briefs()
+
+
+def test_a_clerks_upstream_snapshot_is_given_up_once_the_log_dates_its_commits(
+    world: Witnessed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clerk's snapshot of what they pushed judged it on its claimed dates: the witness
+    record of the push had not been fetched yet. When it is, a fold on the clerk's line
+    re-judges those commits on their dates of record and rewrites their rows; the upstream
+    snapshot cannot take that back, so it is given up, and the next sync merge is judged as
+    the full pass judges it (folding from it kept the claimed publication date)."""
+    central = world.copy_central("central-redate.git")
+    b = world.bureau.copy(tmp_path / "r")
+    b.git("remote", "set-url", "origin", str(central))
+    rel = b.draft("推送之后才见证的通知")
+    b.approve_all(rel)
+    b.publish(rel)
+    assert world.push(b).returncode == 0
+    b.git("fetch", "-q", "origin")  # origin/main is HEAD; the witness log is not fetched
+    incremental.analyse_head(b.work, save_after=1)
+    upstream = b.work / ".git" / "gkctl" / incremental.UPSTREAM
+    assert upstream.exists()
+    claimed = incremental.analyse_head(b.work).documents[rel].publication
+
+    b.git("branch", "up")  # where upstream goes on from
+    for name, branch in (("本地", "main"), ("上游", "up")):
+        b.git("checkout", "-q", branch)
+        (b.work / f"{name}.txt").write_text(f"{name}的改动\n", encoding="utf-8")
+        b.act("zhang")
+        commit(b.work, f"{name}备注", [f"{name}.txt"])
+        if branch == "main":
+            incremental.analyse_head(b.work, save_after=1)  # the newest snapshot moves on along the clerk's line
+            b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")  # the record of the push arrives
+            incremental.analyse_head(b.work, save_after=1)  # and is folded there
+            assert incremental.analyse_head(b.work).documents[rel].publication != claimed
+            assert not upstream.exists()
+    b.git("checkout", "-q", "main")
+    b.git("update-ref", "refs/remotes/origin/main", "up")
+    b.git("merge", "-q", "--no-edit", "-S", "origin/main")
+    folded, full = incremental.analyse_head(b.work), analyse(b.work)
+    assert folded.briefs() == full.briefs() and folded.problems == full.problems

@@ -136,7 +136,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
             if replayed is not None:
                 analysis, fresh, index = replayed
                 due = fresh.count - snap.count >= (save_after or SAVE_AFTER) or fresh.witness != snap.witness
-                if is_head and due and fresh.store and store.write_index(head, *index, since=snap.count):
+                if is_head and due and fresh.store and _write_index(root, store, head, index, snap.count):
                     _save(root, file, fresh)
                 return analysis
         # upstream merged into the clerk's line: both sides folded from the merge base's snapshot
@@ -146,7 +146,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
             replayed = _replay(root, base, head, store)
             if replayed is not None:
                 analysis, fresh, index = replayed  # saved whatever its length: the newest snapshot explains nothing now
-                if is_head and fresh.store and store.write_index(head, *index, since=base.count):
+                if is_head and fresh.store and _write_index(root, store, head, index, base.count):
                     _save(root, file, fresh)
                 return analysis
         analysis = analyse(root, head)
@@ -160,6 +160,15 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
         if is_head:
             _save(root, file, snap)
         return _analysis(root, snap, store)
+
+
+def _write_index(root: Path, store: SnapshotStore, head: str, index: Index, since: int) -> bool:
+    """The fold's rows into the store's history tables. Rows of commits a new witness record
+    dates again lie below ``since``: the upstream snapshot judged those on their claims and
+    would read the new dates as its own, so it is given up first."""
+    if any(pos < since for _, pos, _, _ in index[0]):
+        cache_path(root, UPSTREAM).unlink(missing_ok=True)
+    return store.write_index(head, *index, since=since)
 
 
 def _save(root: Path, file: Path, snap: Snapshot) -> None:
