@@ -36,6 +36,9 @@ def _answers(cli, b: Bureau, out: Path) -> dict[str, bytes]:
         res = cli("-C", root, *args)
         assert res.exit_code == 0, res.output
         answers[name] = res.stdout.encode()
+    report = cli("-C", root, "report", "annual", "--year", "2026", "--format", "json")
+    assert report.exit_code in (0, 1), report.output  # 1: the report's own checks found something
+    answers["report.json"] = report.stdout.encode()
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(out.parent / f"{out.name}.trees", ignore_errors=True)
     res = cli("-C", root, "build", "--out", str(out))

@@ -38,6 +38,7 @@ from gkctl.services.new import next_id
 from gkctl.services.repository import Repository
 from gkctl.services.steps import today_beijing
 from gkctl.trail.gitutil import changed_since, export_tree, has_commits, read_objects, rev_parse
+from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING, configured_person
 from gkctl.trail.workflow import Analysis, PublicationRecord, analyse, publications
 
@@ -67,11 +68,11 @@ def _is_normative(policy: Policy, category: str) -> bool:
 
 
 def publication_records(root: Path, rev: str = "HEAD") -> list[PublicationRecord]:
-    """The workflow's public records (empty before the first commit)."""
+    """The workflow's public records (empty before the first commit), from the folded analysis
+    when the snapshot explains ``rev`` (the site reads the same briefs; bodies come from the blobs)."""
     if not has_commits(root):
         return []
-
-    return list(publications(root, rev))
+    return publications(root, rev, analyse_head(root, rev))
 
 
 @dataclass(frozen=True)
