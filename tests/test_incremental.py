@@ -558,6 +558,8 @@ def test_after_sync_the_merge_folds_from_the_upstream_snapshot(bureau: Bureau, c
     analyse_head(b.root)  # a status on the clerk's line
     assert incremental.snapshot_head(b.root) == run_git(b.root, "rev-parse", "HEAD").strip()
 
+    analyse_head(b.root, "origin/main~1")  # a report --as-of: a full pass of an older commit, nothing saved
+    assert upstream_file.exists()
     run_git(b.root, "update-ref", "refs/remotes/origin/main", "up")
     b.as_("clerk")
     run_git(b.root, "merge", "-q", "--no-edit", "-S", "origin/main")  # as sync merges: upstream second

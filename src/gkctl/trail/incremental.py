@@ -152,7 +152,8 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
         analysis = analyse(root, head)
         if analysis.work is None or analysis.head is None:
             return analysis
-        cache_path(root, UPSTREAM).unlink(missing_ok=True)  # its rows are about to be written anew
+        if is_head:
+            cache_path(root, UPSTREAM).unlink(missing_ok=True)  # its rows are about to be written anew
         snap = _snapshot(analysis, analysis.work, store, save=is_head)
         if snap is None:
             return analysis  # the states could not be stored: this run keeps the full pass's
