@@ -39,6 +39,9 @@ def _answers(cli, b: Bureau, out: Path) -> dict[str, bytes]:
     report = cli("-C", root, "report", "annual", "--year", "2026", "--format", "json")
     assert report.exit_code in (0, 1), report.output  # 1: the report's own checks found something
     answers["report.json"] = report.stdout.encode()
+    assessed = cli("-C", root, "assess", "--year", "2026", "--format", "json")
+    assert assessed.exit_code == 0, assessed.output
+    answers["assess.json"] = assessed.stdout.encode()
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(out.parent / f"{out.name}.trees", ignore_errors=True)
     res = cli("-C", root, "build", "--out", str(out))

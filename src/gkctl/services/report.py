@@ -419,7 +419,8 @@ def assessment(repo: Repository, year: int):
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
     if not has_commits(repo.root):
         raise InputError(t("audit.no_history"))
-    return assess(analyse(repo.root, "HEAD"), load_applications(repo.root), repo.policy, year, repo.today)
+    # the folded analysis: the assessment reads front matter, events and publications, never bodies
+    return assess(analyse_head(repo.root), load_applications(repo.root), repo.policy, year, repo.today)
 
 
 def render_assessment(result, fmt: str) -> str:
