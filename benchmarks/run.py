@@ -590,6 +590,11 @@ def _edit_queue(repo: Path, repeat: int) -> list[tuple[str, str]]:
     return out[step::step][:repeat]
 
 
+def _drafter(text: str) -> str:
+    """The ``drafter:`` of a generated document's front matter (the key its edits are signed with)."""
+    return text.split("\n---\n", 1)[0].split("drafter:", 1)[1].split("\n", 1)[0].strip()
+
+
 def _as(repo: Path, src: Path, person: str) -> None:
     keys = src / ".git" / "gkctl-bench-keys"
     subprocess.run(["git", "-C", str(repo), "config", "user.signingkey", str(keys / person)], check=True)
@@ -604,8 +609,7 @@ def _edit_chain_build(repo: Path, src: Path, site: Path, chains: list[tuple[str,
         return
     doc_id, path = chains.pop()
     text = (repo / path).read_text(encoding="utf-8")
-    meta = text.split("\n---\n", 1)[0]
-    drafter = meta.split("drafter:", 1)[1].split("\n", 1)[0].strip()
+    drafter = _drafter(text)
     section = drafter.rstrip("0123456789")
     (repo / path).write_text(text + "\n（基准测试：内容更新。）\n", encoding="utf-8")
     _as(repo, src, drafter)
@@ -654,7 +658,7 @@ def _sync_merge(repo: Path, src: Path, edits: list[tuple[str, str]]) -> None:
     tip, branch = git("rev-parse", "HEAD"), git("symbolic-ref", "--short", "HEAD")
     git("checkout", "-q", "--detach", "HEAD^1")
     text = (repo / path).read_text(encoding="utf-8")
-    drafter = text.split("\n---\n", 1)[0].split("drafter:", 1)[1].split("\n", 1)[0].strip()
+    drafter = _drafter(text)
     (repo / path).write_text(text + "\n（基准测试：本地修订。）\n", encoding="utf-8")
     _as(repo, src, drafter)
     git("commit", "-q", "-S", "-am", "修订：基准测试（本地）")

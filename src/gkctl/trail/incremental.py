@@ -7,7 +7,7 @@ the effective policy after every commit, which commits touched which path — is
 new commits and the few older ones that touched the same documents, and re-runs the same
 per-document pass (``workflow.path_pass``) on them.
 
-Merges fold when the full pass's order of the head starts with the snapshot's (``_fold_order``):
+Merges fold when the full pass's order of the head starts with the snapshot's (``trust.dfs_walk``):
 a clerk's line merged onto the central repository's tip, or both sides of a merge folded from
 their merge base. Everything else the snapshot cannot explain falls back to the full pass: a
 head that is not a descendant (a rewrite, another root), a merge whose other side reaches into
@@ -32,7 +32,7 @@ from gkctl.trail.gitutil import git, git_bytes, read_objects
 from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits, tree_changes
 from gkctl.trail.history import parse_commit as _parse
 from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
-from gkctl.trail.trust import Trust, policy_of_files
+from gkctl.trail.trust import Trust, dfs_walk, policy_of_files
 from gkctl.trail.witness import read_log, witness_tip
 from gkctl.trail.workflow import (
     DOC_STEPS,
@@ -413,14 +413,10 @@ class Run:
     recs: list[CommitRecord]
     tree: tuple[Change, ...] | None = None  # with merges: every path whose blob differs from the old head's
 
-    @property
-    def merges(self) -> bool:
-        return self.tree is not None
-
 
 def _run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = True) -> Run | None:
     """The commits after ``old`` up to ``head`` when a fold can explain them, else None: the full
-    pass's order of ``head`` is ``old``'s followed by them (``_fold_order``), none is a root, and
+    pass's order of ``head`` is ``old``'s followed by them (``trust.dfs_walk``), none is a root, and
     none but a merge changes a file the policy is made of (site templates it may: no rule reads
     them). ``check_dates``: and the witness log dates none of them as the snapshot read it."""
     out = git_bytes(root, "rev-list", f"{old}..{head}", "--", check=False)
@@ -433,47 +429,16 @@ def _run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = Tr
     for rec in recs:
         if not rec.parents or (not rec.is_merge and any(_makes_policy(c.path) for c in rec.changes)):
             return None  # a new root, or a policy change every later commit is judged by
-    order = _fold_order(head, {rec.id: rec for rec in recs}, old)
+    # the full pass's order of head must be old's followed by the new commits: a linear run always
+    # is, so is a merge whose later parent's line reaches old first (upstream merged into a clerk's
+    # line and pushed onto the central tip old); one whose other side reaches into old's history
+    # first would move old's commits
+    order = dfs_walk(head, {rec.id: rec for rec in recs}, boundary=old)
     if order is None:
         return None
     merges = any(rec.is_merge for rec in order)
     run = Run([rec.id for rec in order], order, tree_changes(root, old, head) if merges else None)
     return run if not check_dates or _same_dates(root, snap, run.ids) else None
-
-
-def _fold_order(head: str, new: dict[str, CommitRecord], old: str) -> list[CommitRecord] | None:
-    """The ``new`` commits in ``trust.dfs_order``'s order, when its order of ``head`` is ``old``'s
-    followed by them (else None).
-
-    It walks as ``dfs_order`` does. The first commit it meets outside ``new`` must be ``old``
-    itself, and nothing may be finished before it: then ``old``'s whole history is ordered
-    exactly as in ``old``'s own pass, ahead of every new commit. A linear run always passes;
-    so does a merge whose later parent's line reaches ``old`` first (upstream merged into a
-    clerk's line, pushed onto the central repository's ``old``). A merge whose other side
-    reaches into ``old``'s history first would move ``old``'s commits.
-    """
-    order: list[CommitRecord] = []
-    visited: set[str] = set()
-    reached = False
-    stack: list[tuple[str, bool]] = [(head, False)]
-    while stack:
-        cid, expanded = stack.pop()
-        if expanded:
-            if not reached:
-                return None
-            order.append(new[cid])
-            continue
-        if cid in visited:
-            continue
-        visited.add(cid)
-        if cid not in new:  # a commit of old's history
-            if not reached and cid != old:
-                return None
-            reached = True
-            continue
-        stack.append((cid, True))
-        stack.extend((p, False) for p in new[cid].parents if p not in visited)
-    return order if reached else None
 
 
 def _rule_files(eff: Eff) -> Eff:

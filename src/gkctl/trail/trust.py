@@ -54,25 +54,43 @@ def dfs_order(hist: History) -> list[CommitRecord]:
     ``gkctl sync`` (like ``git pull``) merges upstream as the second parent, so the upstream
     side of every merge is judged first: a 索引号 already public upstream keeps its owner.
     """
-    by_id = hist.by_id
     if hist.head is None:
         return []
+    order = dfs_walk(hist.head, hist.by_id)
+    assert order is not None  # without a boundary the walk always finishes
+    return order
+
+
+def dfs_walk(head: str, by_id: Mapping[str, CommitRecord], boundary: str | None = None) -> list[CommitRecord] | None:
+    """``dfs_order``'s walk from ``head`` over the commits of ``by_id`` (others are passed over).
+
+    With ``boundary`` (a fold's snapshot head), the first commit met outside ``by_id`` must be
+    ``boundary`` itself and nothing may be finished before it, else None: then the boundary's
+    whole history is ordered exactly as in its own walk, ahead of every commit returned.
+    """
     order: list[CommitRecord] = []
     visited: set[str] = set()
-    stack: list[tuple[str, bool]] = [(hist.head, False)]
+    reached = boundary is None
+    stack: list[tuple[str, bool]] = [(head, False)]
     while stack:
         cid, expanded = stack.pop()
         if expanded:
+            if not reached:
+                return None
             order.append(by_id[cid])
             continue
         if cid in visited:
             continue
         visited.add(cid)
+        rec = by_id.get(cid)
+        if rec is None:  # outside: with a boundary, a commit of its history
+            if not reached and cid != boundary:
+                return None
+            reached = True
+            continue
         stack.append((cid, True))
-        for parent in by_id[cid].parents:
-            if parent not in visited and parent in by_id:
-                stack.append((parent, False))
-    return order
+        stack.extend((parent, False) for parent in rec.parents if parent not in visited)
+    return order if reached else None
 
 
 class Trust:
