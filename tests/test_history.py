@@ -198,3 +198,48 @@ def _read_many(repo: Path, ids: list[str], rounds: int) -> list[bytes]:
             got = cat_objects(repo, [sha])[0]
             out.append(got[2] if got else b"")
     return out
+
+
+def test_blobs_in_trees_answer_what_git_answers_on_branches_merges_and_deletions(repo: Path) -> None:
+    """The full pass reads each step's document from the history's own diffs: it must name the
+    blob git names for every (commit, path), on first-parent lines, side branches, merges that
+    keep either side, deletions and an unrelated second root."""
+    from gkctl.trail.trees import blobs_in_trees
+
+    def commit(msg: str, **files: str | None) -> None:
+        for name, text in files.items():
+            path = f"docs/{name}.md"
+            if text is None:
+                run_git(repo, "rm", "-q", path)
+            else:
+                write(repo, path, text)
+                run_git(repo, "add", path)
+        run_git(repo, "commit", "-q", "--allow-empty", "-m", msg)
+
+    commit("a1", a="1\n", b="1\n")
+    run_git(repo, "checkout", "-q", "-b", "side")
+    commit("side a2", a="side 2\n")
+    commit("side drop b", b=None)
+    run_git(repo, "checkout", "-q", "-")
+    commit("main a3", a="main 3\n", c="1\n")
+    run_git(repo, "merge", "-q", "-X", "theirs", "--no-edit", "side")  # side's a, b deleted
+    commit("main c2", c="2\n")
+    run_git(repo, "checkout", "-q", "side")
+    run_git(repo, "merge", "-q", "-s", "ours", "--no-edit", "main")  # keeps side's tree, names main's
+    commit("side b again", b="again\n")
+    run_git(repo, "checkout", "-q", "--orphan", "other")
+    run_git(repo, "rm", "-rqf", ".")
+    commit("other root", a="other\n")
+    run_git(repo, "checkout", "-q", "side")
+    run_git(repo, "merge", "-q", "--allow-unrelated-histories", "-s", "ours", "--no-edit", "other")
+
+    hist = load_history(repo, "side")
+    assert sum(rec.is_merge for rec in hist) == 3
+    pairs = [(rec.id, f"docs/{n}.md") for rec in hist for n in "abcd"]
+    text = "".join(f"{c}:{p}\n" for c, p in pairs)
+    out = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                         input=text, capture_output=True, text=True, check=True).stdout.splitlines()
+    expected = {pair: line.split()[0] for pair, line in zip(pairs, out, strict=True) if line.endswith(" blob")}
+    assert 10 < len(expected) < len(pairs)  # some paths absent somewhere, most present
+    assert blobs_in_trees(hist.commits, pairs) == expected
+    assert blobs_in_trees(hist.commits, [("0" * 40, "docs/a.md")]) == {}

@@ -25,10 +25,10 @@ from gkctl.core.policy import Clock, Policy, load_policy_from_files
 from gkctl.core.rules import Context, check_document
 from gkctl.trail.cache import cache_path, load_marshal, save_marshal
 from gkctl.trail.gitutil import find_root, git, git_bytes
-from gkctl.trail.history import CommitRecord, load_history
+from gkctl.trail.history import CommitRecord
 from gkctl.trail.incremental import fold_push
 from gkctl.trail.signatures import BEIJING, check_signatures
-from gkctl.trail.trust import ADMIN, Trust
+from gkctl.trail.trust import ADMIN, Trust, read_history
 from gkctl.trail.witness import WITNESS_REF
 from gkctl.trail.workflow import DOC_STEPS, Analysis, analyse
 
@@ -158,8 +158,8 @@ def verify_tip(
         # the push folded onto the snapshot of the tip it extends: only its commits are read
         analysis, roots, first_root = folded.analysis, folded.roots, folded.first_root
     else:
-        hist = load_history(root, tip)
-        analysis = analyse(root, tip, history=hist, arriving=arriving)
+        hist, verifying = read_history(root, tip)
+        analysis = analyse(root, tip, history=hist, arriving=arriving, verifying=verifying)
         roots, first_root = tuple(rec.id for rec in hist if not rec.parents), hist.first_parent_root()
     trust = analysis.trust
     by_id = trust.hist.by_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 from gkctl.trail.cache import cache_path, git_dir, load_marshal, save_marshal
-from gkctl.trail.gitutil import git, git_bytes, read_objects
+from gkctl.trail.gitutil import Started, git, git_bytes, read_objects
 from gkctl.trail.sshsig import split_signed_commit
 
 CACHE_NAME = "history-v3.marshal"
@@ -136,6 +136,12 @@ def _person_time(value: bytes) -> tuple[str, int, str]:
 
 def parse_commit(sha: str, raw: bytes, changes: tuple[Change, ...] = ()) -> CommitRecord:
     """A ``CommitRecord`` from a raw commit object (as ``git cat-file commit`` prints it)."""
+    tree, parents, author, atime, ctime, ctz, message, trailers = commit_fields(raw)
+    return CommitRecord(sha, tree, parents, author, atime, ctime, ctz, message, dict(trailers), changes, raw)
+
+
+def commit_fields(raw: bytes) -> tuple[Any, ...]:
+    """What a record holds of its raw object, as the cache keeps it (trailers as pairs)."""
     head, _, body = raw.partition(b"\n\n")
     tree = ""
     parents: list[str] = []
@@ -160,19 +166,7 @@ def parse_commit(sha: str, raw: bytes, changes: tuple[Change, ...] = ()) -> Comm
         message = body.decode(encoding, "replace")
     except LookupError:
         message = body.decode("utf-8", "replace")
-    return CommitRecord(
-        id=sha,
-        tree=tree,
-        parents=tuple(parents),
-        author=author,
-        author_time=atime,
-        committer_time=ctime,
-        committer_tz=ctz,
-        message=message,
-        trailers=parse_trailers(message),
-        changes=changes,
-        raw=raw,
-    )
+    return (tree, tuple(parents), author, atime, ctime, ctz, message, tuple(parse_trailers(message).items()))
 
 
 def _parse_diff_tree(out: bytes) -> dict[str, list[tuple[str, str, str | None, str | None]]]:
@@ -229,11 +223,6 @@ def _cache_path(root: Path) -> Path:
     return cache_path(root, CACHE_NAME)
 
 
-def _fields(rec: CommitRecord) -> tuple[Any, ...]:
-    return (rec.tree, rec.parents, rec.author, rec.author_time, rec.committer_time, rec.committer_tz,
-            rec.message, tuple(rec.trailers.items()))
-
-
 def _from_fields(sha: str, entry: tuple[Any, ...]) -> CommitRecord:
     raw, changes, (tree, parents, author, atime, ctime, ctz, message, trailers) = entry
     return CommitRecord(sha, tree, parents, author, atime, ctime, ctz, message, dict(trailers),
@@ -251,15 +240,24 @@ COMMIT_GRAPH_FROM = 5000  # commits; a larger history without git's commit-graph
 
 
 def rev_list(root: Path, rev: str) -> list[str]:
-    """Commit ids reachable from ``rev``, parents before children (topological order).
+    """Commit ids reachable from ``rev``, parents before children (topological order)."""
+    return list(rev_list_parents(root, rev))
+
+
+def rev_list_parents(root: Path, rev: str) -> dict[str, tuple[str, ...]]:
+    """Each commit reachable from ``rev`` with its parents, parents before children.
 
     On a large history without a commit-graph (git's own cache, which ``git gc`` writes) one
     is written first: it makes this walk several times faster on every later run.
     """
-    out = git(root, "rev-list", "--topo-order", "--reverse", rev, "--").split()
+    out = git(root, "rev-list", "--topo-order", "--reverse", "--parents", rev, "--").splitlines()
     if len(out) >= COMMIT_GRAPH_FROM and not _has_commit_graph(root):
         git(root, "commit-graph", "write", "--reachable", "--split", check=False)
-    return out
+    parents: dict[str, tuple[str, ...]] = {}
+    for line in out:
+        ids = line.split()
+        parents[ids[0]] = tuple(ids[1:])
+    return parents
 
 
 def _has_commit_graph(root: Path) -> bool:
@@ -272,16 +270,22 @@ def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple[Any
     if not ids:
         return {}
     raw = read_objects(root, ids)
-    lines = []
+    found = {}
     for sha in ids:
-        parents = [ln[7:].decode() for ln in raw[sha].partition(b"\n\n")[0].split(b"\n") if ln.startswith(b"parent ")]
-        lines.append(f"{sha} {parents[0]}" if len(parents) > 1 else sha)
-    diff_out = git_bytes(
-        root, "diff-tree", "--stdin", "-r", "--raw", "--no-renames", "-z", "--root",
-        input=("\n".join(lines) + "\n").encode(),
-    )
+        head = raw[sha].partition(b"\n\n")[0]
+        found[sha] = tuple(ln[7:].decode() for ln in head.split(b"\n") if ln.startswith(b"parent "))
+    diff_out = git_bytes(root, *_DIFF_TREE, input=_diff_input(ids, found))
     diffs = _parse_diff_tree(diff_out)
     return {sha: (raw[sha], tuple(diffs.get(sha, ()))) for sha in ids if sha in raw}
+
+
+_DIFF_TREE = ("diff-tree", "--stdin", "-r", "--raw", "--no-renames", "-z", "--root")
+
+
+def _diff_input(ids: list[str], parents: Mapping[str, tuple[str, ...]]) -> bytes:
+    """``diff-tree --stdin`` lines: a commit against its parent, a merge against its first
+    (git would otherwise print a combined diff), a root against the empty tree."""
+    return "".join(f"{sha} {parents[sha][0]}\n" if len(parents[sha]) > 1 else f"{sha}\n" for sha in ids).encode()
 
 
 def tree_changes(root: Path, old: str, new: str) -> tuple[Change, ...]:
@@ -304,13 +308,20 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def load_history(root: Path, rev: str = "HEAD", use_cache: bool = True) -> History:
-    """All commits reachable from ``rev`` as ``CommitRecord``s (empty for an unborn branch)."""
+def load_history(root: Path, rev: str = "HEAD", use_cache: bool = True,
+                 on_read: Callable[[dict[str, bytes]], object] | None = None) -> History:  # fmt: skip
+    """All commits reachable from ``rev`` as ``CommitRecord``s (empty for an unborn branch).
+
+    ``on_read`` is given the raw objects of the commits read from git (not from the cache) as
+    soon as they are read, before they are diffed and parsed: their signatures can be verified
+    meanwhile.
+    """
     with paused_gc():
-        return _load_history(Path(root), rev, use_cache)
+        return _load_history(Path(root), rev, use_cache, on_read)
 
 
-def _load_history(root: Path, rev: str, use_cache: bool) -> History:
+def _load_history(root: Path, rev: str, use_cache: bool,
+                  on_read: Callable[[dict[str, bytes]], object] | None) -> History:  # fmt: skip
     root = Path(root)
     head_out = git_bytes(root, "rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False).decode().strip()
     if not head_out:
@@ -319,11 +330,19 @@ def _load_history(root: Path, rev: str, use_cache: bool) -> History:
     if (cache_file.parent.parent / "shallow").exists():
         # a shallow clone cuts history: states, signers and policies would be judged from a stump
         raise InputError(t("repo.shallow"))
-    ids = rev_list(root, head_out)
+    parents = rev_list_parents(root, head_out)
+    ids = list(parents)
     cache = load_marshal(cache_file) if use_cache else {}
     missing = [sha for sha in ids if not _cached_ok(cache.get(sha), sha)]
     if missing:
-        cache.update(read_commits(root, missing))
+        raws = read_objects(root, missing)
+        if on_read is not None:
+            on_read(raws)  # before git starts diffing: a process it forks must not hold git's pipes
+        diffing = Started(root, *_DIFF_TREE, input=_diff_input(missing, parents))
+        fields = {sha: commit_fields(raws[sha]) for sha in missing}  # parsed while git diffs
+        diffs = _parse_diff_tree(diffing.output())
+        cache.update((sha, (raws[sha], tuple(diffs.get(sha, ())), fields[sha])) for sha in missing)
+        del raws, fields, diffs
     records = []
     dirty = bool(missing)
     # an unchanged cache is consumed as it is read, so its tuples and the records never peak together
@@ -331,12 +350,9 @@ def _load_history(root: Path, rev: str, use_cache: bool) -> History:
     for sha in ids:
         entry = take(sha)
         assert entry is not None  # every id is cached or was just read
-        if len(entry) == 2:  # fresh from git: parse once, keep the parsed form
-            rec = parse_commit(sha, entry[0], tuple(Change(*c) for c in entry[1]))
-            cache[sha] = (entry[0], entry[1], _fields(rec))
-        else:
-            rec = _from_fields(sha, entry)
-        records.append(rec)
+        if len(entry) == 2:  # an older cache's unparsed entry
+            entry = cache[sha] = (*entry, commit_fields(entry[0]))
+        records.append(_from_fields(sha, entry))
     if dirty and use_cache:
         save_marshal(cache_file, cache)
     return History(head_out, tuple(records), {r.id: r for r in records})

@@ -577,7 +577,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     if global_problems is None:
         return None
     sinks = (ProblemSink([]), ProblemSink([]), ProblemSink([]))
-    docs = path_pass(root, trust, order, current, dirty, sinks[0], watched)
+    docs = path_pass(trust, order, current, dirty, sinks[0], watched)
     cands = {p: c for p, c in snap.candidates.items() if p not in dirty}
     cands.update(_candidates(docs))
     accepted = assign_indexes([c for lst in cands.values() for c in lst], sinks[1])

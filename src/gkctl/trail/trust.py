@@ -29,9 +29,10 @@ from gkctl.core.policy import (
 from gkctl.core.rules import attachment_secrecy_findings, safe_repo_path, secrecy_findings
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git_bytes, read_objects
-from gkctl.trail.history import CommitRecord, History
-from gkctl.trail.signatures import BEIJING, active_at, check_signatures, normalize_key
+from gkctl.trail.history import CommitRecord, History, load_history
+from gkctl.trail.signatures import BEIJING, Verifying, active_at, check_signatures, normalize_key
 from gkctl.trail.sshsig import SigCheck
+from gkctl.trail.trees import blobs_in_trees
 from gkctl.trail.witness import WitnessLog, read_log, witnessed_times
 
 ADMIN = "admin"
@@ -101,8 +102,10 @@ class Trust:
     """
 
     def __init__(self, root: Path, hist: History, witnessed: Mapping[str, int] | None = None,
-                 witness: WitnessLog | None = None, docs_cache: bool = True, partial: bool = False) -> None:  # fmt: skip
+                 witness: WitnessLog | None = None, docs_cache: bool = True, partial: bool = False,
+                 verifying: Verifying | None = None) -> None:  # fmt: skip
         self.root = root
+        self._verifying = verifying  # the history's signatures, verified since it was read
         self.hist = hist
         # a fold holds only the commits it judges: a tree it did not read is asked of git
         self.partial = partial
@@ -148,6 +151,11 @@ class Trust:
             if len(parts) == 2 and parts[1] == "blob":
                 result[pair] = parts[0]
         return result
+
+    def blobs_in_trees(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Blob id of each ``(commit, path)`` present: from the history's own diffs in a full
+        pass, from git in a fold (which holds only the commits it judges)."""
+        return self.blobs_at(pairs) if self.partial else blobs_in_trees(self.hist.commits, pairs)
 
     def blob_at(self, sha: str, path: str) -> str | None:
         """Blob of ``path`` in commit ``sha``'s tree, from recorded first-parent changes (no git).
@@ -265,6 +273,9 @@ class Trust:
     # -- signatures -----------------------------------------------------------------------
     def check(self, recs: list[CommitRecord]) -> None:
         """Verify the signatures of ``recs`` not checked yet (cached by commit id)."""
+        if self._verifying is not None:
+            self._checks.update(self._verifying.result())
+            self._verifying = None
         todo = list({r.id: r for r in recs if r.id not in self._checks}.values())  # each commit once
         if todo:
             self._checks.update(check_signatures(self.root, todo))
@@ -458,7 +469,16 @@ def policy_of_files(eff: tuple[tuple[str, str], ...], blob: Callable[[str], byte
     return policy
 
 
-def build_trust(root: Path, hist: History, arriving: Mapping[str, int] | None = None) -> Trust:
+def read_history(root: Path, rev: str = "HEAD") -> tuple[History, Verifying | None]:
+    """``load_history``, with the signatures of the commits it reads from git verified meanwhile
+    (give the second value to ``build_trust``)."""
+    started: list[Verifying] = []
+    hist = load_history(root, rev, on_read=lambda raws: started.append(Verifying(root, raws)))
+    return hist, (started[0] if started else None)
+
+
+def build_trust(root: Path, hist: History, arriving: Mapping[str, int] | None = None,
+                verifying: Verifying | None = None) -> Trust:  # fmt: skip
     """Trust of ``hist``; where the policy pins a witness key, dated by the witness log.
 
     ``arriving``: commits the central repository is receiving now, with the time it will
@@ -466,7 +486,7 @@ def build_trust(root: Path, hist: History, arriving: Mapping[str, int] | None = 
     effective policy at the tip, which needs a first pass on claimed dates; only when the
     log dates something is history judged again on witnessed dates.
     """
-    trust = Trust(Path(root), hist)
+    trust = Trust(Path(root), hist, verifying=verifying)
     trust.compute()
     policy = trust.head_policy
     keys = policy.org.clock.witness_keys if policy is not None else ()

@@ -30,10 +30,9 @@ from pathlib import Path
 from gkctl.core.document import Document
 from gkctl.core.policy import Policy, StepRule
 from gkctl.core.rules import safe_repo_path
-from gkctl.trail.cache import Table
-from gkctl.trail.history import CommitRecord, History, load_history, paused_gc
-from gkctl.trail.signatures import BEIJING
-from gkctl.trail.trust import Trust, build_trust
+from gkctl.trail.history import CommitRecord, History, paused_gc
+from gkctl.trail.signatures import BEIJING, Verifying
+from gkctl.trail.trust import Trust, build_trust, read_history
 
 APPROVAL_STEPS = ("review", "sign", "check", "external", "proofread")
 PUBLIC_STEPS = ("publish", "withdraw", "repeal")
@@ -271,21 +270,23 @@ def _chain(
 
 
 def analyse(root: Path, rev: str = "HEAD", history: History | None = None,
-            arriving: Mapping[str, int] | None = None) -> Analysis:  # fmt: skip
+            arriving: Mapping[str, int] | None = None, verifying: Verifying | None = None) -> Analysis:  # fmt: skip
     """Every document's state at ``rev``: one pass over history plus a few batched reads.
 
-    ``arriving``: commits being pushed to the central repository and their receive time.
+    ``arriving``: commits being pushed to the central repository and their receive time;
+    ``verifying``: what ``read_history`` gave beside ``history``.
     """
     with paused_gc():
-        return _analyse(Path(root), rev, history, arriving)
+        return _analyse(Path(root), rev, history, arriving, verifying)
 
 
-def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[str, int] | None = None) -> Analysis:
-    hist = history if history is not None else load_history(root, rev)
-    trust = build_trust(root, hist, arriving)
+def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[str, int] | None = None,
+             verifying: Verifying | None = None) -> Analysis:  # fmt: skip
+    hist, verifying = (history, verifying) if history is not None else read_history(root, rev)
+    trust = build_trust(root, hist, arriving, verifying)
     current = trust.tree_files(hist.head, "docs/") if hist.head else {}
     sinks = (ProblemSink(list(trust.problems)), ProblemSink([]), ProblemSink([]))
-    docs = path_pass(root, trust, trust.order, current, None, sinks[0])
+    docs = path_pass(trust, trust.order, current, None, sinks[0])
     accepted = assign_indexes(candidates_of(docs), sinks[1])
     states = finish_all(docs, current, accepted, sinks[2])
     trust.save()
@@ -333,7 +334,7 @@ class FullPass:
 
 
 def path_pass(
-    root: Path, trust: Trust, order: list[CommitRecord], current: dict[str, str], only: set[str] | None,
+    trust: Trust, order: list[CommitRecord], current: dict[str, str], only: set[str] | None,
     sink: ProblemSink, watched: set[str] | None = None,
 ) -> dict[str, DocWork]:  # fmt: skip
     """Judge the step commits and content changes of every document (or of the paths ``only``).
@@ -372,9 +373,8 @@ def path_pass(
             changes[path] = sorted(merged.values(), key=lambda item: item[0])
 
     events: dict[str, list[tuple[int, Event]]] = {}
-    # the file each step names, in its own commit's tree: one git process for all of them
-    # (walking first parents from every step commit cost seconds and a large memo on big histories)
-    in_tree = _step_blobs(root, trust, [(rec.id, rec.trailer("Gkctl-Path") or "") for rec in step_recs])
+    # the file each step names, in its own commit's tree
+    in_tree = trust.blobs_in_trees([(rec.id, rec.trailer("Gkctl-Path") or "") for rec in step_recs])
     for rec in step_recs:
         path = rec.trailer("Gkctl-Path") or ""
         ev = _judge(rec, trust, in_tree.get((rec.id, path)), path)
@@ -546,23 +546,6 @@ class DocWork:
             self.doc_id, path, blob, doc, state, steps, tuple(ev for _, ev in self.events), valid, publication,
             first_published, tuple(self.change_info),
         )  # fmt: skip
-
-
-STEP_BLOB_CACHE = "step_blobs_v3"  # a table of the cache database
-
-
-def _step_blobs(root: Path, trust: Trust, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """Blob of each ``(commit, path)``; cached by commit id (a commit's tree never changes)."""
-    table = Table(root, STEP_BLOB_CACHE)
-    cache = table.get_many(f"{c}\0{p}" for c, p in pairs)
-    found = {pair: cache[f"{pair[0]}\0{pair[1]}"] for pair in pairs if f"{pair[0]}\0{pair[1]}" in cache}
-    missing = [pair for pair in pairs if pair not in found]
-    if missing:
-        fresh = trust.blobs_at(missing)
-        found.update({pair: fresh.get(pair, "") for pair in missing})
-        table.put_many({f"{c}\0{p}": fresh.get((c, p), "") for c, p in missing})
-    table.close()
-    return {pair: blob for pair, blob in found.items() if isinstance(blob, str) and blob}
 
 
 def attachment_paths(doc: Document | None) -> tuple[str, ...]:
