@@ -154,13 +154,14 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
             return analysis
         if is_head:
             cache_path(root, UPSTREAM).unlink(missing_ok=True)  # its rows are about to be written anew
-        snap = _snapshot(analysis, analysis.work, store, save=is_head)
-        if snap is None:
+        made = _snapshot(analysis, analysis.work, store, save=is_head)
+        if made is None:
             return analysis  # the states could not be stored: this run keeps the full pass's
         del analysis  # the whole history it holds is not needed by what is returned
+        states, snap = made
         if is_head:
             _save(root, file, snap)
-        return _analysis(root, snap, store)
+        return _analysis(root, snap, store, fresh=states)  # as the store would give them back
 
 
 def _write_index(root: Path, store: SnapshotStore, head: str, index: Index, since: int) -> bool:
@@ -254,9 +255,10 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
                     briefs_from=states.briefs, changed_since=_changed_since(root, snap))  # fmt: skip
 
 
-def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bool) -> Snapshot | None:
-    """The snapshot of a full pass (``analysis.head`` must be set); None when its states or its
-    history tables could not be stored."""
+def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bool,
+              ) -> tuple[dict[str, DocState], Snapshot] | None:  # fmt: skip
+    """The states a full pass stored (front matter without bodies) and its snapshot
+    (``analysis.head`` must be set); None when its states or history tables could not be stored."""
     trust = analysis.trust
     assert analysis.head is not None
     contexts: dict[Ctx, int] = {}
@@ -268,7 +270,8 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
     pre, idx, post = work.sinks
     problems = {path: (pre.by_path.get(path, []), idx.by_path.get(path, []), post.by_path.get(path, []))
                 for path in {*pre.by_path, *idx.by_path, *post.by_path}}  # fmt: skip
-    rows = {path: encode(_front_matter(st)) for path, st in analysis.documents.items()}
+    states = {path: _front_matter(st) for path, st in analysis.documents.items()}
+    rows = {path: encode(st) for path, st in states.items()}
     generation = store.generation(create=True)
     if generation is None or not store.put_many(dict(rows.values())):
         return None
@@ -277,7 +280,7 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
             return None
         store.keep_only(k for k, _ in rows.values())
     head_ctx = context(analysis.head)
-    return Snapshot(
+    return states, Snapshot(
         FORMAT, __version__, analysis.head, len(trust.order), list(contexts), head_ctx,
         trust.witness.tip if trust.witness is not None else witness_tip(trust.root),
         frozenset(rec.new for rec in trust.witness.records if rec.new) if trust.witness is not None else frozenset(),
