@@ -14,8 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from gkctl.core.calendar import UnknownYear, next_year_finding
-from gkctl.core.document import Document, parse_document
-from gkctl.core.errors import GkctlError
+from gkctl.core.document import Document
 from gkctl.core.findings import Finding, Severity
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy, is_policy_path
@@ -97,13 +96,7 @@ def _day(rec: CommitRecord) -> date:
 
 
 def _published_doc(inp: AuditInput, pub: PublicationRecord) -> Document | None:
-    raw = inp.analysis.trust.blob(pub.blob)
-    if raw is None:
-        return None
-    try:
-        return parse_document(raw, pub.path)
-    except GkctlError:
-        return None
+    return inp.analysis.trust.document(pub.blob, pub.path)
 
 
 def late_publications(inp: AuditInput) -> list[Finding]:

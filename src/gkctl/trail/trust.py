@@ -38,6 +38,7 @@ from gkctl.trail.witness import WitnessLog, read_log, witnessed_times
 ADMIN = "admin"
 REGISTRAR = "registrar"
 REGISTER_PREFIXES = ("applications/", "appeals/")  # the registers: only a registrar's signature counts
+_DOC_BATCH = 1000  # documents read from git at a time
 DOC_CACHE = "documents-v2.pickle"  # v2: checksummed (verify validates from it too)
 
 
@@ -198,16 +199,22 @@ class Trust:
         todo = [(b, p) for b, p in pairs if b and f"{b}:{p}" not in self._docs]
         if not todo:
             return
-        self.prefetch([b for b, _ in todo])
-        for blob, path in todo:
-            raw = self._blobs.get(blob)
-            doc: Document | None = None
-            if raw is not None:
-                try:
-                    doc = parse_document(raw, path)
-                except GkctlError:
-                    doc = None
-            self._docs[f"{blob}:{path}"] = doc
+        # read and parsed a batch at a time, and the parsed form kept, not the bytes: at 10,000
+        # documents those are ~80 MB, twice over while git's output is cut into objects
+        for start in range(0, len(todo), _DOC_BATCH):
+            batch = todo[start : start + _DOC_BATCH]
+            self.prefetch([b for b, _ in batch])
+            for blob, path in batch:
+                raw = self._blobs.get(blob)
+                doc: Document | None = None
+                if raw is not None:
+                    try:
+                        doc = parse_document(raw, path)
+                    except GkctlError:
+                        doc = None
+                self._docs[f"{blob}:{path}"] = doc
+            for blob, _ in batch:
+                self._blobs.pop(blob, None)
         self._docs_dirty = True
 
     def document(self, blob: str | None, path: str) -> Document | None:
