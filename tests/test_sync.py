@@ -94,6 +94,31 @@ def test_renumbering_needs_a_publisher(clones) -> None:
     assert run_git(central, "rev-parse", "main") == before  # nothing pushed
 
 
+def test_a_clash_deeper_than_the_tip_is_renumbered_after_the_merge(clones) -> None:
+    """A local publication under a later draft commit cannot be set aside: sync merges upstream
+    and publishes the document again with the next free number (the folded analysis finds the
+    clash, as the full pass does)."""
+    b, central, other = clones
+    [first] = steps.publish(b.as_("publisher").repo, [DOC1])
+    assert sync(b.repo).pushed
+    use_ssh_key(other, b.keys["publisher"])
+    [mine] = steps.publish(Repository(other), [DOC2], fetch=False)
+    assert mine.index_number == first.index_number  # apart, both took 00001
+    use_ssh_key(other, b.keys["clerk"])
+    write_doc(other, "docs/2026/2026-bgs-003.md", id="2026-bgs-003", drafter="clerk", title="关于第三份文件的通知")
+    run_git(other, "add", "docs")
+    run_git(other, "commit", "-q", "-S", "-m", "起草：第三份文件")
+    use_ssh_key(other, b.keys["publisher"])
+    result = sync(Repository(other))
+    assert result.pushed and result.merged and result.replayed == []
+    assert result.renumbered == [(mine.doc_id, mine.index_number, "11500000MB1B37366Q/2026-00002")]
+    numbers = {p.doc_id: p.index_number for p in publications(central)}
+    assert numbers == {first.doc_id: "11500000MB1B37366Q/2026-00001", mine.doc_id: "11500000MB1B37366Q/2026-00002"}
+    # the superseded publication was pushed with the merge: it is the one that does not count
+    clashes = [(sha, key) for sha, key, _ in analyse(central).problems if key.startswith("workflow.bad.index")]
+    assert clashes == [(mine.commit, "workflow.bad.index_taken")]
+
+
 def test_sync_without_remote_is_refused(repo: Path) -> None:
     with pytest.raises(RuleError):
         sync(Repository(repo))

@@ -22,7 +22,8 @@ from gkctl.services import steps
 from gkctl.services.repository import Repository
 from gkctl.trail import remote as transport
 from gkctl.trail.gitutil import GitError, git, signing_configured
-from gkctl.trail.history import CommitRecord
+from gkctl.trail.history import CommitRecord, read_records
+from gkctl.trail.incremental import analyse_head
 from gkctl.trail.remote import Progress
 from gkctl.trail.signatures import configured_key
 from gkctl.trail.witness import RESERVED_PREFIX
@@ -87,10 +88,14 @@ def _tail_publications(analysis: Analysis, local: list[str]) -> list[CommitRecor
     tail: list[CommitRecord] = []
     for sha in local:  # newest first, along first parents
         rec = by_id[sha]
-        if rec.step != "publish" or rec.changes or rec.is_merge or not rec.trailer("Gkctl-Path"):
+        if not _may_be_tail(rec):
             break
         tail.append(rec)
     return tail[::-1]
+
+
+def _may_be_tail(rec: CommitRecord) -> bool:
+    return rec.step == "publish" and not rec.changes and not rec.is_merge and bool(rec.trailer("Gkctl-Path"))
 
 
 def _replay(repo: Repository, remote_ref: str, tail: list[CommitRecord], analysis: Analysis,
@@ -110,7 +115,7 @@ def _replay(repo: Repository, remote_ref: str, tail: list[CommitRecord], analysi
     git(root, "reset", "--quiet", "--keep", tail[0].parents[0])
     try:
         result.merged = _merge(repo, remote_ref) or result.merged
-        merged = analyse(root)
+        merged = analyse_head(root)
         for rec in tail:
             path = rec.trailer("Gkctl-Path") or ""
             state = merged.documents.get(path)
@@ -131,11 +136,11 @@ def _replay(repo: Repository, remote_ref: str, tail: list[CommitRecord], analysi
 def _renumber(repo: Repository, remote_ref: str, result: SyncResult) -> None:
     """Local publications deeper in history whose 索引号 the upstream already used get a fresh number."""
     local_only = set(git(repo.root, "rev-list", f"{remote_ref}..HEAD").split())
-    analysis = analyse(repo.root)
+    analysis = analyse_head(repo.root)  # folded: after a merge, from the snapshot of upstream
     for sha, key, number in analysis.problems:
         if key != "workflow.bad.index_taken" or sha not in local_only:
             continue
-        rec = analysis.trust.hist.by_id[sha]
+        [rec] = read_records(repo.root, [sha])  # a folded analysis holds only the commits it judged
         state = analysis.documents.get(rec.trailer("Gkctl-Path") or "")
         if state is None or state.publication is not None:
             continue
@@ -144,14 +149,15 @@ def _renumber(repo: Repository, remote_ref: str, result: SyncResult) -> None:
         except RuleError as exc:
             raise RuleError(t("workflow.sync.renumber_refused", id=state.doc_id, index=number) + f"（{exc.message}）") from None
         result.renumbered.append((state.doc_id, number, res.index_number or ""))
-        analysis = analyse(repo.root)
+        analysis = analyse_head(repo.root)
 
 
 def _integrate(repo: Repository, remote_ref: str, result: SyncResult) -> None:
     root = repo.root
     local = git(root, "rev-list", "--first-parent", f"{remote_ref}..HEAD").split()
     behind = bool(git(root, "rev-list", "--max-count=1", f"HEAD..{remote_ref}").strip())
-    if behind and local:
+    # only a publish commit at the tip can start a tail: else no pass over history is needed
+    if behind and local and all(_may_be_tail(rec) for rec in read_records(root, local[:1])):
         analysis = analyse(root)
         tail = _tail_publications(analysis, local)
         if tail:

@@ -279,6 +279,12 @@ def read_commits(root: Path, ids: list[str]) -> dict[str, tuple[bytes, tuple[Any
     return {sha: (raw[sha], tuple(diffs.get(sha, ()))) for sha in ids if sha in raw}
 
 
+def read_records(root: Path, ids: list[str]) -> list[CommitRecord]:
+    """``CommitRecord``s of ``ids`` (those that exist), read from git in two processes."""
+    got = read_commits(root, ids)
+    return [parse_commit(sha, got[sha][0], tuple(Change(*c) for c in got[sha][1])) for sha in ids if sha in got]
+
+
 _DIFF_TREE = ("diff-tree", "--stdin", "-r", "--raw", "--no-renames", "-z", "--root")
 
 

@@ -29,8 +29,7 @@ from gkctl import __version__
 from gkctl.core.policy import SITE_TEMPLATE_DIR, is_policy_path
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git, git_bytes, read_objects
-from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_commits, tree_changes
-from gkctl.trail.history import parse_commit as _parse
+from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_records, tree_changes
 from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
 from gkctl.trail.trust import Trust, dfs_walk, policy_of_files
 from gkctl.trail.witness import read_log, witness_tip
@@ -317,11 +316,6 @@ def _candidates(docs: dict[str, DocWork]) -> dict[str, list[Candidate]]:
     return out
 
 
-def _read(root: Path, ids: list[str]) -> list[CommitRecord]:
-    got = read_commits(root, ids)
-    return [_parse(sha, got[sha][0], tuple(Change(*c) for c in got[sha][1])) for sha in ids if sha in got]
-
-
 def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
     """Whether the full pass would date the snapshot's commits as it did and the new ones by
     their own claim: no witness key is pinned, or the witness log is the one the snapshot read
@@ -426,7 +420,7 @@ def _run(root: Path, snap: Snapshot, old: str, head: str, check_dates: bool = Tr
     ids = out.decode().split()
     if not ids or len(ids) > MAX_REPLAY:
         return None
-    recs = _read(root, ids)
+    recs = read_records(root, ids)
     if len(recs) != len(ids):
         return None
     for rec in recs:
@@ -509,7 +503,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
         return None
     recorded, again, pinned, witness, witness_tips = dates
     # commits the snapshot judged on their claimed dates that a new witness record now dates
-    redated = _read(root, sorted(again))
+    redated = read_records(root, sorted(again))
     if len(redated) != len(again) or any(len(rec.parents) != 1 or any(is_policy_path(c.path) for c in rec.changes)
                                          for rec in redated):  # fmt: skip
         return None  # a root, a merge or a policy change dated again: revocations and every chain may move
@@ -542,7 +536,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     if touching is None:
         return None
     old_ids = [sha for sha, _ in touching]
-    old = _read(root, [*old_ids, snap.head] if snap.head not in old_ids else old_ids)
+    old = read_records(root, [*old_ids, snap.head] if snap.head not in old_ids else old_ids)
     if len(old) != len(old_ids) + (snap.head not in old_ids):
         return None
     base = old.pop() if snap.head not in old_ids else None  # its date is what the first new commit is compared with
