@@ -255,3 +255,41 @@ def test_a_fold_dates_again_what_the_snapshot_judged_on_claims(tmp_path: Path, m
         assert st.doc is not None and folded.documents[rel] == replace(st, doc=replace(st.doc, body=""))
         assert st.publication is not None and st.publication.published_claimed is not None  # witnessed
         assert folded.problems == full.problems
+
+
+def test_a_fetched_witness_record_leaves_the_status_lines_it_dates_nothing_in(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The status text is keyed by the witness log's tip, and every push moves the tip. A fold
+    knows which documents the new records date again, so the lines of the others are kept: after
+    fetching the record of a push that brought one new draft, only that draft is described anew.
+    The text is byte for byte the one made with no cache at all."""
+    from gkctl.services import status as status_service
+
+    def status(root: Path) -> str:
+        res = run_cli("status", "--format", "json", "-C", str(root))
+        assert res.exit_code == 0, res.output
+        return res.stdout
+
+    with witnessed_bureau(tmp_path) as w:
+        b = w.bureau
+        for title in ("第一份通知", "第二份通知", "第三份通知"):
+            b.draft(title)
+        assert w.push().returncode == 0
+        b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
+        status(b.work)  # the text at this head, under this tip of the log
+        late = b.draft("第四份通知")
+        assert w.push().returncode == 0
+        b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")  # a new tip: the record dates the new draft
+        described: list[str] = []
+        real = status_service.document_data
+
+        def counting(state, *args, **kwargs):  # type: ignore[no-untyped-def]
+            described.append(state.path)
+            return real(state, *args, **kwargs)
+
+        monkeypatch.setattr(status_service, "document_data", counting)
+        text = status(b.work)
+        assert described == [late]
+        monkeypatch.setattr(status_service, "document_data", real)
+        shutil.rmtree(b.work / ".git" / "gkctl")
+        assert status(b.work) == text

@@ -196,8 +196,12 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
         return None
     analysis = repo.analysis
     docs = analysis.documents  # a folded analysis reads a state only when asked for it
-    old = read_header(cache_file, key, heads=analysis.base[0]) if analysis.base is not None and not rebuild else None
-    changed = analysis.base[1] if old is not None and analysis.base is not None else None
+    # a text of a fold's base (or of this head when the log grew since), made under one of the log's tips since
+    witnesses = analysis.base_witnesses
+    base = analysis.base if analysis.base is not None else \
+        (frozenset({head}), frozenset()) if witnesses is not None else None  # fmt: skip
+    old = read_header(cache_file, key, heads=base[0], witnesses=witnesses) if base is not None and not rebuild else None
+    changed = base[1] if old is not None and base is not None else None
     if old is None and analysis.changed_since is not None and not rebuild:
         # a text of an older commit than the snapshot's (a fold was saved since it was written)
         older = read_header(cache_file, key, any_head=True)
@@ -212,7 +216,7 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
     paths = list(docs)
     lines: list[bytes | int] = []
     rows: list[bytes | int] = []
-    old_rows = read_header(rows_file, key, heads=frozenset({old.head})) if old is not None else None
+    old_rows = read_header(rows_file, key, heads=frozenset({old.head}), witnesses=witnesses) if old is not None else None
     with paused_gc():
         if old is not None and changed is not None:
             at = dict(zip(old.paths, range(len(old.paths)), strict=True))

@@ -198,9 +198,10 @@ def is_current(file: Path, key: dict[str, Any]) -> bool:
 
 
 def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = None,
-                any_head: bool = False) -> CachedText | None:  # fmt: skip
+                any_head: bool = False, witnesses: frozenset[str] | None = None) -> CachedText | None:  # fmt: skip
     """The index of the cache if it carries ``key``; with ``heads``, one written at any of those
-    commits, with ``any_head`` at any commit (same day, language, code and witness log)."""
+    commits, with ``any_head`` at any commit (same day, language, code and witness log); with
+    ``witnesses`` too, under any of those witness log tips."""
     try:
         with open(file, "rb") as fh:
             line = fh.readline()
@@ -210,8 +211,11 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
                 found = key
             else:
                 found = json.loads(line)
-                if not isinstance(found, dict) or (not any_head and found.get("head") not in (heads or ())) \
-                        or {**found, "head": key["head"]} != key:  # fmt: skip
+                if not isinstance(found, dict) or (not any_head and found.get("head") not in (heads or ())):
+                    return None
+                if witnesses is not None and found.get("witness") in witnesses:
+                    found = {**found, "witness": key["witness"]}
+                if {**found, "head": key["head"]} != key:
                     return None
             parts, counts, paths, lengths = (json.loads(fh.readline()) for _ in range(4))
     except (OSError, ValueError):

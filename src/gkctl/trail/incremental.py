@@ -59,8 +59,9 @@ SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the h
 
 Problem = tuple[str, str, str]
 REGISTER_PROBLEM = "workflow.bad.register_unauthorised"
-# receive times of new commits and of judged commits dated again, whether a key is pinned, the log's tip
-Dates = tuple[dict[str, int], dict[str, int], bool, str | None, frozenset[str]]
+# receive times of new commits and of judged commits dated again, whether a key is pinned, the log's
+# tip, the tips its records name, the log's commits since the snapshot's tip
+Dates = tuple[dict[str, int], dict[str, int], bool, str | None, frozenset[str], frozenset[str]]
 Eff = tuple[tuple[str, str], ...]
 Ctx = tuple[Eff, frozenset[str]]  # a commit's effective policy and template files, and the keys revoked after it
 
@@ -125,10 +126,12 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
         if snap is not None and snap.head == head:
             dates = _new_dates(root, snap, [], store)
             if dates is not None and not dates[1]:
+                # a text made under any of the log's tips since the snapshot's is right throughout
+                tips_since = frozenset(w or "" for w in (snap.witness, dates[3], *dates[5]))
                 if is_head and dates[3] != snap.witness:  # the log grew, dating nothing it describes
                     snap.witness, snap.witness_tips = dates[3], dates[4]
                     save_pickle(file, snap)
-                return _analysis(root, snap, store)
+                return _analysis(root, snap, store, witnesses=tips_since)
         # the same head whose log cannot be followed (dates None) takes the full pass
         if snap is not None and (snap.head != head or dates is not None):
             replayed = _replay(root, snap, head, store, dates=dates)
@@ -235,7 +238,8 @@ def _problems(snap: Snapshot) -> tuple[Problem, ...]:
 
 def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | None = None,
               base: tuple[frozenset[str], frozenset[str]] | None = None,
-              fresh: dict[str, DocState] | None = None) -> Analysis:  # fmt: skip
+              fresh: dict[str, DocState] | None = None, witnesses: frozenset[str] | None = None,
+              ) -> Analysis:  # fmt: skip
     if trust is None:
         trust = Trust(root, History(None, (), {}), docs_cache=False, partial=True)
         trust.hist = History(snap.head, (), {})
@@ -250,7 +254,7 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
 
     keys = {p: k for p, k in snap.state_keys.items() if fresh is None or p not in fresh}
     states = LazyStates(keys, snap.ids, store, fresh or {}, recover, snap.current)
-    return Analysis(snap.head, trust, states, used, _problems(snap), base=base, doc_ids=snap.ids,
+    return Analysis(snap.head, trust, states, used, _problems(snap), base=base, base_witnesses=witnesses, doc_ids=snap.ids,
                     briefs_from=states.briefs, changed_since=_changed_since(root, snap))  # fmt: skip
 
 
@@ -358,7 +362,7 @@ def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotSt
     if keys is None:
         return None
     if not keys:
-        return {}, {}, False, snap.witness, snap.witness_tips  # nothing pinned: the log dates nothing
+        return {}, {}, False, snap.witness, snap.witness_tips, frozenset()  # nothing pinned: the log dates nothing
     tip = witness_tip(root)
     if tip is None or tip == snap.witness:
         fresh: set[str] = set()
@@ -373,12 +377,12 @@ def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotSt
     if snap.witness_tips & at:
         return None  # a record the snapshot read reaches a new commit (and maybe what it judged)
     if not fresh:
-        return {}, {}, True, tip, snap.witness_tips
+        return {}, {}, True, tip, snap.witness_tips, frozenset()
     records = read_log(root, keys, tip).records if tip else ()
     tips = frozenset(rec.new for rec in records if rec.new)
     added = [rec for rec in records if rec.id in fresh and rec.new]
     if not added:
-        return {}, {}, True, tip, tips
+        return {}, {}, True, tip, tips, frozenset(fresh)
     known = store.positions({rec.new for rec in records if rec.new and rec.new not in at}, snap.count + 1)
     if known is None:
         return None
@@ -395,7 +399,7 @@ def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotSt
             (times if sha in at else again)[sha] = rec.time
         if len(again) > MAX_REPLAY:
             return None
-    return times, again, True, tip, tips
+    return times, again, True, tip, tips, frozenset(fresh)
 
 
 def _is_ancestor(root: Path, old: str, new: str) -> bool:
@@ -501,7 +505,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     dates = dates or _new_dates(root, snap, new_ids, store)
     if dates is None:
         return None
-    recorded, again, pinned, witness, witness_tips = dates
+    recorded, again, pinned, witness, witness_tips, logged = dates
     # commits the snapshot judged on their claimed dates that a new witness record now dates
     redated = read_records(root, sorted(again))
     if len(redated) != len(again) or any(len(rec.parents) != 1 or any(is_policy_path(c.path) for c in rec.changes)
@@ -608,8 +612,11 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
         snap.store if stored else "", cands, accepted, used, global_problems, problems,
         snap.roots, snap.first_root,
     )  # fmt: skip
+    # a text written at any of those heads with any of the log's tips from the snapshot's on is
+    # right for every document outside ``dirty``: what those records date again is in it
+    tips_since = frozenset(w or "" for w in (snap.witness, witness, *logged))
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
-                         fresh_states)  # fmt: skip
+                         fresh_states, tips_since)  # fmt: skip
     index: Index = ([*((sha, known[sha][0], known[sha][1], when) for sha, when in again.items()),
                      *((sha, p, new_ctx[sha], recorded.get(sha)) for sha, p in new_pos.items())],
                     _touches(new, new_pos))  # fmt: skip

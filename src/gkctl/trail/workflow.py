@@ -132,6 +132,9 @@ class Analysis:
     # set when folded from an ancestor's analysis: (that commit and the commits folded onto it,
     # the paths whose state may differ from theirs)
     base: tuple[frozenset[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
+    # the witness log tips (ref values, "" for none) a text of ``base``'s commits (without a
+    # base: of this head) may have been made under and still be right outside ``base``'s paths
+    base_witnesses: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     # path -> document id when known without reading every state (a folded analysis)
     doc_ids: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
