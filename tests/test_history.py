@@ -243,3 +243,23 @@ def test_blobs_in_trees_answer_what_git_answers_on_branches_merges_and_deletions
     assert 10 < len(expected) < len(pairs)  # some paths absent somewhere, most present
     assert blobs_in_trees(hist.commits, pairs) == expected
     assert blobs_in_trees(hist.commits, [("0" * 40, "docs/a.md")]) == {}
+
+
+def test_a_commit_is_diffed_against_the_parent_its_object_names_whatever_a_graft_says(repo: Path) -> None:
+    """``rev-list --parents`` (which feeds the early diff) follows ``.git/info/grafts``; the
+    records follow the objects. A grafted parent must not decide what a commit changed."""
+    ids = []
+    for text in ("one\n", "two\n", "three\n"):
+        write(repo, "docs/a.md", text)
+        run_git(repo, "add", "docs/a.md")
+        run_git(repo, "commit", "-qm", text.strip())
+        ids.append(run_git(repo, "rev-parse", "HEAD").strip())
+    (repo / ".git" / "info").mkdir(exist_ok=True)
+    (repo / ".git" / "info" / "grafts").write_text(f"{ids[2]} {ids[0]}\n")
+    grafted = subprocess.run(["git", "-C", str(repo), "rev-list", "--parents", "-1", ids[2]],
+                             capture_output=True, text=True, check=True).stdout.split()
+    assert grafted[1:] == [ids[0]]  # git's walk sees the graft
+    last = load_history(repo, use_cache=False).by_id[ids[2]]
+    assert last.parents == (ids[1],)
+    blob = lambda rev: run_git(repo, "rev-parse", f"{rev}:docs/a.md").strip()  # noqa: E731
+    assert [(c.path, c.old_blob, c.new_blob) for c in last.changes] == [("docs/a.md", blob(ids[1]), blob(ids[2]))]

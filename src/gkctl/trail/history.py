@@ -289,9 +289,10 @@ _DIFF_TREE = ("diff-tree", "--stdin", "-r", "--raw", "--no-renames", "-z", "--ro
 
 
 def _diff_input(ids: list[str], parents: Mapping[str, tuple[str, ...]]) -> bytes:
-    """``diff-tree --stdin`` lines: a commit against its parent, a merge against its first
-    (git would otherwise print a combined diff), a root against the empty tree."""
-    return "".join(f"{sha} {parents[sha][0]}\n" if len(parents[sha]) > 1 else f"{sha}\n" for sha in ids).encode()
+    """``diff-tree --stdin`` lines: a commit against the first parent named (a merge's too: git
+    would otherwise print a combined diff; and never the parent a graft would give), a root
+    against the empty tree."""
+    return "".join(f"{sha} {parents[sha][0]}\n" if parents[sha] else f"{sha}\n" for sha in ids).encode()
 
 
 def tree_changes(root: Path, old: str, new: str) -> tuple[Change, ...]:
@@ -346,7 +347,10 @@ def _load_history(root: Path, rev: str, use_cache: bool,
             on_read(raws)  # before git starts diffing: a process it forks must not hold git's pipes
         diffing = Started(root, *_DIFF_TREE, input=_diff_input(missing, parents))
         fields = {sha: commit_fields(raws[sha]) for sha in missing}  # parsed while git diffs
-        diffs = _parse_diff_tree(diffing.output())
+        diff_out = diffing.output()
+        if any(fields[sha][1] != parents[sha] for sha in missing):  # grafts or replace refs: diff what the objects say
+            diff_out = git_bytes(root, *_DIFF_TREE, input=_diff_input(missing, {s: fields[s][1] for s in missing}))
+        diffs = _parse_diff_tree(diff_out)
         cache.update((sha, (raws[sha], tuple(diffs.get(sha, ())), fields[sha])) for sha in missing)
         del raws, fields, diffs
     records = []
