@@ -40,7 +40,7 @@ from gkctl.trail.cache import cache_path
 from gkctl.trail.history import paused_gc
 from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING
-from gkctl.trail.workflow import PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
+from gkctl.trail.workflow import ANY_TIP, PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule
 
 PUBLICATION_WORKDAYS = 20  # 条例 art. 26: within 20 working days of being formed or changed
 
@@ -204,7 +204,8 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
     changed = base[1] if old is not None and base is not None else None
     if old is None and analysis.changed_since is not None and not rebuild:
         # a text of an older commit than the snapshot's (a fold was saved since it was written)
-        older = read_header(cache_file, key, any_head=True)
+        # with no witness key pinned the log's tip changes nothing: a text made under another serves
+        older = read_header(cache_file, key, any_head=True, witnesses=ANY_TIP if witnesses is ANY_TIP else None)
         found = analysis.changed_since(older.head) if older is not None and older.head else None
         old, changed = (older, found) if found is not None else (None, None)
 

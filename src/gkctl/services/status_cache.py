@@ -16,7 +16,7 @@ import re
 import shutil
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from io import BufferedReader
@@ -198,7 +198,7 @@ def is_current(file: Path, key: dict[str, Any]) -> bool:
 
 
 def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = None,
-                any_head: bool = False, witnesses: frozenset[str] | None = None) -> CachedText | None:  # fmt: skip
+                any_head: bool = False, witnesses: Container[str] | None = None) -> CachedText | None:  # fmt: skip
     """The index of the cache if it carries ``key``; with ``heads``, one written at any of those
     commits, with ``any_head`` at any commit (same day, language, code and witness log); with
     ``witnesses`` too, under any of those witness log tips."""

@@ -21,7 +21,7 @@ needed for correctness: ``tests/test_incremental.py`` compares every answer with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
 from gkctl.trail.trust import Trust, dfs_walk, policy_of_files
 from gkctl.trail.witness import read_log, witness_tip
 from gkctl.trail.workflow import (
+    ANY_TIP,
     DOC_STEPS,
     Analysis,
     Candidate,
@@ -127,7 +128,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
             dates = _new_dates(root, snap, [], store)
             if dates is not None and not dates[1]:
                 # a text made under any of the log's tips since the snapshot's is right throughout
-                tips_since = frozenset(w or "" for w in (snap.witness, dates[3], *dates[5]))
+                tips_since = frozenset(w or "" for w in (snap.witness, dates[3], *dates[5])) if dates[2] else ANY_TIP
                 if is_head and dates[3] != snap.witness:  # the log grew, dating nothing it describes
                     snap.witness, snap.witness_tips = dates[3], dates[4]
                     save_pickle(file, snap)
@@ -238,7 +239,7 @@ def _problems(snap: Snapshot) -> tuple[Problem, ...]:
 
 def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | None = None,
               base: tuple[frozenset[str], frozenset[str]] | None = None,
-              fresh: dict[str, DocState] | None = None, witnesses: frozenset[str] | None = None,
+              fresh: dict[str, DocState] | None = None, witnesses: Container[str] | None = None,
               ) -> Analysis:  # fmt: skip
     if trust is None:
         trust = Trust(root, History(None, (), {}), docs_cache=False, partial=True)
@@ -614,7 +615,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     )  # fmt: skip
     # a text written at any of those heads with any of the log's tips from the snapshot's on is
     # right for every document outside ``dirty``: what those records date again is in it
-    tips_since = frozenset(w or "" for w in (snap.witness, witness, *logged))
+    tips_since = frozenset(w or "" for w in (snap.witness, witness, *logged)) if pinned else ANY_TIP
     analysis = _analysis(root, fresh, store, trust, (frozenset((snap.head, *new_ids)), frozenset(dirty)),
                          fresh_states, tips_since)  # fmt: skip
     index: Index = ([*((sha, known[sha][0], known[sha][1], when) for sha, when in again.items()),

@@ -21,7 +21,7 @@ The rules implemented here, all parameterised by ``policies/workflow.yaml``:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
@@ -133,8 +133,9 @@ class Analysis:
     # the paths whose state may differ from theirs)
     base: tuple[frozenset[str], frozenset[str]] | None = field(default=None, compare=False, repr=False)
     # the witness log tips (ref values, "" for none) a text of ``base``'s commits (without a
-    # base: of this head) may have been made under and still be right outside ``base``'s paths
-    base_witnesses: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    # base: of this head) may have been made under and still be right outside ``base``'s paths;
+    # ``ANY_TIP`` when no witness key is pinned (the log dates nothing)
+    base_witnesses: Container[str] | None = field(default=None, compare=False, repr=False)
 
     # path -> document id when known without reading every state (a folded analysis)
     doc_ids: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
@@ -307,6 +308,16 @@ def finish_all(docs: dict[str, DocWork], current: dict[str, str], accepted: set[
             docs[path].sink = sink
             states[path] = docs[path].finish(accepted)
     return states
+
+
+class _AnyTip:
+    """Holds every witness log tip: with no witness key pinned, the log dates nothing."""
+
+    def __contains__(self, tip: object) -> bool:
+        return True
+
+
+ANY_TIP = _AnyTip()
 
 
 class ProblemSink:
