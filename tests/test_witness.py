@@ -257,42 +257,49 @@ def test_a_fold_dates_again_what_the_snapshot_judged_on_claims(tmp_path: Path, m
         assert folded.problems == full.problems
 
 
+def _status_text(root: Path) -> str:
+    res = run_cli("status", "--format", "json", "-C", str(root))
+    assert res.exit_code == 0, res.output
+    return res.stdout
+
+
+def _described_by_status(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str]:
+    """The paths ``status`` describes anew (the others' lines are kept) and the text it prints."""
+    from gkctl.services import status as status_service
+
+    described: list[str] = []
+    real = status_service.document_data
+
+    def counting(state, *args, **kwargs):  # type: ignore[no-untyped-def]
+        described.append(state.path)
+        return real(state, *args, **kwargs)
+
+    with monkeypatch.context() as mp:
+        mp.setattr(status_service, "document_data", counting)
+        text = _status_text(root)
+    return described, text
+
+
 def test_a_fetched_witness_record_leaves_the_status_lines_it_dates_nothing_in(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """The status text is keyed by the witness log's tip, and every push moves the tip. A fold
     knows which documents the new records date again, so the lines of the others are kept: after
     fetching the record of a push that brought one new draft, only that draft is described anew.
     The text is byte for byte the one made with no cache at all."""
-    from gkctl.services import status as status_service
-
-    def status(root: Path) -> str:
-        res = run_cli("status", "--format", "json", "-C", str(root))
-        assert res.exit_code == 0, res.output
-        return res.stdout
-
     with witnessed_bureau(tmp_path) as w:
         b = w.bureau
         for title in ("第一份通知", "第二份通知", "第三份通知"):
             b.draft(title)
         assert w.push().returncode == 0
         b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
-        status(b.work)  # the text at this head, under this tip of the log
+        _status_text(b.work)  # the text at this head, under this tip of the log
         late = b.draft("第四份通知")
         assert w.push().returncode == 0
         b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")  # a new tip: the record dates the new draft
-        described: list[str] = []
-        real = status_service.document_data
-
-        def counting(state, *args, **kwargs):  # type: ignore[no-untyped-def]
-            described.append(state.path)
-            return real(state, *args, **kwargs)
-
-        monkeypatch.setattr(status_service, "document_data", counting)
-        text = status(b.work)
+        described, text = _described_by_status(b.work, monkeypatch)
         assert described == [late]
-        monkeypatch.setattr(status_service, "document_data", real)
         shutil.rmtree(b.work / ".git" / "gkctl")
-        assert status(b.work) == text
+        assert _status_text(b.work) == text
 
 
 def test_with_no_witness_key_pinned_the_logs_tip_never_costs_a_status_line(
@@ -300,15 +307,9 @@ def test_with_no_witness_key_pinned_the_logs_tip_never_costs_a_status_line(
     """Without a pinned key the log dates nothing, so a text made under any tip of it serves:
     here one of a commit older than the snapshot (saved since), after a push moved the tip.
     Only the document committed since the text is described; the text is the cache-less one."""
-    from gkctl.services import status as status_service
     from gkctl.services.server import init_server
     from gkctl.trail.incremental import analyse_head
     from helpers.sig import bureau_env
-
-    def status(root: Path) -> str:
-        res = run_cli("status", "--format", "json", "-C", str(root))
-        assert res.exit_code == 0, res.output
-        return res.stdout
 
     for k, v in bureau_env(tmp_path / "home").items():
         monkeypatch.setenv(k, v)
@@ -319,23 +320,14 @@ def test_with_no_witness_key_pinned_the_logs_tip_never_costs_a_status_line(
         b.draft(title)
     assert git(b.work, "push", "-q", "origin", "main") == ""
     b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
-    status(b.work)  # the text at this head, under this tip of the log
+    _status_text(b.work)  # the text at this head, under this tip of the log
     late = b.draft("第四份通知")
     analyse_head(b.work, save_after=1)  # a snapshot past the text's commit, as a step or sync leaves one
     before = b.git("rev-parse", WITNESS_REF).strip()
     assert git(b.work, "push", "-q", "origin", "main") == ""
     b.git("fetch", "-q", "origin", "refs/gkctl/*:refs/gkctl/*")
     assert b.git("rev-parse", WITNESS_REF).strip() != before  # the push moved the log's tip
-    described: list[str] = []
-    real = status_service.document_data
-
-    def counting(state, *args, **kwargs):  # type: ignore[no-untyped-def]
-        described.append(state.path)
-        return real(state, *args, **kwargs)
-
-    monkeypatch.setattr(status_service, "document_data", counting)
-    text = status(b.work)
+    described, text = _described_by_status(b.work, monkeypatch)
     assert described == [late]
-    monkeypatch.setattr(status_service, "document_data", real)
     shutil.rmtree(b.work / ".git" / "gkctl")
-    assert status(b.work) == text
+    assert _status_text(b.work) == text
