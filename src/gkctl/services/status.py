@@ -217,7 +217,9 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
     paths = list(docs)
     lines: list[bytes | int] = []
     rows: list[bytes | int] = []
-    old_rows = read_header(rows_file, key, heads=frozenset({old.head}), witnesses=witnesses) if old is not None else None
+    # the rows beside it: of the same commit, made under the same tip (``changed`` is about that text)
+    old_rows = read_header(rows_file, key, heads=frozenset({old.head}), witnesses=frozenset({old.witness})) \
+        if old is not None else None  # fmt: skip
     with paused_gc():
         if old is not None and changed is not None:
             at = dict(zip(old.paths, range(len(old.paths)), strict=True))

@@ -157,6 +157,7 @@ class CachedText:
     paths: list[str]
     lengths: list[int]
     head: str = ""  # the commit it describes
+    witness: str = ""  # the witness log's tip it was made under
 
     def __post_init__(self) -> None:
         self.first = list(itertools.accumulate(self.counts, initial=0))  # index of each part's first line
@@ -213,9 +214,9 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
                 found = json.loads(line)
                 if not isinstance(found, dict) or (not any_head and found.get("head") not in (heads or ())):
                     return None
-                if witnesses is not None and found.get("witness") in witnesses:
-                    found = {**found, "witness": key["witness"]}
-                if {**found, "head": key["head"]} != key:
+                if {**found, "head": key["head"], "witness": key["witness"]} != key:
+                    return None
+                if found.get("witness") != key["witness"] and found.get("witness") not in (witnesses or ()):
                     return None
             parts, counts, paths, lengths = (json.loads(fh.readline()) for _ in range(4))
     except (OSError, ValueError):
@@ -227,7 +228,8 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
             return None
     except TypeError:
         return None
-    return CachedText(parts_folder(file), parts, counts, paths, lengths, str(found.get("head")))
+    return CachedText(parts_folder(file), parts, counts, paths, lengths, str(found.get("head")),
+                      str(found.get("witness", "")))
 
 
 _HEX = re.compile(r"[0-9a-f]{64}")
