@@ -239,11 +239,6 @@ def _cached_ok(entry: object, sha: str) -> bool:
 COMMIT_GRAPH_FROM = 5000  # commits; a larger history without git's commit-graph gets one
 
 
-def rev_list(root: Path, rev: str) -> list[str]:
-    """Commit ids reachable from ``rev``, parents before children (topological order)."""
-    return list(rev_list_parents(root, rev))
-
-
 def rev_list_parents(root: Path, rev: str) -> dict[str, tuple[str, ...]]:
     """Each commit reachable from ``rev`` with its parents, parents before children.
 
