@@ -7,6 +7,7 @@ attachment name can produce a path outside the output folder.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -237,8 +238,11 @@ class SiteInput:
     policy_digest: str = ""  # hash of the policy files at REV: part of every page's cache key
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def safe_slug(value: str) -> str:
-    """``value`` when it is a plain ASCII file name, else a stable hash-derived name."""
+    """``value`` when it is a plain ASCII file name, else a stable hash-derived name.
+
+    Kept per value: a build asks for every document's slug on every page that links it."""
     if _SAFE_ID.fullmatch(value) and ".." not in value:
         return value
     return "d-" + hashlib.sha1(value.encode("utf-8")).hexdigest()[:12]

@@ -49,6 +49,24 @@ def check_rel_path(rel: str) -> str:
     return rel
 
 
+def _regular_files(tree: Path) -> set[str]:
+    """Paths of the regular files under ``tree`` (not links to them): one walk, no stat per file."""
+    out: set[str] = set()
+    todo = [("", str(tree))]
+    while todo:
+        prefix, folder = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                todo.append((prefix + entry.name + "/", entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                out.add(prefix + entry.name)
+    return out
+
+
 def _record(state_file: Path) -> dict[str, str]:
     """``{path: key}`` a committed build recorded for its tree ({} when none or unreadable)."""
     try:
@@ -70,6 +88,7 @@ class Staging:
         self._live: dict[str, str] = {}  # the live tree's record: what the last build made
         self._live_tree: Path | None = None
         self._new: dict[str, str] = {}
+        self._present: set[str] = set()  # regular files of this tree (read once, kept up to date)
         self._written = 0
         self._unchanged = 0
         self._lock: int | None = None
@@ -102,6 +121,7 @@ class Staging:
         with contextlib.suppress(FileNotFoundError):
             self._state_file.unlink()
         self.tree.mkdir(exist_ok=True)
+        self._present = _regular_files(self.tree)
         if live is not None:
             self._live, self._live_tree = _record(self.trees_dir / f"{live.name}.json"), live
         if not self._old and live is not None:
@@ -131,7 +151,9 @@ class Staging:
                 dst.unlink()
             os.link(src, dst, follow_symlinks=False)
         except (OSError, RuleError):
+            self._present.discard(rel)
             return False
+        self._present.add(rel)
         return True
 
     def live_tree(self) -> Path | None:
@@ -145,7 +167,7 @@ class Staging:
         """True (and the file is kept) when ``rel`` was last built from the same ``key``: in this
         tree, or by the build that made the live tree (then linked from there). This tree is two
         builds old, so without the live tree a page changed by the last build was made again."""
-        if self._old.get(rel) == key and os.path.isfile(os.path.join(self.tree, rel)):
+        if self._old.get(rel) == key and rel in self._present:
             self._new[rel] = key
             self._unchanged += 1
             return True
@@ -158,7 +180,7 @@ class Staging:
     def reuse_folder(self, prefix: str, key: str) -> bool:
         """True (all kept) when every file last built under ``prefix`` came from ``key``."""
         old = [rel for rel in self._old if rel.startswith(prefix)]
-        if not old or any(self._old[rel] != key or not (self.tree / rel).is_file() for rel in old):
+        if not old or any(self._old[rel] != key or rel not in self._present for rel in old):
             return False
         for rel in old:
             self._new[rel] = key
@@ -171,7 +193,8 @@ class Staging:
         path = self.tree / rel
         self._new[rel] = key
         try:
-            if path.stat().st_size == len(data) and path.read_bytes() == data:
+            # Only a regular file of this tree is compared: a link someone left here is replaced.
+            if rel in self._present and path.stat().st_size == len(data) and path.read_bytes() == data:
                 self._unchanged += 1
                 return
             # Only the name goes: the live tree may share the file (see _seed_from). The tree is
@@ -181,11 +204,13 @@ class Staging:
             path.parent.mkdir(parents=True, exist_ok=True)
         except IsADirectoryError:
             raise RuleError(t("site.unsafe_path", path=rel)) from None
+        self._present.discard(rel)
         if self._live_has(rel, data) and self._link_live(rel):  # what the last build wrote
             self._unchanged += 1
             return
         with open(path, "xb") as fh:  # never through a link someone left in its place
             fh.write(data)
+        self._present.add(rel)
         self._written += 1
 
     def _live_has(self, rel: str, data: bytes) -> bool:

@@ -326,16 +326,30 @@ def render_site(
             staging.write(rel, _render(env, template, todo[1], rows if template in LOOP_PAGES else None), todo[0])
             rendered.append(rel)
 
+    # A document page is given its column's context (the same for every document of the
+    # column: encoded once) and the document (by its digest); its path gives ``root`` and ``page_url``.
+    doc_parts: dict[tuple[bool, str], str] = {}
+
+    def prepare_doc(doc: SiteDocument) -> tuple[str, dict[str, object]] | None:
+        nonlocal pages
+        pages += 1
+        own = _doc_context(s, doc)
+        part = doc_parts.get((doc.withdrawn, doc.column))
+        if part is None:
+            part = doc_parts[(doc.withdrawn, doc.column)] = json.dumps(
+                [_doc_template(doc), own], ensure_ascii=False, sort_keys=True, default=encode
+            )
+        rel = doc.url
+        key = hashlib.sha256("\0".join((page_salt + common_inputs, part, rel, digests[doc.doc_id])).encode()).hexdigest()
+        if staging.reuse(rel, key):
+            return None
+        return key, {**common, **own, "root": _root(rel), "page_url": s.base + rel, "doc": doc}
+
     # Document pages: keys first, then the bodies of the pages to render in one read, then those.
     total = len(site.documents)
     todo: list[tuple[SiteDocument, str, dict[str, object]]] = []
     for doc in s.listed + s.withdrawn:
-        if doc.withdrawn:
-            got = prepare(doc.url, "withdrawn.html", doc=doc, crumbs=[{"name": "信息已撤回", "url": ""}])
-        else:
-            crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
-            got = prepare(doc.url, "document.html", doc=doc, crumbs=crumbs, active_columns=s.ancestry(doc.column),
-                          page_kind="document")  # fmt: skip
+        got = prepare_doc(doc)
         if got is not None:
             todo.append((doc, *got))
     done = total - len(todo)
@@ -345,7 +359,7 @@ def render_site(
         for doc, key, ctx in chunk:
             if not doc.withdrawn:  # the body is the document's (keyed by it); the heading already shows the title
                 ctx["body"] = Markup(drop_title(doc.body_html, doc.title))
-            staging.write(doc.url, _render(env, "withdrawn.html" if doc.withdrawn else "document.html", ctx), key)
+            staging.write(doc.url, _render(env, _doc_template(doc), ctx), key)
             rendered.append(doc.url)
             done += 1
             if progress and (done % 50 == 0 or done == total):
@@ -399,6 +413,18 @@ def render_site(
     return RenderStats(
         pages, len(s.listed), len(s.withdrawn), attachments, len(rendered), tuple(rendered), segments
     )
+
+
+def _doc_template(doc: SiteDocument) -> str:
+    return "withdrawn.html" if doc.withdrawn else "document.html"
+
+
+def _doc_context(s: _Site, doc: SiteDocument) -> dict[str, object]:
+    """What a document's page is given besides the document and what its path gives."""
+    if doc.withdrawn:
+        return {"crumbs": [{"name": "信息已撤回", "url": ""}], "active_columns": (), "page_kind": ""}
+    crumbs = [*s.crumbs(doc.column), {"name": "正文", "url": ""}]
+    return {"crumbs": crumbs, "active_columns": s.ancestry(doc.column), "page_kind": "document"}
 
 
 def _notice_order(doc: SiteDocument) -> tuple[date, str]:
