@@ -149,21 +149,21 @@ def _index(tmp: Path, name: str, entries: list[search.Entry], cache: Path | None
 def test_one_changed_document_reinverts_one_search_segment(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first, _ = _index(tmp_path, "a", _entries(1300), cache)
-    assert first == search.segment_count(1300) == 8
+    assert first == search.segment_count(1300) == 16
     again, _ = _index(tmp_path, "a", _entries(1300), cache)
     assert again == 0  # nothing changed: every segment from the cache
     one, cached = _index(tmp_path, "a", _entries(1300, changed=7), cache)
     assert one == 1
     cold, fresh = _index(tmp_path, "b", _entries(1300, changed=7), None)
-    assert cold == 8 and cached == fresh  # the cache changes the cost, never the bytes
+    assert cold == 16 and cached == fresh  # the cache changes the cost, never the bytes
     assert search.find(fresh, "更正") == ["doc/7.html"] and len(search.find(fresh, "原文")) == 1299
     (cache / "digests-v1.json").write_text("{}", encoding="utf-8")  # another cache in the same folder
     _index(tmp_path, "a", _entries(1300, changed=8), cache)
     assert (cache / "digests-v1.json").exists()  # pruning old segments leaves it alone
-    for bad in cache.glob("*.json"):
-        bad.write_text("{not json", encoding="utf-8")  # a corrupt cache is recomputed
+    for bad in cache.iterdir():
+        bad.write_bytes(b"{not json" + bad.read_bytes()[9:])  # a corrupt cache is recomputed
     corrupt, again_bytes = _index(tmp_path, "a", _entries(1300, changed=7), cache)
-    assert corrupt == 8 and again_bytes == fresh
+    assert corrupt == 16 and again_bytes == fresh
 
 
 def test_serve_answers_a_missing_page_with_the_sites_own_404(site: tuple[Path, dict[str, bytes]]) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
-import traceback
 from typing import Annotated
 
 import typer
@@ -125,6 +125,10 @@ def _lang_in(argv: list[str]) -> str | None:
 def run(argv: list[str] | None = None) -> None:
     """Console-script entry: exit 0/1/2 by the contract, 3 for a bug, never a traceback."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # A run is short and what it builds (the analysis, a site's documents) lives until it exits:
+    # the collector's default pace re-scanned those objects every 700 allocations, 0.1-0.3 s of a
+    # build or a fold. Cycles are still collected, at a thirtieth of the pace.
+    gc.set_threshold(20_000, 20, 10)
     set_lang(_lang_in(args))
     debug = os.environ.get("GKCTL_DEBUG") == "1"
     try:
@@ -149,6 +153,8 @@ def run(argv: list[str] | None = None) -> None:
         raise
     except Exception as exc:  # a bug in gkctl: one line, details only on request
         if debug:
+            import traceback  # only here: importing it cost every run ~15 ms
+
             traceback.print_exc()
         err_console.print(t("cli.bug", kind=type(exc).__name__), markup=False)
         sys.exit(3)

@@ -55,7 +55,7 @@ from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
 MEMO = "collected-v1.marshal"
-MEMO_FORMAT = 1  # bump when ``Memo``'s fields or their meaning change
+MEMO_FORMAT = 2  # bump when ``Memo``'s fields or their meaning change
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,21 +124,21 @@ def collect(
     ).hexdigest()
 
     memo_tip = witness_tip(root)
-    memo = _load_memo(cache_dir, memo_tip)
+    renderer = config_hash()
+    memo = _load_memo(cache_dir, memo_tip, renderer)
     briefs = _briefs(analysis, commit, memo)
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
     hidden = _non_public_blobs(analysis, commit, briefs)
     del analysis  # hundreds of MB on a big history; bodies rendered next need the room (see _metas)
-    renderer = config_hash()
     live = [r for r in records if r.state != "withdrawn"]
     cache = BodyCache(cache_dir, renderer)
     try:
-        metas, fresh = _metas(root, live, cache, progress)
+        metas, fresh = _metas(root, live, cache, progress, memo.metas if memo is not None else {})
     finally:
         cache.close()
-    if memo is None or memo.commit != commit:
-        _save_memo(cache_dir, Memo(commit, memo_tip, briefs))
+    if memo is None or memo.commit != commit or fresh:
+        _save_memo(cache_dir, Memo(commit, memo_tip, briefs, renderer, metas))
     del briefs
     warnings: list[str] = []
     documents: list[SiteDocument] = []
@@ -189,22 +189,31 @@ class Memo:
 
     ``briefs`` are the analysis' at ``commit`` (with the witness log at ``witness``: a new record
     can re-date old commits); a later build takes them for every document the analysis says
-    cannot have changed since.
+    cannot have changed since. ``metas`` are the front matters of the bodies it showed, by blob
+    (a function of the blob and the ``renderer``): the next build reads only new blobs' from the
+    body cache.
     """
 
     commit: str
     witness: str | None
     briefs: dict[str, Brief]
+    renderer: str = ""
+    metas: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
 
-def _load_memo(folder: Path | None, witness: str | None) -> Memo | None:
-    """The memo (plain values, checksummed), or None when missing, damaged, of another code or log."""
+def _load_memo(folder: Path | None, witness: str | None, renderer: str) -> Memo | None:
+    """The memo (plain values, checksummed), or None when missing, damaged, of another code or log.
+
+    Front matters rendered by another renderer are left out (their summaries may differ)."""
     raw = load_marshal(folder / MEMO) if folder is not None else {}
     try:
         if raw.get("format") != MEMO_FORMAT or raw.get("code") != __version__ or raw.get("witness") != witness:
             return None
         briefs = {p: (b, a, _record(r) if r is not None else None) for p, (b, a, r) in raw["briefs"].items()}
-        return Memo(raw["commit"], witness, briefs)
+        metas = raw["metas"] if raw.get("renderer") == renderer else {}
+        if not isinstance(metas, dict) or not all(isinstance(m, dict) for m in metas.values()):
+            return None
+        return Memo(raw["commit"], witness, briefs, renderer, metas)
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -214,7 +223,8 @@ def _save_memo(folder: Path | None, memo: Memo) -> None:
         return
     briefs = {p: (b, a, _fields(r) if r is not None else None) for p, (b, a, r) in memo.briefs.items()}
     save_marshal(folder / MEMO, {"format": MEMO_FORMAT, "code": __version__, "commit": memo.commit,
-                                 "witness": memo.witness, "briefs": briefs})  # fmt: skip
+                                 "witness": memo.witness, "briefs": briefs, "renderer": memo.renderer,
+                                 "metas": memo.metas})  # fmt: skip
 
 
 _DATES = ("published_at", "notice_date", "published_claimed")
@@ -259,14 +269,16 @@ def _briefs(analysis: Any, commit: str, memo: Memo | None) -> dict[str, Brief]:
 
 
 def _metas(
-    root: Path, records: list[Any], cache: BodyCache, progress: Progress | None
+    root: Path, records: list[Any], cache: BodyCache, progress: Progress | None, known: dict[str, dict[str, Any]]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Rendered]]:
     """Front matter of every record's blob (blob -> fields), and the bodies rendered now (cache misses).
 
-    A cached body's HTML, text and tokens are not read here: only pages rendered again need them.
+    ``known`` (the last build's) answers first; a cached body's HTML, text and tokens are not
+    read here: only pages rendered again need them.
     """
     wanted = sorted({r.blob for r in records})
-    found = {b: _meta(m) for b, m in cache.get_meta_many(wanted).items()}
+    found: dict[str, dict[str, Any] | None] = {b: known[b] for b in wanted if b in known}
+    found.update((b, _meta(m)) for b, m in cache.get_meta_many([b for b in wanted if b not in found]).items())
     missing = [b for b in wanted if found.get(b) is None]
     if missing:
         gc.collect()  # what is left of the analysis, freed before rendering bodies (a warm build renders none)

@@ -8,9 +8,10 @@ never finds ``〔2025〕2号``).
 
 Layout, so a query loads only what it needs and one changed document costs one segment:
 
-- documents are spread over ``segments`` by a hash of their id; each segment's postings are
-  computed on their own and cached under ``.git/gkctl/site/`` by the digest of its
-  documents, so a build after one change re-inverts one segment and joins the rest;
+- documents are spread over ``segments`` (about a hundred each) by a hash of their id; each
+  segment's postings are computed on their own and kept under ``.git/gkctl/site/`` (one file)
+  by the digest of its documents, so a build after one change re-inverts one small segment
+  and joins the rest;
 - postings are spread over ``shards`` files by a hash of the token (``search/sNNNN.js``, one
   list of per-segment postings each), so a query loads a few files and works from ``file://``;
 - plain text for snippets lives in ``search/t/SEG-BUCKET.js``, a few documents per file,
@@ -23,16 +24,18 @@ import hashlib
 import itertools
 import json
 import operator
-import os
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gkctl.site.output import Staging
+from gkctl.trail.cache import load_marshal, save_marshal
 
-FORMAT = "search-v2"  # part of every cache key: bump when the index layout changes
+FORMAT = "search-v3"  # part of every cache key: bump when the index layout changes
+CACHE = "segments-v3.marshal"
 BUCKET = 8  # documents per snippet-text file
 TEXT_LIMIT = 20_000  # characters of a body kept for snippets
 
@@ -68,11 +71,18 @@ def shard_of(token: str, shards: int) -> int:
 
 
 def segment_count(documents: int) -> int:
-    """Segments for a site of ``documents``: ~300 documents each, a power of two (stable as it grows)."""
+    """Segments for a site of ``documents``: ~100 documents each, a power of two (stable as it grows).
+
+    One change re-inverts one segment and rewrites the snippet files after it in that segment."""
     n = 1
-    while n < 64 and documents / n > 300:
+    while n < 512 and documents / n > 100:
         n *= 2
     return n
+
+
+def _segment_of(doc_id: str, segments: int) -> int:
+    """Where a document's postings live (the browser reads the lists, it never computes this)."""
+    return zlib.crc32(doc_id.encode("utf-8")) % segments
 
 
 def shard_count(documents: int) -> int:
@@ -100,52 +110,34 @@ class Entry:
 
 
 class SegmentCache:
-    """Postings of one segment as per-shard JSON fragments, a file per segment digest."""
+    """Postings of each segment as per-shard UTF-8 JSON fragments, by segment digest, in one file.
+
+    Only the segments of the last build are kept (the file stays the size of one index); a
+    missing or damaged file costs time only.
+    """
 
     def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
+        self.path = folder / CACHE if folder is not None else None
+        kept = load_marshal(self.path) if self.path is not None else {}
+        self._old = {k: v for k, v in kept.items() if isinstance(k, str) and isinstance(v, list)}
+        self._new: dict[str, list[bytes]] = {}
 
-    def get(self, key: str, shards: int) -> list[str] | None:
-        if self.folder is None:
+    def get(self, key: str, shards: int) -> list[bytes] | None:
+        value = self._old.get(key)
+        if value is None or len(value) != shards or not all(type(v) is bytes for v in value):
             return None
-        try:
-            value = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(value, list) or len(value) != shards or not all(isinstance(v, str) for v in value):
-            return None
+        self._new[key] = value
         return value
 
-    def put(self, key: str, fragments: list[str], keep: Iterable[str]) -> None:
-        if self.folder is None:
-            return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f"{key}.json.tmp-{os.getpid()}"
-            tmp.write_text(json.dumps(fragments, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.folder / f"{key}.json")
-        except OSError:
-            pass
-        self._prune(set(keep) | {key})
+    def put(self, key: str, fragments: list[bytes]) -> None:
+        self._new[key] = fragments
 
-    def _prune(self, keep: set[str]) -> None:
-        """Segments no current build uses go (the cache stays the size of one index).
-
-        Only files named like a segment: the folder is shared (the manifest's digests live there).
-        """
-        assert self.folder is not None
-        try:
-            for path in self.folder.glob("*.json"):
-                if _SEGMENT_NAME.fullmatch(path.stem) and path.stem not in keep:
-                    path.unlink(missing_ok=True)
-        except OSError:
-            pass
+    def save(self) -> None:
+        if self.path is not None and self._new.keys() != self._old.keys():
+            save_marshal(self.path, self._new)
 
 
-_SEGMENT_NAME = re.compile(r"[0-9a-f]{64}")
-
-
-def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[str]:
+def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[bytes]:
     inverted: dict[str, list[int]] = defaultdict(list)
     for number, entry in enumerate(entries):
         terms = entry.terms()
@@ -158,7 +150,7 @@ def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[s
         if shard is None:  # the same tokens recur in every segment: hash each once per build
             shard = shard_memo[tok] = shard_of(tok, shards)
         parts[shard][tok] = [nums[0]] + [b - a for a, b in itertools.pairwise(nums)]
-    return [json.dumps(p, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for p in parts]
+    return [json.dumps(p, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode() for p in parts]
 
 
 def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir: Path | None = None,
@@ -173,13 +165,13 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
     shards = shard_count(len(entries))
     members: list[list[Entry]] = [[] for _ in range(segments)]
     for entry in entries:
-        members[_hash(entry.doc_id) % segments].append(entry)
+        members[_segment_of(entry.doc_id, segments)].append(entry)
     cache = SegmentCache(cache_dir)
     keys = [
         hashlib.sha256("\n".join([FORMAT, salt, str(shards), *(e.key for e in seg)]).encode()).hexdigest()
         for seg in members
     ]
-    fragments: list[list[str]] = []
+    fragments: list[list[bytes]] = []
     inverted = 0
     memo: dict[str, int] = {}
     for seg, key in zip(members, keys, strict=True):
@@ -188,14 +180,15 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
             if prefetch is not None:
                 prefetch([e.doc_id for e in seg])
             got = _segment_fragments(seg, shards, memo)
-            cache.put(key, got, keys)
+            cache.put(key, got)
             inverted += 1
         fragments.append(got)
+    cache.save()
     docs = [[e.record for e in seg] for seg in members]
     staging.write("search/docs.js", _js("GK_SEARCH_DOCS", {"segments": segments, "shards": shards, "docs": docs}))
     for i in range(shards):
-        body = ",".join(frag[i] for frag in fragments)
-        staging.write(f"search/s{i:04d}.js", f"GK_SEARCH_SHARD({i},[{body}]);\n".encode())
+        body = b",".join(frag[i] for frag in fragments)
+        staging.write(f"search/s{i:04d}.js", b"GK_SEARCH_SHARD(%d,[%s]);\n" % (i, body))
     todo: list[tuple[int, int, list[Entry], str, str]] = []
     for s, seg in enumerate(members):
         for b in range(0, len(seg), BUCKET):
