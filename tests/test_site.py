@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from pathlib import Path
 
+import markupsafe
 import pytest
 
 from gkctl.core.errors import InputError, RuleError
@@ -18,7 +19,7 @@ from gkctl.site import search
 from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.model import safe_attachment_name, safe_file_name, safe_slug
 from gkctl.site.output import Staging, check_rel_path
-from gkctl.site.render import load_templates
+from gkctl.site.render import _env, _escape, load_templates
 from helpers.site import BUILD_TIME, all_files, build, doc_from_git, document_text, git_repo, site_input
 
 EVIL = """# 标题
@@ -468,3 +469,22 @@ def test_writing_the_staging_tree_never_changes_the_live_one_or_follows_a_link(
     assert out.resolve() == live and all_files(out) == before
     assert (staging / "doc").is_dir() and not (staging / "index.html").is_symlink()
     assert outside.read_text() == "keep me"
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>已核</b>"
+
+
+@pytest.mark.parametrize("value", [
+    "", "plain", "<script>alert('x')</script>", 'a "b" & c', "&amp; already", "审计〔2026〕1号 <>&'\"",
+    markupsafe.Markup("<em>safe</em>"), 12, date(2026, 1, 2), None, _Html(),
+])  # fmt: skip
+def test_page_escaping_is_markupsafes_to_the_byte(value: object) -> None:
+    """The site's own escape (a faster path for plain strings) gives markupsafe's result, and
+    a template rendered by the site's environment escapes exactly as markupsafe would."""
+    expected = markupsafe.escape(value)
+    got = _escape(value)
+    assert type(got) is markupsafe.Markup and str(got) == str(expected)
+    env = _env(load_templates({"probe.html": b"[{{ v }}]"}))
+    assert env.get_template("probe.html").render(v=value) == f"[{expected}]"

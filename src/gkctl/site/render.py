@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -107,6 +108,37 @@ def _plain_names(cls: type) -> frozenset[str]:
 _DICT_NAMES = frozenset(dir(dict))
 
 
+_new_str = str.__new__
+
+
+def _escape(value: Any) -> Markup:
+    """``markupsafe.escape``, the same result, a third of the time for a plain string.
+
+    Every ``{{ }}`` of an autoescaping template calls it; a column page ~170 times. markupsafe's
+    own builds its result through ``Markup.__new__`` (Python); a plain string's escaped text is
+    made here with the replacements markupsafe's pure-Python fallback makes, in its order, and
+    wrapped as a ``Markup`` directly. Anything else (``Markup``, numbers, dates) is markupsafe's.
+    """
+    if type(value) is str:
+        text = value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+        return _new_str(Markup, text.replace("'", "&#39;").replace('"', "&#34;"))
+    return markupsafe.escape(value)
+
+
+class _Template(jinja2.Template):
+    """A compiled template whose output expressions escape with ``_escape``.
+
+    The compiled code binds jinja2's runtime ``escape`` (markupsafe's) in its module namespace;
+    only that name is replaced, so a jinja2 that binds it otherwise keeps its own.
+    """
+
+    @classmethod
+    def _from_namespace(cls, environment: jinja2.Environment, namespace: Any, globals: Any) -> jinja2.Template:
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 class _Sandbox(SandboxedEnvironment):
     """The sandbox, answering ahead what it would answer for the site's own plain values.
 
@@ -116,6 +148,8 @@ class _Sandbox(SandboxedEnvironment):
     would pass it: it is read directly. A dict's key that is not a dict attribute is looked up as
     the sandbox would after failing the attribute. Anything else takes the sandbox's own path.
     """
+
+    template_class = _Template
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         cls = type(obj)
