@@ -252,10 +252,10 @@ class Verifying:
 
     def result(self) -> dict[str, SigCheck]:
         """Every verdict (the background worker's too), the new ones cached."""
-        from concurrent.futures.process import BrokenProcessPool
-
         checked: list[SigCheck] = []
         if self._pool is not None:
+            from concurrent.futures.process import BrokenProcessPool  # only with a worker: ~10 ms to import
+
             back: list[list[SigCheck]] = []
             while (piece := _take_back()) is not None:
                 back.append([verify_commit(raw) for raw in _PENDING[piece[0] : piece[1]]])
