@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -450,7 +451,8 @@ def test_writing_the_staging_tree_never_changes_the_live_one_or_follows_a_link(
     tmp_path: Path, corpus: tuple[Path, str]
 ) -> None:
     """The tree being built shares files with the live one (hard links): a file is replaced by a
-    new one under its name, never written through the link, nor through a symlink left there."""
+    new one under its name, never written through the link, nor through a symlink or a hard
+    link to another file left there (only a file the tree alone holds is written over)."""
     root, commit = corpus
     out = tmp_path / "site"
     docs = _docs(root, commit)
@@ -463,12 +465,16 @@ def test_writing_the_staging_tree_never_changes_the_live_one_or_follows_a_link(
     outside.write_text("keep me")
     (staging / "index.html").unlink()
     (staging / "index.html").symlink_to(outside)
+    linked = tmp_path / "linked.txt"  # a hard link to a file outside, where a page is
+    linked.write_text("keep me too")
+    (staging / "sitemap.html").unlink()
+    os.link(linked, staging / "sitemap.html")
     broken = load_templates({"404.html": b"{{ nope }}"})  # every page changes, then the last one fails
     with pytest.raises(InputError):
         build(site_input(docs, build_time=BUILD_TIME + timedelta(days=1)), out, root, templates=broken)
     assert out.resolve() == live and all_files(out) == before
     assert (staging / "doc").is_dir() and not (staging / "index.html").is_symlink()
-    assert outside.read_text() == "keep me"
+    assert outside.read_text() == "keep me" and linked.read_text() == "keep me too"
 
 
 class _Html:

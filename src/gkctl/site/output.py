@@ -5,8 +5,9 @@ updates the tree that is *not* live, in place: a file whose bytes are already ri
 touched (creating files is what costs most), files no longer produced are removed, and only
 then is the symlink replaced in one ``rename``. A record per tree (``a.json``) of what each
 path was built from lets the next build skip rendering pages whose inputs did not change; a page
-the live tree's build made from the same inputs is hard-linked from there (files are only ever
-replaced, never written in place, so a link never changes the live site).
+the live tree's build made from the same inputs is hard-linked from there. A file with a second
+link is only ever replaced, never written in place, so a link never changes the live site; a
+file this tree alone holds is written over (a third of the cost of a new file in a big folder).
 """
 
 from __future__ import annotations
@@ -47,6 +48,22 @@ def check_rel_path(rel: str) -> str:
     ):
         raise RuleError(t("site.unsafe_path", path=rel))
     return rel
+
+
+def _overwrite(path: Path, data: bytes) -> bool:
+    """Write ``data`` over the file at ``path`` when it is a regular file with no other link (so
+    no other tree shares it); False, with nothing written, when it is anything else."""
+    try:  # no link followed, and a FIFO put there fails at once instead of blocking
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            return False
+        fh.truncate(0)
+        fh.write(data)
+    return True
 
 
 def _regular_files(tree: Path) -> set[str]:
@@ -192,11 +209,20 @@ class Staging:
         check_rel_path(rel)
         path = self.tree / rel
         self._new[rel] = key
-        try:
-            # Only a regular file of this tree is compared: a link someone left here is replaced.
-            if rel in self._present and path.stat().st_size == len(data) and path.read_bytes() == data:
+        # Only a regular file of this tree is compared or written over: anything else is replaced.
+        present = rel in self._present
+        with contextlib.suppress(OSError):
+            if present and path.stat().st_size == len(data) and path.read_bytes() == data:
                 self._unchanged += 1
                 return
+        if self._live_has(rel, data) and self._link_live(rel):  # what the last build wrote
+            self._unchanged += 1
+            return
+        if present and _overwrite(path, data):
+            self._written += 1
+            return
+        self._present.discard(rel)
+        try:
             # Only the name goes: the live tree may share the file (see _seed_from). The tree is
             # not live, so a new file in its place needs no rename (which cost twice as much).
             os.unlink(path)
@@ -204,10 +230,6 @@ class Staging:
             path.parent.mkdir(parents=True, exist_ok=True)
         except IsADirectoryError:
             raise RuleError(t("site.unsafe_path", path=rel)) from None
-        self._present.discard(rel)
-        if self._live_has(rel, data) and self._link_live(rel):  # what the last build wrote
-            self._unchanged += 1
-            return
         with open(path, "xb") as fh:  # never through a link someone left in its place
             fh.write(data)
         self._present.add(rel)
