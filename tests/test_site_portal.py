@@ -164,6 +164,7 @@ def test_one_changed_document_reinverts_one_search_segment(tmp_path: Path) -> No
         bad.write_bytes(b"{not json" + bad.read_bytes()[9:])  # a corrupt cache is recomputed
     corrupt, again_bytes = _index(tmp_path, "a", _entries(1300, changed=7), cache)
     assert corrupt == 16 and again_bytes == fresh
+    assert _index(tmp_path, "a", _entries(1300, changed=7), cache)[0] == 0  # and kept again
 
 
 def test_serve_answers_a_missing_page_with_the_sites_own_404(site: tuple[Path, dict[str, bytes]]) -> None:

@@ -9,9 +9,9 @@ never finds ``〔2025〕2号``).
 Layout, so a query loads only what it needs and one changed document costs one segment:
 
 - documents are spread over ``segments`` (about a hundred each) by a hash of their id; each
-  segment's postings are computed on their own and kept under ``.git/gkctl/site/`` (one file)
-  by the digest of its documents, so a build after one change re-inverts one small segment
-  and joins the rest;
+  segment's postings are computed on their own and kept under ``.git/gkctl/site/`` (a row of
+  one SQLite file each) by the digest of its documents, so a build after one change re-inverts
+  one small segment, writes its row and joins the rest;
 - postings are spread over ``shards`` files by a hash of the token (``search/sNNNN.js``, one
   list of per-segment postings each), so a query loads a few files and works from ``file://``;
 - plain text for snippets lives in ``search/t/SEG-BUCKET.js``, a few documents per file,
@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gkctl.site.output import Staging
-from gkctl.trail.cache import load_marshal, save_marshal
+from gkctl.trail.cache import Table
 
 FORMAT = "search-v3"  # part of every cache key: bump when the index layout changes
-CACHE = "segments-v3.marshal"
+CACHE = "segments.sqlite"
 BUCKET = 8  # documents per snippet-text file
 TEXT_LIMIT = 20_000  # characters of a body kept for snippets
 
@@ -110,31 +110,35 @@ class Entry:
 
 
 class SegmentCache:
-    """Postings of each segment as per-shard UTF-8 JSON fragments, by segment digest, in one file.
+    """Postings of each segment as per-shard UTF-8 JSON fragments, a row per segment digest.
 
     Only the segments of the last build are kept (the file stays the size of one index); a
-    missing or damaged file costs time only.
+    missing or damaged row or file costs time only.
     """
 
-    def __init__(self, folder: Path | None) -> None:
-        self.path = folder / CACHE if folder is not None else None
-        kept = load_marshal(self.path) if self.path is not None else {}
-        self._old = {k: v for k, v in kept.items() if isinstance(k, str) and isinstance(v, list)}
+    def __init__(self, folder: Path | None, keys: list[str]) -> None:
+        self._table = Table.in_file(folder / CACHE, FORMAT) if folder is not None else None
+        kept = self._table.get_many(keys) if self._table is not None else {}
+        self._old = {k: v for k, v in kept.items() if isinstance(v, list)}
         self._new: dict[str, list[bytes]] = {}
+        self._keys = keys
 
     def get(self, key: str, shards: int) -> list[bytes] | None:
         value = self._old.get(key)
         if value is None or len(value) != shards or not all(type(v) is bytes for v in value):
             return None
-        self._new[key] = value
         return value
 
     def put(self, key: str, fragments: list[bytes]) -> None:
         self._new[key] = fragments
 
     def save(self) -> None:
-        if self.path is not None and self._new.keys() != self._old.keys():
-            save_marshal(self.path, self._new)
+        if self._table is None:
+            return
+        self._table.put_many(self._new)
+        if self._new or len(self._old) != len(set(self._keys)):
+            self._table.retain(self._keys)
+        self._table.close()
 
 
 def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[bytes]:
@@ -166,11 +170,11 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
     members: list[list[Entry]] = [[] for _ in range(segments)]
     for entry in entries:
         members[_segment_of(entry.doc_id, segments)].append(entry)
-    cache = SegmentCache(cache_dir)
     keys = [
         hashlib.sha256("\n".join([FORMAT, salt, str(shards), *(e.key for e in seg)]).encode()).hexdigest()
         for seg in members
     ]
+    cache = SegmentCache(cache_dir, keys)
     fragments: list[list[bytes]] = []
     inverted = 0
     memo: dict[str, int] = {}

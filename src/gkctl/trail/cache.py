@@ -112,6 +112,9 @@ def save_pickle(path: Path, data: Any) -> None:
         pass
 
 
+_DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+
+
 class Table:
     """One cache of small values by string key, a table of ``.git/gkctl/cache.sqlite``.
 
@@ -121,23 +124,37 @@ class Table:
     value; a damaged row reads as missing. Every failure reads as "nothing cached".
     """
 
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, file: Path | None = None) -> None:
         self.name = name
-        self._file = cache_path(root, "cache.sqlite")
+        self._file = file if file is not None else cache_path(root, "cache.sqlite")
         self._db: sqlite3.Connection | None = None
         self._opened = False
+
+    @classmethod
+    def in_file(cls, file: Path, name: str) -> Table:
+        """A table of its own SQLite file (a cache kept beside others in a folder of ``.git/gkctl``)."""
+        return cls(file.parent, name, file)
 
     def _open(self) -> sqlite3.Connection | None:
         if not self._opened:
             self._opened = True
-            try:
-                self._file.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self._file, timeout=5, isolation_level=None)
-                db.execute(f'CREATE TABLE IF NOT EXISTS "{self.name}" (key TEXT PRIMARY KEY, value BLOB NOT NULL,'
-                           " check_ INTEGER NOT NULL)")
-                self._db = db
-            except (OSError, sqlite3.Error):
-                self._db = None
+            for _attempt in range(2):
+                try:
+                    self._file.parent.mkdir(parents=True, exist_ok=True)
+                    db = sqlite3.connect(self._file, timeout=5, isolation_level=None)
+                    db.execute(f'CREATE TABLE IF NOT EXISTS "{self.name}" (key TEXT PRIMARY KEY,'
+                               " value BLOB NOT NULL, check_ INTEGER NOT NULL)")  # fmt: skip
+                    self._db = db
+                except sqlite3.DatabaseError as exc:
+                    self._db = None
+                    if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
+                        break  # busy or locked: the file is fine, this run goes without it
+                    with contextlib.suppress(OSError):  # not a database any more: a cache starts again
+                        self._file.unlink()
+                    continue
+                except (OSError, sqlite3.Error):
+                    self._db = None
+                break
         return self._db
 
     @staticmethod
@@ -182,6 +199,23 @@ class Table:
         try:
             db.execute("BEGIN")
             db.executemany(f'INSERT OR REPLACE INTO "{self.name}" (key, value, check_) VALUES (?, ?, ?)', rows)
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+
+    def retain(self, keys: Iterable[str]) -> None:
+        """Delete every row whose key is not in ``keys`` (a cache the size of one build's values)."""
+        db = self._open()
+        if db is None:
+            return
+        keep = sorted(set(keys))
+        try:
+            db.execute("BEGIN")
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS keep_ (key TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM keep_")
+            db.executemany("INSERT INTO keep_ (key) VALUES (?)", ((k,) for k in keep))
+            db.execute(f'DELETE FROM "{self.name}" WHERE key NOT IN (SELECT key FROM keep_)')
             db.execute("COMMIT")
         except sqlite3.Error:
             with contextlib.suppress(sqlite3.Error):
