@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pytest
+from rich.console import Console
+
+from gkctl.cli.common import plain_text
 from helpers.cli import run_cli
 
 
@@ -46,3 +51,37 @@ def test_bug_is_exit_3_without_traceback(repo: Path, monkeypatch) -> None:  # ty
     assert r.exit_code == 3
     assert "GKCTL_DEBUG=1" in r.stderr
     assert "secret body text" not in r.output and "Traceback" not in r.output
+
+
+_PLAIN = [
+    ("已撤回：2021-bgs-248（提交 8043e38835）", {}),
+    ("站点已生成：/work/site（版本 e99054e1e8e8，4219 条信息，31 条已撤回，4722 个页面；写入 5332 个文件，0 个未变，"
+     "删除 0 个；用时 14.48 秒）", {"soft_wrap": True, "markup": False}),
+    ("trailing spaces   ", {"markup": True}),
+    ("两行\n第二行", {}),
+    ("", {}),
+]
+_RICH = [
+    ("[yellow]警告[/yellow]", {}),  # markup
+    ("docs/a.md [GK101] 缺少标题", {"markup": False}),  # a bracket: left to rich, whatever the option
+    ("表情 :smile:", {}),  # an emoji code
+    ("制表\t符", {}),
+    ("一" * 41, {}),  # might wrap at 80 cells
+    ("x", {"end": ""}),  # another option
+]
+
+
+@pytest.mark.parametrize(("text", "options"), _PLAIN + _RICH)
+def test_a_plain_line_off_a_terminal_is_written_as_rich_writes_it(
+    text: str, options: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI writes a plain line to a pipe itself (rich costs ~15-35 ms to import): the bytes are
+    rich's, and anything rich could print otherwise is left to rich."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    buf = io.StringIO()
+    Console(file=buf, highlight=False).print(text, **options)  # type: ignore[arg-type]
+    got = plain_text((text,), options)
+    if (text, options) in _PLAIN:
+        assert got == buf.getvalue()
+    else:
+        assert got is None
