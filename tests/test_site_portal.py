@@ -148,8 +148,11 @@ def _index(tmp: Path, name: str, entries: list[search.Entry], cache: Path | None
 
 def test_one_changed_document_reinverts_one_search_segment(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
+    cache.mkdir()
+    older = cache / f"{'ab' * 32}.json"  # a segment as an older gkctl kept it: a file of its own
+    older.write_text("[]", encoding="utf-8")
     first, _ = _index(tmp_path, "a", _entries(1300), cache)
-    assert first == search.segment_count(1300) == 16
+    assert first == search.segment_count(1300) == 16 and not older.exists()
     again, _ = _index(tmp_path, "a", _entries(1300), cache)
     assert again == 0  # nothing changed: every segment from the cache
     one, cached = _index(tmp_path, "a", _entries(1300, changed=7), cache)

@@ -43,6 +43,7 @@ class _Console:
             self.__getattr__("print")(*objects, **options)
             return
         stream.write(text)
+        stream.flush()  # as rich does: a line keeps its place among stderr's
 
 
 _RICH_CHARS = frozenset("[:\t\r\x1b")  # markup, emoji codes, tabs and control sequences rich rewrites

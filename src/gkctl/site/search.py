@@ -122,6 +122,7 @@ class SegmentCache:
         self._old = {k: v for k, v in kept.items() if isinstance(v, list)}
         self._new: dict[str, list[bytes]] = {}
         self._keys = keys
+        self._folder = folder
 
     def get(self, key: str, shards: int) -> list[bytes] | None:
         value = self._old.get(key)
@@ -139,6 +140,13 @@ class SegmentCache:
         if self._new or len(self._old) != len(set(self._keys)):
             self._table.retain(self._keys)
         self._table.close()
+        if not self._old and self._folder is not None:  # a new cache: an older gkctl kept a file per segment
+            for path in self._folder.glob("*.json"):
+                if _OLD_SEGMENT.fullmatch(path.stem):
+                    path.unlink(missing_ok=True)
+
+
+_OLD_SEGMENT = re.compile(r"[0-9a-f]{64}")  # only such names: the manifest's digests share the folder
 
 
 def _segment_fragments(entries: Sequence[Entry], shards: int, shard_memo: dict[str, int]) -> list[bytes]:
