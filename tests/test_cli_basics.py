@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,14 @@ def test_a_plain_line_off_a_terminal_is_written_as_rich_writes_it(
         assert got == buf.getvalue()
     else:
         assert got is None
+
+
+def test_a_line_piped_from_a_narrow_terminal_is_left_to_rich_which_wraps_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off a terminal rich still wraps at the width of a terminal on another standard stream."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=0: os.terminal_size((40, 25)))
+    text = "审计" * 15  # 60 cells: one line on 80, two on 40
+    buf = io.StringIO()
+    Console(file=buf, highlight=False).print(text)
+    assert buf.getvalue() != text + "\n"  # rich wrapped it
+    assert plain_text((text,), {}) is None

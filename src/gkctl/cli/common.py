@@ -52,7 +52,7 @@ _RICH_CHARS = frozenset("[:\t\r\x1b")  # markup, emoji codes, tabs and control s
 def plain_text(objects: tuple[Any, ...], options: dict[str, Any]) -> str | None:
     """What rich prints for ``print(text, soft_wrap=…, markup=…)`` off a terminal with highlighting
     off, or None when rich could print it otherwise: markup, an emoji code, a control character,
-    other options, or a line it might wrap (wider than 80 cells or ``COLUMNS``, two per character)."""
+    other options, or a line it might wrap (wider than rich's width, two cells per character)."""
     if len(objects) != 1 or type(objects[0]) is not str or set(options) - {"soft_wrap", "markup"}:
         return None
     text: str = objects[0]
@@ -60,10 +60,22 @@ def plain_text(objects: tuple[Any, ...], options: dict[str, Any]) -> str | None:
         return None
     if not options.get("soft_wrap") and (
         any(os.environ.get(v) for v in ("COLUMNS", "JUPYTER_COLUMNS"))
-        or any(2 * len(line) > 80 for line in text.split("\n"))
+        or any(2 * len(line) > _rich_width() for line in text.split("\n"))
     ):
         return None
     return text + "\n"
+
+
+def _rich_width() -> int:
+    """The width rich gives a console off a terminal: that of the first standard stream that is a
+    terminal (a pipe's output still wraps at the width of the terminal it was typed in), else 80."""
+    for fd in (0, 1, 2):
+        try:
+            columns = os.get_terminal_size(fd).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+        return columns or 80
+    return 80
 
 
 console: Console = _Console(highlight=False)  # type: ignore[assignment]

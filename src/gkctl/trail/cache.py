@@ -139,6 +139,7 @@ class Table:
         if not self._opened:
             self._opened = True
             for _attempt in range(2):
+                db: sqlite3.Connection | None = None
                 try:
                     self._file.parent.mkdir(parents=True, exist_ok=True)
                     db = sqlite3.connect(self._file, timeout=5, isolation_level=None)
@@ -147,6 +148,8 @@ class Table:
                     self._db = db
                 except sqlite3.DatabaseError as exc:
                     self._db = None
+                    if db is not None:
+                        db.close()
                     if getattr(exc, "sqlite_errorname", "") not in _DAMAGED:
                         break  # busy or locked: the file is fine, this run goes without it
                     with contextlib.suppress(OSError):  # not a database any more: a cache starts again
