@@ -137,7 +137,7 @@ def collect(
         metas, fresh = _metas(root, live, cache, progress, memo.metas if memo is not None else {})
     finally:
         cache.close()
-    if memo is None or memo.commit != commit or fresh:
+    if memo is None or memo.commit != commit or memo.renderer != renderer or fresh:
         _save_memo(cache_dir, Memo(commit, memo_tip, briefs, renderer, metas))
     del briefs
     warnings: list[str] = []
@@ -210,10 +210,11 @@ def _load_memo(folder: Path | None, witness: str | None, renderer: str) -> Memo 
         if raw.get("format") != MEMO_FORMAT or raw.get("code") != __version__ or raw.get("witness") != witness:
             return None
         briefs = {p: (b, a, _record(r) if r is not None else None) for p, (b, a, r) in raw["briefs"].items()}
-        metas = raw["metas"] if raw.get("renderer") == renderer else {}
+        same = raw.get("renderer") == renderer
+        metas = raw["metas"] if same else {}
         if not isinstance(metas, dict) or not all(isinstance(m, dict) for m in metas.values()):
             return None
-        return Memo(raw["commit"], witness, briefs, renderer, metas)
+        return Memo(raw["commit"], witness, briefs, renderer if same else "", metas)
     except (KeyError, TypeError, ValueError):
         return None
 

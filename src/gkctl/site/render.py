@@ -367,17 +367,16 @@ def render_site(
     def prepare_doc(doc: SiteDocument) -> tuple[str, dict[str, object]] | None:
         nonlocal pages
         pages += 1
-        own = _doc_context(s, doc)
         part = doc_parts.get((doc.withdrawn, doc.column))
         if part is None:
             part = doc_parts[(doc.withdrawn, doc.column)] = json.dumps(
-                [_doc_template(doc), own], ensure_ascii=False, sort_keys=True, default=encode
+                [_doc_template(doc), _doc_context(s, doc)], ensure_ascii=False, sort_keys=True, default=encode
             )
         rel = doc.url
         key = hashlib.sha256("\0".join((page_salt + common_inputs, part, rel, digests[doc.doc_id])).encode()).hexdigest()
         if staging.reuse(rel, key):
-            return None
-        return key, {**common, **own, "root": _root(rel), "page_url": s.base + rel, "doc": doc}
+            return None  # the page's own context is made only for a page rendered again
+        return key, {**common, **_doc_context(s, doc), "root": _root(rel), "page_url": s.base + rel, "doc": doc}
 
     # Document pages: keys first, then the bodies of the pages to render in one read, then those.
     total = len(site.documents)

@@ -136,8 +136,8 @@ class SegmentCache:
     def save(self) -> None:
         if self._table is None:
             return
-        self._table.put_many(self._new)
-        if self._new or len(self._old) != len(set(self._keys)):
+        if self._new:  # a segment computed again: its row, and the rows no segment of this build has go
+            self._table.put_many(self._new)
             self._table.retain(self._keys)
         self._table.close()
         if not self._old and self._folder is not None:  # a new cache: an older gkctl kept a file per segment
