@@ -314,6 +314,41 @@ def test_later_builds_rerender_only_what_changed(tmp_path: Path, corpus: tuple[P
     assert staging_state.rendered == first.rendered  # a template change re-renders every page
 
 
+def test_manifest_digests_are_the_files_own_whatever_the_trees_records_say(
+    tmp_path: Path, corpus: tuple[Path, str]
+) -> None:
+    """The digests of unchanged files come from the staging trees' records: a record without
+    them (an older gkctl's) or a damaged one costs reading and rendering, never a wrong manifest."""
+    import hashlib
+
+    root, commit = corpus
+    out = tmp_path / "site"
+    docs = _docs(root, commit)
+    build(site_input(docs), out, root)
+    build(site_input(docs), out, root)
+    records = sorted((out.parent / f"{out.name}.trees").glob("*.json"))
+    assert len(records) == 2
+    for number, record in enumerate(records):
+        check, body = record.read_bytes().split(b"\n", 1)
+        value = json.loads(body)
+        assert check == hashlib.sha256(body).hexdigest().encode() and set(value["sha256"]) == set(value["files"])
+        if number == 0:  # as an older gkctl wrote it: plain JSON, keys only
+            record.write_text(json.dumps({"files": value["files"]}), encoding="utf-8")
+        else:  # wrong digests under the old check
+            value["sha256"] = {rel: "0" * 64 for rel in value["files"]}
+            record.write_bytes(check + b"\n" + json.dumps(value).encode())
+    for days in (1, 2, 3):  # both trees, each built on top of a damaged record
+        later = site_input(docs, build_time=BUILD_TIME + timedelta(days=days))
+        build(later, out, root)
+        files = all_files(out)
+        listed = json.loads(files["manifest.json"])["files"]
+        assert listed == {rel: hashlib.sha256(data).hexdigest() for rel, data in files.items()
+                          if rel not in ("manifest.json", "manifest.json.sig")}  # fmt: skip
+        fresh = tmp_path / f"fresh-{days}"
+        build(later, fresh, root)
+        assert files == all_files(fresh)
+
+
 def test_compiled_templates_are_kept_checked_and_never_needed(tmp_path: Path, corpus: tuple[Path, str]) -> None:
     """Builds keep the compiled templates under the cache folder; a damaged file, or one holding
     another template's code, is compiled again, and the site is byte for byte a fresh build's."""

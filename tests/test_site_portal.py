@@ -160,9 +160,9 @@ def test_one_changed_document_reinverts_one_search_segment(tmp_path: Path) -> No
     cold, fresh = _index(tmp_path, "b", _entries(1300, changed=7), None)
     assert cold == 16 and cached == fresh  # the cache changes the cost, never the bytes
     assert search.find(fresh, "更正") == ["doc/7.html"] and len(search.find(fresh, "原文")) == 1299
-    (cache / "digests-v1.json").write_text("{}", encoding="utf-8")  # another cache in the same folder
+    (cache / "rows-v1.json").write_text("{}", encoding="utf-8")  # another cache in the same folder
     _index(tmp_path, "a", _entries(1300, changed=8), cache)
-    assert (cache / "digests-v1.json").exists()  # pruning old segments leaves it alone
+    assert (cache / "rows-v1.json").exists()  # pruning old segments leaves it alone
     for bad in cache.iterdir():
         bad.write_bytes(b"{not json" + bad.read_bytes()[9:])  # a corrupt cache is recomputed
     corrupt, again_bytes = _index(tmp_path, "a", _entries(1300, changed=7), cache)

@@ -2,76 +2,36 @@
 
 The build signs it (SSHSIG, namespace ``gkctl-site``, in ``manifest.json.sig``) so a copy on a
 web server can be checked against it without the repository's help (``verify --site
---offline``), or by rebuilding the same revision and comparing every byte. Digests of files
-whose staging key names their content exactly (pages, attachments) are cached under
-``.git/gkctl/site/`` by that key; the cache is optional, everything else is hashed.
+--offline``), or by rebuilding the same revision and comparing every byte. The digests come
+from the staging tree's record of what it holds (a file it does not know is hashed).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gkctl.site.output import Staging
+from gkctl.site.output import Staging, sha256_file
 
 NAME = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 NAMESPACE = "gkctl-site"
 FORMAT = "gkctl-site-manifest/1"
-_DIGESTS = "digests-v1.json"
+_OLD_DIGESTS = "digests-v1.json"
 _string = json.encoder.encode_basestring  # what ensure_ascii=False writes a string as
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _load_cache(folder: Path | None) -> dict[str, str]:
-    if folder is None:
-        return {}
-    try:
-        value = json.loads((folder / _DIGESTS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _save_cache(folder: Path | None, cache: dict[str, str]) -> None:
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"{_DIGESTS}.tmp-{os.getpid()}"
-        tmp.write_text(json.dumps(cache, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, folder / _DIGESTS)
-    except OSError:
-        pass
-
-
 def write(staging: Staging, head: dict[str, object], cache_dir: Path | None = None) -> None:
-    """Write ``manifest.json``: ``head`` plus the digest of every file produced so far."""
-    cache = _load_cache(cache_dir)
-    fresh: dict[str, str] = {}
-    files: dict[str, str] = {}
-    for rel, key in sorted(staging.produced().items()):
-        if rel in (NAME, SIGNATURE):
-            continue
-        ident = f"{key}\0{rel}" if key else ""
-        digest = cache.get(ident) if ident else None
-        if digest is None:
-            digest = _sha256(staging.tree / rel)
-        if ident:
-            fresh[ident] = digest
-        files[rel] = digest
-    _save_cache(cache_dir, fresh)
+    """Write ``manifest.json``: ``head`` plus the digest of every file produced so far.
+
+    The staging tree's record knows the digests (see ``output``); ``cache_dir`` only loses the
+    digest cache an older gkctl kept there."""
+    if cache_dir is not None:
+        (cache_dir / _OLD_DIGESTS).unlink(missing_ok=True)
+    files = {rel: d for rel, d in sorted(staging.digests().items()) if rel not in (NAME, SIGNATURE)}
     body = {**head, "format": FORMAT, "files": files}
     staging.write(NAME, (dumps_indented(body) + "\n").encode())
 
@@ -136,7 +96,7 @@ def against_digests(copy: dict[str, Path], digests: dict[str, str]) -> list[Diff
             diffs.append(Difference("added", rel))
         elif rel not in copy:
             diffs.append(Difference("missing", rel))
-        elif _sha256(copy[rel]) != digests[rel]:
+        elif sha256_file(copy[rel]) != digests[rel]:
             diffs.append(Difference("changed", rel))
     return diffs
 

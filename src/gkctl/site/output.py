@@ -4,8 +4,10 @@
 updates the tree that is *not* live, in place: a file whose bytes are already right is not
 touched (creating files is what costs most), files no longer produced are removed, and only
 then is the symlink replaced in one ``rename``. A record per tree (``a.json``) of what each
-path was built from lets the next build skip rendering pages whose inputs did not change; a page
-the live tree's build made from the same inputs is hard-linked from there. A file with a second
+path was built from and the SHA-256 of its bytes lets the next build skip rendering pages whose
+inputs did not change, tell unchanged bytes without reading the file, and list every file's
+digest in the manifest without hashing it again; a page the live tree's build made from the
+same inputs is hard-linked from there. A file with a second
 link is only ever replaced, never written in place, so a link never changes the live site; a
 file this tree alone holds is written over (a third of the cost of a new file in a big folder).
 """
@@ -14,10 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -84,13 +86,35 @@ def _regular_files(tree: Path) -> set[str]:
     return out
 
 
-def _record(state_file: Path) -> dict[str, str]:
-    """``{path: key}`` a committed build recorded for its tree ({} when none or unreadable)."""
+def _record(state_file: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """``{path: key}`` and ``{path: sha256}`` a committed build recorded for its tree (empty when
+    none, unreadable or not what was written: the record begins with the SHA-256 of the rest).
+    An older gkctl's record is plain JSON with keys only: its files are read when needed."""
     try:
-        files = json.loads(state_file.read_text(encoding="utf-8")).get("files", {})
+        raw = state_file.read_bytes()
+        check, _, body = raw.partition(b"\n") if not raw.startswith(b"{") else (b"", b"", raw)
+        if check and hashlib.sha256(body).hexdigest().encode() != check:
+            return {}, {}
+        value = json.loads(body)
+        files, sums = value.get("files", {}), value.get("sha256", {}) if check else {}
     except (OSError, ValueError, AttributeError):
-        return {}
-    return files if isinstance(files, dict) else {}
+        return {}, {}
+    if not isinstance(files, dict) or not isinstance(sums, dict):
+        return {}, {}
+    return files, sums
+
+
+def _record_bytes(files: dict[str, str], sums: dict[str, str]) -> bytes:
+    body = json.dumps({"files": files, "sha256": sums}, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 class Staging:
@@ -102,9 +126,12 @@ class Staging:
         self.tree: Path = self.trees_dir / TREES[0]
         self._state_file: Path = self.trees_dir / f"{TREES[0]}.json"
         self._old: dict[str, str] = {}
+        self._old_sums: dict[str, str] = {}
         self._live: dict[str, str] = {}  # the live tree's record: what the last build made
+        self._live_sums: dict[str, str] = {}
         self._live_tree: Path | None = None
         self._new: dict[str, str] = {}
+        self._sums: dict[str, str] = {}  # SHA-256 of what this build put at each path, where known
         self._present: set[str] = set()  # regular files of this tree (read once, kept up to date)
         self._written = 0
         self._unchanged = 0
@@ -133,14 +160,14 @@ class Staging:
         name = TREES[1] if live is not None and live.name == TREES[0] else TREES[0]
         self.tree = self.trees_dir / name
         self._state_file = self.trees_dir / f"{name}.json"
-        self._old = _record(self._state_file)
+        self._old, self._old_sums = _record(self._state_file)
         # Until this build commits, the record of this tree is unknown: drop it first.
         with contextlib.suppress(FileNotFoundError):
             self._state_file.unlink()
         self.tree.mkdir(exist_ok=True)
         self._present = _regular_files(self.tree)
         if live is not None:
-            self._live, self._live_tree = _record(self.trees_dir / f"{live.name}.json"), live
+            (self._live, self._live_sums), self._live_tree = _record(self.trees_dir / f"{live.name}.json"), live
         if not self._old and live is not None:
             self._seed_from(live)
 
@@ -153,6 +180,8 @@ class Staging:
         for rel, key in self._live.items():
             if self._link_live(rel):
                 self._old[rel] = key
+                if rel in self._live_sums:
+                    self._old_sums[rel] = self._live_sums[rel]
 
     def _link_live(self, rel: str) -> bool:
         """Put the live tree's file at ``rel`` here as a hard link (False: it is simply built again)."""
@@ -185,37 +214,34 @@ class Staging:
         tree, or by the build that made the live tree (then linked from there). This tree is two
         builds old, so without the live tree a page changed by the last build was made again."""
         if self._old.get(rel) == key and rel in self._present:
-            self._new[rel] = key
-            self._unchanged += 1
+            self._kept(rel, key, self._old_sums)
             return True
         if key and self._live.get(rel) == key and self._link_live(rel):
-            self._new[rel] = key
-            self._unchanged += 1
+            self._kept(rel, key, self._live_sums)
             return True
         return False
 
-    def reuse_folder(self, prefix: str, key: str) -> bool:
-        """True (all kept) when every file last built under ``prefix`` came from ``key``."""
-        old = [rel for rel in self._old if rel.startswith(prefix)]
-        if not old or any(self._old[rel] != key or rel not in self._present for rel in old):
-            return False
-        for rel in old:
-            self._new[rel] = key
-        self._unchanged += len(old)
-        return True
+    def _kept(self, rel: str, key: str, sums: dict[str, str]) -> None:
+        self._new[rel] = key
+        if rel in sums:
+            self._sums[rel] = sums[rel]
+        self._unchanged += 1
 
     def write(self, rel: str, data: bytes, key: str = "") -> None:
-        """Write ``data`` to ``rel`` unless the file already holds exactly these bytes."""
+        """Write ``data`` to ``rel`` unless the file already holds exactly these bytes (told by
+        the digest the tree's record keeps, so an unchanged file is not read)."""
         check_rel_path(rel)
         path = self.tree / rel
+        digest = hashlib.sha256(data).hexdigest()
         self._new[rel] = key
+        self._sums[rel] = digest
         # Only a regular file of this tree is compared or written over: anything else is replaced.
         present = rel in self._present
-        with contextlib.suppress(OSError):
-            if present and path.stat().st_size == len(data) and path.read_bytes() == data:
-                self._unchanged += 1
-                return
-        if self._live_has(rel, data) and self._link_live(rel):  # what the last build wrote
+        if present and _holds(path, self._old_sums.get(rel), data, digest):
+            self._unchanged += 1
+            return
+        if (self._live_tree is not None and _holds(self._live_tree / rel, self._live_sums.get(rel), data, digest)
+                and self._link_live(rel)):  # what the last build wrote  # fmt: skip
             self._unchanged += 1
             return
         if present and _overwrite(path, data):
@@ -235,31 +261,20 @@ class Staging:
         self._present.add(rel)
         self._written += 1
 
-    def _live_has(self, rel: str, data: bytes) -> bool:
-        if self._live_tree is None:
-            return False
-        live = self._live_tree / rel
-        try:
-            return live.stat().st_size == len(data) and live.read_bytes() == data
-        except OSError:
-            return False
-
-    def write_blob(self, rel: str, blob: str, fetch: Callable[[str], bytes]) -> None:
-        """An attachment: skipped when this tree already holds that blob at ``rel``."""
-        check_rel_path(rel)
-        if self.reuse(rel, "blob:" + blob):
-            return
-        self.write(rel, fetch(blob), key="blob:" + blob)
-
-    def produced(self) -> dict[str, str]:
-        """Every path this build has produced so far, with the key it was built from ('' = none)."""
-        return dict(self._new)
+    def digests(self) -> dict[str, str]:
+        """SHA-256 of every file this build has produced so far, by path (from the records where
+        they hold it, else read from this tree)."""
+        for rel in self._new:
+            if rel not in self._sums:
+                self._sums[rel] = sha256_file(self.tree / rel)
+        return {rel: self._sums[rel] for rel in self._new}
 
     # -- finish ---------------------------------------------------------------------------
     def commit(self) -> WriteStats:
         """Remove what this build did not produce, record the tree, switch the symlink."""
         removed = self._prune()
-        self._state_file.write_text(json.dumps({"files": self._new}, ensure_ascii=False, sort_keys=True), "utf-8")
+        sums = {r: d for r, d in self._sums.items() if r in self._new}
+        self._state_file.write_bytes(_record_bytes(self._new, sums))
         link_tmp = self.out.parent / f"{self.out.name}.link-tmp"
         with contextlib.suppress(FileNotFoundError):
             link_tmp.unlink()
@@ -286,3 +301,13 @@ class Staging:
                 with contextlib.suppress(OSError):
                     os.rmdir(os.path.join(folder, name))  # only succeeds when empty
         return removed
+
+
+def _holds(path: Path, recorded: str | None, data: bytes, digest: str) -> bool:
+    """Whether the file at ``path`` holds ``data``: by its recorded digest, or (none recorded) read."""
+    if recorded is not None:
+        return recorded == digest
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
