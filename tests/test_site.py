@@ -447,7 +447,8 @@ def test_the_sandbox_reads_plain_values_as_it_always_did(tmp_path: Path, corpus:
         _env(load_templates({"m.html": b"{{ r.nope }}"})).get_template("m.html").render(ctx)
 
 
-def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("plain", [False, True], ids=["json-keys", "plain-keys"])
+def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Path, plain: bool) -> None:
     from gkctl.site.loops import NAME, LoopRows
     from gkctl.site.render import _env
 
@@ -465,7 +466,7 @@ def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Pat
     items = [{"k": f"c{i}", "u": f"doc/{i}.html", "t": f"<第{i}号>"} for i in range(60)]
 
     def render(cache: Path | None, rows: list[dict[str, str]]) -> tuple[str, int]:
-        loops = LoopRows(env, templates.digest, cache, str)
+        loops = LoopRows(env, templates.digest, cache, str, (lambda v: None) if plain else None)
         out = loops.render("cat.html", {**base, "rows": rows})
         loops.save()
         return out, loops.rendered

@@ -59,8 +59,11 @@ class LoopRows:
     """Renders a page, its long simple loops an iteration at a time from the kept rows."""
 
     def __init__(self, env: jinja2.Environment, salt: str, folder: Path | None,
-                 encode: Callable[[object], object]) -> None:  # fmt: skip
-        self.env, self.salt, self.folder, self.encode = env, salt, folder, encode
+                 encode: Callable[[object], object], ident: Callable[[object], str | None] | None = None) -> None:  # fmt: skip
+        """``encode``: what a value that is not plain JSON is keyed by. ``ident``: for a value of
+        an item (a dict), a string naming it exactly (a document by its digest), or None; an item
+        whose values are all strings or so named is keyed by them without JSON."""
+        self.env, self.salt, self.folder, self.encode, self.ident = env, salt, folder, encode, ident
         self._cuts: dict[str, _Cut | None] = {}
         self._old: dict[str, str] | None = None
         self._new: dict[str, str] = {}
@@ -80,8 +83,7 @@ class LoopRows:
         for loop in cut.loops:
             parts = []
             for item in ctx[loop.items]:  # type: ignore[attr-defined]
-                shown = json.dumps([shared, item], ensure_ascii=False, sort_keys=True, default=self.encode)
-                key = hashlib.sha256((loop.sig + shown).encode()).hexdigest()
+                key = self._key(loop.sig, shared, item)
                 row = self._new.get(key) or self._old.get(key)
                 if row is None:
                     row = loop.body.render({loop.target: item, SHARED: shared})
@@ -90,6 +92,26 @@ class LoopRows:
                 parts.append(row)
             outputs[loop.var] = Markup("".join(parts))
         return cut.template.render({**ctx, **outputs})
+
+    def _key(self, sig: str, shared: object, item: object) -> str:
+        """The row's key: a hash of the loop and of what the row shows.
+
+        A dict of strings and named values (the catalogue's rows) is keyed by their ``repr`` and
+        names, typed so no string can pass for a name; anything else by its JSON."""
+        if type(item) is dict and type(shared) is str and self.ident is not None:
+            parts = [repr(shared)]
+            for name in sorted(item):
+                value = item[name]
+                if type(value) is str:
+                    parts.append(f"{name!r}s{value!r}")
+                elif (named := self.ident(value)) is not None:
+                    parts.append(f"{name!r}n{named}")
+                else:
+                    break
+            else:
+                return hashlib.sha256(f"{sig}plain\0{chr(0).join(parts)}".encode()).hexdigest()
+        shown = json.dumps([shared, item], ensure_ascii=False, sort_keys=True, default=self.encode)
+        return hashlib.sha256((sig + shown).encode()).hexdigest()
 
     def save(self) -> None:
         """Keep this build's rows (only these: the file stays the size of one build's loops)."""

@@ -352,7 +352,8 @@ def render_site(
         key = hashlib.sha256((page_salt + common_inputs + inputs).encode()).hexdigest()
         return None if staging.reuse(rel, key) else (key, {**common, **own})
 
-    rows = LoopRows(env, templates.digest, cache_dir, encode)
+    rows = LoopRows(env, templates.digest, cache_dir, encode,
+                    lambda v: digests[v.doc_id] if isinstance(v, SiteDocument) else None)  # fmt: skip
 
     def page(rel: str, template: str, **ctx: object) -> None:
         todo = prepare(rel, template, **ctx)
