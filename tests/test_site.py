@@ -413,15 +413,25 @@ def test_body_cache_round_trips_and_a_broken_cache_is_ignored(tmp_path: Path) ->
     broken.put_many({"b1": Rendered("x", "x")})  # never raises: the cache is not needed for correctness
 
 
-def test_the_manifest_is_written_as_the_standard_encoder_would() -> None:
-    from gkctl.site.manifest import dumps_indented
+def test_the_manifest_lists_a_file_or_a_document_a_line() -> None:
+    from gkctl.site.manifest import dumps_listing
 
-    cases: list[object] = [{}, [], "x", 3, None, {"b": {}, "a": [1, 2.5, None, True, False, "\u2028\"\\<中>"]},
-                           [[[]]], {"files": {"z": "1", "a": "2"}, "items": [{"t": "标题", "att": ["a", "b"]}]}]  # fmt: skip
+    cases: list[dict[str, object]] = [
+        {}, {"a": [], "b": {}, "c": None, "d": 3},
+        {"b": {"y": [1, 2.5, None, True, False]}, "a": ["\u2028\"\\<中>\n", {"k": "v"}]},
+        {"files": {"z.html": "1", "a.html": "2"}, "items": [{"t": "标题", "att": ["a", "b"]}, {"t": "二"}],
+         "site": "站", "rev": "abc"},
+    ]  # fmt: skip
     for value in cases:
-        assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True), value
-    with pytest.raises(TypeError):
-        dumps_indented({1: "a"})
+        text = dumps_listing(value)
+        assert json.loads(text) == value, value
+        assert text.startswith("{") and text.endswith("}") and "\n" in text or value == {}
+    text = dumps_listing(cases[3])
+    assert text.splitlines() == [
+        "{", ' "files": {', '  "a.html": "2",', '  "z.html": "1"', " },",
+        ' "items": [', '  {"att": ["a", "b"], "t": "标题"},', '  {"t": "二"}', " ],",
+        ' "rev": "abc",', ' "site": "站"', "}",
+    ]  # fmt: skip
 
 
 def test_the_sandbox_reads_plain_values_as_it_always_did(tmp_path: Path, corpus: tuple[Path, str]) -> None:
