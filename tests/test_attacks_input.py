@@ -105,8 +105,13 @@ def test_non_public_document_and_policy_as_attachments_are_refused_everywhere(ce
         _no_marker_under(out)
 
 
-def test_attachment_that_is_a_copy_of_a_non_public_document_stops_the_build(central: Central) -> None:
-    b = central.clone("att-copy")
+@pytest.mark.parametrize("built_before", [False, True], ids=["first-build", "after-a-build"])
+def test_attachment_that_is_a_copy_of_a_non_public_document_stops_the_build(central: Central, built_before: bool) -> None:
+    """Also when the last build's list of non-public documents is brought up to date by the
+    difference of the two trees, not read whole."""
+    b = central.clone(f"att-copy-{built_before}")
+    if built_before:
+        assert _cli(b, "build", "--out", str(b.work / "_site")).exit_code == 0
     secret = _secret_doc(b)
     copy = "attachments/2026/说明.txt"
     (b.work / copy).parent.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ from gkctl.site.model import (
 from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
 from gkctl.trail.cache import load_marshal, save_marshal
-from gkctl.trail.gitutil import cat_objects, git, rev_parse
+from gkctl.trail.gitutil import cat_objects, git, git_bytes, rev_parse
 from gkctl.trail.incremental import analyse_head
 from gkctl.trail.witness import witness_tip
 from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
@@ -55,7 +55,7 @@ from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
 MEMO = "collected-v1.marshal"
-MEMO_FORMAT = 2  # bump when ``Memo``'s fields or their meaning change
+MEMO_FORMAT = 3  # bump when ``Memo``'s fields or their meaning change
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,8 @@ def collect(
     briefs = _briefs(analysis, commit, memo)
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
-    hidden = _non_public_blobs(analysis, commit, briefs)
+    docs_tree, private = _non_public(root, analysis, commit, briefs, memo)
+    hidden = {blob: path for path, blob in sorted(private.items())}
     del analysis  # hundreds of MB on a big history; bodies rendered next need the room (see _metas)
     live = [r for r in records if r.state != "withdrawn"]
     cache = BodyCache(cache_dir, renderer)
@@ -138,7 +139,7 @@ def collect(
     finally:
         cache.close()
     if memo is None or memo.commit != commit or memo.renderer != renderer or fresh:
-        _save_memo(cache_dir, Memo(commit, memo_tip, briefs, renderer, metas))
+        _save_memo(cache_dir, Memo(commit, memo_tip, briefs, renderer, metas, docs_tree, private))
     del briefs
     warnings: list[str] = []
     documents: list[SiteDocument] = []
@@ -199,6 +200,8 @@ class Memo:
     briefs: dict[str, Brief]
     renderer: str = ""
     metas: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    docs_tree: str = ""  # the tree of ``docs/`` at ``commit``, and its files that are not 主动公开
+    private: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _load_memo(folder: Path | None, witness: str | None, renderer: str) -> Memo | None:
@@ -214,7 +217,10 @@ def _load_memo(folder: Path | None, witness: str | None, renderer: str) -> Memo 
         metas = raw["metas"] if same else {}
         if not isinstance(metas, dict) or not all(isinstance(m, dict) for m in metas.values()):
             return None
-        return Memo(raw["commit"], witness, briefs, renderer if same else "", metas)
+        private = raw["private"]
+        if not isinstance(private, dict) or not isinstance(raw["docs_tree"], str):
+            return None
+        return Memo(raw["commit"], witness, briefs, renderer if same else "", metas, raw["docs_tree"], private)
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -225,7 +231,8 @@ def _save_memo(folder: Path | None, memo: Memo) -> None:
     briefs = {p: (b, a, _fields(r) if r is not None else None) for p, (b, a, r) in memo.briefs.items()}
     save_marshal(folder / MEMO, {"format": MEMO_FORMAT, "code": __version__, "commit": memo.commit,
                                  "witness": memo.witness, "briefs": briefs, "renderer": memo.renderer,
-                                 "metas": memo.metas})  # fmt: skip
+                                 "metas": memo.metas, "docs_tree": memo.docs_tree,
+                                 "private": memo.private})  # fmt: skip
 
 
 _DATES = ("published_at", "notice_date", "published_claimed")
@@ -365,18 +372,27 @@ def _refuse_shared_ids(records: list[Any]) -> None:
             raise RuleError(t("site.duplicate_doc_paths", doc=rec.doc_id, first=other, second=rec.path), rec.path)
 
 
-def _non_public_blobs(analysis: Any, commit: str, briefs: Any) -> dict[str, str]:
-    """Blob → path of every document at ``commit`` that is not 主动公开 (or cannot be read).
+def _non_public(root: Path, analysis: Any, commit: str, briefs: Any, memo: Memo | None) -> tuple[str, dict[str, str]]:
+    """The tree of ``docs/`` at ``commit`` and path → blob of each document in it that is not
+    主动公开 (or cannot be read).
 
     The analysis knows each document's attribute; a file it does not describe as it is in the
     tree is parsed here (the tree, not the analysis, is what the bytes could be copied from).
+    An attribute is the blob's own, so the answer is the tree's: the last build's is taken when
+    the tree is the same, and brought up to date by the two trees' difference when it is not.
     """
     trust = analysis.trust
-    tree = trust.tree_files(commit, "docs/")
-    unknown = [(b, p) for p, b in tree.items() if p not in briefs or briefs[p][0] != b]
-    trust.documents(unknown)
-    out = {}
-    for path, blob in tree.items():
+    tree = git(root, "rev-parse", "-q", "--verify", f"{commit}:docs", check=False).strip()
+    if memo is not None and memo.docs_tree and tree:
+        if memo.docs_tree == tree:
+            return tree, memo.private
+        files = _tree_changes(root, memo.docs_tree, tree)
+        private = {p: b for p, b in memo.private.items() if p not in files}
+    else:
+        files, private = trust.tree_files(commit, "docs/"), {}
+    present = {p: b for p, b in files.items() if b is not None}
+    trust.documents([(b, p) for p, b in present.items() if p not in briefs or briefs[p][0] != b])
+    for path, blob in present.items():
         brief = briefs.get(path)
         if brief is not None and brief[0] == blob:
             attribute = brief[1]
@@ -384,8 +400,22 @@ def _non_public_blobs(analysis: Any, commit: str, briefs: Any) -> dict[str, str]
             doc = trust.document(blob, path)
             attribute = doc.attribute if doc is not None else None
         if attribute != PUBLIC:
-            out[blob] = path
-    return out
+            private[path] = blob
+    return tree, private
+
+
+def _tree_changes(root: Path, old: str, new: str) -> dict[str, str | None]:
+    """The Markdown files of ``docs/`` that differ between two of its trees: path → new blob,
+    None where it is gone (or is no longer a file)."""
+    out = git_bytes(root, "diff-tree", "-r", "-z", "--no-renames", old, new)
+    fields = out.split(b"\0")
+    changes: dict[str, str | None] = {}
+    for meta, raw in zip(fields[0::2], fields[1::2], strict=False):
+        parts = meta.split()
+        path = "docs/" + raw.decode("utf-8", "surrogateescape")
+        if len(parts) == 5 and path.endswith(".md"):
+            changes[path] = parts[3].decode() if parts[1] != b"000000" and parts[1] != b"160000" else None
+    return changes
 
 
 def _attachment_blobs(
