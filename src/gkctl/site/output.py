@@ -68,9 +68,11 @@ def _overwrite(path: Path, data: bytes) -> bool:
     return True
 
 
-def _regular_files(tree: Path) -> set[str]:
-    """Paths of the regular files under ``tree`` (not links to them): one walk, no stat per file."""
-    out: set[str] = set()
+def _entries(tree: Path) -> tuple[set[str], set[str]]:
+    """Paths of the regular files under ``tree``, and of everything else that is not a folder
+    (links, say): one walk, no stat per file."""
+    files: set[str] = set()
+    others: set[str] = set()
     todo = [("", str(tree))]
     while todo:
         prefix, folder = todo.pop()
@@ -81,9 +83,9 @@ def _regular_files(tree: Path) -> set[str]:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 todo.append((prefix + entry.name + "/", entry.path))
-            elif entry.is_file(follow_symlinks=False):
-                out.add(prefix + entry.name)
-    return out
+            else:
+                (files if entry.is_file(follow_symlinks=False) else others).add(prefix + entry.name)
+    return files, others
 
 
 def _record(state_file: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -133,6 +135,7 @@ class Staging:
         self._new: dict[str, str] = {}
         self._sums: dict[str, str] = {}  # SHA-256 of what this build put at each path, where known
         self._present: set[str] = set()  # regular files of this tree (read once, kept up to date)
+        self._others: set[str] = set()  # what else the tree held when opened (links): all of it goes
         self._written = 0
         self._unchanged = 0
         self._lock: int | None = None
@@ -165,7 +168,7 @@ class Staging:
         with contextlib.suppress(FileNotFoundError):
             self._state_file.unlink()
         self.tree.mkdir(exist_ok=True)
-        self._present = _regular_files(self.tree)
+        self._present, self._others = _entries(self.tree)
         if live is not None:
             (self._live, self._live_sums), self._live_tree = _record(self.trees_dir / f"{live.name}.json"), live
         if not self._old and live is not None:
@@ -289,17 +292,18 @@ class Staging:
             self._lock = None
 
     def _prune(self) -> int:
+        """Remove what the tree holds that this build did not produce, and folders left empty
+        (the tree was listed when opened, and every write since is known: no second walk)."""
         removed = 0
-        top = str(self.tree)
-        for folder, dirs, files in os.walk(top, topdown=False):
-            prefix = os.path.relpath(folder, top).replace(os.sep, "/") + "/" if folder != top else ""
-            for name in files:
-                if prefix + name not in self._new:
-                    os.unlink(os.path.join(folder, name))
-                    removed += 1
-            for name in dirs:
-                with contextlib.suppress(OSError):
-                    os.rmdir(os.path.join(folder, name))  # only succeeds when empty
+        folders: set[str] = set()
+        for rel in sorted((self._present | self._others) - self._new.keys()):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.tree / rel)
+                removed += 1
+            folders.update(str(p) for p in PurePosixPath(rel).parents if str(p) != ".")
+        for folder in sorted(folders, key=lambda f: f.count("/"), reverse=True):
+            with contextlib.suppress(OSError):
+                os.rmdir(self.tree / folder)  # only succeeds when empty
         return removed
 
 
