@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -273,8 +274,7 @@ def test_failed_build_leaves_the_old_site_live_and_untouched(tmp_path: Path, cor
         build(site_input(docs), out, root, templates=broken)
     assert exc.value.path == "templates/site/document.html"
     assert out.resolve() == live and all_files(out) == before
-    bad = [*docs[:3], docs[0].__class__(**{**{f: getattr(docs[0], f) for f in docs[0].__slots__}, "column": "zzz",
-                                             "doc_id": "x"})]  # fmt: skip
+    bad = [*docs[:3], dataclasses.replace(docs[0], column="zzz", doc_id="x")]
     with pytest.raises(RuleError, match="zzz"):
         build(site_input(bad), out, root)
     assert out.resolve() == live and all_files(out) == before

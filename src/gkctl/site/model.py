@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 VALID = "有效"
@@ -188,6 +188,14 @@ class SiteDocument:
     notice: str = ""  # public withdrawal explanation or repeal notice
     notice_date: date | None = None
     normative: bool = False  # 规范性文件
+    # made from doc_id and published_at once: every list of the site reads them, ~4 times a document
+    slug: str = field(init=False, repr=False, compare=False)
+    url: str = field(init=False, repr=False, compare=False)  # page path relative to the site root
+
+    def __post_init__(self) -> None:
+        slug = safe_slug(self.doc_id)
+        object.__setattr__(self, "slug", slug)
+        object.__setattr__(self, "url", f"doc/{self.published_at.year}/{slug}.html")
 
     @property
     def body_html(self) -> str:
@@ -211,15 +219,6 @@ class SiteDocument:
     @property
     def repealed(self) -> bool:
         return self.validity == REPEALED
-
-    @property
-    def slug(self) -> str:
-        return safe_slug(self.doc_id)
-
-    @property
-    def url(self) -> str:
-        """Page path relative to the site root."""
-        return f"doc/{self.published_at.year}/{self.slug}.html"
 
     def attachment_url(self, att: SiteAttachment) -> str:
         return f"files/{self.slug}/{att.name}"

@@ -469,7 +469,7 @@ def _tree(s: _Site, parent: str | None) -> list[dict[str, object]]:
     return [{"view": s.views[c], "children": _tree(s, c)} for c in s.children.get(parent, [])]
 
 
-_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument) if f.name != "body")
+_DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument) if f.init and f.name != "body")
 _doc_values = operator.attrgetter(*_DOC_FIELDS)
 
 
