@@ -463,13 +463,14 @@ def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Pat
     from gkctl.site.render import _env
 
     page = (b"{% extends 'base.html' %}{% block main %}<ul>\n{% for r in rows %}\n  <li class=\"{{ r.k }}\">"
-            b"<a href=\"{{ root }}{{ r.u }}\">{{ r.t }}</a>{% if r.t is string %} s{% endif %}</li>\n{% endfor %}\n"
+            b"<a href=\"{{ base }}{{ root }}{{ r.u }}\">{{ r.t }}</a>{% if r.t is string %} s{% endif %}</li>\n{% endfor %}\n"
             b"</ul>{% for r in rows %}{{ loop.index }}{% endfor %}|{% for y in years %}{{ y }}{{ title }}{% endfor %}"
             b"{% endblock %}")  # fmt: skip
     templates = load_templates({"cat.html": page})
     env = _env(templates)
     base = {"org": None, "top_columns": [], "gov_mark": "", "crumbs": [], "active_columns": (), "page_kind": "",
-            "page_url": "x", "root": "../", "title": "T", "years": [2026, 2025]}  # fmt: skip
+            "page_url": "x", "root": "../", "base": "https://sjj.example.gov.cn/", "title": "T",
+            "years": [2026, 2025]}  # fmt: skip
     from helpers.site import ORG
 
     base["org"] = ORG

@@ -1,10 +1,10 @@
 """Long loops of a page rendered one iteration at a time, each kept by what it shows.
 
 The catalogue lists every document, so one change rendered thousands of unchanged rows again.
-A ``{% for x in name %}`` whose body reads nothing but ``x`` and ``root`` (no other variable, no
+A ``{% for x in name %}`` whose body reads nothing but ``x``, ``root`` and ``base`` (no other variable, no
 ``loop``, no macro, block, include, import or assignment, no ``random``) is cut out of its
 template: each iteration is rendered on its own, from the body the template's parser made
-(whitespace already trimmed), and kept by a hash of the template set, the loop, ``root`` and
+(whitespace already trimmed), and kept by a hash of the template set, the loop, ``root``, ``base`` and
 the item (a document by its digest). The joined iterations are the bytes the loop writes.
 A template without such a loop renders as it always did. The kept rows live in one
 checksummed file under ``.git/gkctl/site/``; a missing or damaged file only costs time.
@@ -25,9 +25,9 @@ from markupsafe import Markup
 
 from gkctl.trail.cache import load_marshal, save_marshal
 
-FORMAT = "loops-v1"  # part of every key: bump when how a loop is cut or keyed changes
+FORMAT = "loops-v2"  # part of every key: bump when how a loop is cut or keyed changes
 NAME = "rows-v1.marshal"
-SHARED = "root"  # the one name of the page a loop body may read besides its item
+SHARED = ("root", "base")  # the names of the page a loop body may read besides its item
 
 # Statements and names whose meaning depends on more than the item and ``root``.
 _REFUSED = (
@@ -78,7 +78,8 @@ class LoopRows:
         if self._old is None:
             kept = load_marshal(self.folder / NAME) if self.folder is not None else {}
             self._old = {k: v for k, v in kept.items() if isinstance(k, str) and isinstance(v, str)}
-        shared = ctx.get(SHARED)
+        shared = tuple(ctx.get(n) for n in SHARED)
+        given = {n: ctx[n] for n in SHARED if n in ctx}
         outputs: dict[str, object] = {}
         for loop in cut.loops:
             parts = []
@@ -86,19 +87,19 @@ class LoopRows:
                 key = self._key(loop.sig, shared, item)
                 row = self._new.get(key) or self._old.get(key)
                 if row is None:
-                    row = loop.body.render({loop.target: item, SHARED: shared})
+                    row = loop.body.render({**given, loop.target: item})
                     self.rendered += 1
                 self._new[key] = row
                 parts.append(row)
             outputs[loop.var] = Markup("".join(parts))
         return cut.template.render({**ctx, **outputs})
 
-    def _key(self, sig: str, shared: object, item: object) -> str:
+    def _key(self, sig: str, shared: tuple[object, ...], item: object) -> str:
         """The row's key: a hash of the loop and of what the row shows.
 
         A dict of strings and named values (the catalogue's rows) is keyed by their ``repr`` and
         names, typed so no string can pass for a name; anything else by its JSON."""
-        if type(item) is dict and type(shared) is str and self.ident is not None:
+        if type(item) is dict and self.ident is not None and all(v is None or type(v) is str for v in shared):
             parts = [repr(shared)]
             for name in sorted(item):
                 value = item[name]
@@ -110,7 +111,7 @@ class LoopRows:
                     break
             else:
                 return hashlib.sha256(f"{sig}plain\0{chr(0).join(parts)}".encode()).hexdigest()
-        shown = json.dumps([shared, item], ensure_ascii=False, sort_keys=True, default=self.encode)
+        shown = json.dumps([list(shared), item], ensure_ascii=False, sort_keys=True, default=self.encode)
         return hashlib.sha256((sig + shown).encode()).hexdigest()
 
     def save(self) -> None:
@@ -145,11 +146,11 @@ def _cut(env: jinja2.Environment, name: str, salt: str) -> _Cut | None:
 def _simple(env: jinja2.Environment, node: nodes.For, bound: set[str]) -> bool:
     if not (isinstance(node.target, nodes.Name) and isinstance(node.iter, nodes.Name)):
         return False
-    if node.else_ or node.recursive or node.test is not None or {node.iter.name, SHARED} & bound - {node.target.name}:
+    if node.else_ or node.recursive or node.test is not None or {node.iter.name, *SHARED} & bound - {node.target.name}:
         return False
-    if node.target.name == SHARED:
+    if node.target.name in SHARED:
         return False
-    allowed = {node.target.name, SHARED}
+    allowed = {node.target.name, *SHARED}
     for part in node.body:
         for sub in (part, *part.find_all(nodes.Node)):
             if isinstance(sub, _REFUSED):

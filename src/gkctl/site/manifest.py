@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +58,17 @@ def dumps_listing(value: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+def _make_encoder() -> Callable[[object], str]:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True)``: CPython's C encoder made once
+    (``json.dumps`` makes an encoder object per call: most of its cost for a small value)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # another Python: the standard call
+        return lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
+    encode = make(None, None, json.encoder.encode_basestring, None, ": ", ", ", True, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_dumps = _make_encoder()
 
 
 @dataclass(frozen=True, slots=True)

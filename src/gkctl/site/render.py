@@ -286,8 +286,8 @@ class _Site:
 _PLAIN: dict[type, frozenset[str]] = {cls: _plain_names(cls) for cls in (SiteDocument, SiteAttachment, SiteOrg, Column, ColumnView)}
 _PLAIN[date] = frozenset({"year", "month", "day", "isoformat"})
 
-COUNT_PAGES = ("column.html", "sitemap.html")
-LOOP_PAGES = ("catalogue.html",)  # pages that list every document: their loops are rendered a row at a time  # they show counts of the views they are given, keyed by them
+COUNT_PAGES = ("column.html", "sitemap.html")  # they show counts of the views they are given, keyed by them
+LOOP_PAGES = ("catalogue.html", "sitemap.xml")  # they list every document: their loops are rendered a row at a time
 
 
 def _nav_fields(view: ColumnView) -> dict[str, object]:
@@ -433,7 +433,7 @@ def render_site(
     # The 404 page is served for any missing path, at any depth: its links start at the site's root.
     page("404.html", "404.html", root=urlsplit(s.base).path or "/")
     items = _manifest_items(s)  # manifest.csv and manifest.json list the same
-    pages += _write_machine_files(s, env, staging, items)
+    pages += _write_machine_files(s, env, staging, items, rows)
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
@@ -529,7 +529,9 @@ def _stamp(d: date) -> str:
     return f"{d.isoformat()}T00:00:00+08:00"
 
 
-def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]]) -> int:
+def _write_machine_files(
+    s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]], rows: LoopRows
+) -> int:
     site = s.site
     feed_id = s.base + "feed.xml" if s.base else f"urn:gkctl:{site.org.code or 'site'}:feed"
     entries = [
@@ -559,7 +561,7 @@ def _write_machine_files(s: _Site, env: jinja2.Environment, staging: Staging, it
     urls += [{"path": s.views[slug].url, "lastmod": ""} for slug in s.tree_order]
     urls += [{"path": p, "lastmod": ""} for p in ("notices/index.html", "sitemap.html")]
     urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed + s.withdrawn]
-    staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}))
+    staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}, rows))
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
