@@ -22,6 +22,7 @@ from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.model import safe_attachment_name, safe_file_name, safe_slug
 from gkctl.site.output import Staging, check_rel_path
 from gkctl.site.render import _env, _escape, load_templates
+from gkctl.trail.cache import load_marshal
 from helpers.site import BUILD_TIME, all_files, build, doc_from_git, document_text, git_repo, site_input
 
 EVIL = """# 标题
@@ -326,17 +327,18 @@ def test_manifest_digests_are_the_files_own_whatever_the_trees_records_say(
     docs = _docs(root, commit)
     build(site_input(docs), out, root)
     build(site_input(docs), out, root)
-    records = sorted((out.parent / f"{out.name}.trees").glob("*.json"))
+    records = sorted((out.parent / f"{out.name}.trees").glob("*.record"))
     assert len(records) == 2
     for number, record in enumerate(records):
-        check, body = record.read_bytes().split(b"\n", 1)
-        value = json.loads(body)
-        assert check == hashlib.sha256(body).hexdigest().encode() and set(value["sha256"]) == set(value["files"])
-        if number == 0:  # as an older gkctl wrote it: plain JSON, keys only
-            record.write_text(json.dumps({"files": value["files"]}), encoding="utf-8")
-        else:  # wrong digests under the old check
-            value["sha256"] = {rel: "0" * 64 for rel in value["files"]}
-            record.write_bytes(check + b"\n" + json.dumps(value).encode())
+        value = load_marshal(record)
+        assert set(value["sha256"]) == set(value["files"])
+        if number == 0:  # as an older gkctl kept it: plain JSON beside the tree, keys only
+            record.unlink()
+            record.with_suffix(".json").write_text(json.dumps({"files": value["files"]}), encoding="utf-8")
+        else:  # damaged: the checksum is no longer its bytes
+            data = bytearray(record.read_bytes())
+            data[len(data) // 2] ^= 0x5A
+            record.write_bytes(bytes(data))
     for days in (1, 2, 3):  # both trees, each built on top of a damaged record
         later = site_input(docs, build_time=BUILD_TIME + timedelta(days=days))
         build(later, out, root)

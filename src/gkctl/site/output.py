@@ -3,7 +3,7 @@
 ``OUT`` is a symlink to one of two trees in ``OUT.trees/`` beside it (``a``/``b``). A build
 updates the tree that is *not* live, in place: a file whose bytes are already right is not
 touched (creating files is what costs most), files no longer produced are removed, and only
-then is the symlink replaced in one ``rename``. A record per tree (``a.json``) of what each
+then is the symlink replaced in one ``rename``. A record per tree (``a.record``) of what each
 path was built from and the SHA-256 of its bytes lets the next build skip rendering pages whose
 inputs did not change, tell unchanged bytes without reading the file, and list every file's
 digest in the manifest without hashing it again; a page the live tree's build made from the
@@ -25,8 +25,10 @@ from pathlib import Path, PurePosixPath
 
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
+from gkctl.trail.cache import load_marshal, save_marshal
 
 TREES = ("a", "b")
+RECORD = ".record"  # beside each tree: what each path was built from and its SHA-256
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,25 +92,17 @@ def _entries(tree: Path) -> tuple[set[str], set[str]]:
 
 def _record(state_file: Path) -> tuple[dict[str, str], dict[str, str]]:
     """``{path: key}`` and ``{path: sha256}`` a committed build recorded for its tree (empty when
-    none, unreadable or not what was written: the record begins with the SHA-256 of the rest).
-    An older gkctl's record is plain JSON with keys only: its files are read when needed."""
+    none, damaged or unreadable: checksummed). An older gkctl kept keys only, as JSON beside it:
+    its files are read when needed."""
+    value = load_marshal(state_file)
+    files, sums = value.get("files"), value.get("sha256")
+    if isinstance(files, dict) and isinstance(sums, dict):
+        return files, sums
     try:
-        raw = state_file.read_bytes()
-        check, _, body = raw.partition(b"\n") if not raw.startswith(b"{") else (b"", b"", raw)
-        if check and hashlib.sha256(body).hexdigest().encode() != check:
-            return {}, {}
-        value = json.loads(body)
-        files, sums = value.get("files", {}), value.get("sha256", {}) if check else {}
+        files = json.loads(state_file.with_suffix(".json").read_text(encoding="utf-8")).get("files", {})
     except (OSError, ValueError, AttributeError):
         return {}, {}
-    if not isinstance(files, dict) or not isinstance(sums, dict):
-        return {}, {}
-    return files, sums
-
-
-def _record_bytes(files: dict[str, str], sums: dict[str, str]) -> bytes:
-    body = json.dumps({"files": files, "sha256": sums}, ensure_ascii=False, sort_keys=True).encode()
-    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    return (files, {}) if isinstance(files, dict) else ({}, {})
 
 
 def sha256_file(path: Path) -> str:
@@ -126,7 +120,7 @@ class Staging:
         self.out = Path(os.path.abspath(out))
         self.trees_dir = self.out.parent / f"{self.out.name}.trees"
         self.tree: Path = self.trees_dir / TREES[0]
-        self._state_file: Path = self.trees_dir / f"{TREES[0]}.json"
+        self._state_file: Path = self.trees_dir / f"{TREES[0]}{RECORD}"
         self._old: dict[str, str] = {}
         self._old_sums: dict[str, str] = {}
         self._live: dict[str, str] = {}  # the live tree's record: what the last build made
@@ -162,15 +156,15 @@ class Staging:
         live = self.live_tree()
         name = TREES[1] if live is not None and live.name == TREES[0] else TREES[0]
         self.tree = self.trees_dir / name
-        self._state_file = self.trees_dir / f"{name}.json"
+        self._state_file = self.trees_dir / f"{name}{RECORD}"
         self._old, self._old_sums = _record(self._state_file)
         # Until this build commits, the record of this tree is unknown: drop it first.
-        with contextlib.suppress(FileNotFoundError):
-            self._state_file.unlink()
+        for stale in (self._state_file, self._state_file.with_suffix(".json")):
+            stale.unlink(missing_ok=True)
         self.tree.mkdir(exist_ok=True)
         self._present, self._others = _entries(self.tree)
         if live is not None:
-            (self._live, self._live_sums), self._live_tree = _record(self.trees_dir / f"{live.name}.json"), live
+            (self._live, self._live_sums), self._live_tree = _record(self.trees_dir / f"{live.name}{RECORD}"), live
         if not self._old and live is not None:
             self._seed_from(live)
 
@@ -277,7 +271,7 @@ class Staging:
         """Remove what this build did not produce, record the tree, switch the symlink."""
         removed = self._prune()
         sums = {r: d for r, d in self._sums.items() if r in self._new}
-        self._state_file.write_bytes(_record_bytes(self._new, sums))
+        save_marshal(self._state_file, {"files": self._new, "sha256": sums})
         link_tmp = self.out.parent / f"{self.out.name}.link-tmp"
         with contextlib.suppress(FileNotFoundError):
             link_tmp.unlink()
