@@ -222,6 +222,7 @@ class _Site:
     def __init__(self, site: SiteInput) -> None:
         self.site = site
         self.columns: dict[str, Column] = {}
+        self._ancestry: dict[str, tuple[str, ...]] = {}
         for col in site.columns:
             if safe_slug(col.slug) != col.slug or col.slug in self.columns:
                 raise RuleError(t("site.bad_column", column=col.slug))
@@ -247,6 +248,7 @@ class _Site:
             for slug in self.ancestry(doc.column):
                 self.subtree_docs[slug].append(doc)
         self.views = {slug: self._view(slug) for slug in self.columns}
+        self.ancestry_text = {slug: " ".join(self.ancestry(slug)) for slug in self.columns}  # as lists show it
         self.tree_order = list(self._walk(None))
         self.top = [self.views[s] for s in self.children.get(None, [])]
         base = site.base_url or site.org.site_url
@@ -259,13 +261,17 @@ class _Site:
         )
         self.nav_digest = hashlib.sha256(nav.encode()).hexdigest()
 
-    def ancestry(self, slug: str) -> list[str]:
-        out: list[str] = []
-        cur: str | None = slug
-        while cur is not None and cur not in out:
-            out.append(cur)
-            cur = self.columns[cur].parent
-        return out
+    def ancestry(self, slug: str) -> tuple[str, ...]:
+        """The column and its parents, nearest first (asked for several times per document)."""
+        got = self._ancestry.get(slug)
+        if got is None:
+            out: list[str] = []
+            cur: str | None = slug
+            while cur is not None and cur not in out:
+                out.append(cur)
+                cur = self.columns[cur].parent
+            got = self._ancestry[slug] = tuple(out)
+        return got
 
     def _walk(self, parent: str | None) -> Iterable[str]:
         for slug in self.children.get(parent, []):
@@ -417,7 +423,7 @@ def render_site(
     ][:3]
     for slug in s.tree_order:
         _column_pages(s, slug, page, forms)
-    listing = [{"doc": d, "columns": " ".join(s.ancestry(d.column))} for d in s.listed]
+    listing = [{"doc": d, "columns": s.ancestry_text[d.column]} for d in s.listed]
     years = sorted({d.published_at.year for d in s.listed}, reverse=True)
     all_columns = [s.views[slug] for slug in s.tree_order]
     page("xxgkml/index.html", "catalogue.html", rows=listing, years=years, all_columns=all_columns,
@@ -577,11 +583,12 @@ def _write_machine_files(
 
 def _manifest_items(s: _Site) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
+    paths = {slug: "/".join(s.views[c].name for c in reversed(s.ancestry(slug))) for slug in s.views}
     for d in s.listed + s.withdrawn:
         items.append({
             "index_number": d.index_number,
             "title": "" if d.withdrawn else d.title,
-            "column": "" if d.withdrawn else "/".join(s.views[c].name for c in reversed(s.ancestry(d.column))),
+            "column": "" if d.withdrawn else paths[d.column],
             "published": d.published_at.isoformat(),
             "doc_number": "" if d.withdrawn else d.doc_number,
             "validity": d.validity,
@@ -604,7 +611,7 @@ def _search_entries(s: _Site, digests: dict[str, str]) -> Iterable[search.Entry]
     for d in s.listed:
         column = s.views[d.column].name
         record = [d.url, d.title + ("（已废止）" if d.repealed else ""), column, d.published_at.isoformat(),
-                  d.index_number, d.doc_number, " ".join(s.ancestry(d.column))]  # fmt: skip
+                  d.index_number, d.doc_number, s.ancestry_text[d.column]]  # fmt: skip
 
         def terms(d: SiteDocument = d) -> set[str]:
             head = search.tokens(" ".join([d.title, d.doc_number, d.index_number, *(a.title for a in d.attachments)]))
