@@ -184,14 +184,15 @@ class Staging:
         """Put the live tree's file at ``rel`` here as a hard link (False: it is simply built again)."""
         if self._live_tree is None:
             return False
-        src, dst = self._live_tree / rel, self.tree / rel
+        src, dst = os.path.join(self._live_tree, rel), os.path.join(self.tree, rel)
         try:
             check_rel_path(rel)
             if not stat.S_ISREG(os.lstat(src).st_mode):
                 return False  # only a file a build wrote, never what a link put in its place
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(FileNotFoundError):
-                dst.unlink()
+            if rel in self._present or rel in self._others:
+                os.unlink(dst)  # its folder is there (a build links hundreds of pages: no mkdir each)
+            else:
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
             os.link(src, dst, follow_symlinks=False)
         except (OSError, RuleError):
             self._present.discard(rel)
