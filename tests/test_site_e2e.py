@@ -204,18 +204,19 @@ def test_the_collect_memo_changes_the_cost_never_the_bytes(bureau_site: tuple[Bu
         return {rel: data for rel, data in _all_bytes(tmp_path / name).items() if rel != "manifest.json.sig"}
 
     stale = build("stale")  # folded from the memo of the commit before the withdrawal
-    assert memo.read_bytes() != earlier  # and the memo moved on to this commit
+    assert memo.read_bytes() == earlier  # one document behind: the memo serves, it is not written again
     manifest = json.loads(stale["manifest.json"])
     assert sorted(i["validity"] for i in manifest["items"]) == ["撤回", "撤回", "有效"]
     assert "okpublicbody" not in b"".join(stale.values()).decode(errors="replace")
+    memo.unlink()
+    assert build("deleted") == stale
+    assert memo.is_file() and memo.read_bytes() != earlier  # made again, of this commit
     assert build("fresh") == stale  # the memo of this very commit
     data = bytearray(memo.read_bytes())
     for i in range(0, len(data), max(1, len(data) // 7)):
         data[i] ^= 0x5A
     memo.write_bytes(bytes(data))
     assert build("damaged") == stale
-    memo.unlink()
-    assert build("deleted") == stale
     shutil.rmtree(cache_path(b.root, "site"), ignore_errors=True)  # the stale memo alone, every other cache cold
     memo.parent.mkdir(parents=True)
     memo.write_bytes(earlier)

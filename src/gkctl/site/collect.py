@@ -56,6 +56,7 @@ PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
 MEMO = "collected-v1.marshal"
 MEMO_FORMAT = 3  # bump when ``Memo``'s fields or their meaning change
+MEMO_SLACK = 32  # documents changed (or bodies rendered) since the memo before it is written again
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ def collect(
     memo_tip = witness_tip(root)
     renderer = config_hash()
     memo = _load_memo(cache_dir, memo_tip, renderer)
-    briefs = _briefs(analysis, commit, memo)
+    briefs, read = _briefs(analysis, commit, memo)
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
     docs_tree, private = _non_public(root, analysis, commit, briefs, memo)
@@ -138,7 +139,9 @@ def collect(
         metas, fresh = _metas(root, live, cache, progress, memo.metas if memo is not None else {})
     finally:
         cache.close()
-    if memo is None or memo.commit != commit or memo.renderer != renderer or fresh:
+    # A memo a few documents behind serves as well (the analysis names what changed since): it
+    # is written again only once that is more than a few, as it is the size of the whole site.
+    if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or len(fresh) > MEMO_SLACK:
         _save_memo(cache_dir, Memo(commit, memo_tip, briefs, renderer, metas, docs_tree, private))
     del briefs
     warnings: list[str] = []
@@ -259,21 +262,22 @@ def _record(values: tuple[Any, ...]) -> PublicationRecord:
 _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PublicationRecord))
 
 
-def _briefs(analysis: Any, commit: str, memo: Memo | None) -> dict[str, Brief]:
-    """Every document's brief (blob, attribute, publication), from the memo where nothing changed.
+def _briefs(analysis: Any, commit: str, memo: Memo | None) -> tuple[dict[str, Brief], int | None]:
+    """Every document's brief (blob, attribute, publication), from the memo where nothing changed,
+    and how many were read from the analysis (None: all of them).
 
     The analysis names the documents whose state may differ since the memo's commit; when it
     cannot tell (None), or names none of a document the memo lacks, every brief is read.
     """
     if memo is None:
-        return dict(analysis.briefs())
+        return dict(analysis.briefs()), None
     changed: frozenset[str] | None = frozenset()
     if memo.commit != commit:
         changed = analysis.changed_since(memo.commit) if analysis.changed_since is not None else None
     order = list(analysis.documents)  # the analysis' order, without reading any state
     if changed is None or any(p not in memo.briefs and p not in changed for p in order):
-        return dict(analysis.briefs())
-    return {p: brief_of(analysis.documents[p]) if p in changed else memo.briefs[p] for p in order}
+        return dict(analysis.briefs()), None
+    return {p: brief_of(analysis.documents[p]) if p in changed else memo.briefs[p] for p in order}, len(changed)
 
 
 def _metas(
