@@ -29,7 +29,7 @@ FORMAT = "loops-v2"  # part of every key: bump when how a loop is cut or keyed c
 NAME = "rows-v1.marshal"
 SHARED = ("root", "base")  # the names of the page a loop body may read besides its item
 
-# Statements and names whose meaning depends on more than the item and ``root``.
+# Statements and names whose meaning depends on more than the item and the shared names.
 _REFUSED = (
     nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.With, nodes.Block, nodes.Include, nodes.Import,
     nodes.FromImport, nodes.Extends, nodes.Assign, nodes.AssignBlock, nodes.For, nodes.Scope,
