@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gkctl.trail import history
-from gkctl.trail.history import load_history, parse_trailers
+from gkctl.trail.history import load_history, parse_trailers, read_records
 from gkctl.trail.sshsig import split_signed_commit
 from helpers.sig import make_ssh_key, use_ssh_key
 from helpers.workflow import git_home, run_git, write  # noqa: F401  (fixture)
@@ -101,17 +101,20 @@ def test_signature_and_payload_are_cut_like_git(repo: Path, tmp_path: Path) -> N
     write(repo, "a.txt", "a\n")
     run_git(repo, "add", "a.txt")
     run_git(repo, "commit", "-q", "-S", "-m", "signed")
-    rec = load_history(repo).commits[0]
-    assert rec.signature is not None and rec.signature.startswith(b"-----BEGIN SSH SIGNATURE-----")
-    assert b"gpgsig" not in rec.signed_payload
+    assert load_history(repo).commits[0].raw is None  # a whole history is kept without raw objects
+    [rec] = read_records(repo, [load_history(repo).commits[0].id])
+    assert rec.raw is not None
+    signed_payload, signature = split_signed_commit(rec.raw)
+    assert signature is not None and signature.startswith(b"-----BEGIN SSH SIGNATURE-----")
+    assert b"gpgsig" not in signed_payload
     # the payload is exactly what ssh-keygen verifies for git
     sigfile = tmp_path / "sig"
-    sigfile.write_bytes(rec.signature)
+    sigfile.write_bytes(signature)
     allowed = tmp_path / "allowed"
     allowed.write_text(f"alice {key.key}\n")
     proc = subprocess.run(
         ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "alice", "-n", "git", "-s", str(sigfile)],
-        input=rec.signed_payload, capture_output=True,
+        input=signed_payload, capture_output=True,
     )
     assert proc.returncode == 0, proc.stderr
     payload, sig = split_signed_commit(b"tree x\nauthor a\n\nmsg\n")
@@ -263,3 +266,32 @@ def test_a_commit_is_diffed_against_the_parent_its_object_names_whatever_a_graft
     assert last.parents == (ids[1],)
     blob = lambda rev: run_git(repo, "rev-parse", f"{rev}:docs/a.md").strip()  # noqa: E731
     assert [(c.path, c.old_blob, c.new_blob) for c in last.changes] == [("docs/a.md", blob(ids[1]), blob(ids[2]))]
+
+
+def test_verdicts_of_a_cached_history_are_read_from_git_when_not_cached(repo: Path, tmp_path: Path) -> None:
+    """A cached history keeps no raw objects: with the verdict cache gone, each signature is
+    verified from the object git holds: the verdicts are the ones a fresh check gives."""
+    from gkctl.trail.signatures import check_signatures
+
+    key = make_ssh_key(tmp_path / "keys", "alice")
+    use_ssh_key(repo, key)
+    write(repo, "a.txt", "a\n")
+    run_git(repo, "add", "a.txt")
+    run_git(repo, "commit", "-q", "-S", "-m", "signed")
+    write(repo, "b.txt", "b\n")
+    run_git(repo, "add", "b.txt")
+    run_git(repo, "commit", "-q", "--no-gpg-sign", "-m", "unsigned")
+    (repo / ".git" / "gkctl" / "history-v3.marshal").parent.mkdir(parents=True, exist_ok=True)
+    (repo / ".git" / "gkctl" / "history-v3.marshal").write_bytes(b"an older gkctl's cache")
+    cold = load_history(repo)
+    assert not (repo / ".git" / "gkctl" / "history-v3.marshal").exists()  # replaced by the lean one
+    first = check_signatures(repo, cold.commits)
+    (repo / ".git" / "gkctl" / "cache.sqlite").unlink()
+    warm = load_history(repo)
+    assert all(rec.raw is None for rec in warm)
+    again = check_signatures(repo, warm.commits)
+    fresh = check_signatures(repo, read_records(repo, [r.id for r in warm]), use_cache=False)
+    assert again == first == fresh
+    signed, unsigned = (again[r.id] for r in warm)
+    assert signed.good and signed.key is not None and key.key.split()[1] in signed.key
+    assert not unsigned.good

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,9 +24,9 @@ from gkctl.core.errors import InputError
 from gkctl.core.i18n import t
 from gkctl.trail.cache import cache_path, git_dir, load_marshal, save_marshal
 from gkctl.trail.gitutil import Started, git, git_bytes, read_objects
-from gkctl.trail.sshsig import split_signed_commit
 
-CACHE_NAME = "history-v3.marshal"
+CACHE_NAME = "history-v4.marshal"
+_OLD_CACHES = ("history-v3.marshal",)  # held every raw object: removed once the new one is written
 _TRAILER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _ZERO = re.compile(r"^0+$")
 
@@ -44,8 +45,10 @@ class Change:
 class CommitRecord:
     """The facts gkctl reads from one commit.
 
-    ``raw`` is the commit object exactly as stored; ``signature`` and ``signed_payload``
-    are cut from it the way git does, so a verifier never needs git again.
+    ``raw`` is the commit object exactly as stored, kept only where a caller reads a few
+    commits (a fold, ``read_records``): a whole history's raw objects are ~45 MB at 57,000
+    commits, needed only to verify signatures, whose verdicts are cached by commit id
+    (``check_signatures`` reads the raw objects of the others from git again).
     """
 
     id: str
@@ -58,7 +61,7 @@ class CommitRecord:
     message: str
     trailers: Mapping[str, tuple[str, ...]]
     changes: tuple[Change, ...]
-    raw: bytes = field(repr=False)
+    raw: bytes | None = field(default=None, repr=False)
 
     @property
     def is_merge(self) -> bool:
@@ -80,16 +83,6 @@ class CommitRecord:
     def step(self) -> str | None:
         values = self.trailers.get("gkctl-step")
         return values[-1] if values else None
-
-    @property
-    def signature(self) -> bytes | None:
-        """The armored signature from the ``gpgsig`` header, or None if unsigned."""
-        return split_signed_commit(self.raw)[1]
-
-    @property
-    def signed_payload(self) -> bytes:
-        """The bytes the signature covers: the object without its signature header."""
-        return split_signed_commit(self.raw)[0]
 
     def changed(self, path: str) -> Change | None:
         for change in self.changes:
@@ -131,7 +124,7 @@ def _person_time(value: bytes) -> tuple[str, int, str]:
     parts = rest.split()
     when = int(parts[0]) if parts and parts[0].lstrip("-").isdigit() else 0
     tz = parts[1] if len(parts) > 1 else "+0000"
-    return ident + ">", when, tz
+    return sys.intern(ident + ">"), when, sys.intern(tz)
 
 
 def parse_commit(sha: str, raw: bytes, changes: tuple[Change, ...] = ()) -> CommitRecord:
@@ -166,7 +159,10 @@ def commit_fields(raw: bytes) -> tuple[Any, ...]:
         message = body.decode(encoding, "replace")
     except LookupError:
         message = body.decode("utf-8", "replace")
-    return (tree, tuple(parents), author, atime, ctime, ctz, message, tuple(parse_trailers(message).items()))
+    # a bureau's few people, steps and paths recur in every commit: one string each, in memory
+    # and (marshal keeps shared objects once) in the cache
+    trailers = tuple((sys.intern(k), tuple(sys.intern(v) for v in vs)) for k, vs in parse_trailers(message).items())
+    return (tree, tuple(parents), author, atime, ctime, ctz, message, trailers)
 
 
 def _parse_diff_tree(out: bytes) -> dict[str, list[tuple[str, str, str | None, str | None]]]:
@@ -224,16 +220,15 @@ def _cache_path(root: Path) -> Path:
 
 
 def _from_fields(sha: str, entry: tuple[Any, ...]) -> CommitRecord:
-    raw, changes, (tree, parents, author, atime, ctime, ctz, message, trailers) = entry
+    changes, (tree, parents, author, atime, ctime, ctz, message, trailers) = entry
     return CommitRecord(sha, tree, parents, author, atime, ctime, ctz, message, dict(trailers),
-                        tuple(Change(*c) for c in changes), raw)
+                        tuple(Change(*c) for c in changes))
 
 
-def _cached_ok(entry: object, sha: str) -> bool:
+def _cached_ok(entry: object) -> bool:
     """A cache entry is used only if well-formed (the file as a whole is checksummed)."""
-    if not (isinstance(entry, tuple) and len(entry) in (2, 3) and isinstance(entry[0], bytes)):
-        return False
-    return len(entry) == 2 or (isinstance(entry[2], tuple) and len(entry[2]) == 8)
+    return isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], tuple) \
+        and isinstance(entry[1], tuple) and len(entry[1]) == 8  # fmt: skip
 
 
 COMMIT_GRAPH_FROM = 5000  # commits; a larger history without git's commit-graph gets one
@@ -335,19 +330,21 @@ def _load_history(root: Path, rev: str, use_cache: bool,
     parents = rev_list_parents(root, head_out)
     ids = list(parents)
     cache = load_marshal(cache_file) if use_cache else {}
-    missing = [sha for sha in ids if not _cached_ok(cache.get(sha), sha)]
+    missing = [sha for sha in ids if not _cached_ok(cache.get(sha))]
     if missing:
         raws = read_objects(root, missing)
         if on_read is not None:
             on_read(raws)  # before git starts diffing: a process it forks must not hold git's pipes
         diffing = Started(root, *_DIFF_TREE, input=_diff_input(missing, parents))
         fields = {sha: commit_fields(raws[sha]) for sha in missing}  # parsed while git diffs
+        del raws  # a verifier that wants them holds them; the records do not
         diff_out = diffing.output()
         if any(fields[sha][1] != parents[sha] for sha in missing):  # grafts or replace refs: diff what the objects say
             diff_out = git_bytes(root, *_DIFF_TREE, input=_diff_input(missing, {s: fields[s][1] for s in missing}))
         diffs = _parse_diff_tree(diff_out)
-        cache.update((sha, (raws[sha], tuple(diffs.get(sha, ())), fields[sha])) for sha in missing)
-        del raws, fields, diffs
+        del diff_out
+        cache.update((sha, (tuple(diffs.get(sha, ())), fields[sha])) for sha in missing)
+        del fields, diffs
     records = []
     dirty = bool(missing)
     # an unchanged cache is consumed as it is read, so its tuples and the records never peak together
@@ -355,9 +352,9 @@ def _load_history(root: Path, rev: str, use_cache: bool,
     for sha in ids:
         entry = take(sha)
         assert entry is not None  # every id is cached or was just read
-        if len(entry) == 2:  # an older cache's unparsed entry
-            entry = cache[sha] = (*entry, commit_fields(entry[0]))
         records.append(_from_fields(sha, entry))
     if dirty and use_cache:
         save_marshal(cache_file, cache)
+        for old in _OLD_CACHES:
+            cache_path(root, old).unlink(missing_ok=True)
     return History(head_out, tuple(records), {r.id: r for r in records})

@@ -22,7 +22,7 @@ from gkctl.core.i18n import t
 from gkctl.core.keys import normalize_key
 from gkctl.core.policy import Person, Policy
 from gkctl.trail.cache import Table
-from gkctl.trail.gitutil import git
+from gkctl.trail.gitutil import git, read_objects
 from gkctl.trail.history import CommitRecord
 from gkctl.trail.sshsig import SigCheck, split_signed_commit, verify_commit
 
@@ -197,8 +197,36 @@ def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: boo
     process per such commit. Verdicts are cached under ``.git/gkctl/`` by commit id (the id
     hashes the whole signed object, so a verdict can never go stale); OpenPGP verdicts that
     depend on the local keyring ("cannot check") are not cached.
+
+    A record without its raw object (a whole history's) whose verdict is not cached has it
+    read from git again, all such in one process.
     """
-    return Verifying(root, {rec.id: rec.raw for rec in commits}, use_cache).result()
+    commits = list({rec.id: rec for rec in commits}.values())
+    known: dict[str, SigCheck] = {}
+    if use_cache:
+        table = Table(root, SIG_CACHE)
+        known = _cached_verdicts(table, [r.id for r in commits if r.raw is None])
+        table.close()
+    unread = [r.id for r in commits if r.raw is None and r.id not in known]
+    raws = read_objects(root, unread) if unread else {}
+    missing = [sha for sha in unread if sha not in raws]
+    if missing:
+        raise InputError(t("repo.corrupt", id=missing[0][:12]))
+    for rec in commits:
+        if rec.raw is not None:
+            raws[rec.id] = rec.raw
+    checked = Verifying(root, raws, use_cache).result() if raws else {}
+    return {rec.id: known.get(rec.id) or checked[rec.id] for rec in commits}
+
+
+def _cached_verdicts(table: Table, ids: list[str]) -> dict[str, SigCheck]:
+    """The verdicts ``table`` holds of ``ids`` (malformed rows left out)."""
+    found = {}
+    for sha, entry in table.get_many(ids).items():
+        if isinstance(entry, tuple) and len(entry) == 4:
+            status, key, reason, detail = entry
+            found[sha] = SigCheck(status, key or None, reason, detail)
+    return found
 
 
 PARALLEL_FROM = 2000  # signatures; fewer are not worth a second process
@@ -220,13 +248,7 @@ class Verifying:
     def __init__(self, root: Path, raws: Mapping[str, bytes], use_cache: bool = True) -> None:
         self.root = root
         self._table = Table(root, SIG_CACHE) if use_cache else None
-        cache = self._table.get_many(raws) if self._table is not None else {}
-        self._done: dict[str, SigCheck] = {}
-        for sha in raws:
-            entry = cache.get(sha)
-            if isinstance(entry, tuple) and len(entry) == 4:
-                status, key, reason, detail = entry
-                self._done[sha] = SigCheck(status, key or None, reason, detail)
+        self._done: dict[str, SigCheck] = _cached_verdicts(self._table, list(raws)) if self._table else {}
         self._todo = [(sha, raw) for sha, raw in raws.items() if sha not in self._done]
         self._pool: Any = None
         self._front: Any = None
