@@ -295,3 +295,17 @@ def test_verdicts_of_a_cached_history_are_read_from_git_when_not_cached(repo: Pa
     signed, unsigned = (again[r.id] for r in warm)
     assert signed.good and signed.key is not None and key.key.split()[1] in signed.key
     assert not unsigned.good
+
+
+def test_a_cold_pass_diffed_in_several_processes_gives_the_same_changes(repo: Path, monkeypatch) -> None:
+    """Each diff-tree process takes a few commits (git keeps all it parsed until it exits): the
+    records are the same as from one process."""
+    for i in range(7):
+        write(repo, f"d/f{i % 3}.txt", str(i))
+        run_git(repo, "add", ".")
+        run_git(repo, "commit", "-qm", f"c{i}")
+    whole = load_history(repo, use_cache=False)
+    monkeypatch.setattr(history, "_DIFF_CHUNK", 2)
+    pieces = load_history(repo, use_cache=False)
+    assert [(r.id, r.changes) for r in pieces] == [(r.id, r.changes) for r in whole]
+    assert all(r.changes for r in whole)

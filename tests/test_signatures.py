@@ -200,7 +200,7 @@ def test_parallel_check_gives_the_serial_verdicts(tmp_path: Path, monkeypatch) -
     import subprocess
 
     import gkctl.trail.signatures as sig
-    from gkctl.trail.history import load_history
+    from gkctl.trail.history import load_history, read_records
     from helpers.sig import make_ssh_key, use_ssh_key
 
     repo = tmp_path / "r"
@@ -213,6 +213,9 @@ def test_parallel_check_gives_the_serial_verdicts(tmp_path: Path, monkeypatch) -
     commits = list(load_history(repo, "HEAD").commits)
     serial = sig.check_signatures(repo, commits, use_cache=False)
     monkeypatch.setattr(sig, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(sig, "_CHUNK", 1)  # the worker and the caller each take pieces of the one buffer
     parallel = sig.check_signatures(repo, commits, use_cache=False)
     assert parallel == serial
+    held = sig.check_signatures(repo, read_records(repo, [c.id for c in commits]), use_cache=False)
+    assert held == serial  # records holding their raw objects: the same verdicts
     assert sorted(c.status for c in serial.values()).count("good") == 5

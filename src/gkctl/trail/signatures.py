@@ -11,7 +11,8 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -22,7 +23,7 @@ from gkctl.core.i18n import t
 from gkctl.core.keys import normalize_key
 from gkctl.core.policy import Person, Policy
 from gkctl.trail.cache import Table
-from gkctl.trail.gitutil import git, read_objects
+from gkctl.trail.gitutil import Packed, git, read_packed
 from gkctl.trail.history import CommitRecord
 from gkctl.trail.sshsig import SigCheck, split_signed_commit, verify_commit
 
@@ -208,13 +209,13 @@ def check_signatures(root: Path, commits: Iterable[CommitRecord], use_cache: boo
         known = _cached_verdicts(table, [r.id for r in commits if r.raw is None])
         table.close()
     unread = [r.id for r in commits if r.raw is None and r.id not in known]
-    raws = read_objects(root, unread) if unread else {}
+    raws: Mapping[str, bytes] = read_packed(root, unread) if unread else {}
     missing = [sha for sha in unread if sha not in raws]
     if missing:
         raise InputError(t("repo.corrupt", id=missing[0][:12]))
-    for rec in commits:
-        if rec.raw is not None:
-            raws[rec.id] = rec.raw
+    held = {rec.id: rec.raw for rec in commits if rec.raw is not None}
+    if held:
+        raws = {**raws, **held}
     checked = Verifying(root, raws, use_cache).result() if raws else {}
     return {rec.id: known.get(rec.id) or checked[rec.id] for rec in commits}
 
@@ -231,8 +232,41 @@ def _cached_verdicts(table: Table, ids: list[str]) -> dict[str, SigCheck]:
 
 PARALLEL_FROM = 2000  # signatures; fewer are not worth a second process
 _CHUNK = 256  # signatures a verifier takes at a time (~20 ms of work)
+
+
+class _Todo:
+    """The raw objects left to verify: one buffer and their offsets in it. A forked worker
+    reading them writes to no object it inherited but the buffer's header, so it copies one
+    page, not the ~45 MB a list of 57,000 ``bytes`` would cost it (their reference counts)."""
+
+    def __init__(self, raws: Mapping[str, bytes], skip: Container[str]) -> None:
+        packed = raws if isinstance(raws, Packed) else None
+        self.ids = [sha for sha in raws if sha not in skip]
+        if packed is not None:
+            self.data = packed.data
+            spans = [packed.spans[sha] for sha in self.ids]
+        else:
+            parts = [raws[sha] for sha in self.ids]
+            self.data = b"".join(parts)
+            spans, at = [], 0
+            for part in parts:
+                spans.append((at, at + len(part)))
+                at += len(part)
+        self.starts = array("q", (a for a, _ in spans))
+        self.ends = array("q", (b for _, b in spans))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def raw(self, i: int) -> bytes:
+        return self.data[self.starts[i] : self.ends[i]]
+
+    def verify(self, lo: int, hi: int) -> list[SigCheck]:
+        return [verify_commit(self.raw(i)) for i in range(lo, hi)]
+
+
 # what a forked worker verifies and the shared [front, back) of what is left (inherited, never pickled)
-_PENDING: list[bytes] = []
+_PENDING: _Todo | None = None
 _BOUNDS: Any = None
 
 
@@ -249,14 +283,14 @@ class Verifying:
         self.root = root
         self._table = Table(root, SIG_CACHE) if use_cache else None
         self._done: dict[str, SigCheck] = _cached_verdicts(self._table, list(raws)) if self._table else {}
-        self._todo = [(sha, raw) for sha, raw in raws.items() if sha not in self._done]
+        self._todo = _Todo(raws, self._done)
         self._pool: Any = None
         self._front: Any = None
         self._start()
 
     def _start(self) -> None:
         global _PENDING, _BOUNDS
-        if len(self._todo) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or _PENDING:
+        if len(self._todo) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or _PENDING is not None:
             return
         import multiprocessing as mp  # a fold checks a few signatures: ~15 ms of start-up it does not need
         from concurrent.futures import ProcessPoolExecutor
@@ -264,7 +298,7 @@ class Verifying:
         if "fork" not in mp.get_all_start_methods():
             return
         ctx = mp.get_context("fork")
-        _PENDING = [raw for _, raw in self._todo]
+        _PENDING = self._todo
         _BOUNDS = ctx.Array("q", [0, len(_PENDING)])
         try:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
@@ -274,13 +308,14 @@ class Verifying:
 
     def result(self) -> dict[str, SigCheck]:
         """Every verdict (the background worker's too), the new ones cached."""
+        todo = self._todo
         checked: list[SigCheck] = []
         if self._pool is not None:
             from concurrent.futures.process import BrokenProcessPool  # only with a worker: ~10 ms to import
 
             back: list[list[SigCheck]] = []
             while (piece := _take_back()) is not None:
-                back.append([verify_commit(raw) for raw in _PENDING[piece[0] : piece[1]]])
+                back.append(todo.verify(*piece))
             try:
                 checked = self._front.result()
             except (BrokenProcessPool, OSError, EOFError):  # a lost worker: all is verified here below
@@ -288,16 +323,16 @@ class Verifying:
             for part in reversed(back):
                 checked.extend(part)
             self._close()
-        if len(checked) != len(self._todo):
-            checked = [verify_commit(raw) for _, raw in self._todo]
+        if len(checked) != len(todo):
+            checked = todo.verify(0, len(todo))
         fresh: dict[str, tuple[str, str, str, str]] = {}
-        for (sha, raw), check in zip(self._todo, checked, strict=True):
+        for i, (sha, check) in enumerate(zip(todo.ids, checked, strict=True)):
             if check.status == "openpgp":
-                check = _gpg_verify(self.root, raw)
+                check = _gpg_verify(self.root, todo.raw(i))
             self._done[sha] = check
             if check.reason != "sshsig.gpg_failed":
                 fresh[sha] = (check.status, check.key or "", check.reason, check.detail)
-        self._todo = []
+        self._todo = _Todo({}, ())
         if self._table is not None:
             self._table.put_many(fresh)
             self._table.close()
@@ -308,11 +343,12 @@ class Verifying:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = None
-        _PENDING, _BOUNDS = [], None
+        _PENDING, _BOUNDS = None, None
 
 
 def _verify_front() -> list[SigCheck]:
     """The forked worker: verify pieces from the front until none is left."""
+    assert _PENDING is not None
     out: list[SigCheck] = []
     while True:
         with _BOUNDS.get_lock():
@@ -321,7 +357,7 @@ def _verify_front() -> list[SigCheck]:
                 return out
             stop = min(hi, lo + _CHUNK)
             _BOUNDS[0] = stop
-        out.extend(verify_commit(raw) for raw in _PENDING[lo:stop])
+        out.extend(_PENDING.verify(lo, stop))
 
 
 def _take_back() -> tuple[int, int] | None:
