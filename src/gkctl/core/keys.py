@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import sys
 from pathlib import Path
 
 from gkctl.core.errors import InputError
@@ -37,11 +38,11 @@ def normalize_key(text: str) -> str | None:
     compact = text.replace(" ", "")
     m = _HEX_FPR.match(compact)
     if m:
-        return m.group(1).upper()
+        return sys.intern(m.group(1).upper())
     tokens = text.split()
     for i, token in enumerate(tokens[:-1]):
         if token in SSH_KEY_TYPES and _blob_type(tokens[i + 1]) == token:
-            return f"{token} {tokens[i + 1]}"
+            return sys.intern(f"{token} {tokens[i + 1]}")  # a bureau's few keys, named by every commit
     return None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import sys
 from dataclasses import dataclass
 from typing import Literal
 
@@ -216,7 +217,7 @@ def verify_sshsig(message: bytes, armored: bytes, namespace: str = "git") -> Sig
         hash_alg = blob.text()
         sig_blob = blob.string()
         blob.done()
-        key = key_string(key_blob)
+        key = sys.intern(key_string(key_blob))  # one string for a signer's every verdict (and pickled once)
     except _Malformed as exc:
         return SigCheck("bad", None, "sshsig.malformed", str(exc))
     if sig_namespace != namespace:

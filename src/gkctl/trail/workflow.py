@@ -70,7 +70,7 @@ class Event:
     message: str
     problem: str | None  # message key: why it counts for nothing (None = well formed)
     problem_detail: str = ""
-    trailers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    trailers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the record's own: never changed
 
     @property
     def day(self) -> date:
@@ -204,7 +204,7 @@ def _judge(rec: CommitRecord, trust: Trust, blob_in_tree: str | None, path: str)
         problem = "workflow.bad.verdict"
     return Event(
         rec.id, step, verdict, person.id if person else None, person.name if person else None,
-        rec.committer_time, blob, opinion, problem, detail, dict(rec.trailers),
+        rec.committer_time, blob, opinion, problem, detail, rec.trailers,
     )  # fmt: skip
 
 
