@@ -23,6 +23,7 @@ from typing import Any
 from gkctl import __version__
 from gkctl.core.document import parse_document
 from gkctl.core.errors import RuleError
+from gkctl.core.heap import trim
 from gkctl.core.i18n import t
 from gkctl.core.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
 from gkctl.core.policy import Policy, load_policy_from_files
@@ -363,6 +364,7 @@ def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
         return dict(map(_render_one, items))
     from concurrent.futures import ProcessPoolExecutor  # a warm build renders none: not imported for it
 
+    trim()  # the workers must not each keep copies of pages the build goes on to reuse
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(_render_one, items, chunksize=32))
 
