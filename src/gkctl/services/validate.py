@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from gkctl.core.document import Document, decode, document_paths
 from gkctl.core.errors import GkctlError
 from gkctl.core.findings import Finding, finding
+from gkctl.core.heap import trim
 from gkctl.core.keys import normalize_key
 from gkctl.core.policy import POLICY_DIR, load_policy
 from gkctl.core.rules import Context, check_document, check_repository
@@ -75,6 +76,7 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
     if len(chosen) >= PARALLEL_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
         # this process also checks the registers, so it takes the smaller share of documents
         split = len(chosen) * 2 // 5 if not paths else len(chosen) // 2
+        trim()  # the analysis that found the policy freed pages this process fills again meanwhile
         with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
             other = pool.submit(_check_files, repo, chosen[split:], strict)
             docs, findings, unreadable = _check_files(repo, chosen[:split], strict)
