@@ -131,6 +131,55 @@ def test_hand_made_check_without_waiver_counts_for_nothing(bureau: Bureau) -> No
     assert not check.done and not check.approvals
 
 
+def _documents_cache_without_scan_results(root: Path) -> None:
+    """Keep the parsed documents' cache as the next command finds it, less its remembered scans:
+    the next analysis must scan again, from bodies the cache does not hold."""
+    from gkctl.trail.cache import cache_path, load_pickle, save_pickle
+    from gkctl.trail.trust import DOC_CACHE
+
+    file = cache_path(root, DOC_CACHE)
+    data = load_pickle(file)
+    assert data and all(getattr(v, "body", "") == "" for v in data.values())  # front matter only
+    save_pickle(file, {k: v for k, v in data.items() if not k.startswith("sec:")})
+
+
+def test_secrecy_scan_reads_the_body_the_cache_does_not_keep(bureau: Bureau) -> None:
+    rel = "docs/2026/2026-bgs-007.md"
+    write_doc(bureau.root, rel, body="身份证号 11010519491231002X。\n", id="2026-bgs-007", drafter="clerk")
+    bureau.commit_file("clerk", rel)
+    steps.decide(bureau.as_("reviewer").repo, rel, "review", True, "ok")
+    steps.decide(bureau.as_("signer").repo, rel, "sign", True, "ok")
+    blob = run_git(bureau.root, "rev-parse", f"HEAD:{rel}").strip()
+    bureau.as_("office")
+    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-F", "-", input=(
+        f"复核通过\n\nGkctl-Step: check\nGkctl-Document: 2026-bgs-007\nGkctl-Path: {rel}\n"
+        f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve\n"))  # fmt: skip
+    cold = bureau.state(rel)
+    _documents_cache_without_scan_results(bureau.root)
+    warm = bureau.state(rel)
+    for st in (cold, warm):  # the unwaived hit in the body voids the check, cache or not
+        assert not next(s for s in st.steps if s.name == "check").done
+
+
+def test_correction_that_edits_the_body_counts_for_nothing(bureau: Bureau) -> None:
+    steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "初审")
+    res = steps.correct_attribute(bureau.repo, DOC, "依申请公开", "涉及第三方信息")
+    msg = run_git(bureau.root, "log", "-1", "--format=%B", res.commit)
+    # the same correction by hand, with a sentence slipped into the body
+    run_git(bureau.root, "reset", "-q", "--hard", "HEAD~1")
+    path = bureau.root / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("attribute: 主动公开", "attribute: 依申请公开")
+                    + "另行补充的一句。\n", encoding="utf-8")  # fmt: skip
+    run_git(bureau.root, "add", DOC)
+    blob = run_git(bureau.root, "hash-object", DOC).strip()
+    msg = "\n".join(f"Gkctl-Blob: {blob}" if ln.startswith("Gkctl-Blob:") else ln for ln in msg.splitlines())
+    run_git(bureau.root, "commit", "-q", "-S", "-F", "-", input=msg + "\n")
+    problems = [key for _, key, _ in analyse(bureau.root).problems]
+    assert "workflow.bad.correct_scope" in problems
+    _documents_cache_without_scan_results(bureau.root)
+    assert [key for _, key, _ in analyse(bureau.root).problems] == problems  # bodies compared, not front matter
+
+
 def test_attribute_correction_binds_to_corrected_content(bureau: Bureau) -> None:
     steps.decide(bureau.as_("reviewer").repo, DOC, "review", True, "初审")
     res = steps.correct_attribute(bureau.as_("reviewer").repo, DOC, "依申请公开", "涉及第三方信息")

@@ -419,7 +419,8 @@ def _document_findings(root: Path, trust: Trust, records: list[CommitRecord]) ->
     cache_file = cache_path(root, VALIDATION_CACHE)
     cache = load_marshal(cache_file)
     # the chains parsed these versions already: one parse per version for the whole verify
-    trust.documents([(ch.new_blob, ch.path) for _, ch, _, _, key in todo if key not in cache and ch.new_blob])
+    trust.documents([(ch.new_blob, ch.path) for _, ch, _, _, key in todo if key not in cache and ch.new_blob],
+                    bodies=True)  # fmt: skip
     fresh = False
     out: list[Violation] = []
     for rec, ch, policy, day, key in todo:
@@ -445,7 +446,7 @@ def _policy_key(trust: Trust, rec: CommitRecord) -> str:
 def _validate_blob(trust: Trust, blob: str, path: str, policy: Policy, day: date) -> tuple[str, list[Finding]]:
     """(document id, validation errors) of one stored document version."""
     fallback = path.rsplit("/", 1)[-1].removesuffix(".md")
-    doc = trust.document(blob, path)
+    doc = trust.with_body(blob, path)
     if doc is None:  # absent or unparseable: parse again for the error the clerk is shown
         try:
             doc = parse_document(trust.blob(blob) or b"", path)

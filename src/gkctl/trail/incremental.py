@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gkctl import __version__
+from gkctl.core.heap import trim
 from gkctl.core.policy import SITE_TEMPLATE_DIR, is_policy_path
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git, git_bytes, read_objects
@@ -161,6 +162,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
         if made is None:
             return analysis  # the states could not be stored: this run keeps the full pass's
         del analysis  # the whole history it holds is not needed by what is returned
+        trim()  # and its pages go back to the kernel: what the command does next starts lean
         states, snap = made
         if is_head:
             _save(root, file, snap)

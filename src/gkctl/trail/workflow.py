@@ -572,8 +572,8 @@ def attachment_paths(doc: Document | None) -> tuple[str, ...]:
 def _correction_in_scope(trust: Trust, rec: CommitRecord, path: str) -> bool:
     """A ``correct`` commit may change only the disclosure keys, nothing else of the file."""
     change = rec.changes[0]
-    old = trust.document(change.old_blob, path)
-    new = trust.document(change.new_blob, path)
+    old = trust.with_body(change.old_blob, path)
+    new = trust.with_body(change.new_blob, path)
     if old is None or new is None or old.body != new.body:
         return False
     strip = lambda meta: {k: v for k, v in meta.items() if k not in CORRECTABLE_KEYS}  # noqa: E731
