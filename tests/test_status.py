@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import date
 from pathlib import Path
 
 from helpers.docs import write_doc
@@ -165,6 +166,31 @@ def test_the_calendar_warning_is_worked_out_once_per_head_and_day(bureau: Bureau
     cache_path(bureau.root, NOTE_CACHE).write_bytes(b"\xff not json")
     calendar_note(bureau.root, dec2, compute(dec2))
     assert len(calls) == 4
+
+
+def test_status_after_a_commit_reads_the_refs_once_and_says_what_a_cold_run_says(bureau: Bureau, cli, tmp_path: Path,
+                                                                               monkeypatch) -> None:  # fmt: skip
+    """``status`` asks git for HEAD and the witness tip once, however many caches it keys; the
+    next command sees a commit made after it."""
+    from gkctl.services.status_cache import cache_key, refs_read_once
+    from gkctl.trail.cache import cache_path
+
+    status_json(cli, bureau.root)
+    bureau.as_("reviewer")
+    assert cli("-C", str(bureau.root), "review", "2026-bgs-001", "--approve", "-m", "公开属性准确").exit_code == 0
+    trace = tmp_path / "git-trace.log"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    folded = status_json(cli, bureau.root)
+    monkeypatch.delenv("GIT_TRACE")
+    assert trace.read_text().count("show-ref") == 1
+    for name in ("analysis-v6.pickle", "status-v5.json", "status-rows-v1.json"):
+        cache_path(bureau.root, name).unlink()
+    assert status_json(cli, bureau.root) == folded
+    with refs_read_once():
+        head, _ = cache_key(bureau.root, date(2026, 12, 1))
+        run_git(bureau.root, "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "空提交")
+        assert cache_key(bureau.root, date(2026, 12, 1))[0] == head  # read once within the block
+    assert cache_key(bureau.root, date(2026, 12, 1))[0] == run_git(bureau.root, "rev-parse", "HEAD").strip()
 
 
 def test_one_command_imports_only_its_own_command_module(bureau: Bureau, cli) -> None:

@@ -294,6 +294,13 @@ def status(doc: Annotated[str | None, typer.Argument(help="文件编号或路径
 
     示例：gkctl status --format json
     """
+    from gkctl.services.status_cache import refs_read_once
+
+    with refs_read_once():  # status writes no ref
+        _status(doc, fmt, repo)
+
+
+def _status(doc: str | None, fmt: Format, repo: str | None) -> None:
     from gkctl.services.status_cache import cached_rows, today_beijing, write_cached
     root = repository_root(repo)
     today = today_beijing()

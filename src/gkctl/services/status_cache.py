@@ -16,7 +16,8 @@ import re
 import shutil
 import time
 import zlib
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from io import BufferedReader
@@ -46,11 +47,40 @@ def repository_root(start: Path | str | None) -> Path:
     return find_root(start)
 
 
+_REFS: dict[str, dict[str, str]] | None = None  # HEAD and the witness tip by root, while a reader keeps them
+
+
+@contextmanager
+def refs_read_once() -> Iterator[None]:
+    """Within the block, HEAD and the witness tip are read once per repository.
+
+    For a command that writes no ref (``status``): it asked git for them up to four times, one
+    process each (~5 ms), for the note, the cached text, the refresh and the copy after it. A
+    commit made meanwhile by another process is seen by the next command, as it would be had it
+    come a moment later; the analysis reads HEAD itself.
+    """
+    global _REFS
+    outer, _REFS = _REFS, {} if _REFS is None else _REFS
+    try:
+        yield
+    finally:
+        _REFS = outer
+
+
+def _refs(root: Path) -> dict[str, str]:
+    known = _REFS.get(str(root)) if _REFS is not None else None
+    if known is None:
+        lines = git(root, "show-ref", "--head", WITNESS_REF, check=False).splitlines()
+        known = {ref: sha for sha, _, ref in (line.partition(" ") for line in lines)}
+        if _REFS is not None:
+            _REFS[str(root)] = known
+    return known
+
+
 def cache_key(root: Path, today: date) -> tuple[str, dict[str, Any]]:
     """HEAD and the key the cached text must carry: code version, HEAD, day, language, and the
     witness log's tip (it dates commits without moving HEAD), read by one git process."""
-    lines = git(root, "show-ref", "--head", WITNESS_REF, check=False).splitlines()
-    refs = {ref: sha for sha, _, ref in (line.partition(" ") for line in lines)}
+    refs = _refs(root)
     head = refs.get("HEAD", "")
     key = {"v": STATUS_CACHE_VERSION, "gkctl": __version__, "head": head, "today": today.isoformat(),
            "lang": current_lang(), "witness": refs.get(WITNESS_REF, "")}  # fmt: skip
