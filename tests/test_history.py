@@ -309,3 +309,26 @@ def test_a_cold_pass_diffed_in_several_processes_gives_the_same_changes(repo: Pa
     pieces = load_history(repo, use_cache=False)
     assert [(r.id, r.changes) for r in pieces] == [(r.id, r.changes) for r in whole]
     assert all(r.changes for r in whole)
+
+
+def test_a_large_batch_of_objects_reads_what_git_shows_and_a_failing_git_says_so(repo: Path, tmp_path: Path) -> None:
+    """More names than the kept-open reader takes go to one process of their own, whose whole
+    output is read in one buffer; each answer must still be the object git shows, a missing name
+    None, and a git that fails must give a Chinese error, not a half-read list."""
+    from gkctl.trail.gitutil import _SMALL_BATCH, GitError, cat_objects
+
+    ids = []
+    for i in range(_SMALL_BATCH + 40):
+        blob = subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], input=f"第{i}件\n" * (i + 1),
+                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        ids.append(blob)
+    names = [*ids, "HEAD:没有这个文件.md"]
+    got = cat_objects(repo, names)
+    assert got[-1] is None
+    for sha, answer in zip(ids, got, strict=False):
+        assert answer is not None
+        shown = subprocess.run(["git", "-C", str(repo), "cat-file", "blob", sha], capture_output=True, check=True).stdout
+        assert answer == (sha, "blob", shown)
+    with pytest.raises(GitError) as err:
+        cat_objects(tmp_path / "no-such-repo", names)
+    assert "git" in str(err.value) and "Traceback" not in str(err.value)

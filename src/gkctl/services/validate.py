@@ -71,12 +71,13 @@ def validate(repo: Repository, paths: list[str] | None = None, strict: bool = Fa
         load_policy(repo.root)  # the working tree's policy files must read back (file and line, exit 2)
     chosen = expand_paths(repo, paths) if paths else document_paths(repo.root)
     ctx = Context(policy=repo.policy, root=repo.root, today=repo.today, strict=strict)
+    repo.drop_analysis()  # the rules read the policy, never the history
     workers = min(2, os.cpu_count() or 1)
     records: list[Finding] = []
     if len(chosen) >= PARALLEL_FROM and workers > 1 and "fork" in mp.get_all_start_methods():
         # this process also checks the registers, so it takes the smaller share of documents
         split = len(chosen) * 2 // 5 if not paths else len(chosen) // 2
-        trim()  # the analysis that found the policy freed pages this process fills again meanwhile
+        trim()  # the analysis that found the policy is gone: its pages go back before the fork
         with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
             other = pool.submit(_check_files, repo, chosen[split:], strict)
             docs, findings, unreadable = _check_files(repo, chosen[:split], strict)

@@ -63,7 +63,11 @@ def save_marshal(path: Path, data: dict[Any, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         payload = marshal.dumps(data)
-        tmp.write_bytes(_MAGIC + hashlib.sha256(payload).digest() + payload)
+        with open(tmp, "wb") as fh:  # in pieces: the history's 28 MB is not copied once more
+            fh.write(_MAGIC)
+            fh.write(hashlib.sha256(payload).digest())
+            fh.write(payload)
+        del payload
         os.replace(tmp, path)
     except (OSError, ValueError):
         pass
