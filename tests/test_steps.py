@@ -116,17 +116,24 @@ def test_secrecy_hit_needs_a_waiver(bureau: Bureau) -> None:
     assert "GK813" in res.output and "GK153" in res.output and "系单位办公电话" in res.output
 
 
-def test_hand_made_check_without_waiver_counts_for_nothing(bureau: Bureau) -> None:
-    rel = "docs/2026/2026-bgs-006.md"
-    write_doc(bureau.root, rel, body="身份证号 11010519491231002X。\n", id="2026-bgs-006", drafter="clerk")
+def _hand_made_check_of_a_secrecy_hit(bureau: Bureau, doc_id: str) -> str:
+    """A document whose body holds an ID number, reviewed and signed, then "checked" by a commit
+    the office wrote by hand without the waiver the hit needs; its path."""
+    rel = f"docs/2026/{doc_id}.md"
+    write_doc(bureau.root, rel, body="身份证号 11010519491231002X。\n", id=doc_id, drafter="clerk")
     bureau.commit_file("clerk", rel)
     steps.decide(bureau.as_("reviewer").repo, rel, "review", True, "ok")
     steps.decide(bureau.as_("signer").repo, rel, "sign", True, "ok")
     blob = run_git(bureau.root, "rev-parse", f"HEAD:{rel}").strip()
     bureau.as_("office")
     run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-F", "-", input=(
-        f"复核通过\n\nGkctl-Step: check\nGkctl-Document: 2026-bgs-006\nGkctl-Path: {rel}\n"
-        f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve\n"))
+        f"复核通过\n\nGkctl-Step: check\nGkctl-Document: {doc_id}\nGkctl-Path: {rel}\n"
+        f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve\n"))  # fmt: skip
+    return rel
+
+
+def test_hand_made_check_without_waiver_counts_for_nothing(bureau: Bureau) -> None:
+    rel = _hand_made_check_of_a_secrecy_hit(bureau, "2026-bgs-006")
     check = next(s for s in bureau.state(rel).steps if s.name == "check")
     assert not check.done and not check.approvals
 
@@ -144,16 +151,7 @@ def _documents_cache_without_scan_results(root: Path) -> None:
 
 
 def test_secrecy_scan_reads_the_body_the_cache_does_not_keep(bureau: Bureau) -> None:
-    rel = "docs/2026/2026-bgs-007.md"
-    write_doc(bureau.root, rel, body="身份证号 11010519491231002X。\n", id="2026-bgs-007", drafter="clerk")
-    bureau.commit_file("clerk", rel)
-    steps.decide(bureau.as_("reviewer").repo, rel, "review", True, "ok")
-    steps.decide(bureau.as_("signer").repo, rel, "sign", True, "ok")
-    blob = run_git(bureau.root, "rev-parse", f"HEAD:{rel}").strip()
-    bureau.as_("office")
-    run_git(bureau.root, "commit", "-q", "-S", "--allow-empty", "-F", "-", input=(
-        f"复核通过\n\nGkctl-Step: check\nGkctl-Document: 2026-bgs-007\nGkctl-Path: {rel}\n"
-        f"Gkctl-Blob: {blob}\nGkctl-Verdict: approve\n"))  # fmt: skip
+    rel = _hand_made_check_of_a_secrecy_hit(bureau, "2026-bgs-007")
     cold = bureau.state(rel)
     _documents_cache_without_scan_results(bureau.root)
     warm = bureau.state(rel)
