@@ -332,3 +332,4 @@ def test_a_large_batch_of_objects_reads_what_git_shows_and_a_failing_git_says_so
     with pytest.raises(GitError) as err:
         cat_objects(tmp_path / "no-such-repo", names)
     assert "git" in str(err.value) and "Traceback" not in str(err.value)
+    assert str(err.value).startswith("git cat-file --batch 失败：")

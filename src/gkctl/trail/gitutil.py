@@ -71,9 +71,14 @@ def git_bytes(
         env=git_env(keep_hook_vars, env),
     )
     if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip() or f"git {_named(args)[0]} exited {proc.returncode}"
-        raise GitError(t("git.failed", cmd=" ".join(_named(args)[:2]), detail=msg))
+        raise _failed(args, proc.returncode, proc.stderr)
     return proc.stdout
+
+
+def _failed(args: tuple[str, ...], code: int, stderr: bytes) -> GitError:
+    """The error of a git process that exited ``code``: its own words, or its name and code."""
+    msg = stderr.decode("utf-8", "replace").strip() or f"git {_named(args)[0]} exited {code}"
+    return GitError(t("git.failed", cmd=" ".join(_named(args)[:2]), detail=msg))
 
 
 def _named(args: tuple[str, ...]) -> tuple[str, ...]:
@@ -118,9 +123,7 @@ class Started:
         """Its stdout, once it ended; ``GitError`` when it failed."""
         self._feeder.join()
         if self._failed is not None:
-            code, err = self._failed
-            msg = err.decode("utf-8", "replace").strip() or f"git {_named(self._args)[0]} exited {code}"
-            raise GitError(t("git.failed", cmd=" ".join(_named(self._args)[:2]), detail=msg))
+            raise _failed(self._args, *self._failed)
         return b"".join(self._out)
 
 
@@ -319,9 +322,9 @@ def _read_all(root: Path, args: tuple[str, ...], data: bytes) -> bytes:
         with contextlib.suppress(OSError):
             stdin.close()
 
-    err: list[bytes] = []
+    err: list[bytes] = [b""]
     feeder = threading.Thread(target=feed, daemon=True)
-    drainer = threading.Thread(target=lambda: err.append(errors.read()), daemon=True)
+    drainer = threading.Thread(target=lambda: err.__setitem__(0, errors.read()), daemon=True)
     feeder.start()
     drainer.start()
     out = proc.stdout.read()
@@ -330,8 +333,7 @@ def _read_all(root: Path, args: tuple[str, ...], data: bytes) -> bytes:
     proc.stdout.close()
     errors.close()
     if proc.wait() != 0:
-        msg = b"".join(err).decode("utf-8", "replace").strip() or f"git {args[0]} exited {proc.returncode}"
-        raise GitError(t("git.failed", cmd=" ".join(args[:2]), detail=msg))
+        raise _failed(args, proc.returncode, err[0])
     return out
 
 
