@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from gkctl.trail.cache import load_marshal, load_pickle, save_marshal, save_pickle
+from gkctl.trail.cache import load_marshal, load_pickle, load_pickled_dict, save_marshal, save_pickle, save_pickled_dict
 
 DATA = {"a": [1, 2, 3], "b": ("x" * 5000, b"\x00\xff"), "c": {"nested": 2.5}}
 
 
-@pytest.mark.parametrize(("save", "load"), [(save_pickle, load_pickle), (save_marshal, load_marshal)])
+def _save_items(file: Path, data: dict) -> None:
+    save_pickled_dict(file, data.items())
+
+
+@pytest.mark.parametrize(("save", "load"), [(save_pickle, load_pickle), (save_marshal, load_marshal),
+                                           (_save_items, load_pickled_dict)])
 def test_saved_data_reads_back(tmp_path: Path, save, load) -> None:
     file = tmp_path / "sub" / "cache.bin"
     save(file, DATA)
@@ -19,7 +24,8 @@ def test_saved_data_reads_back(tmp_path: Path, save, load) -> None:
     assert [p.name for p in file.parent.iterdir()] == ["cache.bin"]  # no temporary file left
 
 
-@pytest.mark.parametrize(("save", "load", "nothing"), [(save_pickle, load_pickle, None), (save_marshal, load_marshal, {})])
+@pytest.mark.parametrize(("save", "load", "nothing"), [(save_pickle, load_pickle, None), (save_marshal, load_marshal, {}),
+                                                      (_save_items, load_pickled_dict, {})])
 @pytest.mark.parametrize("damage", ["flip", "truncate", "append", "empty", "magic", "missing"])
 def test_damaged_file_reads_as_nothing_cached(tmp_path: Path, save, load, nothing, damage: str) -> None:
     file = tmp_path / "cache.bin"
@@ -39,3 +45,18 @@ def test_damaged_file_reads_as_nothing_cached(tmp_path: Path, save, load, nothin
     if damage == "missing":
         file.unlink()
     assert load(file) == nothing
+
+
+@pytest.mark.parametrize(("save", "load"), [(save_marshal, load_marshal), (_save_items, load_pickled_dict)])
+def test_a_dict_of_many_pieces_reads_back_in_its_order(tmp_path: Path, save, load) -> None:
+    """The history's and the documents' caches are written a few thousand entries at a time:
+    every piece comes back, each object as it was (a piece's references are its own)."""
+    shared = ("docs/a.md", None, "b" * 40)
+    data = {f"{i:040x}": ((shared, shared), (i, "消息" * (i % 7))) for i in range(10_001, 0, -1)}
+    file = tmp_path / "cache.bin"
+    save(file, data)
+    back = load(file)
+    assert back == data
+    assert list(back) == list(data)
+    save(file, {})
+    assert load(file) == {}

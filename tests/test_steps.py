@@ -141,13 +141,13 @@ def test_hand_made_check_without_waiver_counts_for_nothing(bureau: Bureau) -> No
 def _documents_cache_without_scan_results(root: Path) -> None:
     """Keep the parsed documents' cache as the next command finds it, less its remembered scans:
     the next analysis must scan again, from bodies the cache does not hold."""
-    from gkctl.trail.cache import cache_path, load_pickle, save_pickle
+    from gkctl.trail.cache import cache_path, load_pickled_dict, save_pickled_dict
     from gkctl.trail.trust import DOC_CACHE
 
     file = cache_path(root, DOC_CACHE)
-    data = load_pickle(file)
+    data = load_pickled_dict(file)
     assert data and all(getattr(v, "body", "") == "" for v in data.values())  # front matter only
-    save_pickle(file, {k: v for k, v in data.items() if not k.startswith("sec:")})
+    save_pickled_dict(file, [(k, v) for k, v in data.items() if not k.startswith("sec:")])
 
 
 def test_secrecy_scan_reads_the_body_the_cache_does_not_keep(bureau: Bureau) -> None:

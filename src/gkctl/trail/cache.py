@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import marshal
 import os
 import pickle
@@ -20,7 +21,7 @@ from typing import Any
 
 from gkctl.trail.gitutil import git
 
-_MAGIC = b"GKC1"
+_MAGIC = b"GKC2"  # pieces of a marshalled dict, each after its length
 
 
 _GIT_DIRS: dict[str, Path] = {}
@@ -46,28 +47,47 @@ def cache_path(root: Path, name: str) -> Path:
 def load_marshal(path: Path) -> dict[Any, Any]:
     """The dict saved by ``save_marshal``, or {} when missing or damaged."""
     try:
-        blob = path.read_bytes()
-        payload = memoryview(blob)[36:]  # no second copy of a file of tens of megabytes
-        if blob[:4] != _MAGIC or hashlib.sha256(payload).digest() != blob[4:36]:
-            return {}
-        data = marshal.loads(payload)
-        del payload, blob
+        with open(path, "rb") as fh:
+            end = _checked(fh, _MAGIC)
+            if end is None:
+                return {}
+            data: dict[Any, Any] = {}
+            while fh.tell() < end:  # a piece at a time: never the file's bytes beside the dict
+                size = int.from_bytes(fh.read(8), "big")
+                if size > end - fh.tell():
+                    return {}
+                piece = marshal.loads(fh.read(size))
+                if not isinstance(piece, dict):
+                    return {}
+                data.update(piece)
+            return data
     except (OSError, EOFError, ValueError, TypeError):
         return {}
-    return data if isinstance(data, dict) else {}
+
+
+_PIECE = 4096  # entries marshalled at a time
 
 
 def save_marshal(path: Path, data: dict[Any, Any]) -> None:
-    """Write ``data`` atomically (temp file + rename); silently skip when we cannot."""
+    """Write ``data`` atomically (temp file + rename); silently skip when we cannot.
+
+    In pieces of ``_PIECE`` entries, each preceded by its length: marshalling the history's
+    57,000 commits at once held 28 MB of bytes (and ~60 MB while they grew) beside the dict,
+    which was a cold pass's peak memory.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        payload = marshal.dumps(data)
-        with open(tmp, "wb") as fh:  # in pieces: the history's 28 MB is not copied once more
+        with open(tmp, "wb") as fh:
             fh.write(_MAGIC)
-            fh.write(hashlib.sha256(payload).digest())
-            fh.write(payload)
-        del payload
+            writer = _HashingWriter(fh)
+            items = iter(data.items())
+            while piece := dict(itertools.islice(items, _PIECE)):
+                payload = marshal.dumps(piece)
+                writer.write(len(payload).to_bytes(8, "big"))
+                writer.write(payload)
+                del payload, piece
+            fh.write(writer.sha.digest())
         os.replace(tmp, path)
     except (OSError, ValueError):
         pass
@@ -77,7 +97,7 @@ _PICKLE_MAGIC = b"GKP2"
 
 
 class _HashingWriter:
-    """A file that hashes what is written to it (the snapshot is never held twice in memory)."""
+    """A file that hashes what is written to it (a cache is never held twice in memory)."""
 
     def __init__(self, fh: Any) -> None:
         self.fh, self.sha = fh, hashlib.sha256()
@@ -87,27 +107,35 @@ class _HashingWriter:
         return int(self.fh.write(data))
 
 
+def _checked(fh: Any, magic: bytes) -> int | None:
+    """Where the payload of a cache file (magic, payload, SHA-256 of the payload) ends, with
+    ``fh`` at its start; None when the file is another kind or damaged. Hashed a megabyte at a
+    time: a cache's bytes are never held beside the objects read from them."""
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(0)
+    if size < len(magic) + 32 or fh.read(len(magic)) != magic:
+        return None
+    sha, left = hashlib.sha256(), size - len(magic) - 32
+    while left > 0:
+        chunk = fh.read(min(left, 1 << 20))
+        if not chunk:
+            return None
+        sha.update(chunk)
+        left -= len(chunk)
+    if sha.digest() != fh.read(32):
+        return None
+    fh.seek(len(magic))
+    return size - 32
+
+
 def load_pickle(path: Path) -> Any:
     """The object saved by ``save_pickle``, or None when missing, damaged or of another code."""
     try:
         with open(path, "rb") as fh:
-            # hashed a piece at a time, then unpickled from the file: the documents' cache is
-            # ~60 MB at 10,000 documents, and holding its bytes beside the objects made from
-            # them was a command's peak memory
-            size = fh.seek(0, os.SEEK_END)
-            fh.seek(0)
-            if size < 36 or fh.read(4) != _PICKLE_MAGIC:
+            # the documents' cache is ~60 MB at 10,000 documents: holding its bytes beside the
+            # objects made from them was a command's peak memory
+            if _checked(fh, _PICKLE_MAGIC) is None:
                 return None
-            sha, left = hashlib.sha256(), size - 36
-            while left > 0:
-                chunk = fh.read(min(left, 1 << 20))
-                if not chunk:
-                    return None
-                sha.update(chunk)
-                left -= len(chunk)
-            if sha.digest() != fh.read(32):
-                return None
-            fh.seek(4)
             # our own file inside .git, checksummed: as trusted as the hooks beside it
             return pickle.load(fh)
     except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, KeyError,
@@ -124,6 +152,49 @@ def save_pickle(path: Path, data: Any) -> None:
             fh.write(_PICKLE_MAGIC)
             writer = _HashingWriter(fh)
             pickle.dump(data, writer, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(writer.sha.digest())
+        os.replace(tmp, path)
+    except (OSError, ValueError, pickle.PicklingError):
+        pass
+
+
+_PICKLED_DICT_MAGIC = b"GKD1"
+
+
+def load_pickled_dict(path: Path) -> dict[Any, Any]:
+    """The dict saved by ``save_pickled_dict``, or {} when missing, damaged or of another code."""
+    try:
+        with open(path, "rb") as fh:
+            end = _checked(fh, _PICKLED_DICT_MAGIC)
+            if end is None:
+                return {}
+            data: dict[Any, Any] = {}
+            while fh.tell() < end:  # a piece is a pickle of its own (its memo numbered from 0)
+                piece = pickle.load(fh)  # our own checksummed file, as trusted as the hooks beside it
+                if not isinstance(piece, dict):
+                    return {}
+                data.update(piece)
+            return data if fh.tell() == end else {}
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, KeyError,
+            pickle.UnpicklingError):  # fmt: skip
+        return {}
+
+
+def save_pickled_dict(path: Path, items: Iterable[tuple[Any, Any]]) -> None:
+    """Write the dict of ``items`` atomically, ``_PIECE`` entries at a time; silently skip when we cannot.
+
+    A pickler remembers every object it wrote: pickling the documents' cache at once held
+    ~17 MB of that memo at 10,000 documents, a cold pass's peak.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            fh.write(_PICKLED_DICT_MAGIC)
+            writer = _HashingWriter(fh)
+            entries = iter(items)
+            while piece := dict(itertools.islice(entries, _PIECE)):
+                pickle.dump(piece, writer, protocol=pickle.HIGHEST_PROTOCOL)
             fh.write(writer.sha.digest())
         os.replace(tmp, path)
     except (OSError, ValueError, pickle.PicklingError):

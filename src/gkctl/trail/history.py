@@ -349,16 +349,12 @@ def _load_history(root: Path, rev: str, use_cache: bool,
         del diff_out
         cache.update((sha, (tuple(diffs.get(sha, ())), fields[sha])) for sha in missing)
         del fields, diffs
-    records = []
-    dirty = bool(missing)
-    # an unchanged cache is consumed as it is read, so its tuples and the records never peak together
-    take = cache.get if dirty else cache.pop
-    for sha in ids:
-        entry = take(sha)
-        assert entry is not None  # every id is cached or was just read
-        records.append(_from_fields(sha, entry))
-    if dirty and use_cache:
+    if missing and use_cache:  # written before the records are made, so the two never peak together
         save_marshal(cache_file, cache)
         for old in _OLD_CACHES:
             cache_path(root, old).unlink(missing_ok=True)
+    records = []
+    for sha in ids:  # the cache is consumed as it is read
+        entry = cache.pop(sha)
+        records.append(_from_fields(sha, entry))
     return History(head_out, tuple(records), {r.id: r for r in records})

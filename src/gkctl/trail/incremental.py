@@ -153,7 +153,7 @@ def analyse_head(root: Path, rev: str = "HEAD", save_after: int | None = None) -
                 if is_head and fresh.store and _write_index(root, store, head, index, base.count):
                     _save(root, file, fresh)
                 return analysis
-        analysis = analyse(root, head)
+        analysis = analyse(root, head, bodies=False)
         if analysis.work is None or analysis.head is None:
             return analysis
         if is_head:
@@ -253,7 +253,7 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
     head = snap.head
 
     def recover() -> dict[str, DocState]:
-        return {p: _front_matter(st) for p, st in analyse(root, head).documents.items()}
+        return dict(analyse(root, head, bodies=False).documents)
 
     keys = {p: k for p, k in snap.state_keys.items() if fresh is None or p not in fresh}
     states = LazyStates(keys, snap.ids, store, fresh or {}, recover, snap.current)

@@ -27,7 +27,7 @@ from gkctl.core.policy import (
     load_policy_from_files,
 )
 from gkctl.core.rules import attachment_secrecy_findings, safe_repo_path, secrecy_findings
-from gkctl.trail.cache import cache_path, load_pickle, save_pickle
+from gkctl.trail.cache import cache_path, load_pickled_dict, save_pickled_dict
 from gkctl.trail.gitutil import git_bytes, read_objects
 from gkctl.trail.history import CommitRecord, History, load_history
 from gkctl.trail.signatures import BEIJING, Verifying, active_at, check_signatures, normalize_key
@@ -39,7 +39,7 @@ ADMIN = "admin"
 REGISTRAR = "registrar"
 REGISTER_PREFIXES = ("applications/", "appeals/")  # the registers: only a registrar's signature counts
 _DOC_BATCH = 1000  # documents read from git at a time
-DOC_CACHE = "documents-v3.pickle"  # v3: front matter only, no bodies (v2 kept bodies, v1 no checksum)
+DOC_CACHE = "documents-v4.pickle"  # v4: in pieces; v3 front matter only, no bodies (v2 kept bodies, v1 no checksum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +95,16 @@ def dfs_walk(head: str, by_id: Mapping[str, CommitRecord], boundary: str | None 
     return order if reached else None
 
 
+def front_matter(doc: Document | None) -> Document | None:
+    """``doc`` without its body (``with_body`` reads it again where a rule needs it)."""
+    if doc is not None and doc.body:
+        return Document(doc.path, doc.meta, "", doc.body_line, doc.key_lines)
+    return doc
+
+
 def _front_matter(value: object) -> object:
     """A cached entry as the cache keeps it: a document without its body, anything else as it is."""
-    if isinstance(value, Document) and value.body:
-        return Document(value.path, value.meta, "", value.body_line, value.key_lines)
-    return value
+    return front_matter(value) if isinstance(value, Document) else value
 
 
 class Trust:
@@ -275,10 +280,17 @@ class Trust:
             self._docs_dirty = True
         return self._docs[key]  # type: ignore[return-value]
 
+    def drop_bodies(self) -> None:
+        """Keep the parsed documents' front matter only, from now on (``with_body`` reads again)."""
+        if self._docs is None:
+            return
+        for key, value in self._docs.items():
+            if isinstance(value, Document) and value.body:
+                self._docs[key] = front_matter(value)
+                self._lean.add(key)
+
     def _load_docs(self) -> dict[str, Document | None]:
-        data = load_pickle(self._docs_file)  # checksummed: a damaged file reads as nothing cached
-        if not isinstance(data, dict):
-            return {}
+        data = load_pickled_dict(self._docs_file)  # checksummed: a damaged file reads as nothing cached
         self._lean = {k for k, v in data.items() if isinstance(v, Document)}
         return data
 
@@ -289,9 +301,9 @@ class Trust:
         written (+53 MB at 10,000 documents, a cold pass's peak), and loading them held them all."""
         if not self._docs_dirty or self._docs is None or not self._docs_cache:
             return
-        save_pickle(self._docs_file, {k: _front_matter(v) for k, v in self._docs.items()})
+        save_pickled_dict(self._docs_file, ((k, _front_matter(v)) for k, v in self._docs.items()))
         self._docs_dirty = False
-        for old in ("documents-v1.pickle", "documents-v2.pickle"):  # unchecked; with bodies
+        for old in ("documents-v1.pickle", "documents-v2.pickle", "documents-v3.pickle"):  # v1 unchecked; with bodies to v2
             (self._docs_file.parent / old).unlink(missing_ok=True)
 
     def tree_files(self, rev: str, prefix: str) -> dict[str, str]:
