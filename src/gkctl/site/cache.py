@@ -79,10 +79,15 @@ class BodyCache:
         if self._db is None or not items:
             return
         try:
+            # Given as UTF-8 bytes, one row at a time, and cast back to text: binding a str makes
+            # Python keep a UTF-8 copy inside it for as long as it lives (a cold build holds every
+            # body it rendered: +62 MB at 10,000 documents, the build's peak).
             self._db.executemany(
-                "INSERT OR REPLACE INTO body2 (key, html, text, meta, tokens) VALUES (?, ?, ?, ?, ?)",
-                [(self._key(b), r.html, r.text, r.meta, r.tokens) for b, r in sorted(items.items())],
-            )
+                "INSERT OR REPLACE INTO body2 (key, html, text, meta, tokens) VALUES"
+                " (?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT))",
+                ((self._key(b), r.html.encode(), r.text.encode(), r.meta.encode(), r.tokens.encode())
+                 for b, r in sorted(items.items())),
+            )  # fmt: skip
             self._db.commit()
         except sqlite3.Error:
             pass
