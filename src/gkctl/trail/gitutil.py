@@ -195,6 +195,10 @@ def commit(
     return git(root, "rev-parse", "HEAD").strip()
 
 
+# git keeps up to 96 MB of delta bases by default: a cold pass reading 15,000 document versions
+# held 73 MB in cat-file, at 8 MB 39 MB, and is no slower (0.45 s and 0.47 s for those versions)
+CAT_BATCH = ("-c", "core.deltaBaseCacheLimit=8m", "cat-file", "--batch")
+
 _FULL_ID = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
@@ -206,7 +210,7 @@ class _CatFile:
     """
 
     def __init__(self, root: str) -> None:
-        self.proc = subprocess.Popen(["git", "-C", root, "cat-file", "--batch"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(["git", "-C", root, *CAT_BATCH], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())  # fmt: skip
 
     def ask(self, name: str) -> bytes | None:
@@ -286,7 +290,7 @@ def _cat_batch(root: Path, names: list[str]) -> tuple[bytes, list[tuple[str, str
     if not names:
         return b"", []
     kept = _ask_kept_open(root, names) if len(names) <= _SMALL_BATCH and not any("\n" in n for n in names) else None
-    out = kept if kept is not None else _read_all(root, ("cat-file", "--batch"),
+    out = kept if kept is not None else _read_all(root, CAT_BATCH,
                                                   "".join(n + "\n" for n in names).encode("utf-8"))  # fmt: skip
     results: list[tuple[str, str, int, int] | None] = []
     pos = 0
