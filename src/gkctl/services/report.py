@@ -57,6 +57,9 @@ class AnnualResult:
         return not any(f.is_error for f in self.findings)
 
 
+_BLOB_BATCH = 500  # published documents read and parsed at a time
+
+
 def read_blobs(root: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
     """Contents of many blobs in one ``git cat-file --batch`` process."""
     return read_objects(root, blob_ids)
@@ -119,30 +122,37 @@ def gather_all(repo: Repository, year: int, as_of: str | None = None) -> Gathere
         raise InputError(t("report.bad_year", year=year, max=repo.today.year))
     rev = "HEAD" if as_of is None else rev_parse(root, as_of)
     records = publication_records(root, rev)
-    blobs = read_blobs(root, (r.blob for r in records))
     normative: list[Normative] = []
     report_doc: PublishedReport | None = None
-    for rec in records:
-        raw = blobs.get(rec.blob)
-        if raw is None:
-            continue
-        try:
-            doc = parse_document(raw, rec.path)
-        except GkctlError:
-            continue  # an approved blob that no longer parses is validate's business, not the report's
-        if _is_normative(policy, doc.category):
-            normative.append(Normative(rec.doc_id, rec.published_at, rec.state, rec.notice_date, doc.formed,
-                                       rec.commit))  # fmt: skip
-        if doc.category == REPORT_CATEGORY and f"{year}年" in doc.title and rec.state != "withdrawn" \
-                and (report_doc is None or rec.published_at < report_doc.published_at):
-            report_doc = PublishedReport(rec.path, rec.published_at, rec.commit, doc.body)
+    previous_title = f"{policy.org.name}{year - 1}年政府信息公开工作年度报告"
+    previous: list[tuple[str, str]] = []  # (path, body) of last year's published reports, in order
+    for start in range(0, len(records), _BLOB_BATCH):  # a batch at a time: 4,000 blobs held at once were a cold report's peak
+        chunk = records[start : start + _BLOB_BATCH]
+        blobs = read_blobs(root, (r.blob for r in chunk))
+        for rec in chunk:
+            raw = blobs.get(rec.blob)
+            if raw is None:
+                continue
+            try:
+                doc = parse_document(raw, rec.path)
+            except GkctlError:
+                continue  # an approved blob that no longer parses is validate's business, not the report's
+            if _is_normative(policy, doc.category):
+                normative.append(Normative(rec.doc_id, rec.published_at, rec.state, rec.notice_date, doc.formed,
+                                           rec.commit))  # fmt: skip
+            if doc.category == REPORT_CATEGORY and f"{year}年" in doc.title and rec.state != "withdrawn" \
+                    and (report_doc is None or rec.published_at < report_doc.published_at):
+                report_doc = PublishedReport(rec.path, rec.published_at, rec.commit, doc.body)
+            if doc.category == REPORT_CATEGORY and doc.title == previous_title and rec.state != "withdrawn":
+                previous.append((rec.path, doc.body))
+        del blobs
     published = sum(1 for r in records if r.published_at.year == year and r.state != "withdrawn")
     with _registers(root, as_of and rev) as where:
         narrative = load_narrative(where, year)
         applications = load_applications(where)
         appeals = load_appeals(where)
     if narrative.previous_out is None:
-        narrative = _previous_from_published(narrative, records, blobs, policy.org.name, year)
+        narrative = _previous_from_published(narrative, previous)
     data = ReportData(
         year=year,
         organisation=policy.org.name,
@@ -171,23 +181,13 @@ def _registers(root: Path, rev: str | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def _previous_from_published(narrative: Narrative, records: list[PublicationRecord], blobs: dict[str, bytes], org: str,
-                             year: int) -> Narrative:
-    """Last year's published report (a 政府信息公开年报 document) as the source of the cross-year check."""
-    title = f"{org}{year - 1}年政府信息公开工作年度报告"
-    for rec in records:
-        raw = blobs.get(rec.blob)
-        if raw is None or rec.state == "withdrawn":
-            continue
-        try:
-            doc = parse_document(raw, rec.path)
-        except GkctlError:
-            continue
-        if doc.category != REPORT_CATEGORY or doc.title != title:
-            continue
-        found = carried_out(doc.body)
+def _previous_from_published(narrative: Narrative, previous: list[tuple[str, str]]) -> Narrative:
+    """Last year's published report (a 政府信息公开年报 document: ``previous`` are their paths and
+    bodies) as the source of the cross-year check."""
+    for path, body in previous:
+        found = carried_out(body)
         if found is not None:
-            return replace(narrative, previous_out=found, previous_source=rec.path)
+            return replace(narrative, previous_out=found, previous_source=path)
     return narrative
 
 
