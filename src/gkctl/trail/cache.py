@@ -15,7 +15,7 @@ import os
 import pickle
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,26 +46,17 @@ def cache_path(root: Path, name: str) -> Path:
 
 def load_marshal(path: Path) -> dict[Any, Any]:
     """The dict saved by ``save_marshal``, or {} when missing or damaged."""
-    try:
-        with open(path, "rb") as fh:
-            end = _checked(fh, _MAGIC)
-            if end is None:
-                return {}
-            data: dict[Any, Any] = {}
-            while fh.tell() < end:  # a piece at a time: never the file's bytes beside the dict
-                size = int.from_bytes(fh.read(8), "big")
-                if size > end - fh.tell():
-                    return {}
-                piece = marshal.loads(fh.read(size))
-                if not isinstance(piece, dict):
-                    return {}
-                data.update(piece)
-            return data
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
+    return _load_pieces(path, _MAGIC, _marshal_piece, (OSError, EOFError, ValueError, TypeError))
 
 
-_PIECE = 4096  # entries marshalled at a time
+def _marshal_piece(fh: Any, end: int) -> object:
+    size = int.from_bytes(fh.read(8), "big")
+    if size > end - fh.tell():
+        raise ValueError("a piece runs past the end")
+    return marshal.loads(fh.read(size))
+
+
+_PIECE = 4096  # entries marshalled or pickled at a time
 
 
 def save_marshal(path: Path, data: dict[Any, Any]) -> None:
@@ -75,21 +66,50 @@ def save_marshal(path: Path, data: dict[Any, Any]) -> None:
     57,000 commits at once held 28 MB of bytes (and ~60 MB while they grew) beside the dict,
     which was a cold pass's peak memory.
     """
+
+    def write(out: _HashingWriter, piece: dict[Any, Any]) -> None:
+        payload = marshal.dumps(piece)
+        out.write(len(payload).to_bytes(8, "big"))
+        out.write(payload)
+
+    _save_pieces(path, _MAGIC, data.items(), write, (OSError, ValueError))
+
+
+def _load_pieces(path: Path, magic: bytes, read: Callable[[Any, int], object],
+                 errors: tuple[type[Exception], ...]) -> dict[Any, Any]:  # fmt: skip
+    """The dict of a file of pieces (each read by ``read(file, end)``), {} when missing or damaged:
+    a piece at a time, never the file's bytes beside the dict."""
+    try:
+        with open(path, "rb") as fh:
+            end = _checked(fh, magic)
+            if end is None:
+                return {}
+            data: dict[Any, Any] = {}
+            while fh.tell() < end:
+                piece = read(fh, end)
+                if not isinstance(piece, dict):
+                    return {}
+                data.update(piece)
+            return data if fh.tell() == end else {}
+    except errors:
+        return {}
+
+
+def _save_pieces(path: Path, magic: bytes, items: Iterable[tuple[Any, Any]],
+                 write: Callable[[_HashingWriter, dict[Any, Any]], None], errors: tuple[type[Exception], ...]) -> None:  # fmt: skip
+    """Write the dict of ``items`` atomically, ``_PIECE`` entries at a time; skip when we cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         with open(tmp, "wb") as fh:
-            fh.write(_MAGIC)
+            fh.write(magic)
             writer = _HashingWriter(fh)
-            items = iter(data.items())
-            while piece := dict(itertools.islice(items, _PIECE)):
-                payload = marshal.dumps(piece)
-                writer.write(len(payload).to_bytes(8, "big"))
-                writer.write(payload)
-                del payload, piece
+            entries = iter(items)
+            while piece := dict(itertools.islice(entries, _PIECE)):
+                write(writer, piece)
             fh.write(writer.sha.digest())
         os.replace(tmp, path)
-    except (OSError, ValueError):
+    except errors:
         pass
 
 
@@ -161,23 +181,15 @@ def save_pickle(path: Path, data: Any) -> None:
 _PICKLED_DICT_MAGIC = b"GKD1"
 
 
+_PICKLE_ERRORS = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, KeyError,
+                  pickle.UnpicklingError, pickle.PicklingError)  # fmt: skip
+
+
 def load_pickled_dict(path: Path) -> dict[Any, Any]:
-    """The dict saved by ``save_pickled_dict``, or {} when missing, damaged or of another code."""
-    try:
-        with open(path, "rb") as fh:
-            end = _checked(fh, _PICKLED_DICT_MAGIC)
-            if end is None:
-                return {}
-            data: dict[Any, Any] = {}
-            while fh.tell() < end:  # a piece is a pickle of its own (its memo numbered from 0)
-                piece = pickle.load(fh)  # our own checksummed file, as trusted as the hooks beside it
-                if not isinstance(piece, dict):
-                    return {}
-                data.update(piece)
-            return data if fh.tell() == end else {}
-    except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, IndexError, KeyError,
-            pickle.UnpicklingError):  # fmt: skip
-        return {}
+    """The dict saved by ``save_pickled_dict``, or {} when missing, damaged or of another code.
+    A piece is a pickle of its own (its memo numbered from 0); our own checksummed file, as
+    trusted as the hooks beside it."""
+    return _load_pieces(path, _PICKLED_DICT_MAGIC, lambda fh, _end: pickle.load(fh), _PICKLE_ERRORS)
 
 
 def save_pickled_dict(path: Path, items: Iterable[tuple[Any, Any]]) -> None:
@@ -186,19 +198,8 @@ def save_pickled_dict(path: Path, items: Iterable[tuple[Any, Any]]) -> None:
     A pickler remembers every object it wrote: pickling the documents' cache at once held
     ~17 MB of that memo at 10,000 documents, a cold pass's peak.
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            fh.write(_PICKLED_DICT_MAGIC)
-            writer = _HashingWriter(fh)
-            entries = iter(items)
-            while piece := dict(itertools.islice(entries, _PIECE)):
-                pickle.dump(piece, writer, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.write(writer.sha.digest())
-        os.replace(tmp, path)
-    except (OSError, ValueError, pickle.PicklingError):
-        pass
+    _save_pieces(path, _PICKLED_DICT_MAGIC, items,
+                 lambda out, piece: pickle.dump(piece, out, protocol=pickle.HIGHEST_PROTOCOL), _PICKLE_ERRORS)  # fmt: skip
 
 
 _DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
