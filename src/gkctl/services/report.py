@@ -140,10 +140,11 @@ def gather_all(repo: Repository, year: int, as_of: str | None = None) -> Gathere
             if _is_normative(policy, doc.category):
                 normative.append(Normative(rec.doc_id, rec.published_at, rec.state, rec.notice_date, doc.formed,
                                            rec.commit))  # fmt: skip
-            if doc.category == REPORT_CATEGORY and f"{year}年" in doc.title and rec.state != "withdrawn" \
-                    and (report_doc is None or rec.published_at < report_doc.published_at):
+            if doc.category != REPORT_CATEGORY or rec.state == "withdrawn":
+                continue
+            if f"{year}年" in doc.title and (report_doc is None or rec.published_at < report_doc.published_at):
                 report_doc = PublishedReport(rec.path, rec.published_at, rec.commit, doc.body)
-            if doc.category == REPORT_CATEGORY and doc.title == previous_title and rec.state != "withdrawn":
+            if doc.title == previous_title:
                 previous.append((rec.path, doc.body))
         del blobs
     published = sum(1 for r in records if r.published_at.year == year and r.state != "withdrawn")

@@ -22,7 +22,7 @@ needed for correctness: ``tests/test_incremental.py`` compares every answer with
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from gkctl import __version__
@@ -48,6 +48,7 @@ from gkctl.trail.workflow import (
     attachment_paths,
     candidates_of,
     finish_all,
+    lean_state,
     path_pass,
 )  # fmt: skip
 
@@ -276,7 +277,7 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
     pre, idx, post = work.sinks
     problems = {path: (pre.by_path.get(path, []), idx.by_path.get(path, []), post.by_path.get(path, []))
                 for path in {*pre.by_path, *idx.by_path, *post.by_path}}  # fmt: skip
-    states = {path: _front_matter(st) for path, st in analysis.documents.items()}
+    states = {path: lean_state(st) for path, st in analysis.documents.items()}
     rows = {path: encode(st) for path, st in states.items()}
     generation = store.generation(create=True)
     if generation is None or not store.put_many(dict(rows.values())):
@@ -309,11 +310,6 @@ def _touches(recs: list[CommitRecord], pos: dict[str, int]) -> list[tuple[str, i
         if rec.step in DOC_STEPS and named:
             out.append((named, pos[rec.id], rec.id, 1))
     return out
-
-
-def _front_matter(state: DocState) -> DocState:
-    """The state without the document's body: the analysis reads front matter, bodies cost memory."""
-    return replace(state, doc=replace(state.doc, body="")) if state.doc is not None and state.doc.body else state
 
 
 def _candidates(docs: dict[str, DocWork]) -> dict[str, list[Candidate]]:
@@ -593,7 +589,7 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
         if sinks[1].by_path.get(path, []) != snap.problems.get(path, ([], [], []))[1]:
             return None
     fresh_states = finish_all(docs, {p: b for p, b in current.items() if p in dirty}, accepted, sinks[2])
-    fresh_states = {p: _front_matter(st) for p, st in fresh_states.items()}
+    fresh_states = {p: lean_state(st) for p, st in fresh_states.items()}
     rows = {p: encode(st) for p, st in fresh_states.items()}
     stored = store.put_many(dict(rows.values()))
     at_head = sorted(current)

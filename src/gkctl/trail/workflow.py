@@ -117,6 +117,11 @@ class DocState:
 Brief = tuple[str, str | None, "PublicationRecord | None"]  # (blob, attribute or None if unreadable, publication)
 
 
+def lean_state(st: DocState) -> DocState:
+    """The state without the document's body: the folded analysis reads front matter, bodies cost memory."""
+    return replace(st, doc=front_matter(st.doc)) if st.doc is not None and st.doc.body else st
+
+
 def brief_of(st: DocState) -> Brief:
     """What the site and the report need of a document's state: a few fields, not its history."""
     return st.blob, st.doc.attribute if st.doc is not None else None, st.publication
@@ -301,8 +306,7 @@ def _analyse(root: Path, rev: str, history: History | None, arriving: Mapping[st
         trust.drop_bodies()
         for work in docs.values():
             work.doc = front_matter(work.doc)
-        states = {path: replace(st, doc=front_matter(st.doc)) if st.doc is not None and st.doc.body else st
-                  for path, st in states.items()}  # fmt: skip
+        states = {path: lean_state(st) for path, st in states.items()}
         trim()  # their pages go back to the kernel: the small objects the caches make next do not reuse them
     trust.save()
     used = frozenset(u for work in docs.values() for u in work.used_indexes) - {""}
