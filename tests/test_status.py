@@ -291,3 +291,55 @@ def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> N
     values: list[bytes | int] = list(range(len(header.paths)))
     values[0] = b'{"changed": 2}'
     assert not write_text(file, key, header.paths, values, header)
+
+
+def test_a_part_is_read_again_only_when_it_changed_since_its_check(tmp_path: Path, monkeypatch) -> None:
+    """Sending the cached text checks each part's bytes against its name once: a part left alone
+    since is sent on what ``stat`` says of it (a district's text is 280 MB), but any write to it
+    afterwards, even one that keeps its size, is seen and the text is not believed. A part
+    checked right after it was written is checked again next time (a write in the same clock
+    tick would leave its times unchanged)."""
+    import hashlib
+    import io
+    import json as json_
+    import time
+
+    import gkctl.services.status_cache as sc
+
+    key = {"head": "a", "today": "2026-12-01"}
+    file = tmp_path / "status.json"
+    paths = [f"docs/2026/2026-bgs-{n:04d}.md" for n in range(400)]
+    lines = [f'{{"path": "{p}"}}'.encode() for p in paths]
+    assert sc.write_text(file, key, paths, lines)
+    record = sc.parts_folder(file).with_suffix(sc.CHECKED)
+    whole = sc.PREFIX + sc.SEP.join(lines) + sc.SUFFIX
+    digests: list[str] = []
+    real = hashlib.file_digest
+
+    def counted(fh, name):
+        digests.append(fh.name)
+        return real(fh, name)
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+
+    def sent() -> bytes | None:
+        out = io.BytesIO()
+        return out.getvalue() if sc.copy_text(file, key, out) else None
+
+    header = sc.read_header(file, key)
+    assert header is not None and len(header.parts) > 1
+    assert sent() == whole and len(digests) == len(header.parts)
+    assert not record.exists()  # just written: not believed on its stat
+    monkeypatch.setattr(sc, "RACY_NS", 20_000_000)  # 20 ms, so the test need not wait two seconds
+    time.sleep(0.05)
+    assert sent() == whole and set(json_.loads(record.read_bytes())) == set(header.parts)
+    digests.clear()
+    assert sent() == whole and sc.read_text(file, key) == whole and not digests  # sent on the record
+    part = sc.parts_folder(file) / header.parts[-1]
+    time.sleep(0.05)
+    part.write_bytes(part.read_bytes().replace(b"path", b"PATH"))  # the same size, still valid JSON
+    assert sent() is None and sc.read_text(file, key) is None
+    assert digests == [str(part)]  # only the changed part was read again
+    record.write_bytes(b"\xff not json")  # a damaged record: every part is read again
+    digests.clear()
+    assert sent() is None and len(digests) == len(header.parts)

@@ -265,6 +265,65 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
+CHECKED = ".checked-v1"  # beside a parts folder: the parts whose bytes were found to be their names' digests
+RACY_NS = 2_000_000_000  # a part changed this shortly before its check could change again in the same clock tick
+
+
+@dataclass
+class Checked:
+    """The parts of one folder found to be the bytes their names are the digests of, each with
+    what ``stat`` said of it then (inode, size, mtime, ctime): a part that still says the same is
+    not read again before it is sent, as git believes a file whose stat its index recorded. A
+    check counts only when the part had been left alone for ``RACY_NS`` before it: a write after
+    the check then moves ctime, which no process can set back. The record is no stronger than
+    the folder (whoever can rewrite a part can rewrite it), so it only spares re-reading bytes:
+    ~0.3 s of a district's 280 MB text, most of a warm ``status``."""
+
+    folder: Path
+    seen: dict[str, list[int]]
+    added: bool = False
+
+    @classmethod
+    def load(cls, folder: Path) -> Checked:
+        try:
+            seen = json.loads(folder.with_suffix(CHECKED).read_bytes())
+        except (OSError, ValueError):
+            seen = {}
+        ok = isinstance(seen, dict) and all(isinstance(v, list) and len(v) == 5 and set(map(type, v)) == {int}
+                                            for v in seen.values())  # fmt: skip
+        return cls(folder, seen if ok else {})
+
+    def ok(self, name: str, fh: BufferedReader, data: bytes | None = None) -> bool:
+        """``fh`` (the part ``name``, opened; ``data``: its bytes, read from it) is the bytes its
+        name is the digest of; left at its start when ``data`` is not given."""
+        st = os.fstat(fh.fileno())
+        now = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        if self.seen.get(name, [])[:4] == now:
+            return True
+        checked_at = time.time_ns()
+        if data is None:
+            good = hashlib.file_digest(fh, "sha256").hexdigest() == name
+            fh.seek(0)
+        else:
+            good = hashlib.sha256(data).hexdigest() == name
+        if good and st.st_ctime_ns < checked_at - RACY_NS:
+            self.seen[name] = [*now, checked_at]
+            self.added = True
+        return good
+
+    def save(self, names: Container[str]) -> None:
+        """Keep the records of ``names`` (the parts an index names) when a check added one."""
+        if not self.added:
+            return
+        file = self.folder.with_suffix(CHECKED)
+        tmp = file.with_name(f"{file.name}.tmp{os.getpid()}")
+        try:
+            tmp.write_bytes(json.dumps({n: v for n, v in self.seen.items() if n in names}).encode())
+            os.replace(tmp, file)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # only slower next time
+
+
 def _open_parts(file: Path, key: dict[str, Any]) -> list[BufferedReader] | None:
     """Every part of the text carrying ``key``, opened (a part removed later stays readable)."""
     try:
@@ -290,15 +349,16 @@ def _open_parts(file: Path, key: dict[str, Any]) -> list[BufferedReader] | None:
 def copy_text(file: Path, key: dict[str, Any], out: BinaryIO) -> bool:
     """The text carrying ``key`` copied to ``out``; False, with nothing written, when there is none
     or a part is not the bytes its name is the digest of. Every part is checked before the first
-    byte is written (28 MB at 10,000 documents: ~35 ms), then sent."""
+    byte is written (``Checked``: read only when changed since it was last checked), then sent."""
     opened = _open_parts(file, key)
     if opened is None:
         return False
     try:
-        for fh in opened:
-            if hashlib.file_digest(fh, "sha256").hexdigest() != os.path.basename(fh.name):
-                return False
-            fh.seek(0)
+        checked = Checked.load(parts_folder(file))
+        names = [os.path.basename(fh.name) for fh in opened]
+        if not all(checked.ok(name, fh) for name, fh in zip(names, opened, strict=True)):
+            return False
+        checked.save(set(names))
         out.write(PREFIX)
         for k, fh in enumerate(opened):
             if k:
@@ -339,14 +399,17 @@ def read_text(file: Path, key: dict[str, Any]) -> bytes | None:
     if opened is None:
         return None
     try:
+        checked = Checked.load(parts_folder(file))
+        names = [os.path.basename(fh.name) for fh in opened]
         data = [fh.read() for fh in opened]
+        if not all(checked.ok(*part) for part in zip(names, opened, data, strict=True)):
+            return None
+        checked.save(set(names))
     except OSError:
         return None
     finally:
         for fh in opened:
             fh.close()
-    if any(hashlib.sha256(d).hexdigest() != os.path.basename(fh.name) for d, fh in zip(data, opened, strict=True)):
-        return None
     return PREFIX + SEP.join(data) + SUFFIX
 
 
