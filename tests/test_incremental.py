@@ -571,3 +571,37 @@ def test_after_sync_the_merge_folds_from_the_upstream_snapshot(bureau: Bureau, c
     status = cli("-C", root, "status", "--format", "json")
     shutil.rmtree(cache_path(b.root, "x").parent)
     assert cli("-C", root, "status", "--format", "json").stdout == status.stdout  # and without any cache
+
+
+def test_a_steps_file_in_its_commits_tree_is_asked_of_git_once(bureau: Bureau, monkeypatch, tmp_path: Path) -> None:
+    """A fold checks each step commit's ``Gkctl-Blob`` against the file in that commit's tree,
+    which git finds by reading every tree on the way (a year's folder is a 660 KB tree at
+    district size). The answer never changes for a commit id, so it is kept: the next fold of
+    the same document asks git nothing, an absent file is kept as absent, and a damaged row is
+    asked again."""
+    import marshal
+
+    from gkctl.trail.history import History
+    from gkctl.trail.trust import TREE_CACHE, Trust
+
+    full_chain(bureau)
+    head = run_git(bureau.root, "rev-parse", "HEAD").strip()
+    first = run_git(bureau.root, "rev-list", "--max-parents=0", "HEAD").strip()
+    pairs = [(head, DOC), (first, DOC), (head, "docs/2026/no-such.md"), (head, "docs/a\nb.md")]
+    want = {(head, DOC): run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()}
+    trace = tmp_path / "git-trace.log"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+
+    def asked() -> int:
+        n = trace.read_text().count("cat-file") if trace.exists() else 0
+        trace.unlink(missing_ok=True)
+        return n
+
+    def fold_trust() -> Trust:
+        return Trust(bureau.root, History(None, (), {}), docs_cache=False, partial=True)
+
+    assert fold_trust().blobs_at(pairs) == want and asked() == 1
+    assert fold_trust().blobs_at(pairs) == want and asked() == 0  # another process: from the cache
+    with sqlite3.connect(cache_path(bureau.root, "cache.sqlite")) as db:
+        db.execute(f'UPDATE "{TREE_CACHE}" SET value = ?', (marshal.dumps("0" * 40),))  # the check no longer matches
+    assert fold_trust().blobs_at(pairs) == want and asked() == 1

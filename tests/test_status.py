@@ -174,6 +174,7 @@ def test_status_after_a_commit_reads_the_refs_once_and_says_what_a_cold_run_says
     next command sees a commit made after it."""
     from gkctl.services.status_cache import cache_key, refs_read_once
     from gkctl.trail.cache import cache_path
+    from gkctl.trail.incremental import SNAPSHOT
 
     status_json(cli, bureau.root)
     bureau.as_("reviewer")
@@ -183,7 +184,7 @@ def test_status_after_a_commit_reads_the_refs_once_and_says_what_a_cold_run_says
     folded = status_json(cli, bureau.root)
     monkeypatch.delenv("GIT_TRACE")
     assert trace.read_text().count("show-ref") == 1
-    for name in ("analysis-v6.pickle", "status-v5.json", "status-rows-v1.json"):
+    for name in (SNAPSHOT, "status-v5.json", "status-rows-v1.json"):
         cache_path(bureau.root, name).unlink()
     assert status_json(cli, bureau.root) == folded
     with refs_read_once():
@@ -282,6 +283,11 @@ def test_a_change_rewrites_only_the_part_its_document_is_in(tmp_path: Path) -> N
         assert read_text(file, key) == whole()
         out = io.BytesIO()
         assert copy_text(file, key, out) and out.getvalue() == whole()
+        # cut where a text written from nothing is cut (the same documents: where the old text was)
+        anew = tmp_path / "anew" / "status.json"
+        anew.parent.mkdir(exist_ok=True)
+        assert write_text(anew, key, order, [lines[p] for p in order])
+        assert (read_header(anew, key) or header).parts == (read_header(file, key) or header).parts != header.parts
     header = read_header(file, key)
     assert header is not None
     part = folder / header.parts[0]

@@ -426,7 +426,7 @@ def write_text(file: Path, key: dict[str, Any], paths: list[str], values: Sequen
     tmp = file.with_suffix(f".tmp{os.getpid()}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for start, end in _cuts(paths):
+        for start, end in _cuts(paths, old):
             run = list(values[start:end])
             k = _kept_part(run, old)
             if k is not None and old is not None:
@@ -468,8 +468,11 @@ LEFT_AFTER = 3600  # seconds: a part still being written by another status is yo
 _LEFT = re.compile(r"[0-9a-f]{64}\.tmp[0-9]+")
 
 
-def _cuts(paths: list[str]) -> list[tuple[int, int]]:
-    """Each part's [start, end) of ``paths``: a part ends after a path whose CRC-32 is a multiple of PART_EVERY."""
+def _cuts(paths: list[str], old: CachedText | None = None) -> list[tuple[int, int]]:
+    """Each part's [start, end) of ``paths``: a part ends after a path whose CRC-32 is a multiple
+    of PART_EVERY. The same documents as ``old``'s are cut where it was (100,000 CRCs: ~25 ms)."""
+    if old is not None and old.paths == paths:
+        return list(itertools.pairwise(old.first))
     ends = [i + 1 for i, p in enumerate(paths) if not zlib.crc32(p.encode()) % PART_EVERY]
     if not ends or ends[-1] != len(paths):
         ends.append(len(paths))

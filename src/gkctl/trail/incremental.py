@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from gkctl import __version__
 from gkctl.core.heap import trim
@@ -52,14 +53,16 @@ from gkctl.trail.workflow import (
     path_pass,
 )  # fmt: skip
 
-SNAPSHOT = "analysis-v6.pickle"
+SNAPSHOT = "analysis-v7.pickle"
 # the snapshot of the newest commit a remote-tracking ref pointed at when it was saved: the merge
 # base of the next ``gkctl sync``, whose merge the newest snapshot (of the clerk's line) cannot explain
-UPSTREAM = "analysis-v6-upstream.pickle"
-FORMAT = 6  # bump when the snapshot's fields or their meaning change
+UPSTREAM = "analysis-v7-upstream.pickle"
+RETIRED = ("analysis-v6.pickle", "analysis-v6-upstream.pickle")  # earlier formats' (17 MB at district size)
+FORMAT = 7  # bump when the snapshot's fields or their meaning change
 MAX_REPLAY = 400  # new commits; beyond this a full pass is about as cheap
 SAVE_AFTER = 8  # re-save the snapshot once it is this many commits behind the head analysed
 
+T = TypeVar("T")
 Problem = tuple[str, str, str]
 REGISTER_PROBLEM = "workflow.bad.register_unauthorised"
 # receive times of new commits and of judged commits dated again, whether a key is pinned, the log's
@@ -84,13 +87,13 @@ class Snapshot:
     witness: str | None  # the witness log's tip the dates of record were read from (None: no log)
     witness_tips: frozenset[str]  # the new tips of that log's usable records (so a fold need not read it again)
     current: dict[str, str]  # document path -> blob at head
-    attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files
+    attachments: dict[str, tuple[str, ...]]  # document path at head -> its attachment files (those that have any)
     state_keys: dict[str, bytes]  # document path -> its state's row in the state store (front matter only)
     ids: dict[str, str]  # document path -> id, in the analysis' order
     store: str  # generation of the state store the rows are in
     candidates: dict[str, list[Candidate]]
     accepted: set[str]
-    used: dict[str, set[str]]
+    used: dict[str, set[str]]  # document path -> the 索引号 it used (those that used any)
     global_problems: list[Problem]  # policy commits'
     problems: dict[str, tuple[list[Problem], list[Problem], list[Problem]]]  # path -> per phase
     roots: tuple[str, ...]  # the commits without parents (a fold adds none)
@@ -183,6 +186,8 @@ def _save(root: Path, file: Path, snap: Snapshot) -> None:
     """Keep ``snap`` as the newest snapshot, and as the upstream one when a remote-tracking ref
     (what ``gkctl sync`` fetched and pushed) points at its head."""
     save_pickle(file, snap)
+    for name in RETIRED:
+        cache_path(root, name).unlink(missing_ok=True)
     tips = git(root, "for-each-ref", "--format=%(objectname)", "refs/remotes/", check=False).split()
     if snap.head in tips:
         save_pickle(cache_path(root, UPSTREAM), snap)
@@ -250,14 +255,14 @@ def _analysis(root: Path, snap: Snapshot, store: SnapshotStore, trust: Trust | N
     files, revoked = snap.contexts[snap.head_ctx]
     trust.assume_effective({snap.head: files})
     trust.assume_revoked({snap.head: revoked})
-    used = frozenset(u for values in snap.used.values() for u in values) - {""}
+    used = frozenset().union(*snap.used.values()) - {""}
     head = snap.head
 
     def recover() -> dict[str, DocState]:
         return dict(analyse(root, head, bodies=False).documents)
 
-    keys = {p: k for p, k in snap.state_keys.items() if fresh is None or p not in fresh}
-    states = LazyStates(keys, snap.ids, store, fresh or {}, recover, snap.current)
+    # the states in ``fresh`` are given whole, so their keys (rows maybe never stored) are not read
+    states = LazyStates(snap.state_keys, snap.ids, store, fresh or {}, recover, snap.current)
     return Analysis(snap.head, trust, states, used, _problems(snap), base=base, base_witnesses=witnesses, doc_ids=snap.ids,
                     briefs_from=states.briefs, changed_since=_changed_since(root, snap))  # fmt: skip
 
@@ -292,10 +297,11 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
         trust.witness.tip if trust.witness is not None else witness_tip(trust.root),
         frozenset(rec.new for rec in trust.witness.records if rec.new) if trust.witness is not None else frozenset(),
         dict(work.current),
-        {path: attachment_paths(work.docs[path].doc) for path in work.current},
+        {path: files for path in work.current if (files := attachment_paths(work.docs[path].doc))},
         {path: row[0] for path, row in rows.items()}, {path: st.doc_id for path, st in analysis.documents.items()},
         generation, _candidates(work.docs), set(work.accepted),
-        {path: set(w.used_indexes) for path, w in work.docs.items()}, pre.all[: pre.global_count], problems,
+        {path: set(w.used_indexes) for path, w in work.docs.items() if w.used_indexes}, pre.all[: pre.global_count],
+        problems,
         tuple(rec.id for rec in trust.order if not rec.parents), trust.hist.first_parent_root(),
     )  # fmt: skip
 
@@ -527,8 +533,8 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     attachments = dict(snap.attachments)
     for path in dirty:
         attachments.pop(path, None)
-        if path in current:
-            attachments[path] = attachment_paths(trust.document(current[path], path))
+        if path in current and (files := attachment_paths(trust.document(current[path], path))):
+            attachments[path] = files
     watched = {f for files in attachments.values() for f in files}
     if watched != {f for files in snap.attachments.values() for f in files}:
         return None  # which files are attachments changed: other documents' changes may read differently
@@ -578,31 +584,28 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
         return None
     sinks = (ProblemSink([]), ProblemSink([]), ProblemSink([]))
     docs = path_pass(trust, order, current, dirty, sinks[0], watched)
-    cands = {p: c for p, c in snap.candidates.items() if p not in dirty}
+    cands = _without(snap.candidates, dirty)
     cands.update(_candidates(docs))
     accepted = assign_indexes([c for lst in cands.values() for c in lst], sinks[1])
-    for path, lst in cands.items():  # an untouched document's 索引号 decisions must stand
-        if path in dirty:
-            continue
-        if {c[2] for c in lst} & accepted != {c[2] for c in lst} & snap.accepted:
-            return None
-        if sinks[1].by_path.get(path, []) != snap.problems.get(path, ([], [], []))[1]:
-            return None
+    if not _decisions_stand(cands, dirty, accepted, snap, sinks[1]):
+        return None
     fresh_states = finish_all(docs, {p: b for p, b in current.items() if p in dirty}, accepted, sinks[2])
     fresh_states = {p: lean_state(st) for p, st in fresh_states.items()}
     rows = {p: encode(st) for p, st in fresh_states.items()}
     stored = store.put_many(dict(rows.values()))
-    at_head = sorted(current)
-    keys = {p: rows[p][0] if p in rows else snap.state_keys[p] for p in at_head if p in rows or p in snap.state_keys}
-    ids = {p: fresh_states[p].doc_id if p in fresh_states else snap.ids[p] for p in at_head
-           if p in fresh_states or p in snap.ids}  # fmt: skip
+    # the documents at head in path order: only a dirty one can have come or gone
+    keys, ids = _without(snap.state_keys, dirty - rows.keys()), _without(snap.ids, dirty - fresh_states.keys())
+    keys.update((p, row[0]) for p, row in rows.items() if p in current)
+    ids.update((p, st.doc_id) for p, st in fresh_states.items() if p in current)
+    if any(p not in snap.current for p in dirty if p in current):  # one came: the new ones are placed in order
+        keys, ids = _sorted(keys), _sorted(ids)
 
-    problems = {p: v for p, v in snap.problems.items() if p not in dirty}
+    problems = _without(snap.problems, dirty)
     for path in {*sinks[0].by_path, *sinks[1].by_path, *sinks[2].by_path}:
         if path in dirty:
             problems[path] = tuple(s.by_path.get(path, []) for s in sinks)  # type: ignore[assignment]
-    used = {p: v for p, v in snap.used.items() if p not in dirty}
-    used.update({p: set(w.used_indexes) for p, w in docs.items()})
+    used = _without(snap.used, dirty)
+    used.update((p, set(w.used_indexes)) for p, w in docs.items() if w.used_indexes)
     cands = {p: c for p, c in cands.items() if c}
     fresh = Snapshot(
         FORMAT, __version__, head, snap.count + len(new), ctx_list, new_ctx.get(head, snap.head_ctx), witness,
@@ -620,6 +623,35 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
                      *((sha, p, new_ctx[sha], recorded.get(sha)) for sha, p in new_pos.items())],
                     _touches(new, new_pos))  # fmt: skip
     return analysis, fresh, index
+
+
+def _without(table: dict[str, T], paths: set[str]) -> dict[str, T]:
+    """A copy of ``table`` (in its order) without ``paths``: a copy and a few deletions, not a
+    comprehension over every document (100,000 at district size)."""
+    out = dict(table)
+    for path in paths:
+        out.pop(path, None)
+    return out
+
+
+def _sorted(table: dict[str, T]) -> dict[str, T]:
+    return {p: table[p] for p in sorted(table)}
+
+
+def _decisions_stand(cands: dict[str, list[Candidate]], dirty: set[str], accepted: set[str], snap: Snapshot,
+                     sink: ProblemSink) -> bool:  # fmt: skip
+    """Whether every untouched document's 索引号 decisions (which of its publications were
+    accepted, and the problems the assignment gave it) are the snapshot's: otherwise a change
+    moved another document's number and the fold cannot say which states follow."""
+    moved = accepted ^ snap.accepted
+    if moved:
+        mine = {c[2] for p in dirty for c in (*cands.get(p, ()), *snap.candidates.get(p, ()))}
+        if moved - mine:
+            return False  # a decision of a publication no dirty document has
+        if any(c[2] in moved for p, lst in cands.items() if p not in dirty for c in lst):
+            return False  # shared with an untouched document (the slow look, only when a dirty one's moved)
+    flagged = {p for p, v in snap.problems.items() if v[1]} | sink.by_path.keys()
+    return all(sink.by_path.get(p, []) == snap.problems.get(p, ([], [], []))[1] for p in flagged - dirty if p in cands)
 
 
 def _new_contexts(snap: Snapshot, trust: Trust, new_ids: list[str]) -> tuple[list[Ctx], dict[str, int]]:

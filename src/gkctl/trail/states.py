@@ -55,6 +55,10 @@ class SnapshotStore:
                            " eff INTEGER NOT NULL, witnessed INTEGER)")
                 db.execute("CREATE TABLE IF NOT EXISTS touch (path TEXT NOT NULL, pos INTEGER NOT NULL,"
                            " id TEXT NOT NULL, kind INTEGER NOT NULL, PRIMARY KEY (path, kind, pos, id))")
+                # a saved fold replaces the rows from its snapshot's count on: without these, each
+                # save scanned both tables (1.7 million rows, 2.3 s at district size)
+                db.execute("CREATE INDEX IF NOT EXISTS commit_at_pos ON commit_at (pos)")
+                db.execute("CREATE INDEX IF NOT EXISTS touch_pos ON touch (pos)")
                 self._db = db
             except (OSError, sqlite3.Error):
                 return None
@@ -228,9 +232,10 @@ class LazyStates(Mapping[str, DocState]):
     def __init__(self, keys: dict[str, bytes], ids: dict[str, str], store: SnapshotStore,
                  fresh: dict[str, DocState], recover: Callable[[], Mapping[str, DocState]],
                  blobs: Mapping[str, str]) -> None:  # fmt: skip
-        self._keys = keys  # path -> row key (paths in ``fresh`` may have none yet)
+        self._keys = keys  # path -> row key (the rows of paths in ``fresh`` may not be stored)
         self.blobs = blobs  # path -> the document's blob at the head (a brief must be of it)
-        self._order = list(keys) if not fresh else sorted({*keys, *fresh})
+        # in path order (a fold's keys are, and name its fresh states too)
+        self._order = list(keys) if fresh.keys() <= keys.keys() else sorted({*keys, *fresh})
         self.ids = ids  # path -> document id, without reading a state
         self._store = store
         self._loaded: dict[str, DocState] = dict(fresh)

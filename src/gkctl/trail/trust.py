@@ -27,7 +27,7 @@ from gkctl.core.policy import (
     load_policy_from_files,
 )
 from gkctl.core.rules import attachment_secrecy_findings, safe_repo_path, secrecy_findings
-from gkctl.trail.cache import cache_path, load_pickled_dict, save_pickled_dict
+from gkctl.trail.cache import Table, cache_path, load_pickled_dict, save_pickled_dict
 from gkctl.trail.gitutil import git_bytes, read_objects
 from gkctl.trail.history import CommitRecord, History, load_history
 from gkctl.trail.signatures import BEIJING, Verifying, active_at, check_signatures, normalize_key
@@ -39,6 +39,9 @@ ADMIN = "admin"
 REGISTRAR = "registrar"
 REGISTER_PREFIXES = ("applications/", "appeals/")  # the registers: only a registrar's signature counts
 _DOC_BATCH = 1000  # documents read from git at a time
+# a table of the cache database: the blob at a path of a commit's tree ("" when absent), by
+# commit id and path; git objects never change, so neither does a row
+TREE_CACHE = "tree_blobs_v1"
 DOC_CACHE = "documents-v4.pickle"  # v4: in pieces; v3 front matter only, no bodies (v2 kept bodies, v1 no checksum)
 
 
@@ -155,17 +158,27 @@ class Trust:
         return self._blobs.get(sha)
 
     def blobs_at(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """Blob id of each ``(commit, path)`` (absent paths are left out): one git process."""
-        if not pairs:
+        """Blob id of each ``(commit, path)`` (absent paths are left out): one git process for
+        those the cache does not hold. A lookup in an old commit's tree reads every tree on the
+        way, and a year's folder at district size is a 660 KB tree: ~12 ms a pair. A path git's
+        line-based batch cannot name (a line break in it) is taken as absent."""
+        keys = {pair: f"{pair[0]}:{pair[1]}" for pair in pairs if "\n" not in pair[1]}
+        if not keys:
             return {}
-        text = "".join(f"{c}:{p}\n" for c, p in pairs)
-        out = git_bytes(self.root, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text.encode())
-        result = {}
-        for pair, line in zip(pairs, out.decode("utf-8", "replace").splitlines(), strict=False):
-            parts = line.split()
-            if len(parts) == 2 and parts[1] == "blob":
-                result[pair] = parts[0]
-        return result
+        table = Table(self.root, TREE_CACHE)
+        try:
+            known = table.get_many(keys.values())
+            todo = [key for key in keys.values() if not isinstance(known.get(key), str)]
+            if todo:
+                out = git_bytes(self.root, "cat-file", "--batch-check=%(objectname) %(objecttype)",
+                                input="".join(key + "\n" for key in todo).encode())  # fmt: skip
+                for key, line in zip(todo, out.decode("utf-8", "replace").splitlines(), strict=True):
+                    parts = line.split()
+                    known[key] = parts[0] if len(parts) == 2 and parts[1] == "blob" else ""
+                table.put_many({key: known[key] for key in todo})
+        finally:
+            table.close()
+        return {pair: blob for pair, key in keys.items() if (blob := known.get(key))}
 
     def blobs_in_trees(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Blob id of each ``(commit, path)`` present: from the history's own diffs in a full
