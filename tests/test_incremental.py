@@ -605,3 +605,28 @@ def test_a_steps_file_in_its_commits_tree_is_asked_of_git_once(bureau: Bureau, m
     with sqlite3.connect(cache_path(bureau.root, "cache.sqlite")) as db:
         db.execute(f'UPDATE "{TREE_CACHE}" SET value = ?', (marshal.dumps("0" * 40),))  # the check no longer matches
     assert fold_trust().blobs_at(pairs) == want and asked() == 1
+
+
+def test_a_fold_reads_no_tree_its_snapshot_or_its_run_already_shows(bureau: Bureau, cli, monkeypatch,
+                                                                     tmp_path: Path) -> None:  # fmt: skip
+    """Re-judging a document's steps needs the file each step's own tree held: for the steps
+    the snapshot judged well formed that was their ``Gkctl-Blob``, and for a linear run's new
+    steps it is the snapshot's tree with the run's changes, so the fold after a publication
+    asks git for no tree, and gives the full pass's answer."""
+    full_chain(bureau)
+    cache_path(bureau.root, SNAPSHOT).unlink(missing_ok=True)
+    analyse_head(bureau.root)  # the snapshot of the chain's last step, by a full pass (which reads no tree either)
+    bureau.as_("publisher")
+    assert cli("-C", str(bureau.root), "publish", "2026-bgs-001").exit_code == 0
+    from gkctl.trail.trust import TREE_CACHE
+
+    with sqlite3.connect(cache_path(bureau.root, "cache.sqlite")) as db:  # what any fold since asked of git
+        db.execute(f'DROP TABLE IF EXISTS "{TREE_CACHE}"')
+    trace = tmp_path / "git-trace.log"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    folded = analyse_head(bureau.root)
+    monkeypatch.delenv("GIT_TRACE")
+    assert folded.base is not None and DOC in folded.base[1]  # folded, the document judged again
+    assert "--batch-check" not in trace.read_text()
+    assert folded.documents[DOC] == _without_body(analyse(bureau.root).documents[DOC])
+    assert folded.documents[DOC].state == "published"

@@ -21,7 +21,8 @@ needed for correctness: ``tests/test_incremental.py`` compares every answer with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+import posixpath
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -32,7 +33,7 @@ from gkctl.core.policy import SITE_TEMPLATE_DIR, is_policy_path
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git, git_bytes, read_objects
 from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_records, tree_changes
-from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode
+from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode, read_states
 from gkctl.trail.trust import Trust, dfs_walk, policy_of_files
 from gkctl.trail.witness import read_log, witness_tip
 from gkctl.trail.workflow import (
@@ -47,6 +48,7 @@ from gkctl.trail.workflow import (
     analyse,
     assign_indexes,
     attachment_paths,
+    blobs_in_own_trees,
     candidates_of,
     finish_all,
     lean_state,
@@ -519,17 +521,22 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
     dirty = _dirty(run, snap.attachments, redated)
     current = dict(snap.current)
     # a linear run's tree is the old one with each commit's changes in turn; a merge's is read
-    for ch in run.tree if run.tree is not None else (ch for rec in new for ch in rec.changes):
-        if ch.path.startswith("docs/") and ch.path.endswith(".md"):
-            if ch.new_blob is None:
-                current.pop(ch.path, None)
-            else:
-                current[ch.path] = ch.new_blob
+    in_tree: dict[tuple[str, str], str | None] = {}  # the file each new step names, in its commit's tree
+    for rec in new if run.tree is None else ():
+        _apply(current, rec.changes)
+        named = rec.trailer("Gkctl-Path")
+        if rec.step in DOC_STEPS and named and _is_document(named):
+            in_tree[(rec.id, named)] = current.get(named)
+    if run.tree is not None:
+        _apply(current, run.tree)
 
     new_pos = {rec.id: snap.count + i for i, rec in enumerate(new)}
 
     trust = Trust(root, History(head if new else None, tuple(new), {r.id: r for r in new}), docs_cache=False,
                   partial=True)  # fmt: skip
+    for old_state in (read_states(store, {p: snap.state_keys[p] for p in dirty if p in snap.state_keys}) or {}).values():
+        trust.know_in_tree(blobs_in_own_trees(old_state))  # what the snapshot's judgment of their steps shows
+    trust.know_in_tree(in_tree)
     attachments = dict(snap.attachments)
     for path in dirty:
         attachments.pop(path, None)
@@ -623,6 +630,21 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
                      *((sha, p, new_ctx[sha], recorded.get(sha)) for sha, p in new_pos.items())],
                     _touches(new, new_pos))  # fmt: skip
     return analysis, fresh, index
+
+
+def _apply(current: dict[str, str], changes: Iterable[Change]) -> None:
+    """``current`` (the documents' blobs) after ``changes``."""
+    for ch in changes:
+        if _is_document(ch.path):
+            if ch.new_blob is None:
+                current.pop(ch.path, None)
+            else:
+                current[ch.path] = ch.new_blob
+
+
+def _is_document(path: str) -> bool:
+    """A path ``current`` holds when its tree has a blob there (``Trust.tree_files`` of ``docs/``)."""
+    return path.startswith("docs/") and path.endswith(".md") and posixpath.normpath(path) == path
 
 
 def _without(table: dict[str, T], paths: set[str]) -> dict[str, T]:

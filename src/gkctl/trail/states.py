@@ -226,6 +226,18 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+def read_states(store: SnapshotStore, keys: Mapping[str, bytes]) -> dict[str, DocState] | None:
+    """The states of rows ``keys`` (path -> row key); None when one is missing or is not the
+    bytes its key is the digest of."""
+    rows = store.get_many(keys.values())
+    try:
+        if any(_digest(rows[k]) != k for k in keys.values()):
+            return None
+        return {p: pickle.loads(rows[k]) for p, k in keys.items()}
+    except (KeyError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        return None
+
+
 class LazyStates(Mapping[str, DocState]):
     """``path -> DocState`` in the snapshot's order, rows read from ``store`` when first asked for."""
 
@@ -262,12 +274,8 @@ class LazyStates(Mapping[str, DocState]):
         todo = [p for p in paths if p not in self._loaded and p in self._keys]
         if not todo:
             return
-        rows = self._store.get_many(self._keys[p] for p in todo)
-        try:
-            if any(_digest(rows[self._keys[p]]) != self._keys[p] for p in todo):
-                raise ValueError("damaged row")
-            states = {p: pickle.loads(rows[self._keys[p]]) for p in todo}
-        except (KeyError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        states = read_states(self._store, {p: self._keys[p] for p in todo})
+        if states is None:
             full = self._recover()  # a row went missing or bad since the snapshot: the full pass's answer
             self._loaded = {p: full[p] for p in self._order}
             return

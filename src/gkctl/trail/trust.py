@@ -138,6 +138,7 @@ class Trust:
         self._checks: dict[str, SigCheck] = {}
         self._policy_of: dict[str, Policy | None] = {}
         self._blob_at: dict[tuple[str, str], str | None] = {}
+        self._in_tree: dict[tuple[str, str], str | None] = {}  # what a fold worked out of the trees it followed
         # without the shared cache (a run that parses a handful of documents) start empty, save nothing
         self._docs: dict[str, Document | None] | None = None if docs_cache else {}
         # keys of documents read from the cache: front matter only, their bodies are read from git when asked for
@@ -162,9 +163,10 @@ class Trust:
         those the cache does not hold. A lookup in an old commit's tree reads every tree on the
         way, and a year's folder at district size is a 660 KB tree: ~12 ms a pair. A path git's
         line-based batch cannot name (a line break in it) is taken as absent."""
-        keys = {pair: f"{pair[0]}:{pair[1]}" for pair in pairs if "\n" not in pair[1]}
+        told = {pair: self._in_tree[pair] for pair in pairs if pair in self._in_tree}
+        keys = {pair: f"{pair[0]}:{pair[1]}" for pair in pairs if "\n" not in pair[1] and pair not in told}
         if not keys:
-            return {}
+            return {pair: blob for pair, blob in told.items() if blob}
         table = Table(self.root, TREE_CACHE)
         try:
             known = table.get_many(keys.values())
@@ -178,7 +180,14 @@ class Trust:
                 table.put_many({key: known[key] for key in todo})
         finally:
             table.close()
-        return {pair: blob for pair, key in keys.items() if (blob := known.get(key))}
+        return {**{pair: blob for pair, key in keys.items() if (blob := known.get(key))},
+                **{pair: blob for pair, blob in told.items() if blob}}
+
+    def know_in_tree(self, blobs: Mapping[tuple[str, str], str | None]) -> None:
+        """``(commit, path) -> blob`` (None: absent) a fold worked out by following a linear run's
+        changes from its snapshot's tree, or read in its snapshot's judgment: ``blobs_at`` need not
+        ask git of those."""
+        self._in_tree.update(blobs)
 
     def blobs_in_trees(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Blob id of each ``(commit, path)`` present: from the history's own diffs in a full
