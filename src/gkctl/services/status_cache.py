@@ -187,6 +187,7 @@ class CachedText:
     paths: list[str]
     lengths: list[int]
     head: str = ""  # the commit it describes
+    paths_line: bytes = b""  # ``paths`` as the index holds them (written again as they are when unchanged)
     witness: str = ""  # the witness log's tip it was made under
 
     def __post_init__(self) -> None:
@@ -248,7 +249,8 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
                     return None
                 if found.get("witness") != key["witness"] and found.get("witness") not in (witnesses or ()):
                     return None
-            parts, counts, paths, lengths = (json.loads(fh.readline()) for _ in range(4))
+            lines = [fh.readline() for _ in range(4)]
+            parts, counts, paths, lengths = map(json.loads, lines)
     except (OSError, ValueError):
         return None
     try:
@@ -258,7 +260,7 @@ def read_header(file: Path, key: dict[str, Any], heads: frozenset[str] | None = 
             return None
     except TypeError:
         return None
-    return CachedText(parts_folder(file), parts, counts, paths, lengths, str(found.get("head")),
+    return CachedText(parts_folder(file), parts, counts, paths, lengths, str(found.get("head")), lines[2],
                       str(found.get("witness", "")))
 
 
@@ -445,7 +447,10 @@ def write_text(file: Path, key: dict[str, Any], paths: list[str], values: Sequen
         with open(tmp, "wb") as out:
             out.write(_key_line(key))
             for value in (names, counts, paths, lengths):
-                out.write(json.dumps(value, ensure_ascii=False).encode() + b"\n")
+                if value is paths and old is not None and old.paths_line.endswith(b"\n") and old.paths == paths:
+                    out.write(old.paths_line)  # 100,000 paths: ~30 ms to encode
+                else:
+                    out.write(json.dumps(value, ensure_ascii=False).encode() + b"\n")
         os.replace(tmp, file)
     except (OSError, IndexError):
         tmp.unlink(missing_ok=True)
