@@ -630,3 +630,32 @@ def test_a_fold_reads_no_tree_its_snapshot_or_its_run_already_shows(bureau: Bure
     assert "--batch-check" not in trace.read_text()
     assert folded.documents[DOC] == _without_body(analyse(bureau.root).documents[DOC])
     assert folded.documents[DOC].state == "published"
+
+
+def test_a_fold_gives_up_when_a_change_moves_an_untouched_documents_number() -> None:
+    """索引号 go to the first document that validly used them: when re-judging one document moves
+    which publication of another document counts (or the problems the assignment gives it), the
+    fold cannot say which states follow and leaves it to the full pass; the dirty document's own
+    decisions may move freely."""
+    from types import SimpleNamespace
+
+    from gkctl.trail.incremental import _decisions_stand
+    from gkctl.trail.workflow import ProblemSink, assign_indexes
+
+    a, b = "docs/2026/a.md", "docs/2026/b.md"
+    old = {a: [(10, a, "pa", "ORG/2026-00001")], b: [(20, b, "pb", "ORG/2026-00002")]}
+    snap = SimpleNamespace(candidates=old, accepted=assign_indexes([c for v in old.values() for c in v], ProblemSink([])),
+                           problems={})  # fmt: skip
+    assert snap.accepted == {"pa", "pb"}
+
+    def stands(new_a: list) -> bool:
+        cands = {**old, a: new_a}
+        sink = ProblemSink([])
+        accepted = assign_indexes([c for v in cands.values() for c in v], sink)
+        return _decisions_stand(cands, {a}, accepted, snap, sink)  # type: ignore[arg-type]
+
+    assert stands([(10, a, "pa", "ORG/2026-00001")])  # nothing moved
+    assert stands([(10, a, "pa", "ORG/2026-00001"), (30, a, "pa2", "ORG/2026-00001")])  # a republication of its own
+    assert stands([])  # its publication gone: only its own decision moved
+    # its earlier publication now claims the other document's number: that one's publication no longer counts
+    assert not stands([(5, a, "pa0", "ORG/2026-00002")])
