@@ -9,6 +9,7 @@ repository's witnessed date where it saw the publication, with the signer's own 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -218,10 +219,17 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
     lines: list[bytes | int] = []
     rows: list[bytes | int] = []
     # the rows beside it: of the same commit, made under the same tip (``changed`` is about that text)
-    old_rows = read_header(rows_file, key, heads=frozenset({old.head}), witnesses=frozenset({old.witness})) \
-        if old is not None else None  # fmt: skip
+    old_rows = read_header(rows_file, key, heads=frozenset({old.head}), witnesses=frozenset({old.witness}),
+                           beside=old) if old is not None else None  # fmt: skip
     with paused_gc():
-        if old is not None and changed is not None:
+        if old is not None and changed is not None and old_rows is not None and old.paths == paths == old_rows.paths:
+            # the same documents, the rows beside the text: every line is the old one's but the changed
+            lines, rows = list(range(len(paths))), list(range(len(paths)))
+            for p in changed:
+                with contextlib.suppress(ValueError):  # a document gone since is in neither
+                    at_line = paths.index(p)
+                    lines[at_line], rows[at_line] = both(p)
+        elif old is not None and changed is not None:
             at = dict(zip(old.paths, range(len(old.paths)), strict=True))
             # the rows are written with the text: line i's row is row i, unless they were lost
             row_at = at if old_rows is not None and old_rows.paths == old.paths else \
