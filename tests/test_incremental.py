@@ -587,7 +587,8 @@ def test_a_steps_file_in_its_commits_tree_is_asked_of_git_once(bureau: Bureau, m
     full_chain(bureau)
     head = run_git(bureau.root, "rev-parse", "HEAD").strip()
     first = run_git(bureau.root, "rev-list", "--max-parents=0", "HEAD").strip()
-    pairs = [(head, DOC), (first, DOC), (head, "docs/2026/no-such.md"), (head, "docs/a\nb.md")]
+    pairs = [(head, "docs/2026/a\rb\u2028c.md"), (head, DOC), (first, DOC), (head, "docs/2026/no-such.md"),
+             (head, "docs/a\nb.md")]  # fmt: skip
     want = {(head, DOC): run_git(bureau.root, "rev-parse", f"HEAD:{DOC}").strip()}
     trace = tmp_path / "git-trace.log"
     monkeypatch.setenv("GIT_TRACE", str(trace))

@@ -9,7 +9,6 @@ repository's witnessed date where it saw the publication, with the signer's own 
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime
@@ -225,10 +224,8 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
         if old is not None and changed is not None and old_rows is not None and old.paths == paths == old_rows.paths:
             # the same documents, the rows beside the text: every line is the old one's but the changed
             lines, rows = list(range(len(paths))), list(range(len(paths)))
-            for p in changed:
-                with contextlib.suppress(ValueError):  # a document gone since is in neither
-                    at_line = paths.index(p)
-                    lines[at_line], rows[at_line] = both(p)
+            for at_line in [i for i, p in enumerate(paths) if p in changed]:  # a document gone since is in neither
+                lines[at_line], rows[at_line] = both(paths[at_line])
         elif old is not None and changed is not None:
             at = dict(zip(old.paths, range(len(old.paths)), strict=True))
             # the rows are written with the text: line i's row is row i, unless they were lost

@@ -174,10 +174,12 @@ class Trust:
             if todo:
                 out = git_bytes(self.root, "cat-file", "--batch-check=%(objectname) %(objecttype)",
                                 input="".join(key + "\n" for key in todo).encode())  # fmt: skip
-                for key, line in zip(todo, out.decode("utf-8", "replace").splitlines(), strict=True):
+                # one line per request, ended by "\n" only (a missing path is echoed back, and
+                # str.splitlines would also cut it at a carriage return or a U+2028)
+                for key, line in zip(todo, out.decode("utf-8", "replace").split("\n"), strict=False):
                     parts = line.split()
                     known[key] = parts[0] if len(parts) == 2 and parts[1] == "blob" else ""
-                table.put_many({key: known[key] for key in todo})
+                table.put_many({key: known[key] for key in todo if key in known})
         finally:
             table.close()
         return {**{pair: blob for pair, key in keys.items() if (blob := known.get(key))},
