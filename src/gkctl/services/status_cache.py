@@ -295,7 +295,7 @@ class Checked:
             seen = json.loads(folder.with_suffix(CHECKED).read_bytes())
         except (OSError, ValueError):
             seen = {}
-        ok = isinstance(seen, dict) and all(isinstance(v, list) and len(v) == 5 and set(map(type, v)) == {int}
+        ok = isinstance(seen, dict) and all(isinstance(v, list) and len(v) == 4 and set(map(type, v)) == {int}
                                             for v in seen.values())  # fmt: skip
         return cls(folder, seen if ok else {})
 
@@ -304,7 +304,7 @@ class Checked:
         name is the digest of; left at its start when ``data`` is not given."""
         st = os.fstat(fh.fileno())
         now = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-        if self.seen.get(name, [])[:4] == now:
+        if self.seen.get(name) == now:
             return True
         checked_at = time.time_ns()
         if data is None:
@@ -313,9 +313,21 @@ class Checked:
         else:
             good = hashlib.sha256(data).hexdigest() == name
         if good and st.st_ctime_ns < checked_at - RACY_NS:
-            self.seen[name] = [*now, checked_at]
+            self.seen[name] = now
             self.added = True
         return good
+
+    @classmethod
+    def all_ok(cls, file: Path, opened: list[BufferedReader], data: list[bytes] | None = None) -> bool:
+        """Every opened part of the text in ``file`` is the bytes its name is the digest of (``data``:
+        their bytes, read already); the record keeps what this found."""
+        checked = cls.load(parts_folder(file))
+        names = [os.path.basename(fh.name) for fh in opened]
+        contents: list[bytes | None] = list(data) if data is not None else [None] * len(opened)
+        if not all(checked.ok(*part) for part in zip(names, opened, contents, strict=True)):
+            return False
+        checked.save(set(names))
+        return True
 
     def save(self, names: Container[str]) -> None:
         """Keep the records of ``names`` (the parts an index names) when a check added one."""
@@ -360,11 +372,8 @@ def copy_text(file: Path, key: dict[str, Any], out: BinaryIO) -> bool:
     if opened is None:
         return False
     try:
-        checked = Checked.load(parts_folder(file))
-        names = [os.path.basename(fh.name) for fh in opened]
-        if not all(checked.ok(name, fh) for name, fh in zip(names, opened, strict=True)):
+        if not Checked.all_ok(file, opened):
             return False
-        checked.save(set(names))
         out.write(PREFIX)
         for k, fh in enumerate(opened):
             if k:
@@ -405,12 +414,9 @@ def read_text(file: Path, key: dict[str, Any]) -> bytes | None:
     if opened is None:
         return None
     try:
-        checked = Checked.load(parts_folder(file))
-        names = [os.path.basename(fh.name) for fh in opened]
         data = [fh.read() for fh in opened]
-        if not all(checked.ok(*part) for part in zip(names, opened, data, strict=True)):
+        if not Checked.all_ok(file, opened, data):
             return None
-        checked.save(set(names))
     except OSError:
         return None
     finally:

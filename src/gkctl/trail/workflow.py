@@ -178,6 +178,11 @@ class Analysis:
 # -- judging step commits ------------------------------------------------------------------
 
 
+# the problems ``_judge`` finds only after a step's Gkctl-Blob matched the file in its own tree
+# (``blobs_in_own_trees`` reads that match back: keep this beside the order of the checks below)
+_AFTER_BLOB_CHECK = frozenset({None, "workflow.bad.verdict"})
+
+
 def _judge(rec: CommitRecord, trust: Trust, blob_in_tree: str | None, path: str) -> Event:
     step = rec.step or ""
     body = rec.message.split("\n\n", 1)[1] if "\n\n" in rec.message else ""
@@ -219,7 +224,7 @@ def blobs_in_own_trees(st: DocState) -> dict[tuple[str, str], str]:
     file in their own tree was their ``Gkctl-Blob``: a commit's tree never changes, so a fold
     that judges them again need not ask git (a lookup in an old tree is ~12 ms at district size)."""
     return {(ev.commit, st.path): ev.blob for ev in st.events
-            if ev.blob and ev.problem in (None, "workflow.bad.verdict")}  # fmt: skip
+            if ev.blob and ev.problem in _AFTER_BLOB_CHECK}  # fmt: skip
 
 
 # -- the chain -----------------------------------------------------------------------------
