@@ -468,7 +468,7 @@ def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Pat
             b"<a href=\"{{ base }}{{ root }}{{ r.u }}\">{{ r.t }}</a>{% if r.t is string %} s{% endif %}</li>\n{% endfor %}\n"
             b"</ul>{% for r in rows %}{{ loop.index }}{% endfor %}|{% for y in years %}{{ y }}{{ title }}{% endfor %}"
             b"{% endblock %}")  # fmt: skip
-    templates = load_templates({"cat.html": page})
+    templates = load_templates({"cat.html": page, "map.html": b"{% for r in rows %}<{{ r.u }}>{% endfor %}"})
     env = _env(templates)
     base = {"org": None, "top_columns": [], "gov_mark": "", "crumbs": [], "active_columns": (), "page_kind": "",
             "page_url": "x", "root": "../", "base": "https://sjj.example.gov.cn/", "title": "T",
@@ -478,9 +478,9 @@ def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Pat
     base["org"] = ORG
     items = [{"k": f"c{i}", "u": f"doc/{i}.html", "t": f"<第{i}号>"} for i in range(60)]
 
-    def render(cache: Path | None, rows: list[dict[str, str]]) -> tuple[str, int]:
+    def render(cache: Path | None, rows: list[dict[str, str]], name: str = "cat.html") -> tuple[str, int]:
         loops = LoopRows(env, templates.digest, cache, str, (lambda v: None) if plain else None)
-        out = loops.render("cat.html", {**base, "rows": rows})
+        out = loops.render(name, {**base, "rows": rows})
         loops.save()
         return out, loops.rendered
 
@@ -489,6 +489,10 @@ def test_long_loops_render_a_row_at_a_time_and_give_the_same_bytes(tmp_path: Pat
     assert render(tmp_path, items) == (whole, 0)  # every row kept
     changed = [*items[:7], {**items[7], "t": "改"}, *items[8:]]
     assert render(tmp_path, changed) == (env.get_template("cat.html").render({**base, "rows": changed}), 1)
+    # a build that renders only another page (this one's key unchanged) keeps this page's rows
+    assert render(tmp_path, items[:5], "map.html")[1] == 5
+    again = [*changed[:20], {**changed[20], "t": "再改"}, *changed[21:]]
+    assert render(tmp_path, again) == (env.get_template("cat.html").render({**base, "rows": again}), 1)
     data = bytearray((tmp_path / NAME).read_bytes())
     data[len(data) // 2] ^= 0x5A
     (tmp_path / NAME).write_bytes(bytes(data))  # a damaged file: every row again, the same bytes

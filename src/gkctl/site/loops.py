@@ -7,7 +7,10 @@ template: each iteration is rendered on its own, from the body the template's pa
 (whitespace already trimmed), and kept by a hash of the template set, the loop, ``root``, ``base`` and
 the item (a document by its digest). The joined iterations are the bytes the loop writes.
 A template without such a loop renders as it always did. The kept rows live in one
-checksummed file under ``.git/gkctl/site/``; a missing or damaged file only costs time.
+checksummed file under ``.git/gkctl/site/``, by template: a build that renders a page again
+replaces that page's rows and keeps the others' (a page whose key did not change is not
+rendered, and its rows are what the next change to it needs). A missing or damaged file only
+costs time.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from markupsafe import Markup
 from gkctl.trail.cache import load_marshal, save_marshal
 
 FORMAT = "loops-v2"  # part of every key: bump when how a loop is cut or keyed changes
-NAME = "rows-v1.marshal"
+NAME = "rows-v2.marshal"
+RETIRED = ("rows-v1.marshal",)  # kept every row of one build only
 SHARED = ("root", "base")  # the names of the page a loop body may read besides its item
 
 # Statements and names whose meaning depends on more than the item and the shared names.
@@ -65,8 +69,8 @@ class LoopRows:
         whose values are all strings or so named is keyed by them without JSON."""
         self.env, self.salt, self.folder, self.encode, self.ident = env, salt, folder, encode, ident
         self._cuts: dict[str, _Cut | None] = {}
-        self._old: dict[str, str] | None = None
-        self._new: dict[str, str] = {}
+        self._old: dict[str, dict[str, str]] | None = None  # template -> key -> row
+        self._new: dict[str, dict[str, str]] = {}
         self.rendered = 0  # iterations rendered (the others came from the kept rows)
 
     def render(self, name: str, ctx: dict[str, object]) -> str:
@@ -76,8 +80,9 @@ class LoopRows:
         if cut is None or any(not isinstance(ctx.get(loop.items), list) or loop.var in ctx for loop in cut.loops):
             return self.env.get_template(name).render(ctx)
         if self._old is None:
-            kept = load_marshal(self.folder / NAME) if self.folder is not None else {}
-            self._old = {k: v for k, v in kept.items() if isinstance(k, str) and isinstance(v, str)}
+            self._old = _load(self.folder)
+        old = self._old.get(name, {})
+        new = self._new.setdefault(name, {})
         shared = tuple(ctx.get(n) for n in SHARED)
         given = {n: ctx[n] for n in SHARED if n in ctx}
         outputs: dict[str, object] = {}
@@ -85,11 +90,11 @@ class LoopRows:
             parts = []
             for item in ctx[loop.items]:  # type: ignore[attr-defined]
                 key = self._key(loop.sig, shared, item)
-                row = self._new.get(key) or self._old.get(key)
+                row = new.get(key) or old.get(key)
                 if row is None:
                     row = loop.body.render({**given, loop.target: item})
                     self.rendered += 1
-                self._new[key] = row
+                new[key] = row
                 parts.append(row)
             outputs[loop.var] = Markup("".join(parts))
         return cut.template.render({**ctx, **outputs})
@@ -115,9 +120,25 @@ class LoopRows:
         return hashlib.sha256((sig + shown).encode()).hexdigest()
 
     def save(self) -> None:
-        """Keep this build's rows (only these: the file stays the size of one build's loops)."""
-        if self.folder is not None and self._old is not None and self._new != self._old:
-            save_marshal(self.folder / NAME, self._new)
+        """Keep the rows of the pages rendered now (only these: a page's rows stay the size of
+        one rendering of it) and the kept rows of every other page."""
+        if self.folder is None or self._old is None:
+            return
+        rows = {**{n: r for n, r in self._old.items() if n not in self._new}, **self._new}
+        if rows != self._old:
+            save_marshal(self.folder / NAME, rows)
+        for name in RETIRED:
+            (self.folder / name).unlink(missing_ok=True)
+
+
+def _load(folder: Path | None) -> dict[str, dict[str, str]]:
+    """The kept rows by template (empty when missing or damaged; a wrong-typed entry is dropped)."""
+    kept = load_marshal(folder / NAME) if folder is not None else {}
+    return {
+        name: {k: v for k, v in rows.items() if isinstance(k, str) and isinstance(v, str)}
+        for name, rows in kept.items()
+        if isinstance(name, str) and isinstance(rows, dict)
+    }
 
 
 def _cut(env: jinja2.Environment, name: str, salt: str) -> _Cut | None:
