@@ -88,8 +88,9 @@ class LoopRows:
         outputs: dict[str, object] = {}
         for loop in cut.loops:
             parts = []
+            key_of = self._keyer(loop.sig, shared)
             for item in ctx[loop.items]:  # type: ignore[attr-defined]
-                key = self._key(loop.sig, shared, item)
+                key = key_of(item)
                 row = new.get(key) or old.get(key)
                 if row is None:
                     row = loop.body.render({**given, loop.target: item})
@@ -99,25 +100,35 @@ class LoopRows:
             outputs[loop.var] = Markup("".join(parts))
         return cut.template.render({**ctx, **outputs})
 
-    def _key(self, sig: str, shared: tuple[object, ...], item: object) -> str:
-        """The row's key: a hash of the loop and of what the row shows.
+    def _keyer(self, sig: str, shared: tuple[object, ...]) -> Callable[[object], str]:
+        """The key of a row of one loop of one page: a hash of the loop and of what the row shows.
 
         A dict of strings and named values (the catalogue's rows) is keyed by their ``repr`` and
-        names, typed so no string can pass for a name; anything else by its JSON."""
-        if type(item) is dict and self.ident is not None and all(v is None or type(v) is str for v in shared):
-            parts = [repr(shared)]
-            for name in sorted(item):
-                value = item[name]
-                if type(value) is str:
-                    parts.append(f"{name!r}s{value!r}")
-                elif (named := self.ident(value)) is not None:
-                    parts.append(f"{name!r}n{named}")
+        names, typed so no string can pass for a name; anything else by its JSON. What every row
+        of the loop shares is hashed once (the catalogue keys every document's row)."""
+        ident = self.ident
+        plain = ident is not None and all(v is None or type(v) is str for v in shared)
+        head = hashlib.sha256(f"{sig}plain\0{shared!r}".encode())
+
+        def key(item: object) -> str:
+            if plain and ident is not None and type(item) is dict:
+                parts = [""]
+                for name in sorted(item):
+                    value = item[name]
+                    if type(value) is str:
+                        parts.append(f"{name!r}s{value!r}")
+                    elif (named := ident(value)) is not None:
+                        parts.append(f"{name!r}n{named}")
+                    else:
+                        break
                 else:
-                    break
-            else:
-                return hashlib.sha256(f"{sig}plain\0{chr(0).join(parts)}".encode()).hexdigest()
-        shown = json.dumps([list(shared), item], ensure_ascii=False, sort_keys=True, default=self.encode)
-        return hashlib.sha256((sig + shown).encode()).hexdigest()
+                    h = head.copy()
+                    h.update("\0".join(parts).encode())
+                    return h.hexdigest()
+            shown = json.dumps([list(shared), item], ensure_ascii=False, sort_keys=True, default=self.encode)
+            return hashlib.sha256((sig + shown).encode()).hexdigest()
+
+        return key
 
     def save(self) -> None:
         """Keep the rows of the pages rendered now (only these: a page's rows stay the size of
