@@ -308,6 +308,15 @@ def test_later_builds_rerender_only_what_changed(tmp_path: Path, corpus: tuple[P
     build(later, fresh, root)
     assert all_files(out) == all_files(fresh)  # what was skipped is exactly what a full build makes
     assert "更正后的正文" in (out / "doc" / f"{docs[7].published_at.year}" / "2026-sj-003.html").read_text()
+    # a withdrawal changes what sitemap.xml lists (the notice's date): it is rendered again, as a full build makes it
+    gone = [*docs[:2], dataclasses.replace(docs[2], validity="撤回", notice="撤回说明", notice_date=date(2026, 11, 30)),
+            *docs[3:]]  # fmt: skip
+    withdrawn = build(site_input(gone, build_time=BUILD_TIME + timedelta(days=4)), out, root)
+    assert "sitemap.xml" in withdrawn.rendered_pages
+    assert "2026-11-30" in (out / "sitemap.xml").read_text()
+    fresh2 = tmp_path / "fresh2"
+    build(site_input(gone, build_time=BUILD_TIME + timedelta(days=4)), fresh2, root)
+    assert all_files(out) == all_files(fresh2)
     changed_templates = load_templates(
         {"_list.html": b"<ul>{% for d in docs %}<li>{{ d.title }}</li>{% endfor %}</ul>"}
     )

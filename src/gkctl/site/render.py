@@ -439,7 +439,7 @@ def render_site(
     # The 404 page is served for any missing path, at any depth: its links start at the site's root.
     page("404.html", "404.html", root=urlsplit(s.base).path or "/")
     items = _manifest_items(s)  # manifest.csv and manifest.json list the same
-    pages += _write_machine_files(s, env, staging, items, rows)
+    pages += _write_machine_files(s, env, staging, items, rows, page_salt, rendered)
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
@@ -536,8 +536,10 @@ def _stamp(d: date) -> str:
 
 
 def _write_machine_files(
-    s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]], rows: LoopRows
+    s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]], rows: LoopRows, salt: str,
+    rendered: list[str],
 ) -> int:
+    """feed.xml, sitemap.xml (rendered again only when a path or a date it lists changed) and manifest.csv."""
     site = s.site
     feed_id = s.base + "feed.xml" if s.base else f"urn:gkctl:{site.org.code or 'site'}:feed"
     entries = [
@@ -567,7 +569,10 @@ def _write_machine_files(
     urls += [{"path": s.views[slug].url, "lastmod": ""} for slug in s.tree_order]
     urls += [{"path": p, "lastmod": ""} for p in ("notices/index.html", "sitemap.html")]
     urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed + s.withdrawn]
-    staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}, rows))
+    key = hashlib.sha256(json.dumps([salt, s.base, urls], ensure_ascii=False).encode()).hexdigest()
+    if not staging.reuse("sitemap.xml", key):
+        staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}, rows), key)
+        rendered.append("sitemap.xml")
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
