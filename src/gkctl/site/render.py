@@ -348,21 +348,25 @@ def render_site(
     # What every page is given alike is encoded once; a page's key adds what it is given itself.
     common_inputs = json.dumps({**common, "top_columns": top_key}, ensure_ascii=False, sort_keys=True, default=encode)
 
-    def prepare(rel: str, template: str, **ctx: object) -> tuple[str, dict[str, object]] | None:
-        """The page's context and key; None (and the page kept) when it was built from that key."""
+    def prepare(rel: str, template: str, keyed: dict[str, object] | None = None,
+                **ctx: object) -> tuple[str, dict[str, object]] | None:  # fmt: skip
+        """The page's context and key; None (and the page kept) when it was built from that key.
+
+        ``keyed``: some of ``ctx``'s values as ``encode`` would give them, made once for many pages."""
         nonlocal pages
         pages += 1
         own = {"root": _root(rel), "crumbs": [], "active_columns": (), "page_kind": "", "page_url": s.base + rel,
                **ctx}  # fmt: skip
-        inputs = json.dumps([template, own], ensure_ascii=False, sort_keys=True, default=encode)
+        inputs = json.dumps([template, {**own, **keyed} if keyed else own], ensure_ascii=False, sort_keys=True,
+                            default=encode)  # fmt: skip
         key = hashlib.sha256((page_salt + common_inputs + inputs).encode()).hexdigest()
         return None if staging.reuse(rel, key) else (key, {**common, **own})
 
     rows = LoopRows(env, templates.digest, cache_dir, encode,
                     lambda v: digests[v.doc_id] if isinstance(v, SiteDocument) else None)  # fmt: skip
 
-    def page(rel: str, template: str, **ctx: object) -> None:
-        todo = prepare(rel, template, **ctx)
+    def page(rel: str, template: str, keyed: dict[str, object] | None = None, **ctx: object) -> None:
+        todo = prepare(rel, template, keyed, **ctx)
         if todo is not None:  # no list page of the package's templates shows a body: none is read here
             staging.write(rel, _render(env, template, todo[1], rows if template in LOOP_PAGES else None), todo[0])
             rendered.append(rel)
@@ -422,7 +426,7 @@ def render_site(
         if APPLICATION_FORM_WORD in a.title + a.name
     ][:3]
     for slug in s.tree_order:
-        _column_pages(s, slug, page, forms)
+        _column_pages(s, slug, page, forms, lambda docs: [digests[d.doc_id] for d in docs], encode)
     listing = [{"doc": d, "columns": s.ancestry_text[d.column]} for d in s.listed]
     years = sorted({d.published_at.year for d in s.listed}, reverse=True)
     all_columns = [s.views[slug] for slug in s.tree_order]
@@ -486,13 +490,19 @@ def _doc_digest(doc: SiteDocument) -> str:
     return hashlib.sha256(repr((_doc_values(doc), doc.body.digest())).encode()).hexdigest()
 
 
-def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]]) -> None:
+def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]],
+                  named: Callable[[list[SiteDocument]], list[str]], encode: Callable[[object], object]) -> None:  # fmt: skip
+    """Every page of a column's list. Each page's key is given what all the column's pages are
+    given as ``encode`` makes it (once for them all) and the page's documents by their digests
+    (``named``): a district column has hundreds of pages, each a few dozen calls of ``encode``."""
     view = s.views[slug]
     docs = s.subtree_docs[slug]
     count = max(1, -(-len(docs) // PAGE_SIZE))
     children = [s.views[c] for c in s.children.get(slug, [])]
     crumbs = s.crumbs(slug)
     crumbs[-1] = {"name": view.name, "url": ""}
+    given = {"column": view, "children": children, "crumbs": crumbs, "forms": forms, "active_columns": s.ancestry(slug)}
+    shared = json.loads(json.dumps(given, ensure_ascii=False, default=encode))  # the same JSON, without a call to ``encode``
     for n in range(1, count + 1):
         rel = view.url if n == 1 else f"col/{slug}/page-{n}.html"
         pager = {
@@ -502,8 +512,8 @@ def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[di
             "prev": (view.url if n == 2 else f"col/{slug}/page-{n - 1}.html") if n > 1 else "",
             "next": f"col/{slug}/page-{n + 1}.html" if n < count else "",
         }
-        page(rel, "column.html", column=view, children=children, pager=pager, crumbs=crumbs, forms=forms,
-             active_columns=s.ancestry(slug), page_kind="column")  # fmt: skip
+        keyed = {**shared, "pager": {**pager, "docs": named(pager["docs"])}}  # type: ignore[arg-type]
+        page(rel, "column.html", keyed, pager=pager, page_kind="column", **given)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
