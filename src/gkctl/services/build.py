@@ -5,6 +5,7 @@ Nothing here prints: progress goes to an optional callback the CLI turns into a 
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,9 @@ def build_site(
     target = out if out is not None else root / DEFAULT_OUT
 
     got = collect(root, rev, base_url=base_url, cache_dir=cache_dir(root), progress=progress)
+    # What collect made lives until the build ends: the cyclic collector need not scan it again
+    # each time rendering has made enough new objects (~0.5 s of a no-op build at district size).
+    gc.freeze()
     staging = Staging(target)
     staging.open()
     try:
@@ -69,6 +73,7 @@ def build_site(
         written = staging.commit()
     finally:
         staging.close()
+        gc.unfreeze()
     return BuildResult(
         out=staging.out,
         rev=got.site.rev,
