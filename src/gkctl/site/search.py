@@ -126,7 +126,7 @@ class SegmentCache:
 
     def get(self, key: str, shards: int) -> list[bytes] | None:
         value = self._old.get(key)
-        if value is None or len(value) != shards or not all(type(v) is bytes for v in value):
+        if value is None or len(value) != shards or set(map(type, value)) != {bytes}:
             return None
         return value
 
@@ -196,11 +196,17 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
             inverted += 1
         fragments.append(got)
     cache.save()
-    docs = [[e.record for e in seg] for seg in members]
-    staging.write("search/docs.js", _js("GK_SEARCH_DOCS", {"segments": segments, "shards": shards, "docs": docs}))
-    for i in range(shards):
-        body = b",".join(frag[i] for frag in fragments)
-        staging.write(f"search/s{i:04d}.js", b"GK_SEARCH_SHARD(%d,[%s]);\n" % (i, body))
+    # The records and each shard's postings are a function of the segments' keys: when none
+    # changed, neither did the files (a district index is 73 MB of shards, joined and hashed).
+    whole = hashlib.sha256("\n".join([FORMAT, "files", str(segments), *keys]).encode()).hexdigest()
+    if not staging.reuse("search/docs.js", whole):
+        docs = [[e.record for e in seg] for seg in members]
+        index = {"segments": segments, "shards": shards, "docs": docs}
+        staging.write("search/docs.js", _js("GK_SEARCH_DOCS", index), whole)
+    for i, column in enumerate(zip(*fragments, strict=True)):
+        rel = f"search/s{i:04d}.js"
+        if not staging.reuse(rel, whole):
+            staging.write(rel, b"GK_SEARCH_SHARD(%d,[%s]);\n" % (i, b",".join(column)), whole)
     todo: list[tuple[int, int, list[Entry], str, str]] = []
     for s, seg in enumerate(members):
         for b in range(0, len(seg), BUCKET):
