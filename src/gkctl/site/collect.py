@@ -49,6 +49,7 @@ from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
 from gkctl.trail.cache import load_marshal, save_marshal
 from gkctl.trail.gitutil import cat_objects, git, git_bytes, rev_parse
+from gkctl.trail.history import paused_gc
 from gkctl.trail.incremental import analyse_head
 from gkctl.trail.witness import witness_tip
 from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
@@ -127,7 +128,8 @@ def collect(
 
     memo_tip = witness_tip(root)
     renderer = config_hash()
-    memo = _load_memo(cache_dir, memo_tip, renderer)
+    with paused_gc():  # plain values and records, no cycles: the collector would rescan the analysis
+        memo = _load_memo(cache_dir, memo_tip, renderer)
     briefs, read = _briefs(analysis, commit, memo)
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
@@ -152,13 +154,15 @@ def collect(
     # A body's text stays '' as it always has here: search snippets are cut from the HTML without its title.
     bodies = Bodies(_body_fetcher(root, cache_dir, renderer, shown, metas),
                     {f"{b}:{renderer}": (r.html, "", r.tokens) for b, r in fresh.items()})  # fmt: skip
-    for rec in records:
-        meta = metas.get(rec.blob) if rec.state != "withdrawn" else None
-        doc = _site_document(rec, meta, policy, sizes, warnings, Body(source=f"{rec.blob}:{renderer}", bodies=bodies))
-        if doc is not None:
-            documents.append(doc)
-            if not doc.withdrawn:
-                shown[doc.body.source] = (rec.blob, rec.path)
+    with paused_gc():  # a site document holds no cycle
+        for rec in records:
+            meta = metas.get(rec.blob) if rec.state != "withdrawn" else None
+            body = Body(source=f"{rec.blob}:{renderer}", bodies=bodies)
+            doc = _site_document(rec, meta, policy, sizes, warnings, body)
+            if doc is not None:
+                documents.append(doc)
+                if not doc.withdrawn:
+                    shown[doc.body.source] = (rec.blob, rec.path)
     site = SiteInput(
         org=_org(policy),
         columns=tuple(Column(c.id, c.name, c.parent) for c in policy.columns.columns.values()),
