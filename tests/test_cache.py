@@ -60,3 +60,13 @@ def test_a_dict_of_many_pieces_reads_back_in_its_order(tmp_path: Path, save, loa
     assert list(back) == list(data)
     save(file, {})
     assert load(file) == {}
+
+
+@pytest.mark.parametrize(("save", "load"), [(save_pickle, load_pickle), (save_marshal, load_marshal),
+                                           (_save_items, load_pickled_dict)])
+def test_a_failed_save_leaves_the_old_file_and_no_temporary_one(tmp_path: Path, save, load) -> None:
+    file = tmp_path / "cache.bin"
+    save(file, DATA)
+    save(file, {**DATA, "d": lambda: None})  # neither pickle nor marshal can write a function
+    assert load(file) == DATA
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.bin"]

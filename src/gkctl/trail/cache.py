@@ -98,19 +98,32 @@ def _load_pieces(path: Path, magic: bytes, read: Callable[[Any, int], object],
 def _save_pieces(path: Path, magic: bytes, items: Iterable[tuple[Any, Any]],
                  write: Callable[[_HashingWriter, dict[Any, Any]], None], errors: tuple[type[Exception], ...]) -> None:  # fmt: skip
     """Write the dict of ``items`` atomically, ``_PIECE`` entries at a time; skip when we cannot."""
+
+    def body(writer: _HashingWriter) -> None:
+        entries = iter(items)
+        while piece := dict(itertools.islice(entries, _PIECE)):
+            write(writer, piece)
+
+    _save_atomically(path, magic, body, errors)
+
+
+def _save_atomically(path: Path, magic: bytes, body: Callable[[_HashingWriter], None],
+                     errors: tuple[type[Exception], ...]) -> None:  # fmt: skip
+    """``magic``, what ``body`` writes and its SHA-256, into a temporary file renamed over ``path``;
+    on any of ``errors`` nothing is left of the attempt (a full disk or a value that cannot be
+    written leaves the old file as it was and no temporary file beside it)."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
         with open(tmp, "wb") as fh:
             fh.write(magic)
             writer = _HashingWriter(fh)
-            entries = iter(items)
-            while piece := dict(itertools.islice(entries, _PIECE)):
-                write(writer, piece)
+            body(writer)
             fh.write(writer.sha.digest())
         os.replace(tmp, path)
     except errors:
-        pass
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 _PICKLE_MAGIC = b"GKP2"
@@ -165,17 +178,8 @@ def load_pickle(path: Path) -> Any:
 
 def save_pickle(path: Path, data: Any) -> None:
     """Write ``data`` atomically with a trailing checksum; silently skip when we cannot."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            fh.write(_PICKLE_MAGIC)
-            writer = _HashingWriter(fh)
-            pickle.dump(data, writer, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.write(writer.sha.digest())
-        os.replace(tmp, path)
-    except (OSError, ValueError, pickle.PicklingError):
-        pass
+    _save_atomically(path, _PICKLE_MAGIC, lambda out: pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL),
+                     (OSError, ValueError, TypeError, AttributeError, pickle.PicklingError))  # fmt: skip
 
 
 _PICKLED_DICT_MAGIC = b"GKD1"
