@@ -324,6 +324,44 @@ def test_later_builds_rerender_only_what_changed(tmp_path: Path, corpus: tuple[P
     assert staging_state.rendered == first.rendered  # a template change re-renders every page
 
 
+@pytest.mark.parametrize("reads", ["none", "plainly", "by a computed name"])
+def test_an_edit_of_the_text_alone_renders_only_the_pages_that_show_the_text(
+    tmp_path: Path, corpus: tuple[Path, str], reads: str
+) -> None:
+    """Lists are keyed by what they show: without a template that reads a body in a list, only
+    the document's own page is rendered again; with one (spelled plainly, or read by a name the
+    template computes, which only rendering shows) its lists are too, and every byte is a fresh build's."""
+    root, commit = corpus
+    shown = {"none": "", "plainly": "{{ d.body_html[-40:] }}", "by a computed name": "{{ d['bo' ~ 'dy_html'][-40:] }}"}
+    templates = load_templates({"_list.html": b"<ul>{% for d in docs %}<li>" + shown[reads].encode()
+                                + b"{{ d.title }}</li>{% endfor %}</ul>"})  # fmt: skip
+    out = tmp_path / "site"
+    docs = _docs(root, commit)
+    text = "对区水务局开展预算执行审计，发现问题8项。" * 5  # longer than a summary: an addition at its end leaves it
+
+    def edited(body: str) -> object:
+        at = git_repo(root, {"docs/2026/audit-08.md": document_text("2026年第9号审计结果公告", body)})
+        return doc_from_git(root, at, "docs/2026/audit-08.md", doc_id="2026-sj-008", serial=18,
+                            published=docs[12].published_at)  # fmt: skip
+
+    docs[12] = edited(text)
+    build(site_input(docs), out, root, templates)
+    build(site_input(docs), out, root, templates)  # the second tree is filled once
+    old = docs[12]
+    docs[12] = edited(text + "正文已更正为新的说明。")
+    assert (docs[12].title, docs[12].summary) == (old.title, old.summary) and docs[12].body_html != old.body_html
+    changed = build(site_input(docs), out, root, templates)
+    lists = [rel for rel in changed.rendered_pages if rel.startswith("col/") or rel == "index.html"]
+    if reads == "none":
+        assert changed.rendered_pages == (old.url,)
+    else:
+        assert old.url in changed.rendered_pages and lists, changed.rendered_pages
+        assert any("正文已更正为新的说明" in (out / rel).read_text() for rel in lists)
+    fresh = tmp_path / "fresh"
+    build(site_input(docs), fresh, root, templates)
+    assert all_files(out) == all_files(fresh)
+
+
 def test_manifest_digests_are_the_files_own_whatever_the_trees_records_say(
     tmp_path: Path, corpus: tuple[Path, str]
 ) -> None:

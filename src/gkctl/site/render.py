@@ -150,11 +150,14 @@ class _Sandbox(SandboxedEnvironment):
     """
 
     template_class = _Template
+    guard_bodies = False  # while set, a template reading a document's body raises ``BodyRead``
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         cls = type(obj)
         names = _PLAIN.get(cls)
         if names is not None and attribute in names:
+            if self.guard_bodies and cls is SiteDocument and attribute in _BODY_NAMES:
+                raise BodyRead(attribute)
             return getattr(obj, attribute)
         if cls is dict and attribute not in _DICT_NAMES:
             try:
@@ -162,6 +165,12 @@ class _Sandbox(SandboxedEnvironment):
             except LookupError:
                 return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """The sandbox's answer; a body read by subscript or ``attr`` is guarded as ``getattr`` guards it."""
+        if self.guard_bodies and type(obj) is SiteDocument and attr in _BODY_NAMES:
+            raise BodyRead(attr)
+        return bool(super().is_safe_attribute(obj, attr, value))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """A date's ``isoformat()`` is called directly (it takes no context and is safe)."""
@@ -172,7 +181,14 @@ class _Sandbox(SandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
-def _env(templates: TemplateSet, cache_dir: Path | None = None) -> jinja2.Environment:
+class BodyRead(Exception):
+    """A page keyed without documents' bodies read one: its keys must take the bodies."""
+
+
+_BODY_NAMES = frozenset({"body", "body_html", "text", "tokens"})
+
+
+def _env(templates: TemplateSet, cache_dir: Path | None = None) -> _Sandbox:
     """Autoescaping and sandboxed: a bureau's template override is content, not code.
 
     A clerk who commits ``templates/site/x.html`` must not reach Python (and through it the
@@ -313,6 +329,18 @@ def render_site(
 
     ``cache_dir`` holds the search segments' postings (optional: without it they are computed).
     """
+    listed = any(_BODY_READ.search(data) for name, data in templates.files.items()
+                 if name.endswith((".html", ".xml")) and name not in BODY_PAGES)  # fmt: skip
+    try:
+        return _render_site(site, templates, staging, fetch_many, progress, cache_dir, listed)
+    except BodyRead:  # a body read that no spelling above shows: every page it wrote is written again
+        return _render_site(site, templates, staging, fetch_many, progress, cache_dir, True)
+
+
+def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetch_many: FetchMany,
+                 progress: Progress | None, cache_dir: Path | None, bodies_listed: bool) -> RenderStats:  # fmt: skip
+    """``render_site``; with ``bodies_listed`` False, pages but a document's own are keyed without
+    the documents' bodies and any read of one raises ``BodyRead``."""
     s = _Site(site)
     env = _env(templates, cache_dir)
     common = {
@@ -324,14 +352,20 @@ def render_site(
     rendered: list[str] = []
     page_salt = templates.digest + s.nav_digest + site.policy_digest
     # A page's key is a hash of everything its template is given (a document by the hash of all
-    # its fields), so a page is rendered again exactly when something it could show changed.
-    digests = {d.doc_id: _doc_digest(d) for d in site.documents}
+    # its fields), so a page is rendered again exactly when something it could show changed. The
+    # body is shown on the document's own page; no other page of the package's templates reads it,
+    # so their keys take a document without it (an edit of the text alone re-renders no list), unless
+    # a bureau's template reads a body elsewhere.
+    both = {d.doc_id: _doc_digests(d) for d in site.documents}
+    digests = {doc_id: whole for doc_id, (_, whole) in both.items()}
+    listed = digests if bodies_listed else {doc_id: fields for doc_id, (fields, _) in both.items()}
+    del both
 
     encoded: dict[object, object] = {}  # column views and such recur on every page: encode each once
 
     def encode(value: object) -> object:
         if isinstance(value, SiteDocument):
-            return digests[value.doc_id]
+            return listed[value.doc_id]
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             if value not in encoded:  # frozen dataclasses: equal values, equal encoding
                 encoded[value] = dataclasses.asdict(value)
@@ -363,12 +397,17 @@ def render_site(
         return None if staging.reuse(rel, key) else (key, {**common, **own})
 
     rows = LoopRows(env, templates.digest, cache_dir, encode,
-                    lambda v: digests[v.doc_id] if isinstance(v, SiteDocument) else None)  # fmt: skip
+                    lambda v: listed[v.doc_id] if isinstance(v, SiteDocument) else None)  # fmt: skip
 
     def page(rel: str, template: str, keyed: dict[str, object] | None = None, **ctx: object) -> None:
         todo = prepare(rel, template, keyed, **ctx)
         if todo is not None:  # no list page of the package's templates shows a body: none is read here
-            staging.write(rel, _render(env, template, todo[1], rows if template in LOOP_PAGES else None), todo[0])
+            env.guard_bodies = not bodies_listed
+            try:
+                data = _render(env, template, todo[1], rows if template in LOOP_PAGES else None)
+            finally:
+                env.guard_bodies = False
+            staging.write(rel, data, todo[0])
             rendered.append(rel)
 
     # A document page is given its column's context (the same for every document of the
@@ -426,7 +465,7 @@ def render_site(
         if APPLICATION_FORM_WORD in a.title + a.name
     ][:3]
     for slug in s.tree_order:
-        _column_pages(s, slug, page, forms, lambda docs: [digests[d.doc_id] for d in docs], encode)
+        _column_pages(s, slug, page, forms, lambda docs: [listed[d.doc_id] for d in docs], encode)
     listing = [{"doc": d, "columns": s.ancestry_text[d.column]} for d in s.listed]
     years = sorted({d.published_at.year for d in s.listed}, reverse=True)
     all_columns = [s.views[slug] for slug in s.tree_order]
@@ -483,11 +522,19 @@ _DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument) if f.init a
 _doc_values = operator.attrgetter(*_DOC_FIELDS)
 
 
-def _doc_digest(doc: SiteDocument) -> str:
-    """Hash of every field of ``doc``; the body by its source (the content ids it is made from),
-    so an unchanged document's key needs no body. ``repr`` of str, date, bool, None and of the
-    attachments' dataclasses names each value exactly."""
-    return hashlib.sha256(repr((_doc_values(doc), doc.body.digest())).encode()).hexdigest()
+def _doc_digests(doc: SiteDocument) -> tuple[str, str]:
+    """Hash of every field of ``doc`` but the body, and of them and the body. The body is taken
+    by its source (the content ids it is made from), so an unchanged document's key needs no
+    body. ``repr`` of str, date, bool, None and of the attachments' dataclasses names each value
+    exactly."""
+    fields = hashlib.sha256(repr(_doc_values(doc)).encode()).hexdigest()
+    return fields, hashlib.sha256(f"{fields}\0{doc.body.digest()}".encode()).hexdigest()
+
+
+BODY_PAGES = ("document.html", "withdrawn.html")  # a document's own page: keyed by its whole digest
+# A template reading a document's body (or its text or search tokens) by any spelling jinja2 has.
+_BODY_READ = re.compile(rb"""\.\s*(body|body_html|text|tokens)\b|\[\s*['"](body|body_html|text|tokens)['"]|"""
+                        rb"""attr\(\s*['"](body|body_html|text|tokens)['"]""")  # fmt: skip
 
 
 def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[dict[str, object]],
