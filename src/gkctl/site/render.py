@@ -379,8 +379,9 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
                             if name.endswith(".html") and (name not in COUNT_PAGES or b"top_columns" in data))
     top_key = s.top if counts_everywhere else [_nav_fields(v) for v in s.top]
 
-    # What every page is given alike is encoded once; a page's key adds what it is given itself.
+    # What every page is given alike is encoded (and hashed) once; a page's key adds what it is given itself.
     common_inputs = json.dumps({**common, "top_columns": top_key}, ensure_ascii=False, sort_keys=True, default=encode)
+    head = hashlib.sha256((page_salt + common_inputs).encode())  # a key is a copy of it, updated
 
     def prepare(rel: str, template: str, keyed: dict[str, object] | None = None,
                 **ctx: object) -> tuple[str, dict[str, object]] | None:  # fmt: skip
@@ -393,7 +394,9 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
                **ctx}  # fmt: skip
         inputs = json.dumps([template, {**own, **keyed} if keyed else own], ensure_ascii=False, sort_keys=True,
                             default=encode)  # fmt: skip
-        key = hashlib.sha256((page_salt + common_inputs + inputs).encode()).hexdigest()
+        h = head.copy()
+        h.update(inputs.encode())
+        key = h.hexdigest()
         return None if staging.reuse(rel, key) else (key, {**common, **own})
 
     rows = LoopRows(env, templates.digest, cache_dir, encode,
@@ -423,7 +426,9 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
                 [_doc_template(doc), _doc_context(s, doc)], ensure_ascii=False, sort_keys=True, default=encode
             )
         rel = doc.url
-        key = hashlib.sha256("\0".join((page_salt + common_inputs, part, rel, digests[doc.doc_id])).encode()).hexdigest()
+        h = head.copy()
+        h.update("\0".join(("", part, rel, digests[doc.doc_id])).encode())
+        key = h.hexdigest()
         if staging.reuse(rel, key):
             return None  # the page's own context is made only for a page rendered again
         return key, {**common, **_doc_context(s, doc), "root": _root(rel), "page_url": s.base + rel, "doc": doc}
