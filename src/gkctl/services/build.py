@@ -9,13 +9,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gkctl.core.heap import paused_gc
 from gkctl.core.i18n import t
 from gkctl.site import manifest
 from gkctl.site.collect import collect
 from gkctl.site.output import Staging
 from gkctl.site.render import Progress, render_site
 from gkctl.trail.cache import cache_path
-from gkctl.trail.history import paused_gc
 from gkctl.trail.signatures import sign_data
 
 DEFAULT_OUT = "_site"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from gkctl.core.errors import GkctlError, InputError
+from gkctl.core.heap import paused_gc
 from gkctl.core.i18n import t
 from gkctl.core.policy import Policy
 from gkctl.services.repository import Repository
@@ -37,7 +38,6 @@ from gkctl.services.status_cache import (
     write_text,
 )
 from gkctl.trail.cache import cache_path
-from gkctl.trail.history import paused_gc
 from gkctl.trail.incremental import analyse_head
 from gkctl.trail.signatures import BEIJING
 from gkctl.trail.workflow import ANY_TIP, PUBLIC_ATTRIBUTE, PUBLIC_STEPS, Analysis, DocState, analyse, step_rule

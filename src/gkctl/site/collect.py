@@ -23,7 +23,7 @@ from typing import Any
 from gkctl import __version__
 from gkctl.core.document import parse_document
 from gkctl.core.errors import RuleError
-from gkctl.core.heap import trim
+from gkctl.core.heap import paused_gc, trim
 from gkctl.core.i18n import t
 from gkctl.core.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
 from gkctl.core.policy import Policy, load_policy_from_files
@@ -49,7 +49,6 @@ from gkctl.site.render import Progress, TemplateSet, load_templates
 from gkctl.site.search import tokens
 from gkctl.trail.cache import load_marshal, save_marshal
 from gkctl.trail.gitutil import cat_objects, git, git_bytes, rev_parse
-from gkctl.trail.history import paused_gc
 from gkctl.trail.incremental import analyse_head
 from gkctl.trail.witness import witness_tip
 from gkctl.trail.workflow import Brief, PublicationRecord, brief_of

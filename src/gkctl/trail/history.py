@@ -11,16 +11,15 @@ damaged cache is ignored and rebuilt).
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gkctl.core.errors import InputError
+from gkctl.core.heap import paused_gc
 from gkctl.core.i18n import t
 from gkctl.trail.cache import cache_path, git_dir, load_marshal, save_marshal
 from gkctl.trail.gitutil import Started, git, git_bytes, read_objects, read_packed
@@ -293,19 +292,6 @@ def tree_changes(root: Path, old: str, new: str) -> tuple[Change, ...]:
     out = git_bytes(root, "diff-tree", "--stdin", "-r", "--raw", "--no-renames", "-z",
                     input=f"{new} {old}\n".encode())  # fmt: skip
     return tuple(Change(*c) for c in _parse_diff_tree(out).get(new, ()))
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Build many small objects without the cyclic collector re-scanning them (~35% of the time
-    of reading a large history); they hold no cycles, and collection resumes afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_history(root: Path, rev: str = "HEAD", use_cache: bool = True,

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from gkctl import __version__
-from gkctl.core.heap import trim
+from gkctl.core.heap import paused_gc, trim
 from gkctl.core.policy import SITE_TEMPLATE_DIR, is_policy_path
 from gkctl.trail.cache import cache_path, load_pickle, save_pickle
 from gkctl.trail.gitutil import git, git_bytes, read_objects
-from gkctl.trail.history import Change, CommitRecord, History, paused_gc, read_records, tree_changes
+from gkctl.trail.history import Change, CommitRecord, History, read_records, tree_changes
 from gkctl.trail.states import STORE, LazyStates, SnapshotStore, encode, read_states
 from gkctl.trail.trust import Trust, dfs_walk, policy_of_files
 from gkctl.trail.witness import read_log, witness_tip

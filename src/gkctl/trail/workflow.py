@@ -28,10 +28,10 @@ from functools import cached_property
 from pathlib import Path
 
 from gkctl.core.document import Document
-from gkctl.core.heap import trim
+from gkctl.core.heap import paused_gc, trim
 from gkctl.core.policy import Policy, StepRule
 from gkctl.core.rules import safe_repo_path
-from gkctl.trail.history import CommitRecord, History, paused_gc
+from gkctl.trail.history import CommitRecord, History
 from gkctl.trail.signatures import BEIJING, Verifying
 from gkctl.trail.trust import Trust, build_trust, front_matter, read_history
 
