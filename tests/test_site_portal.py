@@ -170,6 +170,33 @@ def test_one_changed_document_reinverts_one_search_segment(tmp_path: Path) -> No
     assert _index(tmp_path, "a", _entries(1300, changed=7), cache)[0] == 0  # and kept again
 
 
+def test_an_edit_rewrites_only_the_search_shards_whose_postings_changed(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shards = search.shard_count(1300)
+    _index(tmp_path, "a", _entries(1300), cache)
+    _index(tmp_path, "a", _entries(1300), cache)  # both staging trees hold the first index
+
+    def written(entries: list[search.Entry]) -> set[str]:
+        staging = Staging(tmp_path / "a")
+        staging.open()
+        before = dict(staging._old)
+        search.write_index(staging, entries, "salt", cache)
+        changed = {rel for rel, key in staging._new.items() if before.get(rel) != key}
+        staging.commit()
+        return changed
+
+    moved = list(reversed(_entries(1300)))  # the same documents in another order (a republication moves one)
+    assert written(moved) == set()
+    edited = written(_entries(1300, changed=7))
+    shards_written = {rel for rel in edited if rel.startswith("search/s")}
+    # doc 7 lost 告原 and 原文 and gained 告更 and 更正: their shards, the records and its snippet file
+    assert 1 <= len(shards_written) <= 4 < shards
+    assert {"search/docs.js"} < edited and len(edited - shards_written) == 2
+    _, fresh = _index(tmp_path, "fresh", _entries(1300, changed=7), None)
+    assert all_files(tmp_path / "a") == fresh  # the shards kept are the bytes a fresh index has
+
+
 def test_serve_answers_a_missing_page_with_the_sites_own_404(site: tuple[Path, dict[str, bytes]]) -> None:
     out, files = site
     page = text_of(files, "404.html")

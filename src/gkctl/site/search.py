@@ -34,7 +34,7 @@ from pathlib import Path
 from gkctl.site.output import Staging
 from gkctl.trail.cache import Table
 
-FORMAT = "search-v3"  # part of every cache key: bump when the index layout changes
+FORMAT = "search-v4"  # part of every cache key: bump when the index layout changes
 CACHE = "segments.sqlite"
 BUCKET = 8  # documents per snippet-text file
 TEXT_LIMIT = 20_000  # characters of a body kept for snippets
@@ -110,40 +110,69 @@ class Entry:
 
 
 class SegmentCache:
-    """Postings of each segment as per-shard UTF-8 JSON fragments, a row per segment digest.
+    """Postings of each segment as per-shard UTF-8 JSON fragments, a row per segment digest, and
+    beside them (a table of their own, small enough to read whole) a digest of each fragment.
 
-    Only the segments of the last build are kept (the file stays the size of one index); a
-    missing or damaged row or file costs time only.
+    The digests key the shard files, so a build reads the fragments only to write a shard that
+    changed. Only the segments of the last build are kept (the file stays the size of one
+    index); a missing or damaged row or file costs time only.
     """
 
-    def __init__(self, folder: Path | None, keys: list[str]) -> None:
+    def __init__(self, folder: Path | None, keys: list[str], shards: int) -> None:
         self._table = Table.in_file(folder / CACHE, FORMAT) if folder is not None else None
-        kept = self._table.get_many(keys) if self._table is not None else {}
-        self._old = {k: v for k, v in kept.items() if isinstance(v, list)}
+        self._sums_table = Table.in_file(folder / CACHE, FORMAT + "-sums") if folder is not None else None
+        kept = self._sums_table.get_many(keys) if self._sums_table is not None else {}
+        self._sums = {k: v for k, v in kept.items() if isinstance(v, bytes) and len(v) == shards * SUM}
+        self._found = bool(self._sums)
         self._new: dict[str, list[bytes]] = {}
         self._keys = keys
+        self._shards = shards
         self._folder = folder
 
-    def get(self, key: str, shards: int) -> list[bytes] | None:
-        value = self._old.get(key)
-        if value is None or len(value) != shards or set(map(type, value)) != {bytes}:
-            return None
-        return value
+    def sums(self, key: str) -> bytes | None:
+        """The digests of a segment's fragments, shard after shard (``SUM`` bytes each)."""
+        return self._sums.get(key)
 
-    def put(self, key: str, fragments: list[bytes]) -> None:
+    def all_sums(self) -> bytes:
+        """Every segment's digests, in the order of the keys (all of them known by now)."""
+        return b"".join(self._sums[key] for key in self._keys)
+
+    def fragments(self, keys: list[str]) -> dict[str, list[bytes]]:
+        """The fragments of the segments of ``keys`` that the cache holds whole and sound."""
+        found = {k: self._new[k] for k in keys if k in self._new}
+        rows = self._table.get_many([k for k in keys if k not in found]) if self._table is not None else {}
+        for key, value in rows.items():
+            if isinstance(value, list) and len(value) == self._shards and all(type(f) is bytes for f in value):
+                found[key] = value
+        return found
+
+    def put(self, key: str, fragments: list[bytes]) -> bytes:
+        """Keep a segment computed again; its digests."""
         self._new[key] = fragments
+        sums = self._sums[key] = fragment_sums(fragments)
+        return sums
 
     def save(self) -> None:
-        if self._table is None:
+        if self._table is None or self._sums_table is None:
             return
-        if self._new:  # a segment computed again: its row, and the rows no segment of this build has go
+        if self._new:  # a segment computed again: its rows, and the rows no segment of this build has go
             self._table.put_many(self._new)
             self._table.retain(self._keys)
+            self._sums_table.put_many({k: self._sums[k] for k in self._new})
+            self._sums_table.retain(self._keys)
         self._table.close()
-        if not self._old and self._folder is not None:  # a new cache: an older gkctl kept a file per segment
+        self._sums_table.close()
+        if not self._found and self._folder is not None:  # a new cache: an older gkctl kept a file per segment
             for path in self._folder.glob("*.json"):
                 if _OLD_SEGMENT.fullmatch(path.stem):
                     path.unlink(missing_ok=True)
+
+
+SUM = 16  # bytes of a fragment's digest
+
+
+def fragment_sums(fragments: list[bytes]) -> bytes:
+    return b"".join(hashlib.blake2b(f, digest_size=SUM).digest() for f in fragments)
 
 
 _OLD_SEGMENT = re.compile(r"[0-9a-f]{64}")  # only such names: the manifest's digests share the folder
@@ -169,44 +198,64 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
                 prefetch: Callable[[list[str]], None] | None = None) -> int:  # fmt: skip
     """Write ``search/`` into ``staging``; returns how many segments had to be inverted again.
 
-    ``entries`` in a deterministic order (each segment keeps it); ``salt`` covers what every
-    record depends on beside the documents (the column names); ``prefetch`` is told the
-    ids of the entries whose terms or text are about to be read (to read them at once).
+    ``salt`` covers what every record depends on beside the documents (the column names);
+    ``prefetch`` is told the ids of the entries whose terms or text are about to be read (to
+    read them at once). A segment keeps its documents in the order of their ids, so a document
+    that moves in the lists (republished, with a new date) keeps its place and its postings; a
+    shard file is keyed by the digests of its fragments, so it is written again only when a
+    posting in it changed (an edit touches a few of a district's 1,024 shards, not all).
     """
     segments = segment_count(len(entries))
     shards = shard_count(len(entries))
     members: list[list[Entry]] = [[] for _ in range(segments)]
     for entry in entries:
         members[_segment_of(entry.doc_id, segments)].append(entry)
+    for seg in members:
+        seg.sort(key=_doc_id)
     keys = [
         hashlib.sha256("\n".join([FORMAT, salt, str(shards), *(e.key for e in seg)]).encode()).hexdigest()
         for seg in members
     ]
-    cache = SegmentCache(cache_dir, keys)
-    fragments: list[list[bytes]] = []
-    inverted = 0
+    cache = SegmentCache(cache_dir, keys, shards)
     memo: dict[str, int] = {}
-    for seg, key in zip(members, keys, strict=True):
-        got = cache.get(key, shards)
-        if got is None:
-            if prefetch is not None:
-                prefetch([e.doc_id for e in seg])
-            got = _segment_fragments(seg, shards, memo)
-            cache.put(key, got)
+    inverted = 0
+
+    def invert(numbers: list[int]) -> None:
+        nonlocal inverted
+        if prefetch is not None:
+            prefetch([e.doc_id for n in numbers for e in members[n]])
+        for n in numbers:
+            cache.put(keys[n], _segment_fragments(members[n], shards, memo))
             inverted += 1
-        fragments.append(got)
-    cache.save()
-    # The records and each shard's postings are a function of the segments' keys: when none
-    # changed, neither did the files (a district index is 73 MB of shards, joined and hashed).
+
+    invert([n for n, key in enumerate(keys) if cache.sums(key) is None])
+    # The records are a function of the segments' keys: when none changed, neither did docs.js.
     whole = hashlib.sha256("\n".join([FORMAT, "files", str(segments), *keys]).encode()).hexdigest()
     if not staging.reuse("search/docs.js", whole):
         docs = [[e.record for e in seg] for seg in members]
         index = {"segments": segments, "shards": shards, "docs": docs}
         staging.write("search/docs.js", _js("GK_SEARCH_DOCS", index), whole)
-    for i, column in enumerate(zip(*fragments, strict=True)):
-        rel = f"search/s{i:04d}.js"
-        if not staging.reuse(rel, whole):
-            staging.write(rel, b"GK_SEARCH_SHARD(%d,[%s]);\n" % (i, b",".join(column)), whole)
+    # Shard i's key: its fragment's digest in every segment, read off the segments' digests as a
+    # column (a strided view: no slice per segment and shard).
+    table = memoryview(cache.all_sums()).cast("Q")
+    stride, width = shards * SUM // 8, SUM // 8
+    head = f"{FORMAT}\nshard\n{segments}\n{shards}\n".encode()
+    stale: list[tuple[int, str, str]] = []
+    for i in range(shards):
+        h = hashlib.sha256(head)
+        for w in range(width):
+            h.update(table[i * width + w :: stride].tobytes())
+        rel, key = f"search/s{i:04d}.js", h.hexdigest()
+        if not staging.reuse(rel, key):
+            stale.append((i, rel, key))
+    if stale:  # every segment's fragments of these shards: the cache's, or inverted again if it lost them
+        found = cache.fragments(keys)
+        invert([n for n, key in enumerate(keys) if key not in found])
+        found.update(cache.fragments([key for key in keys if key not in found]))
+        rows = [found[key] for key in keys]
+        for i, rel, key in stale:
+            staging.write(rel, b"GK_SEARCH_SHARD(%d,[%s]);\n" % (i, b",".join(row[i] for row in rows)), key)
+    cache.save()
     todo: list[tuple[int, int, list[Entry], str, str]] = []
     for s, seg in enumerate(members):
         for b in range(0, len(seg), BUCKET):
@@ -221,6 +270,9 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
         texts = json.dumps([e.text()[:TEXT_LIMIT] for e in chunk], ensure_ascii=False, separators=(",", ":"))
         staging.write(rel, f"GK_SEARCH_TEXT({s},{b // BUCKET},{texts});\n".encode(), key=key)
     return inverted
+
+
+_doc_id = operator.attrgetter("doc_id")
 
 
 def _js(name: str, value: object) -> bytes:
