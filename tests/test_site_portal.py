@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import sqlite3
 import threading
 import urllib.error
 import urllib.request
@@ -195,6 +196,10 @@ def test_an_edit_rewrites_only_the_search_shards_whose_postings_changed(tmp_path
     assert {"search/docs.js"} < edited and len(edited - shards_written) == 2
     _, fresh = _index(tmp_path, "fresh", _entries(1300, changed=7), None)
     assert all_files(tmp_path / "a") == fresh  # the shards kept are the bytes a fresh index has
+    with sqlite3.connect(cache / search.CACHE) as db:  # the fragments lost, their digests kept
+        db.execute(f'DELETE FROM "{search.FORMAT}"')
+    assert written(_entries(1300, changed=8))
+    assert all_files(tmp_path / "a") == _index(tmp_path, "fresh", _entries(1300, changed=8), None)[1]
 
 
 def test_serve_answers_a_missing_page_with_the_sites_own_404(site: tuple[Path, dict[str, bytes]]) -> None:

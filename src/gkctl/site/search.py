@@ -110,12 +110,14 @@ class Entry:
 
 
 class SegmentCache:
-    """Postings of each segment as per-shard UTF-8 JSON fragments, a row per segment digest, and
-    beside them (a table of their own, small enough to read whole) a digest of each fragment.
+    """Postings of each segment as per-shard UTF-8 JSON fragments, and beside them (a table of
+    their own, small enough to read whole) a digest of each fragment.
 
-    The digests key the shard files, so a build reads the fragments only to write a shard that
-    changed. Only the segments of the last build are kept (the file stays the size of one
-    index); a missing or damaged row or file costs time only.
+    The digests key the shard files, so a build reads fragments only to write a shard that
+    changed, and then only the rows of its group of ``GROUP`` shards (a row per segment and
+    group): an edit that touches a few shards reads a few groups, not a district's 73 MB. Only
+    the segments of the last build are kept (the file stays the size of one index); a missing
+    or damaged row or file costs time only.
     """
 
     def __init__(self, folder: Path | None, keys: list[str], shards: int) -> None:
@@ -137,37 +139,45 @@ class SegmentCache:
         """Every segment's digests, in the order of the keys (all of them known by now)."""
         return b"".join(self._sums[key] for key in self._keys)
 
-    def fragments(self, keys: list[str]) -> dict[str, list[bytes]]:
-        """The fragments of the segments of ``keys`` that the cache holds whole and sound."""
-        found = {k: self._new[k] for k in keys if k in self._new}
-        rows = self._table.get_many([k for k in keys if k not in found]) if self._table is not None else {}
-        for key, value in rows.items():
-            if isinstance(value, list) and len(value) == self._shards and all(type(f) is bytes for f in value):
-                found[key] = value
+    def group(self, keys: list[str], group: int) -> dict[str, list[bytes]]:
+        """The fragments of shards ``group * GROUP`` onwards (``GROUP`` of them, or the rest) of
+        the segments of ``keys`` that the cache holds whole and sound."""
+        lo, hi = group * GROUP, min(self._shards, (group + 1) * GROUP)
+        found = {k: self._new[k][lo:hi] for k in keys if k in self._new}
+        wanted = {f"{k}:{group}": k for k in keys if k not in found}
+        rows = self._table.get_many(wanted) if self._table is not None else {}
+        for name, value in rows.items():
+            if isinstance(value, list) and len(value) == hi - lo and all(type(f) is bytes for f in value):
+                found[wanted[name]] = value
         return found
 
-    def put(self, key: str, fragments: list[bytes]) -> bytes:
-        """Keep a segment computed again; its digests."""
+    def put(self, key: str, fragments: list[bytes]) -> None:
+        """Keep a segment computed again (and its digests)."""
         self._new[key] = fragments
-        sums = self._sums[key] = fragment_sums(fragments)
-        return sums
+        self._sums[key] = fragment_sums(fragments)
 
     def save(self) -> None:
         if self._table is None or self._sums_table is None:
             return
         if self._new:  # a segment computed again: its rows, and the rows no segment of this build has go
-            self._table.put_many(self._new)
-            self._table.retain(self._keys)
+            groups = range(-(-self._shards // GROUP))
+            self._table.put_many({f"{k}:{g}": f[g * GROUP : (g + 1) * GROUP] for k, f in self._new.items() for g in groups})
+            self._table.retain(f"{k}:{g}" for k in self._keys for g in groups)
             self._sums_table.put_many({k: self._sums[k] for k in self._new})
             self._sums_table.retain(self._keys)
         self._table.close()
         self._sums_table.close()
-        if not self._found and self._folder is not None:  # a new cache: an older gkctl kept a file per segment
-            for path in self._folder.glob("*.json"):
+        if not self._found and self._folder is not None:  # a new cache: an older gkctl's go
+            for path in self._folder.glob("*.json"):  # a file per segment
                 if _OLD_SEGMENT.fullmatch(path.stem):
                     path.unlink(missing_ok=True)
+            for name in _OLD_TABLES:
+                old = Table.in_file(self._folder / CACHE, name)
+                old.drop()
+                old.close()
 
 
+GROUP = 64  # shards whose fragments of one segment are kept in one row
 SUM = 16  # bytes of a fragment's digest
 
 
@@ -175,6 +185,7 @@ def fragment_sums(fragments: list[bytes]) -> bytes:
     return b"".join(hashlib.blake2b(f, digest_size=SUM).digest() for f in fragments)
 
 
+_OLD_TABLES = ("search-v3",)  # a row per segment of every shard's fragments
 _OLD_SEGMENT = re.compile(r"[0-9a-f]{64}")  # only such names: the manifest's digests share the folder
 
 
@@ -248,13 +259,17 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
         rel, key = f"search/s{i:04d}.js", h.hexdigest()
         if not staging.reuse(rel, key):
             stale.append((i, rel, key))
-    if stale:  # every segment's fragments of these shards: the cache's, or inverted again if it lost them
-        found = cache.fragments(keys)
-        invert([n for n, key in enumerate(keys) if key not in found])
-        found.update(cache.fragments([key for key in keys if key not in found]))
+    for group in sorted({i // GROUP for i, _, _ in stale}):  # every segment's fragments of these shards
+        found = cache.group(keys, group)
+        lost = [n for n, key in enumerate(keys) if key not in found]
+        if lost:  # the cache lost them: those segments are inverted again
+            invert(lost)
+            found.update(cache.group([keys[n] for n in lost], group))
         rows = [found[key] for key in keys]
         for i, rel, key in stale:
-            staging.write(rel, b"GK_SEARCH_SHARD(%d,[%s]);\n" % (i, b",".join(row[i] for row in rows)), key)
+            if i // GROUP == group:
+                data = b"GK_SEARCH_SHARD(%d,[%s]);\n" % (i, b",".join(row[i - group * GROUP] for row in rows))
+                staging.write(rel, data, key)
     cache.save()
     todo: list[tuple[int, int, list[Entry], str, str]] = []
     for s, seg in enumerate(members):
