@@ -21,9 +21,9 @@ from gkctl.site import search
 from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.model import safe_attachment_name, safe_file_name, safe_slug
 from gkctl.site.output import Staging, check_rel_path
-from gkctl.site.render import _env, _escape, load_templates
+from gkctl.site.render import _env, _escape, load_templates, render_site
 from gkctl.trail.cache import load_marshal
-from helpers.site import BUILD_TIME, all_files, build, doc_from_git, document_text, git_repo, site_input
+from helpers.site import BUILD_TIME, all_files, build, doc_from_git, document_text, fetcher, git_repo, site_input
 
 EVIL = """# 标题
 
@@ -360,6 +360,37 @@ def test_an_edit_of_the_text_alone_renders_only_the_pages_that_show_the_text(
     fresh = tmp_path / "fresh"
     build(site_input(docs), fresh, root, templates)
     assert all_files(out) == all_files(fresh)
+
+
+def test_a_body_read_by_a_computed_name_is_remembered_for_those_templates(
+    tmp_path: Path, corpus: tuple[Path, str]
+) -> None:
+    """Only rendering shows such a read: the build that sees it starts again keyed by whole
+    digests, and the next build with the same templates starts keyed so (one pass, not two)."""
+    root, commit = corpus
+    templates = load_templates({"_list.html": b"<ul>{% for d in docs %}<li>{{ d['bo' ~ 'dy_html'][-40:] }}"
+                                b"</li>{% endfor %}</ul>"})  # fmt: skip
+    docs = _docs(root, commit)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    def passes() -> int:
+        seen: list[tuple[str, int, int]] = []
+        staging = Staging(tmp_path / "site")
+        staging.open()
+        try:
+            render_site(site_input(docs), templates, staging, fetcher(root),
+                        lambda what, done, total: seen.append((what, done, total)), cache)  # fmt: skip
+            staging.commit()
+        finally:
+            staging.close()
+        return sum(1 for what, done, total in seen if what == "pages" and done == total)
+
+    assert passes() == 2  # the first build learns of the read while rendering a list
+    assert passes() == 1 and passes() == 1
+    for marker in cache.glob("body-reads-*"):
+        marker.unlink()  # the cache lost: a pass wasted once, the same bytes
+    assert passes() == 2 and passes() == 1
 
 
 def test_manifest_digests_are_the_files_own_whatever_the_trees_records_say(

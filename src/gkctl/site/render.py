@@ -7,6 +7,7 @@ lists are sorted, JSON keys are sorted, the one date shown is the REV's commit d
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -329,11 +330,19 @@ def render_site(
 
     ``cache_dir`` holds the search segments' postings (optional: without it they are computed).
     """
+    marker = cache_dir / f"{BODY_READS}-{templates.digest}" if cache_dir is not None else None
     listed = any(_BODY_READ.search(data) for name, data in templates.files.items()
                  if name.endswith((".html", ".xml")) and name not in BODY_PAGES)  # fmt: skip
+    if not listed and marker is not None and marker.exists():
+        listed = True  # a read seen while an earlier build rendered these templates
     try:
         return _render_site(site, templates, staging, fetch_many, progress, cache_dir, listed)
     except BodyRead:  # a body read that no spelling above shows: every page it wrote is written again
+        if marker is not None:  # and the next build with these templates starts so (a lost marker costs a pass)
+            with contextlib.suppress(OSError):
+                for stale in marker.parent.glob(f"{BODY_READS}-*"):
+                    stale.unlink()
+                marker.touch()
         return _render_site(site, templates, staging, fetch_many, progress, cache_dir, True)
 
 
@@ -487,7 +496,9 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
     # The 404 page is served for any missing path, at any depth: its links start at the site's root.
     page("404.html", "404.html", root=urlsplit(s.base).path or "/")
     items = _manifest_items(s)  # manifest.csv and manifest.json list the same
-    pages += _write_machine_files(s, env, staging, items, rows, page_salt, rendered)
+    machine = _write_machine_files(s, env, staging, items, rows, page_salt)
+    pages += len(machine.files)
+    rendered.extend(machine.rendered)
     for name, data in sorted(templates.files.items()):
         if name.startswith("static/"):
             staging.write(name, data)
@@ -536,7 +547,8 @@ def _doc_digests(doc: SiteDocument) -> tuple[str, str]:
     return fields, hashlib.sha256(f"{fields}\0{doc.body.digest()}".encode()).hexdigest()
 
 
-BODY_PAGES = ("document.html", "withdrawn.html")  # a document's own page: keyed by its whole digest
+BODY_PAGES = ("document.html", "withdrawn.html")
+BODY_READS = "body-reads"  # a file named by a template set's digest: its lists read bodies  # a document's own page: keyed by its whole digest
 # A template reading a document's body (or its text or search tokens) by any spelling jinja2 has.
 _BODY_READ = re.compile(rb"""\.\s*(body|body_html|text|tokens)\b|\[\s*['"](body|body_html|text|tokens)['"]|"""
                         rb"""attr\(\s*['"](body|body_html|text|tokens)['"]""")  # fmt: skip
@@ -597,10 +609,15 @@ def _stamp(d: date) -> str:
     return f"{d.isoformat()}T00:00:00+08:00"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Written:
+    files: tuple[str, ...]  # every file written
+    rendered: tuple[str, ...]  # those of them rendered from a template again (not reused by their key)
+
+
 def _write_machine_files(
-    s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]], rows: LoopRows, salt: str,
-    rendered: list[str],
-) -> int:
+    s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]], rows: LoopRows, salt: str
+) -> _Written:
     """feed.xml, sitemap.xml (rendered again only when a path or a date it lists changed) and manifest.csv."""
     site = s.site
     feed_id = s.base + "feed.xml" if s.base else f"urn:gkctl:{site.org.code or 'site'}:feed"
@@ -632,9 +649,10 @@ def _write_machine_files(
     urls += [{"path": p, "lastmod": ""} for p in ("notices/index.html", "sitemap.html")]
     urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed + s.withdrawn]
     key = hashlib.sha256(json.dumps([salt, s.base, urls], ensure_ascii=False).encode()).hexdigest()
+    fresh: tuple[str, ...] = ()
     if not staging.reuse("sitemap.xml", key):
         staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}, rows), key)
-        rendered.append("sitemap.xml")
+        fresh = ("sitemap.xml",)
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -645,7 +663,7 @@ def _write_machine_files(
             ";".join(str(x) for x in i["attachments"]))])  # type: ignore[attr-defined]  # fmt: skip
     # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV correctly.
     staging.write("manifest.csv", buf.getvalue().encode("utf-8-sig"))
-    return 3
+    return _Written(("feed.xml", "sitemap.xml", "manifest.csv"), fresh)
 
 
 def _manifest_items(s: _Site) -> list[dict[str, object]]:
