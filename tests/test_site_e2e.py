@@ -223,6 +223,21 @@ def test_the_collect_memo_changes_the_cost_never_the_bytes(bureau_site: tuple[Bu
     assert build("stale-cold") == stale
 
 
+def test_documents_the_memo_keeps_are_the_ones_made_again(bureau_site: tuple[Bureau, Path]) -> None:
+    """A build takes an unchanged document and its digests from the memo: they are exactly what
+    making the document again from its record, front matter and attachments gives."""
+    from gkctl.site.collect import collect
+    from gkctl.site.render import doc_digests
+    from gkctl.trail.cache import cache_path
+
+    b, _ = bureau_site
+    kept = collect(b.root, cache_dir=cache_path(b.root, "site"))  # the fixture's build left the memo
+    made = collect(b.root, cache_dir=None)
+    assert made.site.digests == {} and set(kept.site.digests) == {d.doc_id for d in kept.site.documents}
+    assert kept.site.documents == made.site.documents and kept.warnings == made.warnings
+    assert all(kept.site.digests[d.doc_id] == doc_digests(d) for d in made.site.documents)
+
+
 def test_build_of_an_older_revision_and_bad_input(bureau_site: tuple[Bureau, Path], tmp_path: Path, cli) -> None:
     b, _ = bureau_site
     first = run_git(b.root, "rev-list", "--max-parents=0", "HEAD").strip()

@@ -31,6 +31,7 @@ from gkctl.core.rules import safe_repo_path
 from gkctl.site.cache import BodyCache, Rendered
 from gkctl.site.markdown import config_hash, plain_text, render_markdown, summary_of
 from gkctl.site.model import (
+    NO_BODY,
     REPEALED,
     VALID,
     WITHDRAWN,
@@ -45,7 +46,7 @@ from gkctl.site.model import (
     SiteOrg,
     safe_attachment_name,
 )
-from gkctl.site.render import Progress, TemplateSet, load_templates
+from gkctl.site.render import Progress, TemplateSet, doc_digests, load_templates
 from gkctl.site.search import tokens
 from gkctl.trail.cache import load_marshal, save_marshal
 from gkctl.trail.gitutil import cat_objects, git, git_bytes, rev_parse
@@ -56,7 +57,7 @@ from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
 MEMO = "collected-v1.marshal"
-MEMO_FORMAT = 3  # bump when ``Memo``'s fields or their meaning change
+MEMO_FORMAT = 4  # bump when ``Memo``'s fields or their meaning change
 MEMO_SLACK = 32  # documents changed (or bodies rendered) since the memo before it is written again
 
 
@@ -141,11 +142,6 @@ def collect(
         metas, fresh = _metas(root, live, cache, progress, memo.metas if memo is not None else {})
     finally:
         cache.close()
-    # A memo a few documents behind serves as well (the analysis names what changed since): it
-    # is written again only once that is more than a few, as it is the size of the whole site.
-    if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or len(fresh) > MEMO_SLACK:
-        _save_memo(cache_dir, Memo(commit, memo_tip, briefs, renderer, metas, docs_tree, private))
-    del briefs
     warnings: list[str] = []
     documents: list[SiteDocument] = []
     sizes = _attachment_blobs(root, records, metas, policy, hidden)
@@ -153,15 +149,41 @@ def collect(
     # A body's text stays '' as it always has here: search snippets are cut from the HTML without its title.
     bodies = Bodies(_body_fetcher(root, cache_dir, renderer, shown, metas),
                     {f"{b}:{renderer}": (r.html, "", r.tokens) for b, r in fresh.items()})  # fmt: skip
+    # A document whose brief is the memo's, under the same policy and renderer, is the memo's
+    # document (made from the same record, front matter and attachments), with its digests.
+    kept = memo.entries if memo is not None and memo.policy_digest == policy_digest and memo.renderer == renderer else {}
+    entries: dict[str, Entry] = {}
+    digests: dict[str, tuple[str, str]] = {}
     with paused_gc():  # a site document holds no cycle
-        for rec in records:
-            meta = metas.get(rec.blob) if rec.state != "withdrawn" else None
-            body = Body(source=f"{rec.blob}:{renderer}", bodies=bodies)
-            doc = _site_document(rec, meta, policy, sizes, warnings, body)
+        for path, brief in briefs.items():
+            rec = brief[2]
+            if rec is None:
+                continue
+            entry = kept.get(path) if memo is not None and memo.briefs.get(path) is brief else None
+            doc = _from_entry(entry, bodies) if entry is not None else None
+            if doc is not None and entry is not None:
+                entries[path] = entry
+                digests[doc.doc_id] = (entry[-2], entry[-1])
+            else:
+                meta = metas.get(rec.blob) if rec.state != "withdrawn" else None
+                body = Body(source=f"{rec.blob}:{renderer}", bodies=bodies)
+                doc = _site_document(rec, meta, policy, sizes, warnings, body)
             if doc is not None:
                 documents.append(doc)
                 if not doc.withdrawn:
                     shown[doc.body.source] = (rec.blob, rec.path)
+    # A memo a few documents behind serves as well (the analysis names what changed since): it
+    # is written again only once that is more than a few, as it is the size of the whole site.
+    if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or len(fresh) > MEMO_SLACK \
+            or memo.policy_digest != policy_digest:  # fmt: skip
+        by_path = {brief[2].doc_id: path for path, brief in briefs.items() if brief[2] is not None}
+        for doc in documents:
+            path = by_path[doc.doc_id]
+            if path not in entries:
+                entries[path] = _entry(doc)
+        _save_memo(cache_dir, Memo(commit, memo_tip, briefs, renderer, metas, docs_tree, private, policy_digest,
+                                   entries))  # fmt: skip
+    del briefs
     site = SiteInput(
         org=_org(policy),
         columns=tuple(Column(c.id, c.name, c.parent) for c in policy.columns.columns.values()),
@@ -170,6 +192,7 @@ def collect(
         rev=commit,
         base_url=base_url,
         policy_digest=policy_digest,
+        digests=digests,
     )
 
     def fetch_many(ids: list[str]) -> dict[str, bytes]:
@@ -209,6 +232,8 @@ class Memo:
     metas: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     docs_tree: str = ""  # the tree of ``docs/`` at ``commit``, and its files that are not 主动公开
     private: dict[str, str] = dataclasses.field(default_factory=dict)
+    policy_digest: str = ""  # the policy ``entries`` were made under
+    entries: dict[str, Entry] = dataclasses.field(default_factory=dict)  # path -> its site document (``_entry``)
 
 
 def _load_memo(folder: Path | None, witness: str | None, renderer: str) -> Memo | None:
@@ -224,10 +249,11 @@ def _load_memo(folder: Path | None, witness: str | None, renderer: str) -> Memo 
         metas = raw["metas"] if same else {}
         if not isinstance(metas, dict) or not all(isinstance(m, dict) for m in metas.values()):
             return None
-        private = raw["private"]
-        if not isinstance(private, dict) or not isinstance(raw["docs_tree"], str):
+        private, entries = raw["private"], raw["entries"] if same else {}
+        if not isinstance(private, dict) or not isinstance(raw["docs_tree"], str) or not isinstance(entries, dict):
             return None
-        return Memo(raw["commit"], witness, briefs, renderer if same else "", metas, raw["docs_tree"], private)
+        return Memo(raw["commit"], witness, briefs, renderer if same else "", metas, raw["docs_tree"], private,
+                    str(raw["policy_digest"]), entries)  # fmt: skip
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -239,7 +265,8 @@ def _save_memo(folder: Path | None, memo: Memo) -> None:
     save_marshal(folder / MEMO, {"format": MEMO_FORMAT, "code": __version__, "commit": memo.commit,
                                  "witness": memo.witness, "briefs": briefs, "renderer": memo.renderer,
                                  "metas": memo.metas, "docs_tree": memo.docs_tree,
-                                 "private": memo.private})  # fmt: skip
+                                 "private": memo.private, "policy_digest": memo.policy_digest,
+                                 "entries": memo.entries})  # fmt: skip
 
 
 _DATES = ("published_at", "notice_date", "published_claimed")
@@ -516,3 +543,35 @@ def _attachments(rec: Any, items: list[list[str]], sizes: dict[str, tuple[str, i
         used.add(name)
         out.append(SiteAttachment(title or name, name, got[0], got[1]))
     return tuple(out)
+
+
+Entry = tuple[Any, ...]  # a site document's fields as plain values, its body's source, and its two digests
+
+
+def _entry(doc: SiteDocument) -> Entry:
+    """``doc`` as the memo keeps it (dates by ordinal, attachments as tuples), with ``doc_digests``."""
+    fields, whole = doc_digests(doc)
+    return (
+        doc.doc_id, doc.index_number, doc.title, doc.doc_number, doc.category, doc.column, doc.genre, doc.topic,
+        doc.publisher, doc.validity, doc.formed.toordinal() if doc.formed else None, doc.published_at.toordinal(),
+        doc.summary, tuple((a.title, a.name, a.blob, a.size) for a in doc.attachments), doc.notice,
+        doc.notice_date.toordinal() if doc.notice_date else None, doc.normative, doc.body.source, fields, whole,
+    )  # fmt: skip
+
+
+def _from_entry(entry: Entry, bodies: Bodies) -> SiteDocument | None:
+    """The document of ``_entry`` (None when the entry is not one: the document is made again)."""
+    try:
+        (doc_id, index_number, title, doc_number, category, column, genre, topic, publisher, validity, formed,
+         published, summary, attachments, notice, notice_date, normative, source, fields, whole) = entry  # fmt: skip
+        if not (isinstance(fields, str) and isinstance(whole, str) and isinstance(source, str)):
+            return None
+        return SiteDocument(
+            doc_id, index_number, title, doc_number, category, column, genre, topic, publisher, validity,
+            date.fromordinal(formed) if formed is not None else None, date.fromordinal(published),
+            Body(source=source, bodies=bodies) if source else NO_BODY, summary,
+            tuple(SiteAttachment(*a) for a in attachments), notice,
+            date.fromordinal(notice_date) if notice_date is not None else None, normative,
+        )  # fmt: skip
+    except (TypeError, ValueError):
+        return None

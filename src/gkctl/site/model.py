@@ -235,6 +235,9 @@ class SiteInput:
     rev: str = ""
     base_url: str = ""
     policy_digest: str = ""  # hash of the policy files at REV: part of every page's cache key
+    # doc_id -> (fields, whole) digests as rendering makes them, for documents ``collect`` kept from
+    # the last build with them (rendering makes the others')
+    digests: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -365,7 +365,8 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
     # body is shown on the document's own page; no other page of the package's templates reads it,
     # so their keys take a document without it (an edit of the text alone re-renders no list), unless
     # a bureau's template reads a body elsewhere.
-    both = {d.doc_id: _doc_digests(d) for d in site.documents}
+    given = site.digests
+    both = {d.doc_id: given.get(d.doc_id) or doc_digests(d) for d in site.documents}
     digests = {doc_id: whole for doc_id, (_, whole) in both.items()}
     listed = digests if bodies_listed else {doc_id: fields for doc_id, (fields, _) in both.items()}
     del both
@@ -538,7 +539,7 @@ _DOC_FIELDS = tuple(f.name for f in dataclasses.fields(SiteDocument) if f.init a
 _doc_values = operator.attrgetter(*_DOC_FIELDS)
 
 
-def _doc_digests(doc: SiteDocument) -> tuple[str, str]:
+def doc_digests(doc: SiteDocument) -> tuple[str, str]:
     """Hash of every field of ``doc`` but the body, and of them and the body. The body is taken
     by its source (the content ids it is made from), so an unchanged document's key needs no
     body. ``repr`` of str, date, bool, None and of the attachments' dataclasses names each value
