@@ -650,3 +650,48 @@ def test_page_escaping_is_markupsafes_to_the_byte(value: object) -> None:
     assert type(got) is markupsafe.Markup and str(got) == str(expected)
     env = _env(load_templates({"probe.html": b"[{{ v }}]"}))
     assert env.get_template("probe.html").render(v=value) == f"[{expected}]"
+
+
+@pytest.mark.parametrize("odd", ["", '引号"', "反斜杠\\", "换行\n", "制表\t", "\x01"])
+def test_the_manifest_listing_is_the_encoders_json_whatever_a_path_holds(odd: str) -> None:
+    """Paths are written as they are when nothing in them needs escaping, else through the encoder:
+    either way the listing parses back to the same files, one a line."""
+    from gkctl.site.manifest import dumps_listing
+
+    files = {f"files/文件-{i}/{odd}附件.pdf": f"{i:064x}" for i in range(50)}
+    text = dumps_listing({"files": files, "rev": "abc", "items": [{"title": odd + "标题", "page": "doc/x.html"}]})
+    assert json.loads(text) == {"files": files, "rev": "abc", "items": [{"title": odd + "标题", "page": "doc/x.html"}]}
+    lines = text.splitlines()
+    assert sum(1 for line in lines if line.startswith('  "files/')) == 50  # a file a line
+    expected = [f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v)}" for k, v in sorted(files.items())]
+    assert ",\n".join(expected) in text
+
+
+def test_the_manifests_lines_kept_change_the_cost_never_the_bytes(tmp_path: Path, corpus: tuple[Path, str]) -> None:
+    """manifest.json's items and manifest.csv's rows are kept by each document's fields and column:
+    after an edit, a withdrawal, a damaged or a deleted cache they are what a build without it writes."""
+    from gkctl.site import items
+    from gkctl.site.render import doc_digests
+
+    root, commit = corpus
+    docs = _docs(root, commit)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    def lines(docs: list[object], folder: Path | None) -> tuple[list[str], bytes]:
+        got = items.listed(docs, lambda d: "审计信息/" + d.column, lambda d: doc_digests(d)[0], folder)  # type: ignore[arg-type]
+        return list(got.items), got.csv()
+
+    first = lines(docs, cache)
+    assert first == lines(docs, None) and (cache / items.CACHE).is_file()
+    assert first[1].startswith("\ufeff索引号,标题".encode()) and first[1].count(b"\r\n") == len(docs) + 1
+    shown = [n for n, d in enumerate(docs) if not d.withdrawn]
+    docs[shown[0]] = dataclasses.replace(docs[shown[0]], title="=HYPERLINK(\"x\")更正后的标题")
+    docs[shown[1]] = dataclasses.replace(docs[shown[1]], validity="撤回", notice="内容有误")
+    edited = lines(docs, cache)
+    assert edited == lines(docs, None) and edited != first
+    assert "'=HYPERLINK" in edited[1].decode("utf-8-sig")  # a formula is shown as text
+    (cache / items.CACHE).write_bytes(b"\x00damaged")
+    assert lines(docs, cache) == edited
+    (cache / items.CACHE).unlink()
+    assert lines(docs, cache) == edited and lines(docs, cache) == edited

@@ -8,10 +8,8 @@ lists are sorted, JSON keys are sorted, the one date shown is the REV's commit d
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import operator
 import re
@@ -32,9 +30,10 @@ from gkctl import __version__
 from gkctl.core.errors import InputError, RuleError
 from gkctl.core.i18n import t
 from gkctl.core.resources import data_dir
-from gkctl.site import manifest, search
+from gkctl.site import items, manifest, search
 from gkctl.site.cache import CompiledTemplates
 from gkctl.site.loops import LoopRows
+from gkctl.site.manifest import Encoded
 from gkctl.site.markdown import drop_title, plain_text
 from gkctl.site.model import Column, SiteAttachment, SiteDocument, SiteInput, SiteOrg, prefetch_bodies, safe_slug
 from gkctl.site.output import Staging, check_rel_path
@@ -496,8 +495,9 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
          crumbs=[{"name": "撤回和废止信息", "url": ""}])  # fmt: skip
     # The 404 page is served for any missing path, at any depth: its links start at the site's root.
     page("404.html", "404.html", root=urlsplit(s.base).path or "/")
-    items = _manifest_items(s)  # manifest.csv and manifest.json list the same
-    machine = _write_machine_files(s, env, staging, items, rows, page_salt)
+    paths = {slug: "/".join(s.views[c].name for c in reversed(s.ancestry(slug))) for slug in s.views}
+    lines = items.listed(s.listed + s.withdrawn, lambda d: paths[d.column], lambda d: listed[d.doc_id], cache_dir)
+    machine = _write_machine_files(s, env, staging, lines, rows, page_salt)
     pages += len(machine.files)
     rendered.extend(machine.rendered)
     for name, data in sorted(templates.files.items()):
@@ -507,7 +507,7 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
     by_id = {d.doc_id: d for d in s.listed}
     segments = search.write_index(staging, list(_search_entries(s, digests)), salt, cache_dir,
                                   prefetch=lambda ids: prefetch_bodies(by_id[i] for i in ids))  # fmt: skip
-    manifest.write(staging, _manifest_head(s, items), cache_dir)
+    manifest.write(staging, _manifest_head(s, lines.items), cache_dir)
     rows.save()
     pages += 1
     return RenderStats(
@@ -581,14 +581,6 @@ def _column_pages(s: _Site, slug: str, page: Callable[..., None], forms: list[di
         page(rel, "column.html", keyed, pager=pager, page_kind="column", **given)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: str) -> str:
-    """A cell Excel and WPS show as text: a leading ``= + - @``, tab or CR would start a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def _write_attachments(docs: list[SiteDocument], staging: Staging, fetch_many: FetchMany) -> int:
     missing: list[tuple[str, str]] = []
     count = 0
@@ -617,7 +609,7 @@ class _Written:
 
 
 def _write_machine_files(
-    s: _Site, env: jinja2.Environment, staging: Staging, items: list[dict[str, object]], rows: LoopRows, salt: str
+    s: _Site, env: jinja2.Environment, staging: Staging, lines: items.Listed, rows: LoopRows, salt: str
 ) -> _Written:
     """feed.xml, sitemap.xml (rendered again only when a path or a date it lists changed) and manifest.csv."""
     site = s.site
@@ -649,43 +641,19 @@ def _write_machine_files(
     urls += [{"path": s.views[slug].url, "lastmod": ""} for slug in s.tree_order]
     urls += [{"path": p, "lastmod": ""} for p in ("notices/index.html", "sitemap.html")]
     urls += [{"path": d.url, "lastmod": (d.notice_date or d.published_at).isoformat()} for d in s.listed + s.withdrawn]
-    key = hashlib.sha256(json.dumps([salt, s.base, urls], ensure_ascii=False).encode()).hexdigest()
+    # each path by its length (so no path can run into the next), then its date ('' or ISO)
+    listed = "".join(f"{len(u['path'])}:{u['path']}{u['lastmod']};" for u in urls)
+    key = hashlib.sha256(json.dumps([salt, s.base, listed], ensure_ascii=False).encode()).hexdigest()
     fresh: tuple[str, ...] = ()
     if not staging.reuse("sitemap.xml", key):
         staging.write("sitemap.xml", _render(env, "sitemap.xml", {"base": s.base, "urls": urls}, rows), key)
         fresh = ("sitemap.xml",)
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"])
-    for i in items:
-        w.writerow([csv_cell(str(v)) for v in (
-            i["index_number"], i["title"], i["column"], i["published"], i["doc_number"], i["validity"], i["page"],
-            ";".join(str(x) for x in i["attachments"]))])  # type: ignore[attr-defined]  # fmt: skip
-    # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV correctly.
-    staging.write("manifest.csv", buf.getvalue().encode("utf-8-sig"))
+    staging.write("manifest.csv", lines.csv())
     return _Written(("feed.xml", "sitemap.xml", "manifest.csv"), fresh)
 
 
-def _manifest_items(s: _Site) -> list[dict[str, object]]:
-    items: list[dict[str, object]] = []
-    paths = {slug: "/".join(s.views[c].name for c in reversed(s.ancestry(slug))) for slug in s.views}
-    for d in s.listed + s.withdrawn:
-        items.append({
-            "index_number": d.index_number,
-            "title": "" if d.withdrawn else d.title,
-            "column": "" if d.withdrawn else paths[d.column],
-            "published": d.published_at.isoformat(),
-            "doc_number": "" if d.withdrawn else d.doc_number,
-            "validity": d.validity,
-            "page": d.url,
-            "attachments": [] if d.withdrawn else [d.attachment_url(a) for a in d.attachments],
-        })  # fmt: skip
-    items.sort(key=lambda i: (str(i["published"]), str(i["index_number"])))
-    return items
-
-
-def _manifest_head(s: _Site, items: list[dict[str, object]]) -> dict[str, object]:
+def _manifest_head(s: _Site, items: Encoded) -> dict[str, object]:
     site = s.site
     return {"site": site.org.site_title, "org": site.org.name, "rev": site.rev,
             "generated": site.build_time.isoformat(timespec="seconds"), "base_url": s.base,
