@@ -20,6 +20,7 @@ from gkctl.site.model import SiteDocument
 from gkctl.trail.cache import load_marshal, save_marshal
 
 CACHE = "items-v1.marshal"
+SLACK = 32  # documents made again before the file is written again
 CSV_HEADER = ["索引号", "标题", "栏目", "发布日期", "文号", "有效性", "页面", "附件"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -67,6 +68,7 @@ def listed(docs: Iterable[SiteDocument], column: Callable[[SiteDocument], str], 
     kept: dict[str, tuple[str, str]] = {}
     items: list[str] = []
     rows: list[str] = []
+    made = 0
     for doc in order:
         path = "" if doc.withdrawn else column(doc)
         key = f"{fields(doc)}\0{path}"
@@ -74,10 +76,13 @@ def listed(docs: Iterable[SiteDocument], column: Callable[[SiteDocument], str], 
         if not (isinstance(got, tuple) and len(got) == 2 and all(type(x) is str for x in got)):
             value = item(doc, path)
             got = (dumps(value), _csv_line([csv_cell(str(v)) for v in _csv_values(value)]))
+            made += 1
         kept[key] = got
         items.append(got[0])
         rows.append(got[1])
-    if file is not None and kept != old:
+    # A file a few documents behind serves as well (those few are made again): it is the size of
+    # the whole site (20 MB at district size), so it is written again only once that is more.
+    if file is not None and (made > SLACK or (made and len(kept) <= SLACK)):
         save_marshal(file, kept)
     return Listed(Encoded(items), tuple(rows))
 
