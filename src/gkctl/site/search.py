@@ -9,11 +9,12 @@ never finds ``〔2025〕2号``).
 Layout, so a query loads only what it needs and one changed document costs one segment:
 
 - documents are spread over ``segments`` (about a hundred each) by a hash of their id; each
-  segment's postings are computed on their own and kept under ``.git/gkctl/site/`` (a row of
-  one SQLite file each) by the digest of its documents, so a build after one change re-inverts
-  one small segment, writes its row and joins the rest;
+  segment's postings are computed on their own and kept under ``.git/gkctl/site/`` (rows of
+  one SQLite file) by the digest of its documents, so a build after one change re-inverts one
+  small segment;
 - postings are spread over ``shards`` files by a hash of the token (``search/sNNNN.js``, one
   list of per-segment postings each), so a query loads a few files and works from ``file://``;
+  a shard is written again only when one of its postings changed (see ``SegmentCache``);
 - plain text for snippets lives in ``search/t/SEG-BUCKET.js``, a few documents per file,
   loaded only for the results shown.
 """
