@@ -152,8 +152,12 @@ def test_one_changed_document_reinverts_one_search_segment(tmp_path: Path) -> No
     cache.mkdir()
     older = cache / f"{'ab' * 32}.json"  # a segment as an older gkctl kept it: a file of its own
     older.write_text("[]", encoding="utf-8")
+    (cache / "segments.sqlite").write_bytes(b"an older index's rows")
     first, _ = _index(tmp_path, "a", _entries(1300), cache)
     assert first == search.segment_count(1300) == 16 and not older.exists()
+    assert not (cache / "segments.sqlite").exists()
+    with sqlite3.connect(cache / search.CACHE) as db:  # pages that hold a group's row whole
+        assert db.execute("PRAGMA page_size").fetchone()[0] == search.PAGE
     again, _ = _index(tmp_path, "a", _entries(1300), cache)
     assert again == 0  # nothing changed: every segment from the cache
     one, cached = _index(tmp_path, "a", _entries(1300, changed=7), cache)

@@ -218,16 +218,20 @@ class Table:
     value; a damaged row reads as missing. Every failure reads as "nothing cached".
     """
 
-    def __init__(self, root: Path, name: str, file: Path | None = None) -> None:
+    def __init__(self, root: Path, name: str, file: Path | None = None, page_size: int = 0) -> None:
         self.name = name
         self._file = file if file is not None else cache_path(root, "cache.sqlite")
+        self._page_size = page_size
         self._db: sqlite3.Connection | None = None
         self._opened = False
 
     @classmethod
-    def in_file(cls, file: Path, name: str) -> Table:
-        """A table of its own SQLite file (a cache kept beside others in a folder of ``.git/gkctl``)."""
-        return cls(file.parent, name, file)
+    def in_file(cls, file: Path, name: str, page_size: int = 0) -> Table:
+        """A table of its own SQLite file (a cache kept beside others in a folder of ``.git/gkctl``).
+
+        ``page_size``: the file's pages when this makes it (rows of a few kilobytes, read many at
+        a time, fit a page of their own and are read in a few reads instead of a chain each)."""
+        return cls(file.parent, name, file, page_size)
 
     def _open(self) -> sqlite3.Connection | None:
         if not self._opened:
@@ -237,6 +241,8 @@ class Table:
                 try:
                     self._file.parent.mkdir(parents=True, exist_ok=True)
                     db = sqlite3.connect(self._file, timeout=5, isolation_level=None)
+                    if self._page_size:  # takes effect only while the file is empty
+                        db.execute(f"PRAGMA page_size = {int(self._page_size)}")
                     db.execute(f'CREATE TABLE IF NOT EXISTS "{self.name}" (key TEXT PRIMARY KEY,'
                                " value BLOB NOT NULL, check_ INTEGER NOT NULL)")  # fmt: skip
                     self._db = db
