@@ -23,7 +23,7 @@ from typing import Any
 from gkctl import __version__
 from gkctl.core.document import parse_document
 from gkctl.core.errors import RuleError
-from gkctl.core.heap import paused_gc, trim
+from gkctl.core.heap import trim
 from gkctl.core.i18n import t
 from gkctl.core.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
 from gkctl.core.policy import Policy, load_policy_from_files
@@ -128,8 +128,7 @@ def collect(
 
     memo_tip = witness_tip(root)
     renderer = config_hash()
-    with paused_gc():  # plain values and records, no cycles: the collector would rescan the analysis
-        memo = _load_memo(cache_dir, memo_tip, renderer)
+    memo = _load_memo(cache_dir, memo_tip, renderer)  # (build_site pauses the cyclic collector throughout)
     briefs, read = _briefs(analysis, commit, memo)
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
@@ -154,24 +153,23 @@ def collect(
     kept = memo.entries if memo is not None and memo.policy_digest == policy_digest and memo.renderer == renderer else {}
     entries: dict[str, Entry] = {}
     digests: dict[str, tuple[str, str]] = {}
-    with paused_gc():  # a site document holds no cycle
-        for path, brief in briefs.items():
-            rec = brief[2]
-            if rec is None:
-                continue
-            entry = kept.get(path) if memo is not None and memo.briefs.get(path) is brief else None
-            doc = _from_entry(entry, bodies) if entry is not None else None
-            if doc is not None and entry is not None:
-                entries[path] = entry
-                digests[doc.doc_id] = (entry[-2], entry[-1])
-            else:
-                meta = metas.get(rec.blob) if rec.state != "withdrawn" else None
-                body = Body(source=f"{rec.blob}:{renderer}", bodies=bodies)
-                doc = _site_document(rec, meta, policy, sizes, warnings, body)
-            if doc is not None:
-                documents.append(doc)
-                if not doc.withdrawn:
-                    shown[doc.body.source] = (rec.blob, rec.path)
+    for path, brief in briefs.items():
+        rec = brief[2]
+        if rec is None:
+            continue
+        entry = kept.get(path) if memo is not None and memo.briefs.get(path) is brief else None
+        doc = _from_entry(entry, bodies) if entry is not None else None
+        if doc is not None and entry is not None:
+            entries[path] = entry
+            digests[doc.doc_id] = (entry[-2], entry[-1])
+        else:
+            meta = metas.get(rec.blob) if rec.state != "withdrawn" else None
+            body = Body(source=f"{rec.blob}:{renderer}", bodies=bodies)
+            doc = _site_document(rec, meta, policy, sizes, warnings, body)
+        if doc is not None:
+            documents.append(doc)
+            if not doc.withdrawn:
+                shown[doc.body.source] = (rec.blob, rec.path)
     # A memo a few documents behind serves as well (the analysis names what changed since): it
     # is written again only once that is more than a few, as it is the size of the whole site.
     if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or len(fresh) > MEMO_SLACK \

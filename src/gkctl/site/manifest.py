@@ -51,15 +51,15 @@ def dumps_listing(value: dict[str, object]) -> str:
     keys = sorted(value)
     for n, key in enumerate(keys):
         item, comma = value[key], "," if n < len(keys) - 1 else ""
-        head = f" {_dumps(key)}: "
+        head = f" {dumps(key)}: "
         if isinstance(item, dict) and item:
             lines += [head + "{", ",\n".join(_entries(sorted(item.items()))), " }" + comma]
         elif isinstance(item, Encoded) and item:
             lines += [head + "[", ",\n".join("  " + v for v in item), " ]" + comma]
         elif isinstance(item, (list, tuple)) and item:
-            lines += [head + "[", ",\n".join("  " + _dumps(v) for v in item), " ]" + comma]
+            lines += [head + "[", ",\n".join("  " + dumps(v) for v in item), " ]" + comma]
         else:
-            lines.append(head + _dumps(item) + comma)
+            lines.append(head + dumps(item) + comma)
     lines.append("}")
     return "\n".join(lines)
 
@@ -75,7 +75,7 @@ def _entries(pairs: list[tuple[str, object]]) -> list[str]:
     keys, values = [k for k, _ in pairs], [v for _, v in pairs]
     if all(type(v) is str for v in values) and not _ESCAPED.search("".join(keys) + "".join(map(str, values))):
         return [f'  "{k}": "{v}"' for k, v in pairs]
-    return [f"  {_dumps(k)}: {_dumps(v)}" for k, v in pairs]
+    return [f"  {dumps(k)}: {dumps(v)}" for k, v in pairs]
 
 
 def _make_encoder() -> Callable[[object], str]:
@@ -88,7 +88,7 @@ def _make_encoder() -> Callable[[object], str]:
     return lambda value: "".join(encode(value, 0))
 
 
-dumps = _dumps = _make_encoder()
+dumps = _make_encoder()
 
 
 @dataclass(frozen=True, slots=True)

@@ -327,13 +327,6 @@ class Table:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("ROLLBACK")
 
-    def drop(self) -> None:
-        """Remove the table (one an older gkctl kept in a shared file)."""
-        db = self._open()
-        if db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute(f'DROP TABLE IF EXISTS "{self.name}"')
-
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
