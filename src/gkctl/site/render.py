@@ -548,8 +548,8 @@ def doc_digests(doc: SiteDocument) -> tuple[str, str]:
     return fields, hashlib.sha256(f"{fields}\0{doc.body.digest()}".encode()).hexdigest()
 
 
-BODY_PAGES = ("document.html", "withdrawn.html")
-BODY_READS = "body-reads"  # a file named by a template set's digest: its lists read bodies  # a document's own page: keyed by its whole digest
+BODY_PAGES = ("document.html", "withdrawn.html")  # a document's own page: keyed by its whole digest
+BODY_READS = "body-reads"  # a file named by a template set's digest: its lists read bodies
 # A template reading a document's body (or its text or search tokens) by any spelling jinja2 has.
 _BODY_READ = re.compile(rb"""\.\s*(body|body_html|text|tokens)\b|\[\s*['"](body|body_html|text|tokens)['"]|"""
                         rb"""attr\(\s*['"](body|body_html|text|tokens)['"]""")  # fmt: skip
