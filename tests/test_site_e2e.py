@@ -223,6 +223,40 @@ def test_the_collect_memo_changes_the_cost_never_the_bytes(bureau_site: tuple[Bu
     assert build("stale-cold") == stale
 
 
+def test_bodies_rendered_by_workers_and_read_in_small_batches_give_the_same_bytes(
+    bureau_site: tuple[Bureau, Path], tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build renders bodies in fresh worker processes once there are enough of them, keeps
+    only their front matter and reads bodies back a batch at a time (so a district's fit in
+    memory): with the pool from two bodies on and batches of one, the site is the same bytes."""
+    from gkctl.site import collect, model, search
+    from gkctl.trail.cache import cache_path
+
+    b, _ = bureau_site
+
+    def cold(name: str) -> dict[str, bytes]:
+        shutil.rmtree(cache_path(b.root, "site"), ignore_errors=True)
+        res = cli("-C", str(b.root), "build", "--out", str(tmp_path / name))
+        assert res.exit_code == 0, res.output
+        return {rel: data for rel, data in _all_bytes(tmp_path / name).items() if rel != "manifest.json.sig"}
+
+    plain = cold("plain")
+    monkeypatch.setattr(collect, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(model.Bodies, "KEEP", 1)
+    monkeypatch.setattr(search, "BATCH", 1)
+    counts: list[int] = []
+    real = collect._renderer
+
+    def watched(count: int):  # how many bodies each call renders: the pool is used from two on
+        counts.append(count)
+        return real(count)
+
+    monkeypatch.setattr(collect, "_renderer", watched)
+    assert cold("pooled") == plain
+    assert max(counts) >= 2, counts  # the bodies went through the pool
+    assert any(b"<p>" in data for rel, data in plain.items() if rel.startswith("doc/"))
+
+
 def test_documents_the_memo_keeps_are_the_ones_made_again(bureau_site: tuple[Bureau, Path]) -> None:
     """A build takes an unchanged document and its digests from the memo: they are exactly what
     making the document again from its record, front matter and attachments gives."""

@@ -75,9 +75,12 @@ class BodyCache:
             return {}
         return found
 
-    def put_many(self, items: dict[str, Rendered]) -> None:
-        if self._db is None or not items:
-            return
+    def put_many(self, items: dict[str, Rendered]) -> bool:
+        """Keep ``items``; False when they could not be kept (no cache, or it failed)."""
+        if self._db is None:
+            return False
+        if not items:
+            return True
         try:
             # Given as UTF-8 bytes, one row at a time, and cast back to text: binding a str makes
             # Python keep a UTF-8 copy inside it for as long as it lives (a cold build holds every
@@ -90,7 +93,8 @@ class BodyCache:
             )  # fmt: skip
             self._db.commit()
         except sqlite3.Error:
-            pass
+            return False
+        return True
 
     def close(self) -> None:
         if self._db is not None:

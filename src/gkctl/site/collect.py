@@ -14,7 +14,8 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +24,6 @@ from typing import Any
 from gkctl import __version__
 from gkctl.core.document import parse_document
 from gkctl.core.errors import RuleError
-from gkctl.core.heap import trim
 from gkctl.core.i18n import t
 from gkctl.core.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
 from gkctl.core.policy import Policy, load_policy_from_files
@@ -138,7 +138,7 @@ def collect(
     live = [r for r in records if r.state != "withdrawn"]
     cache = BodyCache(cache_dir, renderer)
     try:
-        metas, fresh = _metas(root, live, cache, progress, memo.metas if memo is not None else {})
+        metas, fresh, rendered = _metas(root, live, cache, progress, memo.metas if memo is not None else {})
     finally:
         cache.close()
     warnings: list[str] = []
@@ -146,8 +146,7 @@ def collect(
     sizes = _attachment_blobs(root, records, metas, policy, hidden)
     shown: dict[str, tuple[str, str]] = {}  # source -> (blob, path) of every body the site may show
     # A body's text stays '' as it always has here: search snippets are cut from the HTML without its title.
-    bodies = Bodies(_body_fetcher(root, cache_dir, renderer, shown, metas),
-                    {f"{b}:{renderer}": (r.html, "", r.tokens) for b, r in fresh.items()})  # fmt: skip
+    bodies = Bodies(_body_fetcher(root, cache_dir, renderer, shown, metas), fresh)
     # A document whose brief is the memo's, under the same policy and renderer, is the memo's
     # document (made from the same record, front matter and attachments), with its digests.
     kept = memo.entries if memo is not None and memo.policy_digest == policy_digest and memo.renderer == renderer else {}
@@ -172,7 +171,7 @@ def collect(
                 shown[doc.body.source] = (rec.blob, rec.path)
     # A memo a few documents behind serves as well (the analysis names what changed since): it
     # is written again only once that is more than a few, as it is the size of the whole site.
-    if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or len(fresh) > MEMO_SLACK \
+    if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or rendered > MEMO_SLACK \
             or memo.policy_digest != policy_digest:  # fmt: skip
         by_path = {brief[2].doc_id: path for path, brief in briefs.items() if brief[2] is not None}
         for doc in documents:
@@ -311,11 +310,13 @@ def _briefs(analysis: Any, commit: str, memo: Memo | None) -> tuple[dict[str, Br
 
 def _metas(
     root: Path, records: list[Any], cache: BodyCache, progress: Progress | None, known: dict[str, dict[str, Any]]
-) -> tuple[dict[str, dict[str, Any]], dict[str, Rendered]]:
-    """Front matter of every record's blob (blob -> fields), and the bodies rendered now (cache misses).
+) -> tuple[dict[str, dict[str, Any]], dict[str, BodyValue], int]:
+    """Front matter of every record's blob (blob -> fields), the bodies rendered now that the
+    cache could not take (by source), and how many were rendered (cache misses).
 
     ``known`` (the last build's) answers first; a cached body's HTML, text and tokens are not
-    read here: only pages rendered again need them.
+    read here: only pages rendered again need them. A body rendered now goes to the cache as its
+    chunk is done and only its front matter stays (a cold district build held 43,000 bodies).
     """
     wanted = sorted({r.blob for r in records})
     found: dict[str, dict[str, Any] | None] = {b: known[b] for b in wanted if b in known}
@@ -323,11 +324,16 @@ def _metas(
     missing = [b for b in wanted if found.get(b) is None]
     if missing:
         gc.collect()  # what is left of the analysis, freed before rendering bodies (a warm build renders none)
-    fresh = _render_blobs(root, missing, {r.blob: r.path for r in records}, progress)
-    cache.put_many(fresh)
     metas = {b: m for b, m in found.items() if m is not None}
-    metas.update((b, json.loads(r.meta)) for b, r in fresh.items())
-    return metas, fresh
+    kept: dict[str, BodyValue] = {}
+
+    def done(chunk: dict[str, Rendered]) -> None:
+        if not cache.put_many(chunk):  # no cache: the build keeps the bodies it rendered
+            kept.update((f"{b}:{cache.renderer}", (r.html, "", r.tokens)) for b, r in chunk.items())
+        metas.update((b, json.loads(r.meta)) for b, r in chunk.items())
+
+    _render_blobs(root, missing, {r.blob: r.path for r in records}, progress, done)
+    return metas, kept, len(missing)
 
 
 def _meta(raw: str) -> dict[str, Any] | None:
@@ -339,19 +345,22 @@ def _meta(raw: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _render_blobs(root: Path, blobs: list[str], paths: dict[str, str], progress: Progress | None) -> dict[str, Rendered]:
-    fresh: dict[str, Rendered] = {}
-    for start in range(0, len(blobs), 500):
-        chunk = blobs[start : start + 500]
-        items = []
-        for blob, got in zip(chunk, cat_batch(root, chunk), strict=True):
-            if got is None:
-                raise RuleError(t("site.missing_object", rev="", what=f"{paths[blob]} ({blob[:12]})"))
-            items.append((blob, got[1], paths[blob]))
-        fresh.update(_render_all(items))
-        if progress:
-            progress("bodies", len(fresh), len(blobs))
-    return fresh
+def _render_blobs(root: Path, blobs: list[str], paths: dict[str, str], progress: Progress | None,
+                  done: Callable[[dict[str, Rendered]], None]) -> None:  # fmt: skip
+    """Bodies of ``blobs`` rendered and given to ``done`` 500 at a time (a district's would not fit at once)."""
+    count = 0
+    with _renderer(len(blobs)) as render:
+        for start in range(0, len(blobs), 500):
+            chunk = blobs[start : start + 500]
+            items = []
+            for blob, got in zip(chunk, cat_batch(root, chunk), strict=True):
+                if got is None:
+                    raise RuleError(t("site.missing_object", rev="", what=f"{paths[blob]} ({blob[:12]})"))
+                items.append((blob, got[1], paths[blob]))
+            done(render(items))
+            count += len(chunk)
+            if progress:
+                progress("bodies", count, len(blobs))
 
 
 def _body_fetcher(
@@ -371,7 +380,9 @@ def _body_fetcher(
             cache.append(BodyCache(cache_dir, renderer))
         found = cache[0].get_many(blobs)
         found = {b: r for b, r in found.items() if _meta(r.meta) == metas.get(b)}
-        fresh = _render_blobs(root, [b for b in blobs if b not in found], {b: shown[s][1] for b, s in blobs.items()}, None)
+        fresh: dict[str, Rendered] = {}
+        _render_blobs(root, [b for b in blobs if b not in found], {b: shown[s][1] for b, s in blobs.items()}, None,
+                      fresh.update)  # fmt: skip
         cache[0].put_many(fresh)
         for blob, r in fresh.items():
             if json.loads(r.meta) != metas.get(blob):  # the cache changed under this build: its checks do not hold
@@ -385,16 +396,29 @@ def _render_one(item: tuple[str, bytes, str]) -> tuple[str, Rendered]:
     return item[0], render_blob(item[1], item[2])
 
 
-def _render_all(items: list[tuple[str, bytes, str]]) -> dict[str, Rendered]:
-    """Markdown is the dominant cost of a cold build: spread it over the cores when it pays."""
-    workers = min(4, os.cpu_count() or 1)
-    if workers < 2 or len(items) < PARALLEL_FROM:
-        return dict(map(_render_one, items))
-    from concurrent.futures import ProcessPoolExecutor  # a warm build renders none: not imported for it
+RenderMany = Callable[[list[tuple[str, bytes, str]]], dict[str, Rendered]]
 
-    trim()  # the workers must not each keep copies of pages the build goes on to reuse
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return dict(pool.map(_render_one, items, chunksize=32))
+
+@contextmanager
+def _renderer(count: int) -> Iterator[RenderMany]:
+    """What renders ``count`` bodies: this process, or (Markdown is the dominant cost of a cold
+    build) worker processes on every core, one pool for all of them.
+
+    The workers start fresh (``spawn``) and import the renderer (~40 MB each). Forked, they
+    began as this process, which holds every document's state by then, and a worker's reads (a
+    reference count, a pass of the cyclic collector) copy the pages it shares: a pool kept for a
+    10k cold build took the build's peak from 314 to 350–359 MB; a pool for every 500 bodies
+    instead forked a district's build 87 times.
+    """
+    workers = min(4, os.cpu_count() or 1)
+    if workers < 2 or count < PARALLEL_FROM:
+        yield lambda items: dict(map(_render_one, items))
+        return
+    import multiprocessing  # a warm build renders none: not imported for it
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield lambda items: dict(pool.map(_render_one, items, chunksize=32))
 
 
 def _refuse_shared_ids(records: list[Any]) -> None:

@@ -85,20 +85,27 @@ class Bodies:
     names with an underscore), so a template cannot ask for a body by a source of its choosing.
     """
 
+    KEEP = 1000  # bodies read and kept at most: pages and the search index ask for them in chunks
+
     def __init__(self, fetch: FetchBodies, known: dict[str, BodyValue] | None = None) -> None:
         self._fetch = fetch
-        self._known: dict[str, BodyValue] = dict(known or {})
+        self._given: dict[str, BodyValue] = dict(known or {})  # kept for the whole build
+        self._read: dict[str, BodyValue] = {}  # the last chunks read (a district's bodies would not fit)
 
     def prefetch(self, sources: Iterable[str]) -> None:
-        missing = sorted({s for s in sources if s not in self._known})
+        missing = sorted({s for s in sources if s not in self._given and s not in self._read})
         if missing:
             got = self._fetch(missing)
-            self._known.update((s, got[s]) for s in missing)  # a source it did not return is an error
+            if len(self._read) + len(missing) > self.KEEP:
+                self._read.clear()
+            self._read.update((s, got[s]) for s in missing)  # a source it did not return is an error
 
     def get(self, source: str) -> BodyValue:
-        if source not in self._known:
+        found = self._given.get(source) or self._read.get(source)
+        if found is None:
             self.prefetch([source])
-        return self._known[source]
+            found = self._read[source]
+        return found
 
 
 class Body:

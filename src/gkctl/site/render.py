@@ -426,7 +426,7 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
     # column: encoded once) and the document (by its digest); its path gives ``root`` and ``page_url``.
     doc_parts: dict[tuple[bool, str], str] = {}
 
-    def prepare_doc(doc: SiteDocument) -> tuple[str, dict[str, object]] | None:
+    def prepare_doc(doc: SiteDocument) -> str | None:
         nonlocal pages
         pages += 1
         part = doc_parts.get((doc.withdrawn, doc.column))
@@ -438,22 +438,21 @@ def _render_site(site: SiteInput, templates: TemplateSet, staging: Staging, fetc
         h = head.copy()
         h.update("\0".join(("", part, rel, digests[doc.doc_id])).encode())
         key = h.hexdigest()
-        if staging.reuse(rel, key):
-            return None  # the page's own context is made only for a page rendered again
-        return key, {**common, **_doc_context(s, doc), "root": _root(rel), "page_url": s.base + rel, "doc": doc}
+        return None if staging.reuse(rel, key) else key
 
     # Document pages: keys first, then the bodies of the pages to render in one read, then those.
     total = len(site.documents)
-    todo: list[tuple[SiteDocument, str, dict[str, object]]] = []
+    todo: list[tuple[SiteDocument, str]] = []
     for doc in s.listed + s.withdrawn:
         got = prepare_doc(doc)
         if got is not None:
-            todo.append((doc, *got))
+            todo.append((doc, got))
     done = total - len(todo)
     for start in range(0, len(todo), 200):
         chunk = todo[start : start + 200]
-        prefetch_bodies(doc for doc, _, _ in chunk)
-        for doc, key, ctx in chunk:
+        prefetch_bodies(doc for doc, _ in chunk)
+        for doc, key in chunk:  # the page's own context is made only now (a district's would not fit)
+            ctx = {**common, **_doc_context(s, doc), "root": _root(doc.url), "page_url": s.base + doc.url, "doc": doc}
             if not doc.withdrawn:  # the body is the document's (keyed by it); the heading already shows the title
                 ctx["body"] = Markup(drop_title(doc.body_html, doc.title))
             staging.write(doc.url, _render(env, _doc_template(doc), ctx), key)

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from gkctl.site.output import Staging
 from gkctl.trail.cache import Table
@@ -40,6 +41,8 @@ CACHE = "segments-v2.sqlite"
 _OLD_CACHE = "segments.sqlite"  # an older index's rows, in pages of 4 KB
 BUCKET = 8  # documents per snippet-text file
 TEXT_LIMIT = 20_000  # characters of a body kept for snippets
+
+T = TypeVar("T")
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+|[a-z0-9]+")
 
@@ -235,11 +238,12 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
 
     def invert(numbers: list[int]) -> None:
         nonlocal inverted
-        if prefetch is not None:
-            prefetch([e.doc_id for n in numbers for e in members[n]])
-        for n in numbers:
-            cache.put(keys[n], _segment_fragments(members[n], shards, memo))
-            inverted += 1
+        for batch in _batches(numbers, lambda n: len(members[n])):
+            if prefetch is not None:
+                prefetch([e.doc_id for n in batch for e in members[n]])
+            for n in batch:
+                cache.put(keys[n], _segment_fragments(members[n], shards, memo))
+                inverted += 1
 
     invert([n for n, key in enumerate(keys) if cache.sums(key) is None])
     # The records are a function of the segments' keys: when none changed, neither did docs.js.
@@ -281,12 +285,30 @@ def write_index(staging: Staging, entries: Sequence[Entry], salt: str, cache_dir
             key = hashlib.sha256("\n".join([FORMAT, "text", *(e.key for e in chunk)]).encode()).hexdigest()
             if not staging.reuse(rel, key):
                 todo.append((s, b, chunk, rel, key))
-    if prefetch is not None and todo:
-        prefetch([e.doc_id for *_, chunk, _, _ in todo for e in chunk])
-    for s, b, chunk, rel, key in todo:
-        texts = json.dumps([e.text()[:TEXT_LIMIT] for e in chunk], ensure_ascii=False, separators=(",", ":"))
-        staging.write(rel, f"GK_SEARCH_TEXT({s},{b // BUCKET},{texts});\n".encode(), key=key)
+    for files in _batches(todo, lambda item: len(item[2])):
+        if prefetch is not None:
+            prefetch([e.doc_id for *_, chunk, _, _ in files for e in chunk])
+        for s, b, chunk, rel, key in files:
+            texts = json.dumps([e.text()[:TEXT_LIMIT] for e in chunk], ensure_ascii=False, separators=(",", ":"))
+            staging.write(rel, f"GK_SEARCH_TEXT({s},{b // BUCKET},{texts});\n".encode(), key=key)
     return inverted
+
+
+BATCH = 800  # documents whose bodies are read at once (a cold district build read all 43,000: +700 MB)
+
+
+def _batches(items: list[T], size: Callable[[T], int]) -> Iterable[list[T]]:
+    """``items`` in runs of about ``BATCH`` documents (``size`` of each item), in order."""
+    batch: list[T] = []
+    count = 0
+    for item in items:
+        batch.append(item)
+        count += size(item)
+        if count >= BATCH:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
 
 
 _doc_id = operator.attrgetter("doc_id")
