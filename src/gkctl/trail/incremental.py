@@ -100,6 +100,10 @@ class Snapshot:
     problems: dict[str, tuple[list[Problem], list[Problem], list[Problem]]]  # path -> per phase
     roots: tuple[str, ...]  # the commits without parents (a fold adds none)
     first_root: str | None  # the root reached by first parents from head
+    # the witness keys head's policy pins, once read (None: not yet, or the policy does not load).
+    # A function of head's policy files: a fold whose head keeps them keeps it, and every fold
+    # dated its commits by it after parsing that policy again (~9 ms of `status` after a step).
+    pinned: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +309,7 @@ def _snapshot(analysis: Analysis, work: FullPass, store: SnapshotStore, save: bo
         {path: set(w.used_indexes) for path, w in work.docs.items() if w.used_indexes}, pre.all[: pre.global_count],
         problems,
         tuple(rec.id for rec in trust.order if not rec.parents), trust.hist.first_parent_root(),
+        tuple(policy.org.clock.witness_keys) if (policy := trust.head_policy) is not None else None,
     )  # fmt: skip
 
 
@@ -348,11 +353,13 @@ def _same_dates(root: Path, snap: Snapshot, new_ids: list[str]) -> bool:
 
 
 def _witness_keys(root: Path, snap: Snapshot) -> tuple[str, ...] | None:
-    """The witness keys head's policy pins (None: the policy does not load)."""
-    eff = snap.contexts[snap.head_ctx][0]
-    blobs = read_objects(root, [blob for _, blob in eff])
-    policy = policy_of_files(eff, blobs.get)
-    return tuple(policy.org.clock.witness_keys) if policy is not None else None
+    """The witness keys head's policy pins (None: the policy does not load), kept in ``snap``."""
+    if snap.pinned is None:
+        eff = snap.contexts[snap.head_ctx][0]
+        blobs = read_objects(root, [blob for _, blob in eff])
+        policy = policy_of_files(eff, blobs.get)
+        snap.pinned = tuple(policy.org.clock.witness_keys) if policy is not None else None
+    return snap.pinned
 
 
 def _new_dates(root: Path, snap: Snapshot, new_ids: list[str], store: SnapshotStore) -> Dates | None:
@@ -621,6 +628,8 @@ def _replay(root: Path, snap: Snapshot, head: str, store: SnapshotStore, arrivin
         snap.store if stored else "", cands, accepted, used, global_problems, problems,
         snap.roots, snap.first_root,
     )  # fmt: skip
+    if fresh.contexts[fresh.head_ctx][0] == snap.contexts[snap.head_ctx][0]:
+        fresh.pinned = snap.pinned  # the same policy files at head: the same keys
     # a text written at any of those heads with any of the log's tips from the snapshot's on is
     # right for every document outside ``dirty``: what those records date again is in it
     tips_since = frozenset(w or "" for w in (snap.witness, witness, *logged)) if pinned else ANY_TIP
