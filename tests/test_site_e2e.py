@@ -226,9 +226,10 @@ def test_the_collect_memo_changes_the_cost_never_the_bytes(bureau_site: tuple[Bu
 def test_bodies_rendered_by_workers_and_read_in_small_batches_give_the_same_bytes(
     bureau_site: tuple[Bureau, Path], tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A cold build renders bodies in fresh worker processes once there are enough of them, keeps
-    only their front matter and reads bodies back a batch at a time (so a district's fit in
-    memory): with the pool from two bodies on and batches of one, the site is the same bytes."""
+    """A cold build renders bodies in worker processes once there are enough of them (forked for
+    a few, fresh for many), keeps only their front matter and reads bodies back a batch at a time
+    (so a district's fit in memory): with either pool from two bodies on and batches of one, the
+    site is the same bytes."""
     from gkctl.site import collect, model, search
     from gkctl.trail.cache import cache_path
 
@@ -252,8 +253,12 @@ def test_bodies_rendered_by_workers_and_read_in_small_batches_give_the_same_byte
         return real(count)
 
     monkeypatch.setattr(collect, "_renderer", watched)
-    assert cold("pooled") == plain
+    assert cold("forked") == plain  # a few bodies: forked workers
     assert max(counts) >= 2, counts  # the bodies went through the pool
+    counts.clear()
+    monkeypatch.setattr(collect, "SPAWN_FROM", 2)
+    assert cold("spawned") == plain  # many: fresh ones
+    assert max(counts) >= 2, counts
     assert any(b"<p>" in data for rel, data in plain.items() if rel.startswith("doc/"))
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from gkctl import __version__
 from gkctl.core.document import parse_document
 from gkctl.core.errors import RuleError
+from gkctl.core.heap import trim
 from gkctl.core.i18n import t
 from gkctl.core.policy import SITE_TEMPLATE_DIR as TEMPLATE_DIR
 from gkctl.core.policy import Policy, load_policy_from_files
@@ -56,6 +57,7 @@ from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
+SPAWN_FROM = 2000  # bodies to render before fresh worker processes are worth their start-up (see _renderer)
 MEMO = "collected-v1.marshal"
 MEMO_FORMAT = 4  # bump when ``Memo``'s fields or their meaning change
 MEMO_SLACK = 32  # documents changed (or bodies rendered) since the memo before it is written again
@@ -404,11 +406,12 @@ def _renderer(count: int) -> Iterator[RenderMany]:
     """What renders ``count`` bodies: this process, or (Markdown is the dominant cost of a cold
     build) worker processes on every core, one pool for all of them.
 
-    The workers start fresh (``spawn``) and import the renderer (~40 MB each). Forked, they
-    began as this process, which holds every document's state by then, and a worker's reads (a
-    reference count, a pass of the cyclic collector) copy the pages it shares: a pool kept for a
-    10k cold build took the build's peak from 314 to 350–359 MB; a pool for every 500 bodies
-    instead forked a district's build 87 times.
+    Many bodies (a cold build's) go to workers started fresh (``spawn``), each importing the
+    renderer (~40 MB, ~0.3 s). Forked, they began as this process, which holds every document's
+    state by then, and a worker's reads (a reference count, a pass of the cyclic collector) copy
+    the pages it shares: a forked pool kept for a 10k cold build took its peak from 314 to
+    350–359 MB. A few hundred (pages asking for bodies the cache lost, a chunk at a time) go to
+    forked workers, whose start costs nothing and who live too briefly to copy much.
     """
     workers = min(4, os.cpu_count() or 1)
     if workers < 2 or count < PARALLEL_FROM:
@@ -417,7 +420,11 @@ def _renderer(count: int) -> Iterator[RenderMany]:
     import multiprocessing  # a warm build renders none: not imported for it
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    forked = count < SPAWN_FROM and "fork" in multiprocessing.get_all_start_methods()
+    if forked:
+        trim()  # the workers must not each keep copies of pages the build goes on to reuse
+    context = multiprocessing.get_context("fork" if forked else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield lambda items: dict(pool.map(_render_one, items, chunksize=32))
 
 
