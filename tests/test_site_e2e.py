@@ -223,6 +223,33 @@ def test_the_collect_memo_changes_the_cost_never_the_bytes(bureau_site: tuple[Bu
     assert build("stale-cold") == stale
 
 
+def test_the_memo_is_written_again_once_it_is_commits_behind(
+    bureau_site: tuple[Bureau, Path], tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A memo one document behind serves (its commit stays), unless the commits since it are more
+    than ``MEMO_COMMITS``: each build asks git for every one of them. Either way, the same bytes."""
+    from gkctl.site import collect
+    from gkctl.site.collect import MEMO
+    from gkctl.trail.cache import cache_path, load_marshal
+
+    b, _ = bureau_site
+    memo = cache_path(b.root, "site") / MEMO
+    before = load_marshal(memo)["commit"]
+    steps.end_publication(b.as_("publisher").repo, "docs/2026/pub.md", "withdraw", "内容有误，予以撤回")
+    head = run_git(b.root, "rev-parse", "HEAD").strip()
+
+    def build(name: str) -> dict[str, bytes]:
+        res = cli("-C", str(b.root), "build", "--out", str(tmp_path / name))
+        assert res.exit_code == 0, res.output
+        return {rel: data for rel, data in _all_bytes(tmp_path / name).items() if rel != "manifest.json.sig"}
+
+    kept = build("kept")
+    assert load_marshal(memo)["commit"] == before != head  # one commit behind: it serves
+    monkeypatch.setattr(collect, "MEMO_COMMITS", 0)
+    assert build("again") == kept
+    assert load_marshal(memo)["commit"] == head  # more commits behind than allowed: written again
+
+
 def test_bodies_rendered_by_workers_and_read_in_small_batches_give_the_same_bytes(
     bureau_site: tuple[Bureau, Path], tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -207,7 +207,7 @@ def _refresh(repo: Repository, today: date, rebuild: bool = False) -> bytes | No
         # with no witness key pinned the log's tip changes nothing: a text made under another serves
         older = read_header(cache_file, key, any_head=True, witnesses=ANY_TIP if witnesses is ANY_TIP else None)
         found = analysis.changed_since(older.head) if older is not None and older.head else None
-        old, changed = (older, found) if found is not None else (None, None)
+        old, changed = (older, found.paths) if found is not None else (None, None)
 
     def both(path: str) -> tuple[bytes, bytes]:
         """The document's line and its table row (its data is not kept: 10,000 of them are big)."""

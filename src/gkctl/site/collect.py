@@ -53,7 +53,7 @@ from gkctl.trail.cache import load_marshal, save_marshal
 from gkctl.trail.gitutil import cat_objects, git, git_bytes, rev_parse
 from gkctl.trail.incremental import analyse_head
 from gkctl.trail.witness import witness_tip
-from gkctl.trail.workflow import Brief, PublicationRecord, brief_of
+from gkctl.trail.workflow import Brief, PublicationRecord, Since, brief_of
 
 PUBLIC = "主动公开"
 PARALLEL_FROM = 100  # bodies to render before starting worker processes is worth it
@@ -61,6 +61,7 @@ SPAWN_FROM = 2000  # bodies to render before fresh worker processes are worth th
 MEMO = "collected-v1.marshal"
 MEMO_FORMAT = 4  # bump when ``Memo``'s fields or their meaning change
 MEMO_SLACK = 32  # documents changed (or bodies rendered) since the memo before it is written again
+MEMO_COMMITS = 64  # commits since the memo before it is written again
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ def collect(
     memo_tip = witness_tip(root)
     renderer = config_hash()
     memo = _load_memo(cache_dir, memo_tip, renderer)  # (build_site pauses the cyclic collector throughout)
-    briefs, read = _briefs(analysis, commit, memo)
+    briefs, read, behind = _briefs(analysis, commit, memo)
     records = [b[2] for b in briefs.values() if b[2] is not None]  # what workflow.publications gives
     _refuse_shared_ids(records)
     docs_tree, private = _non_public(root, analysis, commit, briefs, memo)
@@ -172,9 +173,12 @@ def collect(
             if not doc.withdrawn:
                 shown[doc.body.source] = (rec.blob, rec.path)
     # A memo a few documents behind serves as well (the analysis names what changed since): it
-    # is written again only once that is more than a few, as it is the size of the whole site.
+    # is written again only once that is more than a few, as it is the size of the whole site,
+    # or once the commits since it are more than a few dozen (each build reads them all from git
+    # to learn what changed: ~1.2 ms a commit at district size, and register commits change no
+    # document, so the memo could fall 400 commits behind).
     if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or rendered > MEMO_SLACK \
-            or memo.policy_digest != policy_digest:  # fmt: skip
+            or behind > MEMO_COMMITS or memo.policy_digest != policy_digest:  # fmt: skip
         by_path = {brief[2].doc_id: path for path, brief in briefs.items() if brief[2] is not None}
         for doc in documents:
             path = by_path[doc.doc_id]
@@ -292,22 +296,25 @@ def _record(values: tuple[Any, ...]) -> PublicationRecord:
 _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PublicationRecord))
 
 
-def _briefs(analysis: Any, commit: str, memo: Memo | None) -> tuple[dict[str, Brief], int | None]:
+def _briefs(analysis: Any, commit: str, memo: Memo | None) -> tuple[dict[str, Brief], int | None, int]:
     """Every document's brief (blob, attribute, publication), from the memo where nothing changed,
-    and how many were read from the analysis (None: all of them).
+    how many were read from the analysis (None: all of them), and how many commits lie between
+    the memo's and ``commit`` (0 when all were read).
 
     The analysis names the documents whose state may differ since the memo's commit; when it
     cannot tell (None), or names none of a document the memo lacks, every brief is read.
     """
     if memo is None:
-        return dict(analysis.briefs()), None
-    changed: frozenset[str] | None = frozenset()
+        return dict(analysis.briefs()), None, 0
+    since: Since | None = Since(frozenset(), 0)
     if memo.commit != commit:
-        changed = analysis.changed_since(memo.commit) if analysis.changed_since is not None else None
+        since = analysis.changed_since(memo.commit) if analysis.changed_since is not None else None
     order = list(analysis.documents)  # the analysis' order, without reading any state
-    if changed is None or any(p not in memo.briefs and p not in changed for p in order):
-        return dict(analysis.briefs()), None
-    return {p: brief_of(analysis.documents[p]) if p in changed else memo.briefs[p] for p in order}, len(changed)
+    if since is None or any(p not in memo.briefs and p not in since.paths for p in order):
+        return dict(analysis.briefs()), None, 0
+    changed = since.paths
+    briefs = {p: brief_of(analysis.documents[p]) if p in changed else memo.briefs[p] for p in order}
+    return briefs, len(changed), since.commits
 
 
 def _metas(

@@ -45,6 +45,7 @@ from gkctl.trail.workflow import (
     DocWork,
     FullPass,
     ProblemSink,
+    Since,
     analyse,
     assign_indexes,
     attachment_paths,
@@ -490,13 +491,13 @@ def _dirty(run: Run, attachments: dict[str, tuple[str, ...]], also: list[CommitR
     return dirty
 
 
-def _changed_since(root: Path, snap: Snapshot) -> Callable[[str], frozenset[str] | None]:
+def _changed_since(root: Path, snap: Snapshot) -> Callable[[str], Since | None]:
     """For a folded analysis: the documents whose state may differ between an older commit and
     ``snap.head`` (None when the commits between are not a run a fold could explain)."""
 
-    def changed(old: str) -> frozenset[str] | None:
+    def changed(old: str) -> Since | None:
         run = _run(root, snap, old, snap.head)
-        return frozenset(_dirty(run, snap.attachments)) if run is not None else None
+        return Since(frozenset(_dirty(run, snap.attachments)), len(run.ids)) if run is not None else None
 
     return changed
 

@@ -127,6 +127,15 @@ def brief_of(st: DocState) -> Brief:
     return st.blob, st.doc.attribute if st.doc is not None else None, st.publication
 
 
+@dataclass(frozen=True, slots=True)
+class Since:
+    """What a folded analysis tells of an older commit: the documents whose state may differ
+    since it, and how many commits lie between (what asking cost: each is read from git)."""
+
+    paths: frozenset[str]
+    commits: int
+
+
 @dataclass(frozen=True)
 class Analysis:
     head: str | None
@@ -148,7 +157,7 @@ class Analysis:
     # every document's brief without reading every state (a folded analysis)
     briefs_from: Callable[[], Mapping[str, Brief]] | None = field(default=None, compare=False, repr=False)
     # the documents whose state may differ since an older commit, when a folded analysis can tell
-    changed_since: Callable[[str], frozenset[str] | None] | None = field(default=None, compare=False, repr=False)
+    changed_since: Callable[[str], Since | None] | None = field(default=None, compare=False, repr=False)
 
     def briefs(self) -> Mapping[str, Brief]:
         """path -> (blob, attribute, publication) of every document."""
