@@ -175,7 +175,7 @@ def collect(
     # A memo a few documents behind serves as well (the analysis names what changed since): it
     # is written again only once that is more than a few, as it is the size of the whole site,
     # or once the commits since it are more than a few dozen (each build reads them all from git
-    # to learn what changed: ~1.2 ms a commit at district size, and register commits change no
+    # to learn what changed: ~1 ms a commit at district size, and register commits change no
     # document, so the memo could fall 400 commits behind).
     if memo is None or memo.renderer != renderer or read is None or read > MEMO_SLACK or rendered > MEMO_SLACK \
             or behind > MEMO_COMMITS or memo.policy_digest != policy_digest:  # fmt: skip
